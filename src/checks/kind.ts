@@ -1,0 +1,50 @@
+import type { CheckOutcome, Criterion, Notice, Rubric } from '../core/types.js';
+import type { SubmissionFiles } from '../input/files.js';
+
+/**
+ * Services the engine offers to check kinds. Code-running kinds find the
+ * sandboxed runner here; document kinds ignore it.
+ */
+export interface Services {
+  /** Interpreter given with --python, if any. */
+  python?: string;
+  /** Isolation level requested with --isolation (default: the strongest available). */
+  isolation?: string;
+  /** Per-probe timeout override in milliseconds. */
+  timeoutMs?: number;
+  /** Free-form extension point for later services (runner pools...). */
+  [key: string]: unknown;
+}
+
+/** Everything a check needs; a check never writes files and never touches process state. */
+export interface CheckContext {
+  /** Absolute path of the submission folder (or of the folder holding the verified document). */
+  root: string;
+  /** For document rubrics: the verified document, relative to `root`. */
+  document?: string;
+  rubric: Rubric;
+  criterion: Criterion;
+  /** Reads submission files with input hygiene (encoding repair, size limits, binary detection). */
+  files: SubmissionFiles;
+  /** Computes a value once per submission and shares it between checks (parsed README, runner session). */
+  memo<T>(key: string, compute: () => Promise<T> | T): Promise<T>;
+  /** Reports something about the input rather than the criterion. */
+  notice(notice: Notice): void;
+  services: Services;
+  signal: AbortSignal;
+}
+
+/**
+ * A check kind: metadata as data plus one function. Options are validated
+ * against `optionsSchema` (JSON Schema draft 2020-12, defaults filled in)
+ * when the rubric loads, so `run` receives well-formed options.
+ */
+export interface CheckKind<O = any> {
+  name: string;
+  /** One line for `rubricate rubric kinds` and the README. */
+  summary: string;
+  /** Which rubric targets the kind makes sense for. */
+  targets: Array<'lab' | 'document'>;
+  optionsSchema: Record<string, unknown>;
+  run(ctx: CheckContext, options: O): Promise<CheckOutcome> | CheckOutcome;
+}

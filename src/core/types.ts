@@ -1,0 +1,168 @@
+/**
+ * The shared vocabulary of rubricate: findings, check outcomes, rubrics and reports.
+ *
+ * Every check kind returns a `CheckOutcome`; the engine stamps it with the
+ * criterion's identity, points and visibility to make a `CheckResult`; every
+ * reporter (terminal, JSON, Markdown, SARIF, JUnit, Gradescope, CI annotations)
+ * is a view of the same `Report`.
+ */
+
+/** Status of one check, in increasing order of gravity (except `skip`). */
+export type Status = 'pass' | 'warn' | 'fail' | 'error' | 'skip';
+
+export const STATUSES: readonly Status[] = ['pass', 'warn', 'fail', 'error', 'skip'];
+
+/** A place in a file. Lines and columns are 1-based. `file` is relative to the submission root. */
+export interface Location {
+  file: string;
+  line?: number;
+  column?: number;
+  endLine?: number;
+  endColumn?: number;
+}
+
+/** A secondary, located message attached to a check (one schema violation, one quoted sentence...). */
+export interface Detail {
+  message: string;
+  location?: Location;
+  /** What was found, when the detail compares. */
+  actual?: string;
+  /** What was expected, when the detail compares. */
+  expected?: string;
+}
+
+/** What a check kind returns. Check kinds never set their own identity or points. */
+export interface CheckOutcome {
+  status: Status;
+  /**
+   * Fraction of the criterion's points earned, in [0, 1]. When omitted:
+   * `pass` and `warn` earn 1, every other status 0. Kinds that measure degree
+   * (how many Block E questions are answered) set it.
+   */
+  credit?: number;
+  /** One sentence saying what is wrong (or right), "Unexpected X, expected Y" style. */
+  message: string;
+  /** The named cause of a failure, for learners: what bug this looks like and what to fix. */
+  diagnosis?: string;
+  location?: Location;
+  details?: Detail[];
+  /** Measured values other checks and reports may use (e.g. a max diff). Must be JSON-serialisable. */
+  data?: Record<string, unknown>;
+}
+
+/** A notice about the input rather than about a criterion (repaired mojibake, BOM, CRLF...). */
+export interface Notice {
+  level: 'info' | 'warning' | 'error';
+  message: string;
+  location?: Location;
+}
+
+export type Severity = 'error' | 'warning' | 'info';
+export type Visibility = 'learner' | 'instructor';
+
+export interface Dimension {
+  id: string;
+  title: string;
+  description?: string;
+}
+
+/** Literature metadata of a criterion (verification rubrics). */
+export interface Literature {
+  /** Where the paper says it: section, figure, equation. */
+  evidence: string;
+  /** What the paper says, one line per point. */
+  says?: string[];
+  /** Why it matters for the learner. */
+  why?: string[];
+  /** 1 is most urgent. */
+  priority?: number;
+  /** Suggested addition to the document, in Markdown. */
+  suggestion?: string;
+  /** Heading used to group what the document gets right. */
+  group?: string;
+}
+
+export interface Criterion {
+  id: string;
+  title: string;
+  kind: string;
+  points: number;
+  dimension: string;
+  /** `error`: a miss fails the check; `warning`: a miss only warns (still loses the points); `info`: never fails. */
+  severity: Severity;
+  /** Learner-facing hint shown when the check does not pass. */
+  hint?: string;
+  visibility: Visibility;
+  /** Required criteria make `verify` exit non-zero when missing. Defaults to severity === 'error'. */
+  required?: boolean;
+  options: Record<string, unknown>;
+  literature?: Literature;
+  /** Source position of the criterion in the rubric file, for located messages. */
+  source?: Location;
+}
+
+export interface Rubric {
+  id: string;
+  title: string;
+  version: number;
+  description?: string;
+  /** `lab`: grades a submission folder; `document`: verifies one Markdown document. */
+  target: 'lab' | 'document';
+  /** Which submissions this rubric grades when `--rubric` is omitted. */
+  appliesTo: { experiment?: string[]; runner?: string };
+  /** Fraction of maxScore needed to pass, in [0, 1]. */
+  passThreshold: number;
+  dimensions: Dimension[];
+  criteria: Criterion[];
+  /** Literature source (verification rubrics). */
+  source?: { title: string; authors?: string; year?: number; url?: string; analysis?: string; notes?: string[] };
+  /** Absolute path of the YAML file it was loaded from. */
+  path: string;
+}
+
+/** One graded criterion: the outcome stamped with the criterion's identity. */
+export interface CheckResult {
+  id: string;
+  title: string;
+  kind: string;
+  dimension: string;
+  severity: Severity;
+  visibility: Visibility;
+  status: Status;
+  points: number;
+  maxPoints: number;
+  message: string;
+  diagnosis?: string;
+  hint?: string;
+  location?: Location;
+  details?: Detail[];
+  data?: Record<string, unknown>;
+  durationMs?: number;
+}
+
+export interface DimensionScore {
+  id: string;
+  title: string;
+  score: number;
+  maxScore: number;
+}
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+/** The JSON report: the contract CI, batch runs and later tools build on (schemas/report.schema.json). */
+export interface Report {
+  schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  tool: { name: 'rubricate'; version: string };
+  rubric: { id: string; title: string; version: number };
+  submission: { name: string; path: string };
+  score: number;
+  maxScore: number;
+  passThreshold: number;
+  passed: boolean;
+  dimensions: DimensionScore[];
+  summary: Record<Status, number>;
+  checks: CheckResult[];
+  notices: Notice[];
+  environment?: Record<string, unknown>;
+  durationMs?: number;
+}

@@ -1,0 +1,121 @@
+import type { Location } from '../core/types.js';
+
+/**
+ * Values that cross the boundary between the grader and a learner process.
+ * Arrays travel in binary (see docs/runner-protocol.md); everything else as JSON.
+ */
+export type TypedData = Float64Array | Float32Array | Int32Array | Int8Array | Uint8Array | BigInt64Array;
+
+export interface NDArray {
+  kind: 'ndarray';
+  /** NumPy dtype name as the learner produced it: float64, float32, float16, int64, int32, bool, complex128... */
+  dtype: string;
+  shape: number[];
+  /**
+   * Row-major data. Real floating dtypes arrive as Float64Array or Float32Array
+   * (float16 is widened to Float32Array); complex arrays arrive as interleaved
+   * (re, im) Float64Array with `complex: true`.
+   */
+  data: TypedData;
+  complex?: boolean;
+}
+
+/** Something the learner returned that has no faithful wire form (a generator, a class instance...). */
+export interface OpaqueValue {
+  kind: 'opaque';
+  /** Python type name. */
+  type: string;
+  /** Short repr, capped. */
+  repr: string;
+}
+
+export type Value = null | boolean | number | string | NDArray | OpaqueValue | Value[] | { [key: string]: Value };
+
+export type FailureKind =
+  | 'import-error'      // the module could not be imported (syntax error, missing dependency, crash at import)
+  | 'missing-function'  // the module has no callable with that name
+  | 'exception'         // the function raised
+  | 'timeout'           // the call exceeded its wall-clock limit
+  | 'memory'            // the memory limit was hit (MemoryError or killed by the address-space limit)
+  | 'limit'             // another resource limit (CPU time, file size, processes)
+  | 'crash'             // the process died (signal, os._exit) without answering
+  | 'malformed'         // the answer broke the protocol (size limit, bad frame)
+  | 'internal';         // rubricate's own fault; reported as an error, never blamed on the learner
+
+export interface RunFailure {
+  kind: FailureKind;
+  /** One sentence for the finding. */
+  message: string;
+  /** Learner traceback, trimmed to the learner's own files. */
+  traceback?: string;
+  /** Where in the learner's code, when known. */
+  location?: Location;
+}
+
+export interface CallResult {
+  ok: true;
+  value: Value;
+  /** The arguments as they were after the call (only with `returnInputs`), to detect in-place mutation. */
+  inputsAfter?: Value[];
+  /**
+   * Raw aliasing facts: for each returned array (flattened tuple index),
+   * the index of the argument it shares memory with, or -1.
+   */
+  aliases?: number[];
+  durationMs: number;
+}
+
+export type CallOutcome = CallResult | { ok: false; failure: RunFailure; durationMs: number };
+
+export type IsolationLevel = 'bwrap' | 'namespaces' | 'rlimits' | 'none';
+
+export interface IsolationInfo {
+  level: IsolationLevel;
+  /** Human summary, e.g. "bubblewrap: read-only root, private /tmp, no network, PID namespace". */
+  description: string;
+}
+
+export interface ResourceLimits {
+  /** Wall-clock limit of one call, ms. */
+  callTimeoutMs: number;
+  /** Wall-clock limit of the whole session (import plus all calls), ms. */
+  sessionTimeoutMs: number;
+  /** Address-space limit, bytes. */
+  memoryBytes: number;
+  /** CPU seconds for the whole session. */
+  cpuSeconds: number;
+  /** Largest file the learner may write, bytes. */
+  fileSizeBytes: number;
+  /** Process limit (enforced for non-root, or through the PID namespace). */
+  processes: number;
+  /** Cap on captured stdout + stderr, bytes. */
+  outputBytes: number;
+  /** Cap on one answer frame, bytes. */
+  answerBytes: number;
+}
+
+export interface SessionOptions {
+  /** Absolute path of the submission root. */
+  root: string;
+  /** Module file relative to the root, e.g. src/minimodel/positional/rope.py. */
+  module: string;
+  /** Interpreter; default: the resolved real path of `python3`. */
+  python?: string;
+  isolation?: IsolationLevel | 'auto';
+  limits?: Partial<ResourceLimits>;
+}
+
+/** One live learner process (restarted transparently after a timeout or crash). */
+export interface LearnerSession {
+  readonly isolation: IsolationInfo;
+  /** Set when the module could not even be imported; every call then fails with it. */
+  readonly importFailure?: RunFailure;
+  call(
+    fn: string,
+    args: Value[],
+    options?: { kwargs?: Record<string, Value>; timeoutMs?: number; returnInputs?: boolean },
+  ): Promise<CallOutcome>;
+  /** Learner stdout/stderr captured so far (capped). Never parsed as results. */
+  output(): { stdout: string; stderr: string; truncated: boolean };
+  close(): Promise<void>;
+}
