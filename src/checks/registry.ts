@@ -1,0 +1,36 @@
+import type { CheckKind } from './kind.js';
+
+/**
+ * The check-kind registry: one line per built-in kind. A new kind is one
+ * module under `src/checks/` plus one line here; rubrics pick kinds by name.
+ */
+const builtins: CheckKind[] = [];
+
+export class Registry {
+  private readonly kinds = new Map<string, CheckKind>();
+
+  constructor(kinds: Iterable<CheckKind> = builtins) {
+    for (const kind of kinds) this.add(kind);
+  }
+
+  /** Adds a kind (library users can plug their own). Names are unique. */
+  add(kind: CheckKind): this {
+    if (this.kinds.has(kind.name)) throw new Error(`check kind '${kind.name}' is registered twice`);
+    this.kinds.set(kind.name, kind);
+    return this;
+  }
+
+  get(name: string): CheckKind | undefined {
+    return this.kinds.get(name);
+  }
+
+  names(): string[] {
+    return [...this.kinds.keys()].sort();
+  }
+
+  all(): CheckKind[] {
+    return this.names().map((name) => this.kinds.get(name)!);
+  }
+}
+
+export const defaultRegistry = new Registry();

@@ -1,0 +1,33 @@
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { UsageError } from '../core/errors.js';
+import { reporterNames, reporters, type Reporter } from '../reporters/index.js';
+
+/** Writes text to a file atomically (write a sibling, then rename), or to stdout. */
+export async function emit(text: string, file?: string): Promise<void> {
+  if (!file || file === '-') {
+    process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+    return;
+  }
+  const target = resolve(file);
+  await mkdir(dirname(target), { recursive: true });
+  const temp = `${target}.${process.pid}.tmp`;
+  await writeFile(temp, text);
+  await rename(temp, target);
+}
+
+/** Colour on a TTY unless NO_COLOR is set, never into a file; FORCE_COLOR forces it. */
+export function useColor(file?: string): boolean {
+  if (file && file !== '-') return false;
+  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
+  if (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0') return true;
+  return Boolean(process.stdout.isTTY);
+}
+
+export function reporterFor(format: string, allowed: readonly string[] = reporterNames()): Reporter {
+  const reporter = reporters[format];
+  if (!reporter || !allowed.includes(format)) {
+    throw new UsageError(`unknown format '${format}', expected one of ${allowed.join(', ')}`);
+  }
+  return reporter;
+}

@@ -1,0 +1,177 @@
+import { basename, isAbsolute, relative, resolve } from 'node:path';
+import type { CheckContext, Services } from '../checks/kind.js';
+import { defaultRegistry, type Registry } from '../checks/registry.js';
+import { DirectorySubmission } from '../input/submission.js';
+import type { SubmissionFiles } from '../input/files.js';
+import { toolVersion } from './paths.js';
+import { scoreChecks } from './scoring.js';
+import {
+  REPORT_SCHEMA_VERSION,
+  type CheckOutcome,
+  type CheckResult,
+  type Criterion,
+  type Notice,
+  type Report,
+  type Rubric,
+} from './types.js';
+
+export interface GradeOptions {
+  rubric: Rubric;
+  /** The submission folder (lab rubrics) or the verified document (document rubrics). */
+  target: string;
+  services?: Services;
+  registry?: Registry;
+  /** Called after each check, for progress output. */
+  onCheck?: (result: CheckResult, index: number, total: number) => void;
+  signal?: AbortSignal;
+  /** Read access to the submission; default: the folder on disk. */
+  files?: SubmissionFiles;
+}
+
+/**
+ * Grades one target against a rubric: runs every criterion's check kind,
+ * stamps the outcomes with the criterion's identity and points, and scores
+ * them. Never throws for anything the submission contains: a check that
+ * crashes becomes an `error` finding.
+ */
+export async function grade(options: GradeOptions): Promise<Report> {
+  const started = performance.now();
+  const { rubric } = options;
+  const registry = options.registry ?? defaultRegistry;
+  const targetPath = resolve(options.target);
+  const isDocument = rubric.target === 'document';
+  const root = isDocument ? resolve(targetPath, '..') : targetPath;
+  const document = isDocument ? basename(targetPath) : undefined;
+  const files = options.files ?? new DirectorySubmission(root);
+  const memo = new Map<string, Promise<unknown>>();
+  const notices: Notice[] = [];
+  const noticeKeys = new Set<string>();
+  const signal = options.signal ?? new AbortController().signal;
+  const services = options.services ?? {};
+
+  const notice = (n: Notice) => {
+    const key = `${n.level}|${n.message}|${n.location?.file}|${n.location?.line}`;
+    if (noticeKeys.has(key)) return;
+    noticeKeys.add(key);
+    notices.push(n);
+  };
+
+  const checks: CheckResult[] = [];
+  try {
+    for (const [index, criterion] of rubric.criteria.entries()) {
+      const ctx: CheckContext = {
+        root,
+        ...(document !== undefined ? { document } : {}),
+        rubric,
+        criterion,
+        files,
+        memo<T>(key: string, compute: () => Promise<T> | T): Promise<T> {
+          let value = memo.get(key) as Promise<T> | undefined;
+          if (!value) {
+            value = Promise.resolve().then(compute);
+            memo.set(key, value);
+          }
+          return value;
+        },
+        notice,
+        services,
+        signal,
+      };
+      const checkStarted = performance.now();
+      const outcome = await runCheck(registry, ctx, criterion);
+      const result = stamp(criterion, outcome, performance.now() - checkStarted);
+      checks.push(result);
+      options.onCheck?.(result, index, rubric.criteria.length);
+    }
+  } finally {
+    await closeMemoised(memo);
+  }
+
+  const score = scoreChecks(rubric, checks);
+  const environment = (services.environment as Record<string, unknown> | undefined) ?? {};
+  for (const result of checks) {
+    const isolation = result.data?.isolation;
+    if (isolation !== undefined && environment.isolation === undefined) environment.isolation = isolation;
+  }
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: 'rubricate', version: toolVersion() },
+    rubric: { id: rubric.id, title: rubric.title, version: rubric.version },
+    submission: { name: basename(targetPath), path: displayPath(targetPath) },
+    ...score,
+    checks,
+    notices,
+    ...(Object.keys(environment).length > 0 ? { environment } : {}),
+    durationMs: Math.round(performance.now() - started),
+  };
+}
+
+async function runCheck(registry: Registry, ctx: CheckContext, criterion: Criterion): Promise<CheckOutcome> {
+  const kind = registry.get(criterion.kind);
+  if (!kind) {
+    return { status: 'error', message: `unknown check kind '${criterion.kind}' (the rubric was not validated)` };
+  }
+  try {
+    return await kind.run(ctx, criterion.options);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return {
+      status: 'error',
+      message: `internal error in check kind '${kind.name}': ${reason}. This is a rubricate bug, not a problem with the submission.`,
+    };
+  }
+}
+
+/** Turns a kind's outcome into a graded result: severity, credit and points. */
+export function stamp(criterion: Criterion, outcome: CheckOutcome, durationMs = 0): CheckResult {
+  const defaultCredit = outcome.status === 'pass' || outcome.status === 'warn' ? 1 : 0;
+  const credit = clamp01(outcome.credit ?? defaultCredit);
+  let status = outcome.status;
+  if (status === 'fail' && criterion.severity !== 'error') status = 'warn';
+  const result: CheckResult = {
+    id: criterion.id,
+    title: criterion.title,
+    kind: criterion.kind,
+    dimension: criterion.dimension,
+    severity: criterion.severity,
+    visibility: criterion.visibility,
+    status,
+    points: round2(credit * criterion.points),
+    maxPoints: criterion.points,
+    message: outcome.message,
+  };
+  if (outcome.diagnosis) result.diagnosis = outcome.diagnosis;
+  if (criterion.hint && status !== 'pass') result.hint = criterion.hint;
+  if (outcome.location) result.location = outcome.location;
+  if (outcome.details?.length) result.details = outcome.details;
+  if (outcome.data && Object.keys(outcome.data).length > 0) result.data = outcome.data;
+  result.durationMs = Math.round(durationMs);
+  return result;
+}
+
+/** Closes every memoised value that holds a resource (runner sessions). */
+async function closeMemoised(memo: Map<string, Promise<unknown>>): Promise<void> {
+  await Promise.all(
+    [...memo.values()].map(async (pending) => {
+      try {
+        const value = (await pending) as { close?: () => unknown } | undefined;
+        if (value && typeof value === 'object' && typeof value.close === 'function') await value.close();
+      } catch {
+        // A failed computation has nothing to close.
+      }
+    }),
+  );
+}
+
+function clamp01(x: number): number {
+  return Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0;
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return (rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path).split('\\').join('/') || '.';
+}

@@ -1,0 +1,17 @@
+import { jsonReporter } from './json.js';
+import { markdownReporter } from './markdown.js';
+import { terminalReporter } from './terminal.js';
+import type { Reporter } from './types.js';
+
+export type { Reporter, ReporterOptions } from './types.js';
+
+/** Every output format, by the name `--format` takes. */
+export const reporters: Record<string, Reporter> = {
+  terminal: terminalReporter,
+  json: jsonReporter,
+  markdown: markdownReporter,
+};
+
+export function reporterNames(): string[] {
+  return Object.keys(reporters);
+}

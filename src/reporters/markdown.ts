@@ -1,0 +1,103 @@
+import { formatLocation } from '../core/errors.js';
+import type { CheckResult, Report, Status } from '../core/types.js';
+import { fmtPoints, percent, visibleChecks, type Reporter } from './types.js';
+
+const LABEL: Record<Status, string> = { pass: '✅ pass', warn: '⚠️ warning', fail: '❌ fail', error: '🛑 error', skip: '⏭️ skipped' };
+
+/**
+ * Feedback a learner can read: the score per dimension, what to fix first
+ * (with where, why and a hint), then what already works. By default it is
+ * written for learners, so instructor-only checks are left out (their points
+ * still count in the totals, which says so).
+ */
+export const markdownReporter: Reporter = (reports, options = {}) => {
+  const audience = options.audience ?? 'learner';
+  return reports.map((report) => renderOne(report, audience)).join('\n---\n\n');
+};
+
+function renderOne(report: Report, audience: 'learner' | 'instructor'): string {
+  const out: string[] = [];
+  const checks = visibleChecks(report, audience);
+  const hidden = report.checks.length - checks.length;
+  out.push(`# Feedback: ${escape(report.submission.name)}`);
+  out.push('');
+  out.push(`Rubric: **${escape(report.rubric.title)}** (\`${report.rubric.id}\` v${report.rubric.version})`);
+  out.push('');
+  const verdict = report.passed ? '**passed**' : '**not passed yet**';
+  out.push(
+    `**Score: ${fmtPoints(report.score)} / ${fmtPoints(report.maxScore)}** (${percent(report.score, report.maxScore)}); ` +
+      `the pass mark is ${Math.round(report.passThreshold * 100)}%, so this submission has ${verdict}.`,
+  );
+  out.push('');
+  out.push('| Dimension | Score |');
+  out.push('| --- | --- |');
+  for (const d of report.dimensions) out.push(`| ${escape(d.title)} | ${fmtPoints(d.score)} / ${fmtPoints(d.maxScore)} |`);
+  out.push('');
+  if (hidden > 0) {
+    out.push(`_${hidden} instructor-only check${hidden > 1 ? 's are' : ' is'} not shown here; ${hidden > 1 ? 'their' : 'its'} points are included in the totals._`);
+    out.push('');
+  }
+  if (report.notices.length > 0) {
+    out.push('## About your files');
+    out.push('');
+    for (const n of report.notices) out.push(`- ${n.location ? `\`${formatLocation(n.location)}\`: ` : ''}${escape(n.message)}`);
+    out.push('');
+  }
+  const todo = checks.filter((c) => c.status !== 'pass');
+  const done = checks.filter((c) => c.status === 'pass');
+  if (todo.length > 0) {
+    out.push('## What to fix');
+    out.push('');
+    const order: Status[] = ['error', 'fail', 'warn', 'skip'];
+    for (const check of [...todo].sort((a, b) => order.indexOf(a.status) - order.indexOf(b.status))) {
+      out.push(...renderCheck(check));
+    }
+  } else {
+    out.push('## Everything checked passed');
+    out.push('');
+  }
+  if (done.length > 0) {
+    out.push('## What already works');
+    out.push('');
+    for (const check of done) out.push(`- ${LABEL.pass} **${escape(check.title)}** (${fmtPoints(check.points)}/${fmtPoints(check.maxPoints)}): ${escape(check.message)}`);
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+function renderCheck(check: CheckResult): string[] {
+  const out: string[] = [];
+  out.push(`### ${LABEL[check.status]}: ${escape(check.title)} (${fmtPoints(check.points)}/${fmtPoints(check.maxPoints)})`);
+  out.push('');
+  const where = check.location ? ` (\`${formatLocation(check.location)}\`)` : '';
+  out.push(`${escape(check.message)}${where}`);
+  out.push('');
+  if (check.diagnosis) {
+    out.push(`**Likely cause:** ${escape(check.diagnosis)}`);
+    out.push('');
+  }
+  const details = check.details ?? [];
+  if (details.length > 0) {
+    for (const d of details.slice(0, 20)) {
+      const at = d.location ? `\`${formatLocation(d.location)}\`: ` : '';
+      const cmp = d.expected !== undefined ? ` (found ${inline(d.actual ?? '?')}, expected ${inline(d.expected)})` : '';
+      out.push(`- ${at}${escape(d.message)}${cmp}`);
+    }
+    if (details.length > 20) out.push(`- ... and ${details.length - 20} more`);
+    out.push('');
+  }
+  if (check.hint) {
+    out.push(`> **Hint:** ${escape(check.hint)}`);
+    out.push('');
+  }
+  return out;
+}
+
+/** Keeps learner text from breaking the document (tables, HTML). */
+function escape(text: string): string {
+  return text.replace(/</g, '&lt;').replace(/\|/g, '\\|');
+}
+
+function inline(text: string): string {
+  return '`' + text.replace(/`/g, "'") + '`';
+}

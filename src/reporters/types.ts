@@ -1,0 +1,26 @@
+import type { Report } from '../core/types.js';
+
+export interface ReporterOptions {
+  /** Use ANSI colours (terminal reporter only). */
+  color?: boolean;
+  /** `learner` leaves out instructor-only checks and internal data. */
+  audience?: 'learner' | 'instructor';
+  /** Print every check, not only those that need attention (terminal reporter). */
+  verbose?: boolean;
+}
+
+/** A reporter is a pure function from reports to text; only the CLI writes. */
+export type Reporter = (reports: readonly Report[], options?: ReporterOptions) => string;
+
+/** The checks a given audience may see. */
+export function visibleChecks(report: Report, audience: ReporterOptions['audience'] = 'instructor') {
+  return audience === 'learner' ? report.checks.filter((c) => c.visibility !== 'instructor') : report.checks;
+}
+
+export function percent(score: number, max: number): string {
+  return max === 0 ? '100%' : `${Math.round((100 * score) / max)}%`;
+}
+
+export function fmtPoints(x: number): string {
+  return Number.isInteger(x) ? String(x) : x.toFixed(2).replace(/0$/, '');
+}

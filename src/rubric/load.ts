@@ -1,0 +1,283 @@
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { basename, isAbsolute, join, relative, resolve } from 'node:path';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import type { ErrorObject } from 'ajv';
+import { closest, describeAjvError, inlineValidator, schemaValidator } from '../core/ajv.js';
+import { ConfigError } from '../core/errors.js';
+import { rubricsDir } from '../core/paths.js';
+import type { Criterion, Location, Rubric } from '../core/types.js';
+import { defaultRegistry, type Registry } from '../checks/registry.js';
+
+/** Rubric files larger than this are refused rather than parsed. */
+const MAX_RUBRIC_BYTES = 1024 * 1024;
+
+export interface RubricProblem {
+  message: string;
+  location: Location;
+}
+
+/** Parses and validates rubric text. Throws a ConfigError listing every located problem. */
+export function parseRubric(text: string, file: string, registry: Registry = defaultRegistry): Rubric {
+  const displayFile = displayPath(file);
+  const lineCounter = new LineCounter();
+  const clean = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
+  const doc = parseDocument(clean, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number | undefined): Location => {
+    if (offset === undefined) return { file: displayFile };
+    const pos = lineCounter.linePos(offset);
+    return { file: displayFile, line: pos.line, column: pos.col };
+  };
+
+  if (doc.errors.length > 0) {
+    const problems = doc.errors.map((e) => ({
+      message: `YAML syntax: ${firstLine(e.message)}`,
+      location: at(e.pos[0]),
+    }));
+    throw rubricError(displayFile, problems);
+  }
+
+  const data = doc.toJS() as unknown;
+  const problems: RubricProblem[] = [];
+  const validate = schemaValidator('rubric.schema.json');
+  if (!validate(data)) {
+    for (const error of simplifyErrors(validate.errors ?? [])) {
+      problems.push({ message: rubricMessage(error), location: at(offsetOf(doc, error)) });
+    }
+    throw rubricError(displayFile, problems);
+  }
+
+  const raw = data as Omit<Rubric, 'path'> & { criteria: Array<Criterion & { options: Record<string, unknown> }> };
+  const dimensionIds = raw.dimensions.map((d) => d.id);
+  const seen = new Set<string>();
+  raw.criteria.forEach((criterion, index) => {
+    const here = (...path: Array<string | number>) => at(nodeAt(doc, ['criteria', index, ...path])?.range?.[0]);
+    if (seen.has(criterion.id)) {
+      problems.push({ message: `duplicate criterion id '${criterion.id}'`, location: here('id') });
+    }
+    seen.add(criterion.id);
+    if (!dimensionIds.includes(criterion.dimension)) {
+      const hint = closest(criterion.dimension, dimensionIds);
+      problems.push({
+        message: `criterion '${criterion.id}': unknown dimension '${criterion.dimension}', expected one of ${dimensionIds.join(', ')}${hint ? ` (did you mean '${hint}'?)` : ''}`,
+        location: here('dimension'),
+      });
+    }
+    const kind = registry.get(criterion.kind);
+    if (!kind) {
+      const hint = closest(criterion.kind, registry.names());
+      problems.push({
+        message: `criterion '${criterion.id}': unknown check kind '${criterion.kind}'${hint ? ` (did you mean '${hint}'?)` : `, expected one of ${registry.names().join(', ')}`}`,
+        location: here('kind'),
+      });
+      return;
+    }
+    if (!kind.targets.includes(raw.target)) {
+      problems.push({
+        message: `criterion '${criterion.id}': check kind '${kind.name}' does not apply to ${raw.target} rubrics`,
+        location: here('kind'),
+      });
+    }
+    const validateOptions = inlineValidator(kind.optionsSchema);
+    criterion.options ??= {};
+    if (!validateOptions(criterion.options)) {
+      for (const error of simplifyErrors(validateOptions.errors ?? [])) {
+        const path = ['criteria', index, 'options', ...pointerSegments(error.instancePath)];
+        const offset = offsetOfPath(doc, path, error);
+        const optionsHint = error.keyword === 'additionalProperties'
+          ? suggestion(String((error.params as Record<string, unknown>).additionalProperty), knownKeys(error))
+          : '';
+        problems.push({
+          message: `criterion '${criterion.id}': bad option for '${kind.name}': ${describeAjvError(error).replace(/ at \/$/, '')}${optionsHint}`,
+          location: at(offset),
+        });
+      }
+    }
+    criterion.severity ??= 'error';
+    criterion.visibility ??= 'learner';
+    criterion.source = here();
+  });
+  if (problems.length > 0) throw rubricError(displayFile, problems);
+
+  return { ...raw, appliesTo: raw.appliesTo ?? {}, path: resolve(file) } as Rubric;
+}
+
+/** Loads a rubric from a file path. */
+export async function loadRubricFile(file: string, registry: Registry = defaultRegistry): Promise<Rubric> {
+  let info;
+  try {
+    info = await stat(file);
+  } catch {
+    throw new ConfigError(`rubric file not found: ${displayPath(file)}`);
+  }
+  if (!info.isFile()) throw new ConfigError(`not a rubric file: ${displayPath(file)}`);
+  if (info.size > MAX_RUBRIC_BYTES) {
+    throw new ConfigError(`rubric ${displayPath(file)} is ${info.size} bytes, over the ${MAX_RUBRIC_BYTES}-byte limit`);
+  }
+  const text = await readFile(file, 'utf8');
+  return parseRubric(text, file, registry);
+}
+
+/** Folders searched for rubric ids: RUBRICATE_RUBRICS (path-separated) first, then the bundled rubrics. */
+export function rubricSearchPath(): string[] {
+  const extra = (process.env.RUBRICATE_RUBRICS ?? '').split(':').filter(Boolean);
+  return [...extra, rubricsDir];
+}
+
+/** Resolves `--rubric`: a path to a YAML file, or the id of a rubric in the search path. */
+export async function resolveRubric(idOrPath: string, registry: Registry = defaultRegistry): Promise<Rubric> {
+  const looksLikePath = /[\\/]/.test(idOrPath) || /\.ya?ml$/i.test(idOrPath);
+  if (looksLikePath) return loadRubricFile(idOrPath, registry);
+  for (const dir of rubricSearchPath()) {
+    for (const ext of ['.yaml', '.yml']) {
+      const candidate = join(dir, idOrPath + ext);
+      if (await isFile(candidate)) return loadRubricFile(candidate, registry);
+    }
+  }
+  const known = (await listRubricFiles()).map((f) => basename(f).replace(/\.ya?ml$/i, ''));
+  const hint = closest(idOrPath, known);
+  throw new ConfigError(
+    `unknown rubric '${idOrPath}'${hint ? ` (did you mean '${hint}'?)` : ''}; known rubrics: ${known.join(', ') || 'none'}`,
+  );
+}
+
+/** Every rubric file in the search path, sorted. */
+export async function listRubricFiles(): Promise<string[]> {
+  const files: string[] = [];
+  for (const dir of rubricSearchPath()) {
+    let entries: string[];
+    try {
+      entries = await readdir(dir);
+    } catch {
+      continue;
+    }
+    for (const entry of entries.sort()) {
+      if (/\.ya?ml$/i.test(entry)) files.push(join(dir, entry));
+    }
+  }
+  return files;
+}
+
+/** Loads every rubric in the search path; broken ones are returned as errors, not thrown. */
+export async function listRubrics(registry: Registry = defaultRegistry): Promise<Array<{ file: string; rubric?: Rubric; error?: ConfigError }>> {
+  const out: Array<{ file: string; rubric?: Rubric; error?: ConfigError }> = [];
+  for (const file of await listRubricFiles()) {
+    try {
+      out.push({ file, rubric: await loadRubricFile(file, registry) });
+    } catch (error) {
+      if (error instanceof ConfigError) out.push({ file, error });
+      else throw error;
+    }
+  }
+  return out;
+}
+
+/** Picks the rubric whose `appliesTo.experiment` lists the manifest's experiment. */
+export async function rubricForExperiment(experiment: string, registry: Registry = defaultRegistry): Promise<Rubric | undefined> {
+  for (const entry of await listRubrics(registry)) {
+    if (entry.rubric?.appliesTo.experiment?.includes(experiment)) return entry.rubric;
+  }
+  return undefined;
+}
+
+// --- helpers -------------------------------------------------------------
+
+function rubricError(file: string, problems: RubricProblem[]): ConfigError {
+  const first = problems[0]!;
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
+  return new ConfigError(`invalid rubric ${file}: ${first.message}${more}`, first.location, problems);
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0]!.trim();
+}
+
+function displayPath(file: string): string {
+  if (!isAbsolute(file)) return file.split('\\').join('/');
+  const rel = relative(process.cwd(), file);
+  return (rel && !rel.startsWith('..') ? rel : file).split('\\').join('/');
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function pointerSegments(pointer: string): Array<string | number> {
+  if (!pointer) return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function nodeAt(doc: Document, path: Array<string | number>): YamlNode | undefined {
+  if (path.length === 0) return doc.contents ?? undefined;
+  const node = doc.getIn(path, true) as YamlNode | undefined;
+  return node && typeof node === 'object' ? node : undefined;
+}
+
+/** Offset of the key named in an error (unknown key), else of the value at the error path, else of its nearest parent. */
+function offsetOfPath(doc: Document, path: Array<string | number>, error: ErrorObject): number | undefined {
+  const params = error.params as Record<string, unknown>;
+  const key = error.keyword === 'additionalProperties' ? params.additionalProperty : undefined;
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node = nodeAt(doc, path.slice(0, depth));
+    if (!node) continue;
+    if (depth === path.length && typeof key === 'string' && isMap(node)) {
+      const pair = node.items.find((item) => isScalar(item.key) && item.key.value === key);
+      const keyNode = pair?.key as YamlNode | undefined;
+      if (keyNode?.range) return keyNode.range[0];
+    }
+    if (depth === path.length && error.keyword !== 'required' && (isMap(node) || isSeq(node) || isScalar(node))) {
+      // Point at the key of this value when it has one: "points: -1" is located at "points".
+      const parent = nodeAt(doc, path.slice(0, depth - 1));
+      const last = path[depth - 1];
+      if (parent && isMap(parent) && typeof last === 'string') {
+        const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === last);
+        const keyNode = pair?.key as YamlNode | undefined;
+        if (keyNode?.range) return keyNode.range[0];
+      }
+    }
+    if (node.range) return node.range[0];
+  }
+  return undefined;
+}
+
+function offsetOf(doc: Document, error: ErrorObject): number | undefined {
+  return offsetOfPath(doc, pointerSegments(error.instancePath), error);
+}
+
+/** Drops the noise Ajv adds around a real error (if/then/anyOf wrappers). */
+function simplifyErrors(errors: ErrorObject[]): ErrorObject[] {
+  const useful = errors.filter((e) => !['if', 'anyOf', 'oneOf', 'allOf', '$ref'].includes(e.keyword));
+  const list = useful.length > 0 ? useful : errors;
+  const seen = new Set<string>();
+  return list.filter((e) => {
+    const key = `${e.instancePath}|${e.keyword}|${JSON.stringify(e.params)}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function rubricMessage(error: ErrorObject): string {
+  const base = describeAjvError(error);
+  if (error.keyword !== 'additionalProperties') return base;
+  const key = String((error.params as Record<string, unknown>).additionalProperty);
+  const schema = error.parentSchema as { properties?: Record<string, unknown> } | undefined;
+  return base + suggestion(key, Object.keys(schema?.properties ?? {}));
+}
+
+function suggestion(key: string, candidates: string[]): string {
+  const hint = closest(key, candidates);
+  return hint ? ` (did you mean '${hint}'?)` : candidates.length ? `, expected one of ${candidates.join(', ')}` : '';
+}
+
+function knownKeys(error: ErrorObject): string[] {
+  const parent = error.parentSchema as { properties?: Record<string, unknown> } | undefined;
+  return Object.keys(parent?.properties ?? {});
+}
