@@ -8,7 +8,7 @@ const addFormats = addFormatsModule as unknown as typeof addFormatsModule.defaul
 
 /** One validator factory for the whole tool: draft 2020-12, formats, all errors, defaults filled in. */
 export function createAjv(options: { useDefaults?: boolean } = {}): Ajv2020 {
-  const ajv = new Ajv2020({ allErrors: true, strict: false, useDefaults: options.useDefaults ?? false });
+  const ajv = new Ajv2020({ allErrors: true, strict: false, verbose: true, useDefaults: options.useDefaults ?? false });
   addFormats(ajv);
   return ajv;
 }

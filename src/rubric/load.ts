@@ -256,7 +256,9 @@ function simplifyErrors(errors: ErrorObject[]): ErrorObject[] {
   const useful = errors.filter((e) => !['if', 'anyOf', 'oneOf', 'allOf', '$ref'].includes(e.keyword));
   const list = useful.length > 0 ? useful : errors;
   const seen = new Set<string>();
-  return list.filter((e) => {
+  // An unknown key usually explains a missing one ("pionts" for "points"): report it first.
+  const rank = (e: ErrorObject) => (e.keyword === 'additionalProperties' ? 0 : e.keyword === 'required' ? 2 : 1);
+  return [...list].sort((a, b) => rank(a) - rank(b)).filter((e) => {
     const key = `${e.instancePath}|${e.keyword}|${JSON.stringify(e.params)}`;
     if (seen.has(key)) return false;
     seen.add(key);

@@ -1,0 +1,88 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Registry } from '../../src/checks/registry.js';
+import { grade } from '../../src/core/engine.js';
+import { exitCodeFor } from '../../src/core/scoring.js';
+import type { Rubric } from '../../src/core/types.js';
+import { echoKind } from '../helpers/echo-kind.js';
+
+const registry = new Registry([echoKind]);
+const root = mkdtempSync(join(tmpdir(), 'rubricate-engine-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function rubric(criteria: Array<{ id: string; dimension?: string; points?: number; severity?: 'error' | 'warning'; options: Record<string, unknown> }>): Rubric {
+  return {
+    id: 'test',
+    title: 'Test',
+    version: 1,
+    target: 'lab',
+    appliesTo: {},
+    passThreshold: 0.6,
+    dimensions: [
+      { id: 'a', title: 'A' },
+      { id: 'b', title: 'B' },
+    ],
+    criteria: criteria.map((c) => ({
+      id: c.id,
+      title: c.id,
+      kind: 'echo',
+      points: c.points ?? 10,
+      dimension: c.dimension ?? 'a',
+      severity: c.severity ?? 'error',
+      visibility: 'learner',
+      options: c.options,
+    })),
+    path: 'test.yaml',
+  };
+}
+
+describe('engine and scoring', () => {
+  it('scores per criterion, per dimension and in total, with partial credit', async () => {
+    const report = await grade({
+      registry,
+      target: root,
+      rubric: rubric([
+        { id: 'p', options: { status: 'pass' } },
+        { id: 'half', options: { status: 'fail', credit: 0.5 } },
+        { id: 'other', dimension: 'b', points: 5, options: { status: 'pass' } },
+      ]),
+    });
+    expect(report.checks.map((c) => [c.id, c.status, c.points, c.maxPoints])).toEqual([
+      ['p', 'pass', 10, 10],
+      ['half', 'fail', 5, 10],
+      ['other', 'pass', 5, 5],
+    ]);
+    expect(report.dimensions).toEqual([
+      { id: 'a', title: 'A', score: 15, maxScore: 20 },
+      { id: 'b', title: 'B', score: 5, maxScore: 5 },
+    ]);
+    expect(report.score).toBe(20);
+    expect(report.maxScore).toBe(25);
+    expect(report.passed).toBe(true);
+    expect(exitCodeFor([report])).toBe(1);
+  });
+
+  it('turns a failure of a warning-severity criterion into a warning that still loses the points', async () => {
+    const report = await grade({ registry, target: root, rubric: rubric([{ id: 'w', severity: 'warning', options: { status: 'fail' } }]) });
+    expect(report.checks[0]).toMatchObject({ status: 'warn', points: 0 });
+    expect(report.passed).toBe(false);
+    expect(exitCodeFor([report])).toBe(0);
+  });
+
+  it('reports a crashing check kind as an error and keeps grading', async () => {
+    const report = await grade({
+      registry,
+      target: root,
+      rubric: rubric([
+        { id: 'boom', options: { status: 'pass', throws: true } },
+        { id: 'after', options: { status: 'pass' } },
+      ]),
+    });
+    expect(report.checks[0]).toMatchObject({ status: 'error', points: 0 });
+    expect(report.checks[0]!.message).toContain('rubricate bug');
+    expect(report.checks[1]).toMatchObject({ status: 'pass', points: 10 });
+    expect(report.summary).toEqual({ pass: 1, warn: 0, fail: 0, error: 1, skip: 0 });
+  });
+});

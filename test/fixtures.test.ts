@@ -1,0 +1,65 @@
+/**
+ * One generic test runs every lab fixture: `fixtures/<rubric>/<case>/` is a
+ * submission, `fixtures/<rubric>/<case>.expected.json` lists the checks that
+ * must not pass (status, and substrings of message and diagnosis); every other
+ * check must pass. Every report must validate against schemas/report.schema.json.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { grade } from '../src/core/engine.js';
+import { schemaValidator } from '../src/core/ajv.js';
+import { resolveRubric } from '../src/rubric/load.js';
+
+interface Expected {
+  rubric: string;
+  checks: Record<string, { status: string; message?: string; diagnosis?: string }>;
+  /** Checks whose status is not asserted (e.g. depend on the machine's isolation level). */
+  ignore?: string[];
+}
+
+const fixturesRoot = new URL('../fixtures/', import.meta.url).pathname;
+
+function cases(): Array<{ name: string; dir: string; expected: Expected }> {
+  const out: Array<{ name: string; dir: string; expected: Expected }> = [];
+  for (const group of readdirSync(fixturesRoot).sort()) {
+    const groupDir = join(fixturesRoot, group);
+    if (!statSync(groupDir).isDirectory()) continue;
+    for (const entry of readdirSync(groupDir).sort()) {
+      if (!entry.endsWith('.expected.json')) continue;
+      const name = entry.slice(0, -'.expected.json'.length);
+      const dir = join(groupDir, name);
+      if (!existsSync(dir)) continue;
+      out.push({ name: `${group}/${name}`, dir, expected: JSON.parse(readFileSync(join(groupDir, entry), 'utf8')) as Expected });
+    }
+  }
+  return out;
+}
+
+const validateReport = schemaValidator('report.schema.json');
+
+describe('fixtures', () => {
+  for (const fixture of cases()) {
+    it(fixture.name, async () => {
+      const rubric = await resolveRubric(fixture.expected.rubric);
+      const report = await grade({ rubric, target: fixture.dir });
+      expect(validateReport(report), JSON.stringify(validateReport.errors)).toBe(true);
+      const ignored = new Set(fixture.expected.ignore ?? []);
+      for (const id of Object.keys(fixture.expected.checks)) {
+        expect(report.checks.map((c) => c.id), `expected check '${id}' is not in rubric ${rubric.id}`).toContain(id);
+      }
+      for (const check of report.checks) {
+        if (ignored.has(check.id)) continue;
+        const want = fixture.expected.checks[check.id];
+        const seen = `${check.id}: ${check.status}: ${check.message}${check.diagnosis ? ` [diagnosis: ${check.diagnosis}]` : ''}`;
+        if (!want) {
+          expect(check.status, seen).toBe('pass');
+          continue;
+        }
+        expect(check.status, seen).toBe(want.status);
+        if (want.message) expect(check.message.toLowerCase(), seen).toContain(want.message.toLowerCase());
+        if (want.diagnosis) expect((check.diagnosis ?? '').toLowerCase(), seen).toContain(want.diagnosis.toLowerCase());
+      }
+    });
+  }
+});

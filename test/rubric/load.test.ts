@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { Registry } from '../../src/checks/registry.js';
+import { ConfigError } from '../../src/core/errors.js';
+import { parseRubric } from '../../src/rubric/load.js';
+import { echoKind } from '../helpers/echo-kind.js';
+
+const registry = new Registry([echoKind]);
+const fixture = (name: string) => `fixtures/rubrics/${name}`;
+const load = (name: string) => parseRubric(readFileSync(fixture(name), 'utf8'), fixture(name), registry);
+
+function problemsOf(name: string) {
+  try {
+    load(name);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error(`${name} loaded without error`);
+}
+
+describe('rubric loading', () => {
+  it('loads a valid rubric and fills defaults', () => {
+    const rubric = load('ok-minimal.yaml');
+    expect(rubric.id).toBe('minimal');
+    expect(rubric.criteria[0]!.severity).toBe('error');
+    expect(rubric.criteria[0]!.visibility).toBe('learner');
+    expect(rubric.criteria[0]!.source).toEqual({ file: 'fixtures/rubrics/ok-minimal.yaml', line: 10, column: 5 });
+  });
+
+  it('locates a misspelt key at its YAML line and suggests the right one', () => {
+    const [problem] = problemsOf('bad-misspelt-key.yaml');
+    expect(problem!.message).toContain("unknown key 'pionts'");
+    expect(problem!.message).toContain("did you mean 'points'");
+    expect(problem!.location).toEqual({ file: 'fixtures/rubrics/bad-misspelt-key.yaml', line: 13, column: 5 });
+  });
+
+  it('locates an unknown check kind and suggests the nearest', () => {
+    const [problem] = problemsOf('bad-unknown-kind.yaml');
+    expect(problem!.message).toContain("unknown check kind 'ecko'");
+    expect(problem!.message).toContain("did you mean 'echo'");
+    expect(problem!.location?.line).toBe(12);
+  });
+
+  it("validates options against the kind's own schema, located at the option", () => {
+    const [problem] = problemsOf('bad-option.yaml');
+    expect(problem!.message).toContain("unknown key 'colour'");
+    expect(problem!.location).toMatchObject({ line: 17, column: 7 });
+  });
+
+  it('locates YAML syntax errors', () => {
+    const [problem] = problemsOf('bad-yaml-syntax.yaml');
+    expect(problem!.message).toMatch(/^YAML syntax/);
+    expect(problem!.location?.line).toBeGreaterThanOrEqual(2);
+  });
+
+  it('rejects a criterion in an unknown dimension', () => {
+    const [problem] = problemsOf('bad-dimension.yaml');
+    expect(problem!.message).toContain("unknown dimension 'cod'");
+    expect(problem!.message).toContain("did you mean 'code'");
+    expect(problem!.location?.line).toBe(14);
+  });
+
+  it('rejects duplicate criterion ids', () => {
+    const text = readFileSync(fixture('ok-minimal.yaml'), 'utf8');
+    const doubled = text + text.slice(text.indexOf('  - id: always'));
+    expect(() => parseRubric(doubled, 'dup.yaml', registry)).toThrow(/duplicate criterion id 'always'/);
+  });
+});
