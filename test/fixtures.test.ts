@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { grade } from '../src/core/engine.js';
 import { schemaValidator } from '../src/core/ajv.js';
+import { defaultRegistry } from '../src/checks/registry.js';
 import { resolveRubric } from '../src/rubric/load.js';
 
 interface Expected {
@@ -28,6 +29,7 @@ function cases(): Array<{ name: string; dir: string; expected: Expected }> {
     for (const entry of readdirSync(groupDir).sort()) {
       if (!entry.endsWith('.expected.json')) continue;
       const name = entry.slice(0, -'.expected.json'.length);
+      // A folder is a lab submission; a file (build-prompt.md) is a document to verify.
       const dir = join(groupDir, name);
       if (!existsSync(dir)) continue;
       out.push({ name: `${group}/${name}`, dir, expected: JSON.parse(readFileSync(join(groupDir, entry), 'utf8')) as Expected });
@@ -37,6 +39,8 @@ function cases(): Array<{ name: string; dir: string; expected: Expected }> {
 }
 
 const validateReport = schemaValidator('report.schema.json');
+/** Statuses seen per check kind across all fixtures, for the meta test below. */
+const seenByKind = new Map<string, Set<string>>();
 
 describe('fixtures', () => {
   for (const fixture of cases()) {
@@ -44,6 +48,10 @@ describe('fixtures', () => {
       const rubric = await resolveRubric(fixture.expected.rubric);
       const report = await grade({ rubric, target: fixture.dir });
       expect(validateReport(report), JSON.stringify(validateReport.errors)).toBe(true);
+      for (const check of report.checks) {
+        if (!seenByKind.has(check.kind)) seenByKind.set(check.kind, new Set());
+        seenByKind.get(check.kind)!.add(check.status);
+      }
       const ignored = new Set(fixture.expected.ignore ?? []);
       for (const id of Object.keys(fixture.expected.checks)) {
         expect(report.checks.map((c) => c.id), `expected check '${id}' is not in rubric ${rubric.id}`).toContain(id);
@@ -62,4 +70,16 @@ describe('fixtures', () => {
       }
     });
   }
+
+  // Runs last (tests in a file run in order): every check kind must be seen
+  // passing on some fixture and failing on another, or it is untested.
+  it('every registered check kind has a fixture that passes it and one that fails it', () => {
+    const missing: string[] = [];
+    for (const kind of defaultRegistry.names()) {
+      const seen = seenByKind.get(kind) ?? new Set<string>();
+      if (!seen.has('pass')) missing.push(`${kind}: no passing fixture`);
+      if (!seen.has('fail') && !seen.has('warn')) missing.push(`${kind}: no failing fixture`);
+    }
+    expect(missing).toEqual([]);
+  });
 });

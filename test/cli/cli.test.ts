@@ -1,0 +1,95 @@
+/**
+ * The command line as users and CI see it: the built bin, its exit codes and
+ * its one-line errors. `npm test` builds dist/ before running the suite.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { schemaValidator } from '../../src/core/ajv.js';
+
+const bin = new URL('../../dist/cli/bin.js', import.meta.url).pathname;
+
+function run(...args: string[]) {
+  const result = spawnSync(process.execPath, [bin, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' },
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe.runIf(existsSync(bin))('rubricate CLI', () => {
+  it('--help teaches the commands and exit codes, and exits 0', () => {
+    const r = run('--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('grade');
+    expect(r.stdout).toContain('Exit codes');
+  });
+
+  it('grade --help shows examples', () => {
+    const r = run('grade', '--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('--rubric');
+    expect(r.stdout).toContain('Examples');
+  });
+
+  it('an unknown option is a usage error: exit 2', () => {
+    const r = run('grade', '--frobnicate', 'x');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unknown option');
+  });
+
+  it('an unknown format is a usage error: exit 2', () => {
+    const r = run('grade', 'fixtures/rope-lab02/ok-interleaved', '--format', 'yaml');
+    expect(r.code).toBe(2);
+  });
+
+  it('an unknown rubric is a configuration error with one line and no stack trace', () => {
+    const r = run('grade', 'fixtures/rope-lab02/ok-interleaved', '--rubric', 'rope-lab2');
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain("unknown rubric 'rope-lab2'");
+    expect(r.stderr).toContain("did you mean 'rope-lab02'");
+    expect(r.stderr).not.toMatch(/\bat .*\.js:\d+/);
+  });
+
+  it('a missing submission folder is a usage error', () => {
+    const r = run('grade', 'no/such/folder', '--rubric', 'rope-lab02');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('submission not found');
+  });
+
+  it('rubric check names the YAML line of a misspelt key and exits 2', () => {
+    const r = run('rubric', 'check', 'fixtures/rubrics/bad-misspelt-key.yaml');
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain("fixtures/rubrics/bad-misspelt-key.yaml:13:5: error: unknown key 'pionts'");
+  });
+
+  it('rubric check accepts every bundled rubric', () => {
+    const r = run('rubric', 'list');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('rope-lab02');
+    expect(r.stdout).not.toContain('invalid');
+  });
+
+  it('rubric kinds lists the check kinds', () => {
+    const r = run('rubric', 'kinds');
+    expect(r.code).toBe(0);
+    for (const kind of ['files', 'manifest', 'writeup', 'mentions']) expect(r.stdout).toContain(kind);
+  });
+
+  it.runIf(existsSync('fixtures/rope-lab02/ok-interleaved'))('grades the bundled example: readable report, exit 0', () => {
+    const r = run('grade', 'fixtures/rope-lab02/ok-interleaved');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('PASSED');
+    expect(r.stdout).not.toMatch(/\u001b\[/);
+  });
+
+  it.runIf(existsSync('fixtures/rope-lab02/not-ok-manifest-syntax'))('a failing submission exits 1 and its JSON validates', () => {
+    const r = run('grade', 'fixtures/rope-lab02/not-ok-manifest-syntax', '--rubric', 'rope-lab02', '--format', 'json');
+    expect(r.code).toBe(1);
+    const validate = schemaValidator('report.schema.json');
+    const report = JSON.parse(r.stdout) as unknown;
+    expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+  });
+});
