@@ -1,0 +1,280 @@
+/**
+ * The float64 RoPE reference every code check is judged against.
+ *
+ * Convention (the lab's, RoFormer's, Meta LLaMA's): interleaved pairs
+ * `(x[2i], x[2i+1])` at position `t` are rotated counter-clockwise by the
+ * angle `t * theta_i`, with `theta_i = base^(-2i/d)`:
+ *
+ *   y[2i]   = x[2i] cos(t theta_i) - x[2i+1] sin(t theta_i)
+ *   y[2i+1] = x[2i] sin(t theta_i) + x[2i+1] cos(t theta_i)
+ *
+ * Arrays are row-major `Float64Array`s with an explicit shape, like NumPy's.
+ */
+
+export const DEFAULT_BASE = 10000;
+
+/** A real array in float64 with its NumPy shape and the dtype the learner produced (`float64` for ours). */
+export interface Arr {
+  shape: number[];
+  data: Float64Array;
+  dtype: string;
+}
+
+export function arr(shape: number[], data: Float64Array | number[], dtype = 'float64'): Arr {
+  const values = data instanceof Float64Array ? data : Float64Array.from(data);
+  if (values.length !== size(shape)) throw new Error(`shape (${shape.join(', ')}) does not hold ${values.length} values`);
+  return { shape: [...shape], data: values, dtype };
+}
+
+export function size(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** `theta_i = base^(-2i/d)` for `i = 0 .. d/2 - 1`. */
+export function frequencies(d: number, base = DEFAULT_BASE): Float64Array {
+  if (!Number.isInteger(d) || d <= 0 || d % 2 !== 0) throw new Error(`d_head must be a positive even integer, got ${d}`);
+  const out = new Float64Array(d / 2);
+  for (let i = 0; i < d / 2; i++) out[i] = Math.pow(base, (-2 * i) / d);
+  return out;
+}
+
+export interface Tables {
+  /** (T, d/2) */
+  cos: Arr;
+  /** (T, d/2) */
+  sin: Arr;
+}
+
+/** `cos(t theta_i)` and `sin(t theta_i)` for positions `0..T-1` (or the given positions), shape (T, d/2). */
+export function tables(T: number, d: number, base = DEFAULT_BASE, positions?: ArrayLike<number>): Tables {
+  const theta = frequencies(d, base);
+  const pos = positions ?? Float64Array.from({ length: T }, (_, t) => t);
+  const rows = pos.length;
+  const half = d / 2;
+  const cos = new Float64Array(rows * half);
+  const sin = new Float64Array(rows * half);
+  for (let t = 0; t < rows; t++) {
+    for (let i = 0; i < half; i++) {
+      const angle = pos[t]! * theta[i]!;
+      cos[t * half + i] = Math.cos(angle);
+      sin[t * half + i] = Math.sin(angle);
+    }
+  }
+  return { cos: arr([rows, half], cos), sin: arr([rows, half], sin) };
+}
+
+/**
+ * Rotates `x` shaped (..., T, d) with tables shaped (T, d/2): interleaved
+ * pairs, counter-clockwise. Leading dimensions broadcast over the tables.
+ */
+export function applyRope(x: Arr, cos: Arr, sin: Arr): Arr {
+  const d = x.shape[x.shape.length - 1] ?? 0;
+  const T = x.shape[x.shape.length - 2] ?? 1;
+  const half = d / 2;
+  if (x.shape.length < 2 || d % 2 !== 0) throw new Error(`expected x shaped (..., T, d) with even d, got (${x.shape.join(', ')})`);
+  if (cos.shape[0] !== T || cos.shape[1] !== half || sin.shape[0] !== T || sin.shape[1] !== half) {
+    throw new Error(`tables of shape (${cos.shape.join(', ')}) do not fit x of shape (${x.shape.join(', ')})`);
+  }
+  const out = new Float64Array(x.data.length);
+  const batches = x.data.length / (T * d);
+  for (let b = 0; b < batches; b++) {
+    for (let t = 0; t < T; t++) {
+      const row = (b * T + t) * d;
+      for (let i = 0; i < half; i++) {
+        const c = cos.data[t * half + i]!;
+        const s = sin.data[t * half + i]!;
+        const x0 = x.data[row + 2 * i]!;
+        const x1 = x.data[row + 2 * i + 1]!;
+        out[row + 2 * i] = x0 * c - x1 * s;
+        out[row + 2 * i + 1] = x0 * s + x1 * c;
+      }
+    }
+  }
+  return arr(x.shape, out);
+}
+
+/** `R_t x` for one vector at one (possibly negative or fractional) position. */
+export function rotateVector(x: ArrayLike<number>, position: number, base = DEFAULT_BASE): Float64Array {
+  const d = x.length;
+  const theta = frequencies(d, base);
+  const out = new Float64Array(d);
+  for (let i = 0; i < d / 2; i++) {
+    const c = Math.cos(position * theta[i]!);
+    const s = Math.sin(position * theta[i]!);
+    out[2 * i] = x[2 * i]! * c - x[2 * i + 1]! * s;
+    out[2 * i + 1] = x[2 * i]! * s + x[2 * i + 1]! * c;
+  }
+  return out;
+}
+
+// ---- small linear algebra -------------------------------------------------
+
+export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`dot of vectors of length ${a.length} and ${b.length}`);
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
+
+export function norm(a: ArrayLike<number>): number {
+  return Math.sqrt(dot(a, a));
+}
+
+/** Largest absolute value (0 for an empty array; Infinity when any value is not finite). */
+export function maxAbs(a: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const v = Math.abs(a[i]!);
+    if (!(v <= m)) m = Number.isNaN(v) ? Infinity : v;
+  }
+  return m;
+}
+
+/** max |a - b| elementwise; Infinity when a value is not finite or the lengths differ. */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const v = Math.abs(a[i]! - b[i]!);
+    if (!(v <= m)) m = Number.isNaN(v) ? Infinity : v;
+  }
+  return m;
+}
+
+/** Index of the largest |a - b| (first one), or -1 when equal. */
+export function argMaxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  let at = -1;
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const v = Math.abs(a[i]! - b[i]!);
+    if (v > m || (Number.isNaN(v) && at === -1)) {
+      m = Number.isNaN(v) ? Infinity : v;
+      at = i;
+    }
+  }
+  return at;
+}
+
+/** ||a - b|| / ||b|| (absolute difference when b is zero). */
+export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity;
+  let num = 0;
+  for (let i = 0; i < a.length; i++) num += (a[i]! - b[i]!) ** 2;
+  const den = norm(b);
+  return den > 0 ? Math.sqrt(num) / den : Math.sqrt(num);
+}
+
+/** Row `t` of a 2-D array (a view). */
+export function row(a: Arr, t: number): Float64Array {
+  const width = a.shape[a.shape.length - 1]!;
+  return a.data.subarray(t * width, (t + 1) * width);
+}
+
+/** Rows of a 2-D array gathered at the given indices. */
+export function gatherRows(a: Arr, indices: readonly number[]): Arr {
+  const width = a.shape[1]!;
+  const out = new Float64Array(indices.length * width);
+  indices.forEach((t, r) => out.set(a.data.subarray(t * width, (t + 1) * width), r * width));
+  return arr([indices.length, width], out, a.dtype);
+}
+
+/** Rows stacked into a 2-D array. */
+export function stackRows(rows: ArrayLike<number>[], width: number): Arr {
+  const out = new Float64Array(rows.length * width);
+  rows.forEach((r, i) => out.set(Array.from(r), i * width));
+  return arr([rows.length, width], out);
+}
+
+// ---- deterministic random inputs -------------------------------------------
+
+/** A small seeded generator (mulberry32) with standard normal draws (Box-Muller). */
+export class Rng {
+  private state: number;
+  private spare: number | undefined;
+
+  constructor(seed: number) {
+    this.state = (seed >>> 0) ^ 0x9e3779b9;
+  }
+
+  uniform(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  normal(): number {
+    if (this.spare !== undefined) {
+      const s = this.spare;
+      this.spare = undefined;
+      return s;
+    }
+    let u = 0;
+    while (u === 0) u = this.uniform();
+    const v = this.uniform();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  }
+
+  normals(shape: number[]): Arr {
+    const data = new Float64Array(size(shape));
+    for (let i = 0; i < data.length; i++) data[i] = this.normal();
+    return arr(shape, data);
+  }
+
+  int(lo: number, hi: number): number {
+    return lo + Math.floor(this.uniform() * (hi - lo + 1));
+  }
+}
+
+// ---- float precision -------------------------------------------------------
+
+/** Machine epsilon of a NumPy floating dtype (float64 for unknown names). */
+export function epsilonOf(dtype: string): number {
+  if (dtype === 'float16') return 9.77e-4;
+  if (dtype === 'float32') return 1.19e-7;
+  return 2.22e-16;
+}
+
+/**
+ * Tolerance for a rotated value relative to the size of the input, for
+ * positions up to `maxPosition`: the angle `t * theta_0` carries an error of
+ * about eps * t, so the error grows with the position (float32 angles: about
+ * 1e-3 at t = 4096; float64: about 2e-12).
+ */
+export function rotationTolerance(dtype: string, maxPosition: number): number {
+  const eps = epsilonOf(dtype);
+  return 8 * eps * (Math.abs(maxPosition) + 1) + 64 * eps;
+}
+
+/** The wider (less precise) of two dtypes. */
+export function widerTolerance(a: string, b: string): string {
+  return epsilonOf(a) >= epsilonOf(b) ? a : b;
+}
+
+// ---- long-term decay probe (RESEARCH.md section 1) -------------------------
+
+/** s(r) = mean_k cos(r theta_k): the score of the all-ones vector against itself at distance r, divided by d. */
+export function decayCurve(d: number, maxDistance: number, base = DEFAULT_BASE): Float64Array {
+  const theta = frequencies(d, base);
+  const out = new Float64Array(maxDistance + 1);
+  for (let r = 0; r <= maxDistance; r++) {
+    let s = 0;
+    for (const th of theta) s += Math.cos(r * th);
+    out[r] = s / theta.length;
+  }
+  return out;
+}
+
+/** Means of s(r) over log-spaced buckets [2^j, 2^(j+1)) for r in 1..s.length-1 (full buckets only). */
+export function bucketMeans(s: ArrayLike<number>): number[] {
+  const means: number[] = [];
+  for (let lo = 1; lo * 2 <= s.length; lo *= 2) {
+    let sum = 0;
+    for (let r = lo; r < lo * 2; r++) sum += s[r]!;
+    means.push(sum / lo);
+  }
+  return means;
+}
