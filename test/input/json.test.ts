@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { getByPointer, parseJsonLocated, pointerTokens } from '../../src/input/json.js';
+
+const manifest = `{
+  "experiment": "16-rope",
+  "config": {
+    "d_head": 32,
+    "T": 32
+  },
+  "tags": ["a", {"deep": true}],
+  "a/b": 1
+}
+`;
+
+function syntaxError(text: string) {
+  const result = parseJsonLocated(text, 'manifest.json');
+  if (result.ok) throw new Error('expected a syntax error');
+  return result;
+}
+
+describe('parseJsonLocated', () => {
+  it('parses and locates JSON pointers at the key of the member', () => {
+    const result = parseJsonLocated(manifest, 'manifest.json');
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.value).toMatchObject({ experiment: '16-rope', config: { d_head: 32 } });
+    expect(result.locate('/config/d_head')).toEqual({ file: 'manifest.json', line: 4, column: 5, endLine: 4, endColumn: 13 });
+    expect(result.locate('/tags/1/deep')).toMatchObject({ line: 7, column: 18 });
+    expect(result.locate('/tags/0')).toMatchObject({ line: 7, column: 12 });
+    expect(result.locate('/a~1b')).toMatchObject({ line: 8, column: 3 });
+    expect(result.has('/config/T')).toBe(true);
+  });
+
+  it('falls back to the nearest existing parent for a missing path', () => {
+    const result = parseJsonLocated(manifest, 'manifest.json');
+    if (!result.ok) throw new Error('parse failed');
+    expect(result.locate('/config/rope_base')).toMatchObject({ line: 3, column: 3 });
+    expect(result.has('/config/rope_base')).toBe(false);
+    expect(result.locate('/results_summary/x')).toMatchObject({ line: 1, column: 1 });
+    expect(result.locate('')).toMatchObject({ line: 1, column: 1 });
+  });
+
+  it('locates a trailing comma in an object', () => {
+    const text = readFileSync(new URL('../../fixtures/input/json/trailing-comma.json', import.meta.url), 'utf8');
+    const error = syntaxError(text);
+    expect(error.message).toBe("Unexpected token '}' at 4:1, expected a key (trailing comma after the last member?)");
+    expect(error.location).toEqual({ file: 'manifest.json', line: 4, column: 1 });
+  });
+
+  it('explains a missing closing brace with where the object opened', () => {
+    expect(syntaxError('{\n  "seed": 0,\n  "config": {"d_head": 16}\n').message).toBe(
+      "Unexpected end of input at 3:27, expected '}' to close the object opened at 1:1",
+    );
+  });
+
+  it('words other syntax errors "Unexpected X at L:C, expected Y"', () => {
+    expect(syntaxError('{"a": }').message).toBe("Unexpected token '}' at 1:7, expected a value");
+    expect(syntaxError('[1, 2,]').message).toBe("Unexpected token ']' at 1:7, expected a value (trailing comma after the last element?)");
+    expect(syntaxError('{"a" 1}').message).toBe("Unexpected number at 1:6, expected ':'");
+    expect(syntaxError('{"a": 1 "b": 2}').message).toBe("Unexpected string at 1:9, expected ',' or '}'");
+    expect(syntaxError("{'a': 1}").message).toMatch(/^Unexpected character ''' at 1:2, expected a key in double quotes or '}'$/);
+    expect(syntaxError('{"a": None}').message).toBe('Unexpected character \'N\' at 1:7, expected a value (a string in double quotes, a number, true, false, null, an object or an array)');
+    expect(syntaxError('{"a": "x}').message).toBe(`Unexpected end of input at 1:10, expected '"' to close the string opened at 1:7`);
+    expect(syntaxError('').message).toBe('Unexpected end of input at 1:1, expected a value');
+  });
+});
+
+describe('JSON pointers', () => {
+  it('splits and unescapes tokens', () => {
+    expect(pointerTokens('/a~1b/c~0d')).toEqual(['a/b', 'c~d']);
+    expect(pointerTokens('')).toEqual([]);
+  });
+
+  it('reads values and tells missing from null', () => {
+    const value = { a: { b: null }, xs: [1, 2] };
+    expect(getByPointer(value, '/a/b')).toEqual({ found: true, value: null });
+    expect(getByPointer(value, '/a/c')).toEqual({ found: false });
+    expect(getByPointer(value, '/xs/1')).toEqual({ found: true, value: 2 });
+    expect(getByPointer(value, '/xs/2')).toEqual({ found: false });
+    expect(getByPointer(value, '/a/b/c')).toEqual({ found: false });
+  });
+});
