@@ -1,0 +1,48 @@
+import { prepareDocument, type ClaimsDocument } from './document.js';
+import type { Extractor } from './extractor.js';
+import { impliedSum } from './extractors/implied-sum.js';
+import { itemizedTotal } from './extractors/itemized-total.js';
+import { percentOf } from './extractors/percent-of.js';
+import { product } from './extractors/product.js';
+import { reduction } from './extractors/reduction.js';
+import { tableDelta } from './extractors/table-delta.js';
+import type { Claim, ClaimKind, ClaimsOptions, ClaimsSummary } from './types.js';
+
+/** Every extractor, in the order their claims win when two recognise the same number. */
+export const extractors: readonly Extractor[] = [itemizedTotal, tableDelta, percentOf, product, reduction, impliedSum];
+
+export function extractorFor(kind: ClaimKind): Extractor | undefined {
+  return extractors.find((e) => e.kind === kind);
+}
+
+/** Extracts and checks every numeric claim of one document, sorted by position. */
+export function extractClaims(doc: ClaimsDocument, options: ClaimsOptions = {}): Claim[] {
+  const wanted = options.kinds ? new Set(options.kinds) : undefined;
+  const claims: Claim[] = [];
+  const taken = new Set<string>();
+  for (const extractor of extractors) {
+    if (wanted && !wanted.has(extractor.kind)) continue;
+    for (const claim of extractor.extract(doc)) {
+      // Two extractors reading the same stated number: the first (more specific) one wins.
+      const key = `${claim.location.line}:${claim.location.column}`;
+      if (taken.has(key)) continue;
+      taken.add(key);
+      claims.push(claim);
+    }
+  }
+  return claims.sort((a, b) => a.location.line - b.location.line || a.location.column - b.location.column);
+}
+
+/** Checks the claims of a Markdown text; `file` is only used to locate findings. */
+export function checkClaimsText(text: string, file = 'document.md', options: ClaimsOptions = {}): Claim[] {
+  return extractClaims(prepareDocument(file, text), options);
+}
+
+export function summarise(claims: readonly Claim[]): ClaimsSummary {
+  return {
+    checked: claims.length,
+    ok: claims.filter((c) => c.status === 'ok').length,
+    warn: claims.filter((c) => c.status === 'warn').length,
+    fail: claims.filter((c) => c.status === 'fail').length,
+  };
+}
