@@ -1,0 +1,87 @@
+import { execFile } from 'node:child_process';
+import { ConfigError } from '../core/errors.js';
+
+export interface PythonInfo {
+  /** Real interpreter path (`sys.executable`), never a pyenv shim. */
+  path: string;
+  /** Python version, e.g. 3.11.7. */
+  version: string;
+  /** NumPy version, e.g. 2.4.6. */
+  numpy: string;
+}
+
+const PROBE = [
+  'import sys, json',
+  'try:',
+  '    import numpy',
+  '    v = numpy.__version__',
+  'except Exception:',
+  '    v = None',
+  'print(json.dumps({"path": sys.executable, "version": "%d.%d.%d" % sys.version_info[:3], "numpy": v}))',
+].join('\n');
+
+const cache = new Map<string, Promise<PythonInfo>>();
+
+function probe(command: string): Promise<{ path: string; version: string; numpy: string | null }> {
+  return new Promise((resolve, reject) => {
+    execFile(command, ['-I', '-c', PROBE], { timeout: 30_000, maxBuffer: 1 << 20 }, (error, stdout) => {
+      if (error) {
+        reject(error);
+        return;
+      }
+      try {
+        const lines = stdout.trim().split('\n');
+        resolve(JSON.parse(lines[lines.length - 1] ?? ''));
+      } catch (parseError) {
+        reject(parseError);
+      }
+    });
+  });
+}
+
+/**
+ * Resolves the real Python interpreter once per process (per requested
+ * command) and checks that NumPy imports. Throws ConfigError with a one-line
+ * fix when it cannot.
+ */
+export function resolvePython(explicit?: string): Promise<PythonInfo> {
+  const command = explicit ?? 'python3';
+  let pending = cache.get(command);
+  if (!pending) {
+    pending = resolveUncached(command, explicit !== undefined);
+    cache.set(command, pending);
+    pending.catch(() => cache.delete(command));
+  }
+  return pending;
+}
+
+async function resolveUncached(command: string, explicit: boolean): Promise<PythonInfo> {
+  let found: { path: string; version: string; numpy: string | null };
+  try {
+    found = await probe(command);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (explicit) {
+      throw new ConfigError(
+        code === 'ENOENT' || code === 'EACCES'
+          ? `--python ${command} cannot be run (${code}); pass the path of a Python 3 interpreter that has NumPy`
+          : `--python ${command} did not answer as a Python 3 interpreter; pass the path of a Python 3 interpreter that has NumPy`,
+      );
+    }
+    throw new ConfigError(
+      code === 'ENOENT'
+        ? 'python3 not found on PATH; install Python 3 with NumPy or pass --python PATH'
+        : 'python3 on PATH did not run; install Python 3 with NumPy or pass --python PATH',
+    );
+  }
+  const [major, minor] = found.version.split('.').map(Number);
+  if (major !== 3 || (minor ?? 0) < 8) {
+    throw new ConfigError(`${found.path} is Python ${found.version}; rubricate needs Python 3.8 or newer (pass --python PATH)`);
+  }
+  if (!found.numpy) {
+    throw new ConfigError(
+      `NumPy is not installed for ${found.path}; pip install numpy or pass --python PATH to an interpreter that has it`,
+    );
+  }
+  return { path: found.path, version: found.version, numpy: found.numpy };
+}

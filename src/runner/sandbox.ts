@@ -1,0 +1,340 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { copyFile, lstat, mkdir, mkdtemp, readFile, readdir, readlink, realpath, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { IsolationInfo, IsolationLevel } from './types.js';
+
+/**
+ * Isolation for learner processes. Levels, strongest first:
+ * - bwrap: bubblewrap, read-only root, private /tmp, no network, PID namespace, no capabilities;
+ * - namespaces: `unshare` (root only) for net/pid/mount namespaces, the harness remounts
+ *   everything read-only except scratch and drops its capabilities;
+ * - rlimits: resource limits only, the process tree killed by group and by a /proc scan;
+ * - none: limits and tree killing still apply, but it is never picked by `auto`.
+ */
+
+const DESCRIPTIONS: Record<IsolationLevel, string> = {
+  bwrap: 'bubblewrap: read-only root, private /tmp, no network, PID namespace, capabilities dropped, resource limits',
+  namespaces:
+    'namespaces (unshare): no network, PID namespace, read-only mounts except scratch, capabilities dropped, resource limits',
+  rlimits: 'resource limits only (memory, CPU, file size, processes); network and file system are NOT isolated',
+  none: 'no isolation requested: resource limits and process-tree cleanup only; network and file system are NOT isolated',
+};
+
+export function isolationInfo(level: IsolationLevel): IsolationInfo {
+  return { level, description: DESCRIPTIONS[level] };
+}
+
+function run(command: string, args: string[], timeoutMs = 5000): Promise<boolean> {
+  return new Promise((resolve) => {
+    execFile(command, args, { timeout: timeoutMs }, (error) => resolve(!error));
+  });
+}
+
+const probeCache = new Map<string, Promise<boolean>>();
+
+function probeOnce(key: string, probe: () => Promise<boolean>): Promise<boolean> {
+  let pending = probeCache.get(key);
+  if (!pending) {
+    pending = probe();
+    probeCache.set(key, pending);
+  }
+  return pending;
+}
+
+function findOnPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(path.delimiter)) {
+    if (dir && existsSync(path.join(dir, name))) return path.join(dir, name);
+  }
+  return undefined;
+}
+
+/** True when bubblewrap runs a trivial sandbox with the options we use. */
+export function bwrapWorks(): Promise<boolean> {
+  return probeOnce('bwrap', async () => {
+    const bwrap = findOnPath('bwrap');
+    if (!bwrap) return false;
+    return run(bwrap, [...bwrapBaseArgs(), '--', '/bin/true']);
+  });
+}
+
+/** True when `unshare` can create net, pid and mount namespaces (needs root). */
+export function namespacesWork(): Promise<boolean> {
+  return probeOnce('unshare', async () => {
+    if (typeof process.getuid !== 'function' || process.getuid() !== 0) return false;
+    const unshare = findOnPath('unshare');
+    if (!unshare) return false;
+    return run(unshare, [...unshareArgs(), '/bin/true']);
+  });
+}
+
+/** Picks the strongest level available (`auto`), or checks that the requested one works. */
+export async function chooseIsolation(requested: IsolationLevel | 'auto' = 'auto'): Promise<IsolationLevel | undefined> {
+  if (requested === 'none' || requested === 'rlimits') return requested;
+  if (requested === 'bwrap') return (await bwrapWorks()) ? 'bwrap' : undefined;
+  if (requested === 'namespaces') return (await namespacesWork()) ? 'namespaces' : undefined;
+  if (await bwrapWorks()) return 'bwrap';
+  if (await namespacesWork()) return 'namespaces';
+  return 'rlimits';
+}
+
+function bwrapBaseArgs(): string[] {
+  return [
+    '--ro-bind', '/', '/',
+    '--dev', '/dev',
+    '--proc', '/proc',
+    '--tmpfs', '/tmp',
+    '--tmpfs', '/dev/shm',
+    '--unshare-all',
+    '--die-with-parent',
+    '--new-session',
+    '--cap-drop', 'ALL',
+  ];
+}
+
+function unshareArgs(): string[] {
+  return ['--net', '--pid', '--fork', '--kill-child', '--mount', '--ipc', '--uts'];
+}
+
+export interface LaunchPlan {
+  command: string;
+  args: string[];
+  /** What the harness must do itself before importing learner code. */
+  setup: 'none' | 'namespaces';
+}
+
+/** The command line that starts `python harness config` at the given level. */
+export function launchPlan(level: IsolationLevel, python: string, pythonArgs: string[], scratch: Scratch): LaunchPlan {
+  if (level === 'bwrap') {
+    const bwrap = findOnPath('bwrap') ?? 'bwrap';
+    return {
+      command: bwrap,
+      args: [...bwrapBaseArgs(), '--bind', scratch.dir, scratch.dir, '--chdir', scratch.work, '--', python, ...pythonArgs],
+      setup: 'none',
+    };
+  }
+  if (level === 'namespaces') {
+    return { command: findOnPath('unshare') ?? 'unshare', args: [...unshareArgs(), '--', python, ...pythonArgs], setup: 'namespaces' };
+  }
+  return { command: python, args: pythonArgs, setup: 'none' };
+}
+
+// ------------------------------------------------------------------ scratch
+
+export interface Scratch {
+  /** Private directory, removed by `removeScratch`. */
+  dir: string;
+  /** Copy of the submission's source files (the learner's cwd and import root). */
+  work: string;
+  home: string;
+  tmp: string;
+  /** Files left out of the copy, with the reason. */
+  skipped: string[];
+  /** Random token put in the learner's environment, to find its processes. */
+  token: string;
+}
+
+export interface CopyLimits {
+  maxFileBytes: number;
+  maxTotalBytes: number;
+  maxFiles: number;
+}
+
+const SKIP_DIRS = new Set(['.git', 'node_modules', '__pycache__', '.venv', 'venv', '.mypy_cache', '.pytest_cache', '.tox']);
+
+/**
+ * Copies the submission's files into a fresh private scratch directory.
+ * Symlinks are followed only when they stay inside the root; the submission
+ * itself is only read.
+ */
+export async function prepareScratch(
+  root: string,
+  limits: CopyLimits = { maxFileBytes: 5 * 1024 * 1024, maxTotalBytes: 50 * 1024 * 1024, maxFiles: 5000 },
+): Promise<Scratch> {
+  const realRoot = await realpath(root);
+  const dir = await mkdtemp(path.join(tmpdir(), 'rubricate-'));
+  const scratch: Scratch = {
+    dir,
+    work: path.join(dir, 'work'),
+    home: path.join(dir, 'home'),
+    tmp: path.join(dir, 'tmp'),
+    skipped: [],
+    token: randomBytes(12).toString('hex'),
+  };
+  await Promise.all([mkdir(scratch.work), mkdir(scratch.home), mkdir(scratch.tmp)]);
+  let total = 0;
+  let files = 0;
+  const walk = async (rel: string): Promise<void> => {
+    const entries = await readdir(path.join(realRoot, rel), { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const relPath = rel ? `${rel}/${entry.name}` : entry.name;
+      const source = path.join(realRoot, relPath);
+      const target = path.join(scratch.work, relPath);
+      let info = await lstat(source);
+      if (info.isSymbolicLink()) {
+        let resolved: string;
+        try {
+          resolved = await realpath(source);
+        } catch {
+          scratch.skipped.push(`${relPath} (dangling symlink)`);
+          continue;
+        }
+        if (resolved !== realRoot && !resolved.startsWith(realRoot + path.sep)) {
+          scratch.skipped.push(`${relPath} (symlink leaving the submission: ${await readlink(source)})`);
+          continue;
+        }
+        info = await stat(resolved);
+        if (info.isDirectory()) {
+          scratch.skipped.push(`${relPath} (symlink to a folder)`);
+          continue;
+        }
+      }
+      if (info.isDirectory()) {
+        if (SKIP_DIRS.has(entry.name)) continue;
+        await mkdir(target);
+        await walk(relPath);
+      } else if (info.isFile()) {
+        if (info.size > limits.maxFileBytes) {
+          scratch.skipped.push(`${relPath} (${info.size} bytes, over the per-file cap)`);
+        } else if (total + info.size > limits.maxTotalBytes || files >= limits.maxFiles) {
+          scratch.skipped.push(`${relPath} (submission size cap reached)`);
+        } else {
+          await copyFile(source, target);
+          total += info.size;
+          files += 1;
+        }
+      }
+    }
+  };
+  try {
+    await walk('');
+  } catch (error) {
+    await removeScratch(scratch);
+    throw error;
+  }
+  return scratch;
+}
+
+export async function removeScratch(scratch: Scratch): Promise<void> {
+  await rm(scratch.dir, { recursive: true, force: true, maxRetries: 3 });
+}
+
+// ------------------------------------------------------------------ process-tree killing
+
+interface ProcEntry {
+  pid: number;
+  ppid: number;
+  state: string;
+}
+
+async function listProcesses(): Promise<ProcEntry[]> {
+  let names: string[];
+  try {
+    names = await readdir('/proc');
+  } catch {
+    return [];
+  }
+  const out: ProcEntry[] = [];
+  await Promise.all(
+    names.map(async (name) => {
+      if (!/^\d+$/.test(name)) return;
+      try {
+        const text = await readFile(`/proc/${name}/stat`, 'latin1');
+        const close = text.lastIndexOf(')');
+        const fields = text.slice(close + 2).split(' ');
+        out.push({ pid: Number(name), state: fields[0] ?? '?', ppid: Number(fields[1]) });
+      } catch {
+        /* gone */
+      }
+    }),
+  );
+  return out;
+}
+
+async function hasToken(pid: number, needle: Buffer): Promise<boolean> {
+  try {
+    const environ = await readFile(`/proc/${pid}/environ`);
+    return environ.includes(needle);
+  } catch {
+    return false;
+  }
+}
+
+/** Live (non-zombie) descendants of `rootPid`, plus every process carrying the token. */
+export async function findTree(rootPid: number, token: string): Promise<number[]> {
+  const procs = await listProcesses();
+  const children = new Map<number, number[]>();
+  for (const p of procs) {
+    const list = children.get(p.ppid);
+    if (list) list.push(p.pid);
+    else children.set(p.ppid, [p.pid]);
+  }
+  const found = new Set<number>();
+  const stack = [rootPid];
+  while (stack.length) {
+    const pid = stack.pop()!;
+    for (const child of children.get(pid) ?? []) {
+      if (!found.has(child)) {
+        found.add(child);
+        stack.push(child);
+      }
+    }
+  }
+  const needle = Buffer.from(`RUBRICATE_SANDBOX=${token}\0`);
+  const self = process.pid;
+  await Promise.all(
+    procs.map(async (p) => {
+      if (p.pid === self || found.has(p.pid)) return;
+      if (await hasToken(p.pid, needle)) found.add(p.pid);
+    }),
+  );
+  const live = new Set(procs.filter((p) => p.state !== 'Z' && p.state !== 'X').map((p) => p.pid));
+  if (live.has(rootPid)) found.add(rootPid);
+  return [...found].filter((pid) => live.has(pid) && pid !== self);
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    /* already gone */
+  }
+}
+
+/**
+ * Kills a learner process tree: its process group, every descendant found in
+ * /proc (the harness is a child subreaper, so setsid() escapes stay its
+ * descendants) and every process carrying the session token. Processes are
+ * stopped first so none can fork while we collect them.
+ */
+export async function killTree(rootPid: number, token: string): Promise<void> {
+  signal(-rootPid, 'SIGKILL');
+  for (let round = 0; round < 20; round++) {
+    const pids = await findTree(rootPid, token);
+    if (pids.length === 0) return;
+    for (const pid of pids) signal(pid, 'SIGSTOP');
+    const again = await findTree(rootPid, token);
+    for (const pid of new Set([...pids, ...again])) signal(pid, 'SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, round < 3 ? 2 : 20));
+  }
+}
+
+// ------------------------------------------------------------------ harness location
+
+/**
+ * The folder holding the harness files, found from this module's URL in both
+ * layouts: `src/runner/` (harness next to it) and `dist/runner/` (harness in
+ * `../../src/runner/harness/`, shipped through package.json `files`).
+ */
+export function harnessDir(moduleUrl: string = import.meta.url): string {
+  const here = path.dirname(fileURLToPath(moduleUrl));
+  const candidates = [path.join(here, 'harness'), path.join(here, '..', '..', 'src', 'runner', 'harness')];
+  for (const candidate of candidates) {
+    if (existsSync(path.join(candidate, 'python_harness.py'))) return candidate;
+  }
+  throw new Error(`rubricate is installed incompletely: python_harness.py not found in ${candidates.join(' or ')}`);
+}

@@ -1,0 +1,459 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { ConfigError } from '../core/errors.js';
+import { resolvePython } from './python.js';
+import {
+  chooseIsolation,
+  harnessDir,
+  isolationInfo,
+  killTree,
+  launchPlan,
+  prepareScratch,
+  removeScratch,
+  type Scratch,
+} from './sandbox.js';
+import type {
+  CallOutcome,
+  FailureKind,
+  IsolationInfo,
+  IsolationLevel,
+  LearnerSession,
+  ResourceLimits,
+  RunFailure,
+  SessionOptions,
+  Value,
+} from './types.js';
+import { decodeValue, FrameEncoder, FrameReader, PROTOCOL_VERSION, WireError, type Frame } from './wire.js';
+
+export const DEFAULT_LIMITS: ResourceLimits & { importTimeoutMs: number } = {
+  callTimeoutMs: 10_000,
+  sessionTimeoutMs: 120_000,
+  importTimeoutMs: 15_000,
+  memoryBytes: 1024 * 1024 * 1024,
+  cpuSeconds: 60,
+  fileSizeBytes: 16 * 1024 * 1024,
+  processes: 64,
+  outputBytes: 128 * 1024,
+  answerBytes: 64 * 1024 * 1024,
+};
+
+type Limits = typeof DEFAULT_LIMITS;
+
+/** Captured learner output, capped; the excess is drained and dropped. */
+class OutputCapture {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  truncated = false;
+
+  constructor(private readonly cap: number) {}
+
+  attach(stream: Readable | null): void {
+    stream?.on('data', (chunk: Buffer) => {
+      if (this.size >= this.cap) {
+        this.truncated = true;
+        return;
+      }
+      const room = this.cap - this.size;
+      if (chunk.length > room) {
+        this.truncated = true;
+        chunk = chunk.subarray(0, room);
+      }
+      this.chunks.push(chunk);
+      this.size += chunk.length;
+    });
+  }
+
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+interface Waiter {
+  resolve: (event: ProcessEvent) => void;
+}
+
+type ProcessEvent = { type: 'frame'; frame: Frame } | { type: 'exit'; code: number | null; signal: NodeJS.Signals | null } | { type: 'malformed'; message: string };
+
+/** One harness process and its frame stream. */
+class HarnessProcess {
+  readonly child: ChildProcess;
+  private queue: ProcessEvent[] = [];
+  private waiter: Waiter | undefined;
+  exited = false;
+  exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  killedByUs = false;
+  private exitPromise: Promise<void>;
+
+  constructor(command: string, args: string[], env: NodeJS.ProcessEnv, cwd: string, answerBytes: number, stdout: OutputCapture, stderr: OutputCapture) {
+    this.child = spawn(command, args, {
+      env,
+      cwd,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+    });
+    stdout.attach(this.child.stdout);
+    stderr.attach(this.child.stderr);
+    const reader = new FrameReader(answerBytes);
+    const answers = this.child.stdio[4] as Readable;
+    answers.on('data', (chunk: Buffer) => {
+      if (this.exited) return;
+      try {
+        for (const frame of reader.push(chunk)) this.emit({ type: 'frame', frame });
+      } catch (error) {
+        this.emit({ type: 'malformed', message: (error as Error).message });
+        answers.destroy();
+      }
+    });
+    answers.on('error', () => undefined);
+    (this.child.stdio[3] as Writable).on('error', () => undefined);
+    this.exitPromise = new Promise((resolve) => {
+      this.child.on('error', () => {
+        if (!this.exited) {
+          this.exited = true;
+          this.exitInfo = { code: 127, signal: null };
+          this.emit({ type: 'exit', code: 127, signal: null });
+        }
+        resolve();
+      });
+      this.child.on('close', (code, signal) => {
+        if (!this.exited) {
+          this.exited = true;
+          this.exitInfo = { code, signal };
+          this.emit({ type: 'exit', code, signal });
+        }
+        resolve();
+      });
+    });
+  }
+
+  private emit(event: ProcessEvent): void {
+    if (this.waiter) {
+      const waiter = this.waiter;
+      this.waiter = undefined;
+      waiter.resolve(event);
+    } else {
+      this.queue.push(event);
+    }
+  }
+
+  /** Next event, or undefined after `timeoutMs`. */
+  next(timeoutMs: number): Promise<ProcessEvent | undefined> {
+    const queued = this.queue.shift();
+    if (queued) return Promise.resolve(queued);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiter = undefined;
+        resolve(undefined);
+      }, Math.max(0, timeoutMs));
+      this.waiter = {
+        resolve: (event) => {
+          clearTimeout(timer);
+          resolve(event);
+        },
+      };
+    });
+  }
+
+  send(bytes: Buffer): void {
+    const input = this.child.stdio[3] as Writable;
+    if (!input.destroyed) input.write(bytes);
+  }
+
+  async kill(token: string): Promise<void> {
+    this.killedByUs = true;
+    const pid = this.child.pid;
+    if (pid !== undefined && !this.exited) await killTree(pid, token);
+    else if (pid !== undefined) await killTree(pid, token);
+    (this.child.stdio[3] as Writable).destroy();
+    await this.exitPromise;
+  }
+}
+
+function failure(kind: FailureKind, message: string, extra: Partial<RunFailure> = {}): RunFailure {
+  return { kind, message, ...extra };
+}
+
+function failureFromFrame(header: Record<string, unknown>): RunFailure {
+  const kinds: FailureKind[] = ['import-error', 'missing-function', 'exception', 'timeout', 'memory', 'limit', 'crash', 'malformed', 'internal'];
+  const kind = kinds.includes(header.kind as FailureKind) ? (header.kind as FailureKind) : 'internal';
+  const out: RunFailure = { kind, message: typeof header.message === 'string' ? header.message : `${kind}` };
+  if (typeof header.traceback === 'string') out.traceback = header.traceback;
+  const loc = header.location as Record<string, unknown> | null | undefined;
+  if (loc && typeof loc.file === 'string') {
+    out.location = { file: loc.file };
+    if (typeof loc.line === 'number') out.location.line = loc.line;
+    if (typeof loc.column === 'number') out.location.column = loc.column;
+  }
+  return out;
+}
+
+/** Explains a process that died without answering. */
+function deathFailure(what: string, exit: { code: number | null; signal: NodeJS.Signals | null } | undefined, stderr: string, limits: Limits): RunFailure {
+  const signal = exit?.signal;
+  if (signal === 'SIGXCPU') return failure('limit', `${what}: the process used its ${limits.cpuSeconds} s of CPU time and was stopped`);
+  if (signal === 'SIGXFSZ') return failure('limit', `${what}: the process wrote a file larger than ${limits.fileSizeBytes} bytes`);
+  if (/MemoryError|Cannot allocate memory|std::bad_alloc|out of memory/i.test(stderr.slice(-4096))) {
+    return failure('memory', `${what}: the process ran out of memory (limit ${Math.round(limits.memoryBytes / 1048576)} MiB)`);
+  }
+  if (signal === 'SIGKILL') return failure('crash', `${what}: the process was killed (SIGKILL; the memory limit or the system may have killed it)`);
+  if (signal) return failure('crash', `${what}: the process died from signal ${signal}`);
+  return failure('crash', `${what}: the process exited with code ${exit?.code ?? '?'} without answering (os._exit or a crash)`);
+}
+
+class PythonSession implements LearnerSession {
+  isolation: IsolationInfo;
+  importFailure?: RunFailure;
+  private proc: HarnessProcess | undefined;
+  private readonly stdout: OutputCapture;
+  private readonly stderr: OutputCapture;
+  private readonly deadline: number;
+  private chain: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  /** Restarts after the first start (timeouts, crashes). */
+  restarts = 0;
+
+  constructor(
+    private readonly options: SessionOptions,
+    private readonly python: string,
+    private readonly level: IsolationLevel,
+    private readonly scratch: Scratch,
+    private readonly limits: Limits,
+  ) {
+    this.isolation = isolationInfo(level);
+    this.stdout = new OutputCapture(Math.ceil(limits.outputBytes / 2));
+    this.stderr = new OutputCapture(Math.floor(limits.outputBytes / 2));
+    this.deadline = Date.now() + limits.sessionTimeoutMs;
+  }
+
+  private remaining(): number {
+    return this.deadline - Date.now();
+  }
+
+  /** Starts the harness and waits for it to import the learner module. Returns the import failure, if any. */
+  async start(): Promise<RunFailure | undefined> {
+    const harness = path.join(harnessDir(), 'python_harness.py');
+    const plan = launchPlan(this.level, this.python, [], this.scratch);
+    const config = {
+      root: this.scratch.work,
+      module: this.options.module.split(path.sep).join('/'),
+      scratch: this.scratch.dir,
+      cwd: this.scratch.work,
+      setup: plan.setup,
+      limits: {
+        memoryBytes: this.limits.memoryBytes,
+        cpuSeconds: this.limits.cpuSeconds,
+        fileSizeBytes: this.limits.fileSizeBytes,
+        processes: this.limits.processes,
+        answerBytes: this.limits.answerBytes,
+      },
+    };
+    const args = [...plan.args, '-I', '-B', '-u', harness, JSON.stringify(config)];
+    const env: NodeJS.ProcessEnv = {
+      PATH: '/usr/local/bin:/usr/bin:/bin',
+      HOME: this.scratch.home,
+      TMPDIR: this.scratch.tmp,
+      LANG: 'C.UTF-8',
+      OPENBLAS_NUM_THREADS: '1',
+      OMP_NUM_THREADS: '1',
+      MKL_NUM_THREADS: '1',
+      MPLBACKEND: 'Agg',
+      RUBRICATE_SANDBOX: this.scratch.token,
+    };
+    const proc = new HarnessProcess(plan.command, args, env, this.scratch.work, this.limits.answerBytes, this.stdout, this.stderr);
+    this.proc = proc;
+    const budget = Math.min(this.limits.importTimeoutMs, Math.max(0, this.remaining()));
+    const until = Date.now() + budget;
+    let hello = false;
+    for (;;) {
+      const event = await proc.next(until - Date.now());
+      if (!event) {
+        await proc.kill(this.scratch.token);
+        return hello
+          ? failure('timeout', `importing ${this.options.module} took longer than ${Math.round(budget / 1000)} s`, {
+              location: { file: this.options.module },
+            })
+          : failure('internal', `the Python harness did not start within ${Math.round(budget / 1000)} s`);
+      }
+      if (event.type === 'exit') {
+        if (!hello) {
+          const tail = this.stderr.text().trim().split('\n').slice(-1)[0] ?? '';
+          return failure('internal', `the Python harness failed to start (exit ${event.code ?? event.signal})${tail ? `: ${tail}` : ''}`);
+        }
+        const dead = deathFailure(`importing ${this.options.module}`, proc.exitInfo, this.stderr.text(), this.limits);
+        if (dead.kind === 'crash') dead.kind = 'import-error';
+        dead.location = { file: this.options.module };
+        return dead;
+      }
+      if (event.type === 'malformed') {
+        await proc.kill(this.scratch.token);
+        return failure('malformed', `the harness broke the protocol while importing: ${event.message}`);
+      }
+      const header = event.frame.header;
+      if (header.type === 'hello') {
+        if (header.protocol !== PROTOCOL_VERSION) {
+          await proc.kill(this.scratch.token);
+          return failure('internal', `the harness speaks protocol ${String(header.protocol)}, expected ${PROTOCOL_VERSION}`);
+        }
+        hello = true;
+      } else if (header.type === 'ready' && hello) {
+        return undefined;
+      } else if (header.type === 'import-failure' && hello) {
+        const result = failureFromFrame(header);
+        await proc.kill(this.scratch.token);
+        return result;
+      } else if (header.type === 'fatal') {
+        await proc.kill(this.scratch.token);
+        return failure('internal', String(header.message ?? 'the harness failed'));
+      } else {
+        await proc.kill(this.scratch.token);
+        return failure('malformed', `unexpected ${String(header.type)} frame before the module was imported`);
+      }
+    }
+  }
+
+  call(
+    fn: string,
+    args: Value[],
+    options: { kwargs?: Record<string, Value>; timeoutMs?: number; returnInputs?: boolean } = {},
+  ): Promise<CallOutcome> {
+    const run = this.chain.then(() => this.callNow(fn, args, options));
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async callNow(
+    fn: string,
+    args: Value[],
+    options: { kwargs?: Record<string, Value>; timeoutMs?: number; returnInputs?: boolean },
+  ): Promise<CallOutcome> {
+    const started = Date.now();
+    const done = (f: RunFailure): CallOutcome => ({ ok: false, failure: f, durationMs: Date.now() - started });
+    if (this.closed) return done(failure('internal', 'the session is closed'));
+    if (this.importFailure) return done(this.importFailure);
+    if (this.remaining() <= 0) {
+      return done(failure('timeout', `the session's time budget of ${Math.round(this.limits.sessionTimeoutMs / 1000)} s is spent`));
+    }
+    if (!this.proc || this.proc.exited || this.proc.killedByUs) {
+      this.restarts += 1;
+      const restartFailure = await this.start();
+      if (restartFailure) {
+        return done(failure(restartFailure.kind === 'import-error' ? 'import-error' : restartFailure.kind, `restarting the learner process failed: ${restartFailure.message}`, {
+          ...(restartFailure.location ? { location: restartFailure.location } : {}),
+        }));
+      }
+    }
+    const proc = this.proc!;
+    const id = randomBytes(8).toString('hex');
+    let request: Buffer;
+    try {
+      const encoder = new FrameEncoder();
+      const header = {
+        type: 'call',
+        id,
+        fn,
+        args: args.map((arg) => encoder.value(arg)),
+        kwargs: encoder.value(options.kwargs ?? {}),
+        returnInputs: options.returnInputs === true,
+      };
+      request = encoder.frame(header);
+    } catch (error) {
+      return done(failure('internal', `cannot send the arguments of ${fn}: ${(error as Error).message}`));
+    }
+    const timeoutMs = Math.min(options.timeoutMs ?? this.limits.callTimeoutMs, this.remaining());
+    const until = Date.now() + timeoutMs;
+    proc.send(request);
+    for (;;) {
+      const event = await proc.next(until - Date.now());
+      if (!event) {
+        await proc.kill(this.scratch.token);
+        return done(failure('timeout', `${fn} did not return within ${formatSeconds(timeoutMs)}`));
+      }
+      if (event.type === 'exit') {
+        return done(deathFailure(`${fn} did not return`, proc.exitInfo, this.stderr.text(), this.limits));
+      }
+      if (event.type === 'malformed') {
+        await proc.kill(this.scratch.token);
+        return done(failure('malformed', `the answer of ${fn} broke the protocol: ${event.message}`));
+      }
+      const { header, payload } = event.frame;
+      if (header.id !== id) {
+        await proc.kill(this.scratch.token);
+        return done(failure('malformed', `the answer of ${fn} carried the wrong call id (forged or out-of-order frame)`));
+      }
+      if (header.type === 'failure') {
+        const f = failureFromFrame(header);
+        if (f.kind === 'malformed' || f.kind === 'internal') await proc.kill(this.scratch.token);
+        return done(f);
+      }
+      if (header.type !== 'result') {
+        await proc.kill(this.scratch.token);
+        return done(failure('malformed', `unexpected ${String(header.type)} frame in answer to ${fn}`));
+      }
+      try {
+        const outcome: CallOutcome = {
+          ok: true,
+          value: decodeValue(header.value, payload),
+          durationMs: typeof header.durationMs === 'number' ? header.durationMs : Date.now() - started,
+        };
+        if (Array.isArray(header.inputsAfter)) outcome.inputsAfter = header.inputsAfter.map((v) => decodeValue(v, payload));
+        if (Array.isArray(header.aliases)) outcome.aliases = header.aliases.map((n) => (typeof n === 'number' ? n : -1));
+        return outcome;
+      } catch (error) {
+        await proc.kill(this.scratch.token);
+        const message = error instanceof WireError ? error.message : String(error);
+        return done(failure('malformed', `the answer of ${fn} could not be decoded: ${message}`));
+      }
+    }
+  }
+
+  output(): { stdout: string; stderr: string; truncated: boolean } {
+    return { stdout: this.stdout.text(), stderr: this.stderr.text(), truncated: this.stdout.truncated || this.stderr.truncated };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.chain;
+    if (this.proc) await this.proc.kill(this.scratch.token);
+    await removeScratch(this.scratch);
+  }
+}
+
+function formatSeconds(ms: number): string {
+  return ms >= 1000 ? `${+(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
+}
+
+/**
+ * Starts a sandboxed Python process that imports the learner module and
+ * serves calls. Never throws for learner faults (they become `importFailure`
+ * or failed call outcomes); throws ConfigError when the interpreter or the
+ * requested isolation is unavailable.
+ */
+export async function openPythonSession(options: SessionOptions): Promise<LearnerSession> {
+  const limits: Limits = { ...DEFAULT_LIMITS, ...stripUndefined(options.limits ?? {}) };
+  const python = (await resolvePython(options.python)).path;
+  const level = await chooseIsolation(options.isolation ?? 'auto');
+  if (!level) {
+    throw new ConfigError(
+      options.isolation === 'bwrap'
+        ? 'isolation "bwrap" was requested but bubblewrap is not installed or does not work here; install it (apt-get install bubblewrap) or use --isolation auto'
+        : `isolation "${options.isolation}" is not available here (it needs root and unshare); use --isolation auto`,
+    );
+  }
+  const scratch = await prepareScratch(options.root);
+  const session = new PythonSession(options, python, level, scratch, limits);
+  try {
+    const importFailure = await session.start();
+    if (importFailure) session.importFailure = importFailure;
+  } catch (error) {
+    await session.close();
+    throw error;
+  }
+  return session;
+}
+
+function stripUndefined<T extends object>(object: T): Partial<T> {
+  return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
