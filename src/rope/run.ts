@@ -1,0 +1,150 @@
+/**
+ * The frame every RoPE code check runs in: defaults, the learner session,
+ * and the diagnosis attached to any outcome that does not pass.
+ */
+import type { CheckContext } from '../checks/kind.js';
+import type { CheckOutcome } from '../core/types.js';
+import { diagnosisFor } from './diagnose.js';
+import { withDefaults, type RopeCommonOptions } from './options.js';
+import { arr, dot, gatherRows, norm, Rng, stackRows, type Arr } from './reference.js';
+import { getRopeProbe, type ApplyResult, type Probed, type RopeProbe } from './session.js';
+
+export interface Size {
+  T: number;
+  d: number;
+}
+
+export const sizeItems = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['T', 'd'],
+  properties: { T: { type: 'integer', minimum: 1 }, d: { type: 'integer', minimum: 2, multipleOf: 2 } },
+};
+
+export const sizesSchema = (defaults: Size[]) => ({ type: 'array', minItems: 1, items: sizeItems, default: defaults });
+
+export async function runRopeCheck<O extends RopeCommonOptions>(
+  ctx: CheckContext,
+  raw: Partial<O> | undefined,
+  kind: string,
+  defaults: Omit<O, keyof RopeCommonOptions>,
+  body: (probe: RopeProbe, options: O) => Promise<CheckOutcome>,
+): Promise<CheckOutcome> {
+  const filled = { ...defaults } as Record<string, unknown>;
+  for (const [key, value] of Object.entries(raw ?? {})) if (value !== undefined) filled[key] = value;
+  const options = withDefaults<O>(filled as Partial<O>);
+  const probe = await getRopeProbe(ctx, options);
+  if (!probe.ok) return probe.outcome;
+  const outcome = await body(probe.value, options);
+  if (outcome.status !== 'pass' && outcome.status !== 'skip' && !outcome.diagnosis) {
+    const diagnosis = await diagnosisFor(probe.value, kind);
+    if (diagnosis) outcome.diagnosis = diagnosis;
+  }
+  outcome.data = { ...(outcome.data ?? {}), isolation: probe.value.session.isolation.level };
+  return outcome;
+}
+
+/** Applies the learner's rotation to rows of q and k at the given positions of their own (T, d) tables. */
+export async function applyAt(probe: RopeProbe, q: Arr, k: Arr, T: number, positions: number[], signs?: number[]): Promise<Probed<ApplyResult>> {
+  const d = q.shape[1]!;
+  const tables = await probe.tables(T, d);
+  if (!tables.ok) return tables;
+  const cos = gatherRows(tables.value.cos, positions);
+  let sin = gatherRows(tables.value.sin, positions);
+  if (signs) {
+    const half = d / 2;
+    const flipped = sin.data.slice();
+    signs.forEach((s, r) => {
+      for (let i = 0; i < half; i++) flipped[r * half + i] = s * flipped[r * half + i]!;
+    });
+    sin = arr(sin.shape, flipped, sin.dtype);
+  }
+  return probe.apply(q, k, cos, sin);
+}
+
+export function tile(v: ArrayLike<number>, n: number): Arr {
+  return stackRows(Array.from({ length: n }, () => v), v.length);
+}
+
+export const LAB_PAIRS: Array<[number, number]> = [
+  [0, 1],
+  [3, 7],
+  [5, 5],
+  [10, 12],
+  [20, 8],
+];
+
+export interface RelposMeasure {
+  d: number;
+  T: number;
+  dtype: string;
+  /** Per pair: m, n, raw-form |lhs - rhs|, Toeplitz-form |lhs(m,n) - lhs(m-s,n-s)|, and ||q|| ||k||. */
+  pairs: Array<{ m: number; n: number; raw: number; toeplitz: number }>;
+  scale: number;
+}
+
+/**
+ * The lab's Block B on the learner's code: lhs = <R_m q, R_n k>, raw rhs =
+ * <q, R_{n-m} k> built from their tables (sin sign-flipped for n < m), and the
+ * Toeplitz form lhs(m, n) = lhs(m - min, n - min).
+ */
+export async function measureRelativePosition(probe: RopeProbe, size: Size, pairs: Array<[number, number]>, seed: number): Promise<Probed<RelposMeasure>> {
+  const { T, d } = size;
+  const rng = new Rng(seed * 7919 + d * 31 + T);
+  const q = rng.normals([d]).data;
+  const k = rng.normals([d]).data;
+  const shifted = pairs.map(([m, n]) => [m - Math.min(m, n), n - Math.min(m, n)] as [number, number]);
+  const all = [...pairs, ...shifted];
+  const Q = tile(q, all.length);
+  const K = tile(k, all.length);
+  const atM = await applyAt(probe, Q, K, T, all.map(([m]) => m));
+  if (!atM.ok) return atM;
+  const atN = await applyAt(probe, Q, K, T, all.map(([, n]) => n));
+  if (!atN.ok) return atN;
+  const deltas = pairs.map(([m, n]) => n - m);
+  const Qp = tile(q, pairs.length);
+  const Kp = tile(k, pairs.length);
+  const atDelta = await applyAt(probe, Qp, Kp, T, deltas.map(Math.abs), deltas.map((x) => (x < 0 ? -1 : 1)));
+  if (!atDelta.ok) return atDelta;
+  const lhs = all.map((_, i) => dot(rowOf(atM.value.q, i), rowOf(atN.value.k, i)));
+  const out: RelposMeasure = {
+    d,
+    T,
+    dtype: atM.value.q.dtype,
+    scale: norm(q) * norm(k),
+    pairs: pairs.map(([m, n], i) => ({
+      m,
+      n,
+      raw: Math.abs(lhs[i]! - dot(q, rowOf(atDelta.value.k, i))),
+      toeplitz: Math.abs(lhs[i]! - lhs[pairs.length + i]!),
+    })),
+  };
+  return { ok: true, value: out };
+}
+
+export function rowOf(a: Arr, r: number): Float64Array {
+  const w = a.shape[a.shape.length - 1]!;
+  return a.data.subarray(r * w, (r + 1) * w);
+}
+
+/** The lab's Block D on the learner's code: | ||R_p q|| - ||q|| | at the given positions. */
+export async function measureNorm(probe: RopeProbe, d: number, positions: number[], seed: number): Promise<Probed<{ maxDiff: number; dtype: string; norm: number }>> {
+  const rng = new Rng(seed * 104729 + d);
+  const q = rng.normals([d]).data;
+  const T = Math.max(...positions) + 1;
+  const Q = tile(q, positions.length);
+  const res = await applyAt(probe, Q, Q, T, positions);
+  if (!res.ok) return res;
+  const nq = norm(q);
+  let maxDiff = 0;
+  positions.forEach((_, i) => (maxDiff = Math.max(maxDiff, Math.abs(norm(rowOf(res.value.q, i)) - nq))));
+  return { ok: true, value: { maxDiff, dtype: res.value.q.dtype, norm: nq } };
+}
+
+/** Random pairs (m, n) in [0, T). */
+export function randomPairs(T: number, count: number, seed: number): Array<[number, number]> {
+  const rng = new Rng(seed * 31337 + T);
+  return Array.from({ length: count }, () => [rng.int(0, T - 1), rng.int(0, T - 1)] as [number, number]);
+}
+
+export const fmt = (x: number) => (x === 0 ? '0' : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? Number(x.toPrecision(3)).toString() : x.toExponential(2));

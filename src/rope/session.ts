@@ -1,0 +1,280 @@
+/**
+ * The learner's RoPE module, run in the sandboxed runner, behind a typed
+ * probe: every answer is validated (type, shape, dtype, NaN/inf) and every
+ * runner failure becomes a check outcome, so check kinds only see float64
+ * arrays or a ready-made finding.
+ */
+import type { CheckContext } from '../checks/kind.js';
+import type { CheckOutcome, Detail } from '../core/types.js';
+import type { CallOutcome, LearnerSession, NDArray, RunFailure, SessionOptions, Value } from '../runner/types.js';
+import type { RopeCommonOptions, RopeFunctionNames } from './options.js';
+import { arr, type Arr } from './reference.js';
+
+/** A value, or the finding that replaces it. */
+export type Probed<T> = { ok: true; value: T } | { ok: false; outcome: CheckOutcome };
+
+/** Opens a learner session; `ctx.services.openLearnerSession` overrides the runner's (tests, other runtimes). */
+export type SessionFactory = (options: SessionOptions) => Promise<LearnerSession>;
+
+const FLOAT_DTYPES = new Set(['float16', 'float32', 'float64', 'float128', 'longdouble']);
+
+async function defaultFactory(): Promise<SessionFactory> {
+  // Imported lazily: document rubrics never load the runner.
+  const specifier = '../runner/session.js';
+  const mod = (await import(specifier)) as { openPythonSession?: SessionFactory };
+  if (typeof mod.openPythonSession !== 'function') throw new Error('the Python runner is not available in this build');
+  return mod.openPythonSession;
+}
+
+function isolationOf(value: unknown): SessionOptions['isolation'] {
+  return value === 'bwrap' || value === 'namespaces' || value === 'rlimits' || value === 'none' || value === 'auto' ? value : undefined;
+}
+
+/**
+ * The learner session for the RoPE module, opened once per submission
+ * (memoised; the engine closes it). A missing module or an import failure
+ * becomes the outcome every code check reports.
+ */
+export async function getRopeSession(
+  ctx: CheckContext,
+  options: Pick<RopeCommonOptions, 'module'>,
+): Promise<Probed<{ session: LearnerSession; module: string }>> {
+  const module = await ctx.files.findFirst(options.module);
+  if (module === undefined) {
+    return {
+      ok: false,
+      outcome: {
+        status: 'fail',
+        message: `no RoPE module found, expected ${options.module.join(' or ')}`,
+      },
+    };
+  }
+  let session: LearnerSession;
+  try {
+    session = await ctx.memo(`rope:session:${module}`, async () => {
+      const factory = (ctx.services.openLearnerSession as SessionFactory | undefined) ?? (await defaultFactory());
+      const sessionOptions: SessionOptions = { root: ctx.root, module };
+      if (typeof ctx.services.python === 'string') sessionOptions.python = ctx.services.python;
+      const isolation = isolationOf(ctx.services.isolation);
+      if (isolation) sessionOptions.isolation = isolation;
+      if (typeof ctx.services.timeoutMs === 'number') sessionOptions.limits = { callTimeoutMs: ctx.services.timeoutMs };
+      return factory(sessionOptions);
+    });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return { ok: false, outcome: { status: 'error', message: `could not start the learner's Python session: ${reason}` } };
+  }
+  if (session.importFailure) {
+    return { ok: false, outcome: failureOutcome(`import of ${module}`, session.importFailure, module) };
+  }
+  return { ok: true, value: { session, module } };
+}
+
+/** Turns a runner failure into an `error` finding, located in the learner's code when known. */
+export function failureOutcome(call: string, failure: RunFailure, module?: string): CheckOutcome {
+  const outcome: CheckOutcome = {
+    status: 'error',
+    message: `${call} failed: ${failure.message}`,
+  };
+  if (failure.location) outcome.location = failure.location;
+  else if (module && failure.kind !== 'internal') outcome.location = { file: module };
+  if (failure.traceback) outcome.details = [{ message: trimTraceback(failure.traceback) }];
+  outcome.data = { failure: failure.kind };
+  return outcome;
+}
+
+function trimTraceback(traceback: string): string {
+  const lines = traceback.trimEnd().split('\n');
+  return (lines.length > 12 ? ['...', ...lines.slice(-12)] : lines).join('\n');
+}
+
+function fail(message: string, extra: Partial<CheckOutcome> = {}): { ok: false; outcome: CheckOutcome } {
+  return { ok: false, outcome: { status: 'fail', message, ...extra } };
+}
+
+function shapeText(shape: readonly number[]): string {
+  return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+}
+
+function describeValue(value: Value): string {
+  if (value === null) return 'None';
+  if (Array.isArray(value)) return `a tuple of ${value.length} value${value.length === 1 ? '' : 's'}`;
+  if (typeof value === 'object') {
+    if (value.kind === 'ndarray') return `an array of shape ${shapeText((value as NDArray).shape)}`;
+    if (value.kind === 'opaque') return `a ${String((value as { type: string }).type)}`;
+    return 'a dict';
+  }
+  return `a ${typeof value === 'number' ? 'number' : typeof value === 'string' ? 'string' : 'bool'}`;
+}
+
+function isNDArray(value: Value | undefined): value is NDArray {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && (value as { kind?: unknown }).kind === 'ndarray';
+}
+
+/** Converts and validates one returned array: a real floating array of the expected shape with finite values. */
+export function expectArray(value: Value | undefined, what: string, call: string, shape: readonly number[]): Probed<Arr> {
+  if (!isNDArray(value)) {
+    const found = value === undefined ? 'nothing' : describeValue(value);
+    const hint = Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'number') ? ' (a list; wrap it in np.array)' : '';
+    return fail(`${call} returned ${found}${hint} as ${what}, expected a NumPy array of shape ${shapeText(shape)}`);
+  }
+  if (value.complex || !FLOAT_DTYPES.has(value.dtype)) {
+    return fail(`${call} returned ${what} with dtype ${value.dtype}, expected a real floating dtype (float64 or float32)`);
+  }
+  if (value.shape.length !== shape.length || value.shape.some((n, i) => n !== shape[i])) {
+    return fail(`${call} returned ${what} of shape ${shapeText(value.shape)}, expected ${shapeText(shape)}`, {
+      data: { actualShape: value.shape, expectedShape: [...shape] },
+    });
+  }
+  const data = value.data instanceof Float64Array ? value.data : Float64Array.from(value.data as ArrayLike<number>);
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i]!)) {
+      const index = unravel(i, value.shape);
+      return fail(`${call} returned ${what} with ${String(data[i])} at index ${shapeText(index)}, expected finite values`);
+    }
+  }
+  return { ok: true, value: arr(value.shape, data, value.dtype) };
+}
+
+function unravel(flat: number, shape: readonly number[]): number[] {
+  const index = new Array<number>(shape.length).fill(0);
+  for (let axis = shape.length - 1; axis >= 0; axis--) {
+    index[axis] = flat % shape[axis]!;
+    flat = Math.floor(flat / shape[axis]!);
+  }
+  return index;
+}
+
+/** An argument for the runner: float64, row-major. */
+export function toWire(a: Arr): NDArray {
+  return { kind: 'ndarray', dtype: 'float64', shape: [...a.shape], data: Float64Array.from(a.data) };
+}
+
+export interface PrecomputeResult {
+  cos: Arr;
+  sin: Arr;
+}
+
+export interface ApplyResult {
+  q: Arr;
+  k: Arr;
+  /** For (q_rot, k_rot): the argument index each shares memory with, or -1. */
+  aliases?: number[];
+  /** (q, k, cos_pe, sin_pe) as they were after the call, when asked for. */
+  inputsAfter?: Value[];
+}
+
+/** Typed calls into the learner's RoPE functions. */
+export class RopeProbe {
+  constructor(
+    readonly session: LearnerSession,
+    readonly names: RopeFunctionNames,
+    /** The module file, relative to the submission root. */
+    readonly module: string,
+    private readonly ctx: CheckContext,
+    private readonly timeoutMs?: number,
+  ) {}
+
+  /** Shares a computed value between checks of the same submission. */
+  memo<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    return this.ctx.memo(`rope:${this.module}:${key}`, compute);
+  }
+
+  private async call(fn: string, args: Value[], kwargs?: Record<string, Value>, returnInputs = false): Promise<CallOutcome> {
+    const options: { kwargs?: Record<string, Value>; timeoutMs?: number; returnInputs?: boolean } = {};
+    if (kwargs) options.kwargs = kwargs;
+    if (this.timeoutMs !== undefined) options.timeoutMs = this.timeoutMs;
+    if (returnInputs) options.returnInputs = true;
+    try {
+      return await this.session.call(fn, args, options);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      return { ok: false, failure: { kind: 'internal', message: reason }, durationMs: 0 };
+    }
+  }
+
+  /** `rope_frequencies(d_head)` or `rope_frequencies(d_head, base=base)`: shape (d/2,). */
+  async frequencies(d: number, base?: number): Promise<Probed<Arr>> {
+    const name = this.names.frequencies;
+    const call = base === undefined ? `${name}(d_head=${d})` : `${name}(d_head=${d}, base=${base})`;
+    const outcome = await this.call(name, [d], base === undefined ? undefined : { base });
+    if (!outcome.ok) return { ok: false, outcome: failureOutcome(call, outcome.failure, this.module) };
+    return expectArray(outcome.value, 'the frequencies', call, [d / 2]);
+  }
+
+  /** `precompute_rope(T, d_head)`: (cos_pe, sin_pe), each (T, d/2). */
+  async precompute(T: number, d: number): Promise<Probed<PrecomputeResult>> {
+    const name = this.names.precompute;
+    const call = `${name}(T=${T}, d_head=${d})`;
+    const outcome = await this.call(name, [T, d]);
+    if (!outcome.ok) return { ok: false, outcome: failureOutcome(call, outcome.failure, this.module) };
+    const pair = expectPair(outcome.value, call, '(cos_pe, sin_pe)');
+    if (!pair.ok) return pair;
+    const cos = expectArray(pair.value[0], 'cos_pe', call, [T, d / 2]);
+    if (!cos.ok) return cos;
+    const sin = expectArray(pair.value[1], 'sin_pe', call, [T, d / 2]);
+    if (!sin.ok) return sin;
+    return { ok: true, value: { cos: cos.value, sin: sin.value } };
+  }
+
+  /** `apply_rope(q, k, cos_pe, sin_pe)`: (q_rot, k_rot), each shaped like q and k. */
+  async apply(q: Arr, k: Arr, cos: Arr, sin: Arr, options: { returnInputs?: boolean } = {}): Promise<Probed<ApplyResult>> {
+    const name = this.names.apply;
+    const call = `${name}(q ${shapeText(q.shape)}, k ${shapeText(k.shape)}, cos_pe ${shapeText(cos.shape)}, sin_pe ${shapeText(sin.shape)})`;
+    const outcome = await this.call(name, [toWire(q), toWire(k), toWire(cos), toWire(sin)], undefined, options.returnInputs ?? false);
+    if (!outcome.ok) return { ok: false, outcome: failureOutcome(call, outcome.failure, this.module) };
+    const pair = expectPair(outcome.value, call, '(q_rot, k_rot)');
+    if (!pair.ok) return pair;
+    const qRot = expectArray(pair.value[0], 'q_rot', call, q.shape);
+    if (!qRot.ok) return qRot;
+    const kRot = expectArray(pair.value[1], 'k_rot', call, k.shape);
+    if (!kRot.ok) return kRot;
+    const value: ApplyResult = { q: qRot.value, k: kRot.value };
+    if (outcome.aliases) value.aliases = outcome.aliases;
+    if (outcome.inputsAfter) value.inputsAfter = outcome.inputsAfter;
+    return { ok: true, value };
+  }
+
+  /** The learner's tables at (T, d), computed once per submission. */
+  tables(T: number, d: number): Promise<Probed<PrecomputeResult>> {
+    return this.memo(`tables:${T}:${d}`, () => this.precompute(T, d));
+  }
+
+  /** The learner's full pipeline: their tables, then their apply_rope. */
+  async pipeline(q: Arr, k: Arr, T: number, d: number): Promise<Probed<ApplyResult & PrecomputeResult>> {
+    const t = await this.tables(T, d);
+    if (!t.ok) return t;
+    const out = await this.apply(q, k, t.value.cos, t.value.sin);
+    if (!out.ok) return out;
+    return { ok: true, value: { ...out.value, ...t.value } };
+  }
+}
+
+function expectPair(value: Value, call: string, expected: string): Probed<[Value, Value]> {
+  if (Array.isArray(value) && value.length === 2) return { ok: true, value: [value[0]!, value[1]!] };
+  if (Array.isArray(value)) {
+    const arrays = value.filter(isNDArray).length;
+    return fail(
+      `${call} returned a tuple of ${value.length} ${arrays === value.length ? `array${value.length === 1 ? '' : 's'}` : `value${value.length === 1 ? '' : 's'}`}, expected ${expected}`,
+    );
+  }
+  return fail(`${call} returned ${describeValue(value)}, expected a tuple ${expected}`);
+}
+
+/** The probe for the rubric's module, or the finding that stops the check. */
+export async function getRopeProbe(ctx: CheckContext, options: RopeCommonOptions): Promise<Probed<RopeProbe>> {
+  const opened = await getRopeSession(ctx, options);
+  if (!opened.ok) return opened;
+  const timeoutMs = options.timeoutMs ?? (typeof ctx.services.timeoutMs === 'number' ? ctx.services.timeoutMs : undefined);
+  return { ok: true, value: new RopeProbe(opened.value.session, options.functions, opened.value.module, ctx, timeoutMs) };
+}
+
+/** A detail line for a comparison. */
+export function detail(message: string, actual?: string, expected?: string): Detail {
+  const d: Detail = { message };
+  if (actual !== undefined) d.actual = actual;
+  if (expected !== undefined) d.expected = expected;
+  return d;
+}
+
+export { shapeText };
