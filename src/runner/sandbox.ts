@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, lstat, mkdir, mkdtemp, readFile, readdir, readlink, realpath, rm, stat } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, mkdtemp, readFile, readdir, readlink, realpath, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -265,7 +265,7 @@ async function hasToken(pid: number, needle: Buffer): Promise<boolean> {
 }
 
 /** Live (non-zombie) descendants of `rootPid`, plus every process carrying the token. */
-export async function findTree(rootPid: number, token: string): Promise<number[]> {
+export async function findTree(rootPid: number, token: string, cgroup?: PidsCgroup): Promise<number[]> {
   const procs = await listProcesses();
   const children = new Map<number, number[]>();
   for (const p of procs) {
@@ -292,6 +292,7 @@ export async function findTree(rootPid: number, token: string): Promise<number[]
       if (await hasToken(p.pid, needle)) found.add(p.pid);
     }),
   );
+  if (cgroup) for (const pid of await cgroupPids(cgroup)) found.add(pid);
   const live = new Set(procs.filter((p) => p.state !== 'Z' && p.state !== 'X').map((p) => p.pid));
   if (live.has(rootPid)) found.add(rootPid);
   return [...found].filter((pid) => live.has(pid) && pid !== self);
@@ -311,13 +312,13 @@ function signal(pid: number, sig: NodeJS.Signals): void {
  * descendants) and every process carrying the session token. Processes are
  * stopped first so none can fork while we collect them.
  */
-export async function killTree(rootPid: number, token: string): Promise<void> {
+export async function killTree(rootPid: number, token: string, cgroup?: PidsCgroup): Promise<void> {
   signal(-rootPid, 'SIGKILL');
   for (let round = 0; round < 20; round++) {
-    const pids = await findTree(rootPid, token);
+    const pids = await findTree(rootPid, token, cgroup);
     if (pids.length === 0) return;
     for (const pid of pids) signal(pid, 'SIGSTOP');
-    const again = await findTree(rootPid, token);
+    const again = await findTree(rootPid, token, cgroup);
     for (const pid of new Set([...pids, ...again])) signal(pid, 'SIGKILL');
     await new Promise((resolve) => setTimeout(resolve, round < 3 ? 2 : 20));
   }
@@ -337,4 +338,78 @@ export function harnessDir(moduleUrl: string = import.meta.url): string {
     if (existsSync(path.join(candidate, 'python_harness.py'))) return candidate;
   }
   throw new Error(`rubricate is installed incompletely: python_harness.py not found in ${candidates.join(' or ')}`);
+}
+
+// ------------------------------------------------------------------ pids cgroup
+
+/**
+ * A per-session pids cgroup (root with a writable cgroup file system): it
+ * enforces the process limit where RLIMIT_NPROC does not (root), and lists
+ * every process of the session for killing, setsid() or not.
+ */
+export interface PidsCgroup {
+  dir: string;
+  /** Wraps a command so that it joins the cgroup before it execs. */
+  wrap(command: string, args: string[]): { command: string; args: string[] };
+}
+
+const CGROUP_ROOTS = ['/sys/fs/cgroup/pids', '/sys/fs/cgroup'];
+
+export async function createPidsCgroup(token: string, maxProcesses: number): Promise<PidsCgroup | undefined> {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
+  for (const base of CGROUP_ROOTS) {
+    if (!existsSync(path.join(base, 'cgroup.procs'))) continue;
+    if (base === '/sys/fs/cgroup' && !existsSync(path.join(base, 'cgroup.controllers'))) continue;
+    const dir = path.join(base, `rubricate-${token}`);
+    try {
+      await mkdir(dir);
+    } catch {
+      continue;
+    }
+    try {
+      await writeFile(path.join(dir, 'pids.max'), String(maxProcesses));
+    } catch {
+      await rmdir(dir).catch(() => undefined);
+      continue;
+    }
+    const procs = path.join(dir, 'cgroup.procs');
+    return {
+      dir,
+      wrap: (command, args) => ({
+        command: '/bin/sh',
+        args: ['-c', 'echo $$ > "$0" && exec "$@"', procs, command, ...args],
+      }),
+    };
+  }
+  return undefined;
+}
+
+export async function cgroupPids(cgroup: PidsCgroup): Promise<number[]> {
+  try {
+    const text = await readFile(path.join(cgroup.dir, 'cgroup.procs'), 'utf8');
+    return text
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Kills everything left in the cgroup and removes it. */
+export async function removePidsCgroup(cgroup: PidsCgroup): Promise<void> {
+  for (let round = 0; round < 50; round++) {
+    const pids = await cgroupPids(cgroup);
+    if (pids.length === 0) break;
+    for (const pid of pids) signal(pid, 'SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, round < 5 ? 2 : 20));
+  }
+  for (let round = 0; round < 20; round++) {
+    try {
+      await rmdir(cgroup.dir);
+      return;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
 }

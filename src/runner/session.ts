@@ -6,12 +6,15 @@ import { ConfigError } from '../core/errors.js';
 import { resolvePython } from './python.js';
 import {
   chooseIsolation,
+  createPidsCgroup,
   harnessDir,
   isolationInfo,
   killTree,
   launchPlan,
   prepareScratch,
+  removePidsCgroup,
   removeScratch,
+  type PidsCgroup,
   type Scratch,
 } from './sandbox.js';
 import type {
@@ -161,11 +164,10 @@ class HarnessProcess {
     if (!input.destroyed) input.write(bytes);
   }
 
-  async kill(token: string): Promise<void> {
+  async kill(token: string, cgroup?: PidsCgroup): Promise<void> {
     this.killedByUs = true;
     const pid = this.child.pid;
-    if (pid !== undefined && !this.exited) await killTree(pid, token);
-    else if (pid !== undefined) await killTree(pid, token);
+    if (pid !== undefined) await killTree(pid, token, cgroup);
     (this.child.stdio[3] as Writable).destroy();
     await this.exitPromise;
   }
@@ -220,11 +222,17 @@ class PythonSession implements LearnerSession {
     private readonly level: IsolationLevel,
     private readonly scratch: Scratch,
     private readonly limits: Limits,
+    private readonly cgroup: PidsCgroup | undefined,
   ) {
     this.isolation = isolationInfo(level);
+    if (cgroup) this.isolation.description += `; at most ${limits.processes} processes (pids cgroup)`;
     this.stdout = new OutputCapture(Math.ceil(limits.outputBytes / 2));
     this.stderr = new OutputCapture(Math.floor(limits.outputBytes / 2));
     this.deadline = Date.now() + limits.sessionTimeoutMs;
+  }
+
+  private kill(proc: HarnessProcess): Promise<void> {
+    return proc.kill(this.scratch.token, this.cgroup);
   }
 
   private remaining(): number {
@@ -235,12 +243,20 @@ class PythonSession implements LearnerSession {
   async start(): Promise<RunFailure | undefined> {
     const harness = path.join(harnessDir(), 'python_harness.py');
     const plan = launchPlan(this.level, this.python, [], this.scratch);
+    const args = [...plan.args, ...this.pythonArgs(harness, plan.setup)];
+    const launch = this.cgroup ? this.cgroup.wrap(plan.command, args) : { command: plan.command, args };
+    const proc = new HarnessProcess(launch.command, launch.args, this.environment(), this.scratch.work, this.limits.answerBytes, this.stdout, this.stderr);
+    this.proc = proc;
+    return this.awaitImport(proc);
+  }
+
+  private pythonArgs(harness: string, setup: string): string[] {
     const config = {
       root: this.scratch.work,
       module: this.options.module.split(path.sep).join('/'),
       scratch: this.scratch.dir,
       cwd: this.scratch.work,
-      setup: plan.setup,
+      setup,
       limits: {
         memoryBytes: this.limits.memoryBytes,
         cpuSeconds: this.limits.cpuSeconds,
@@ -249,8 +265,11 @@ class PythonSession implements LearnerSession {
         answerBytes: this.limits.answerBytes,
       },
     };
-    const args = [...plan.args, '-I', '-B', '-u', harness, JSON.stringify(config)];
-    const env: NodeJS.ProcessEnv = {
+    return ['-I', '-B', '-u', harness, JSON.stringify(config)];
+  }
+
+  private environment(): NodeJS.ProcessEnv {
+    return {
       PATH: '/usr/local/bin:/usr/bin:/bin',
       HOME: this.scratch.home,
       TMPDIR: this.scratch.tmp,
@@ -261,15 +280,16 @@ class PythonSession implements LearnerSession {
       MPLBACKEND: 'Agg',
       RUBRICATE_SANDBOX: this.scratch.token,
     };
-    const proc = new HarnessProcess(plan.command, args, env, this.scratch.work, this.limits.answerBytes, this.stdout, this.stderr);
-    this.proc = proc;
+  }
+
+  private async awaitImport(proc: HarnessProcess): Promise<RunFailure | undefined> {
     const budget = Math.min(this.limits.importTimeoutMs, Math.max(0, this.remaining()));
     const until = Date.now() + budget;
     let hello = false;
     for (;;) {
       const event = await proc.next(until - Date.now());
       if (!event) {
-        await proc.kill(this.scratch.token);
+        await this.kill(proc);
         return hello
           ? failure('timeout', `importing ${this.options.module} took longer than ${Math.round(budget / 1000)} s`, {
               location: { file: this.options.module },
@@ -287,13 +307,13 @@ class PythonSession implements LearnerSession {
         return dead;
       }
       if (event.type === 'malformed') {
-        await proc.kill(this.scratch.token);
+        await this.kill(proc);
         return failure('malformed', `the harness broke the protocol while importing: ${event.message}`);
       }
       const header = event.frame.header;
       if (header.type === 'hello') {
         if (header.protocol !== PROTOCOL_VERSION) {
-          await proc.kill(this.scratch.token);
+          await this.kill(proc);
           return failure('internal', `the harness speaks protocol ${String(header.protocol)}, expected ${PROTOCOL_VERSION}`);
         }
         hello = true;
@@ -301,13 +321,13 @@ class PythonSession implements LearnerSession {
         return undefined;
       } else if (header.type === 'import-failure' && hello) {
         const result = failureFromFrame(header);
-        await proc.kill(this.scratch.token);
+        await this.kill(proc);
         return result;
       } else if (header.type === 'fatal') {
-        await proc.kill(this.scratch.token);
+        await this.kill(proc);
         return failure('internal', String(header.message ?? 'the harness failed'));
       } else {
-        await proc.kill(this.scratch.token);
+        await this.kill(proc);
         return failure('malformed', `unexpected ${String(header.type)} frame before the module was imported`);
       }
     }
@@ -367,28 +387,28 @@ class PythonSession implements LearnerSession {
     for (;;) {
       const event = await proc.next(until - Date.now());
       if (!event) {
-        await proc.kill(this.scratch.token);
+        await this.kill(proc);
         return done(failure('timeout', `${fn} did not return within ${formatSeconds(timeoutMs)}`));
       }
       if (event.type === 'exit') {
         return done(deathFailure(`${fn} did not return`, proc.exitInfo, this.stderr.text(), this.limits));
       }
       if (event.type === 'malformed') {
-        await proc.kill(this.scratch.token);
+        await this.kill(proc);
         return done(failure('malformed', `the answer of ${fn} broke the protocol: ${event.message}`));
       }
       const { header, payload } = event.frame;
       if (header.id !== id) {
-        await proc.kill(this.scratch.token);
+        await this.kill(proc);
         return done(failure('malformed', `the answer of ${fn} carried the wrong call id (forged or out-of-order frame)`));
       }
       if (header.type === 'failure') {
         const f = failureFromFrame(header);
-        if (f.kind === 'malformed' || f.kind === 'internal') await proc.kill(this.scratch.token);
+        if (f.kind === 'malformed' || f.kind === 'internal') await this.kill(proc);
         return done(f);
       }
       if (header.type !== 'result') {
-        await proc.kill(this.scratch.token);
+        await this.kill(proc);
         return done(failure('malformed', `unexpected ${String(header.type)} frame in answer to ${fn}`));
       }
       try {
@@ -401,7 +421,7 @@ class PythonSession implements LearnerSession {
         if (Array.isArray(header.aliases)) outcome.aliases = header.aliases.map((n) => (typeof n === 'number' ? n : -1));
         return outcome;
       } catch (error) {
-        await proc.kill(this.scratch.token);
+        await this.kill(proc);
         const message = error instanceof WireError ? error.message : String(error);
         return done(failure('malformed', `the answer of ${fn} could not be decoded: ${message}`));
       }
@@ -416,7 +436,8 @@ class PythonSession implements LearnerSession {
     if (this.closed) return;
     this.closed = true;
     await this.chain;
-    if (this.proc) await this.proc.kill(this.scratch.token);
+    if (this.proc) await this.kill(this.proc);
+    if (this.cgroup) await removePidsCgroup(this.cgroup);
     await removeScratch(this.scratch);
   }
 }
@@ -443,7 +464,8 @@ export async function openPythonSession(options: SessionOptions): Promise<Learne
     );
   }
   const scratch = await prepareScratch(options.root);
-  const session = new PythonSession(options, python, level, scratch, limits);
+  const cgroup = await createPidsCgroup(scratch.token, limits.processes);
+  const session = new PythonSession(options, python, level, scratch, limits, cgroup);
   try {
     const importFailure = await session.start();
     if (importFailure) session.importFailure = importFailure;
