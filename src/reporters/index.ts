@@ -1,4 +1,7 @@
+import { githubReporter } from './github.js';
+import { gradescopeReporter } from './gradescope.js';
 import { jsonReporter } from './json.js';
+import { junitReporter } from './junit.js';
 import { markdownReporter } from './markdown.js';
 import { terminalReporter } from './terminal.js';
 import type { Reporter } from './types.js';
@@ -10,6 +13,9 @@ export const reporters: Record<string, Reporter> = {
   terminal: terminalReporter,
   json: jsonReporter,
   markdown: markdownReporter,
+  junit: junitReporter,
+  gradescope: gradescopeReporter,
+  github: githubReporter,
 };
 
 export function reporterNames(): string[] {

@@ -1,9 +1,18 @@
-import { Command, Option } from 'commander';
-import { stat } from 'node:fs/promises';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { appendFile, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join, relative } from 'node:path';
+import { pickBatchRubric } from '../../batch/pick.js';
+import { createProgress, summaryLine } from '../../batch/progress.js';
+import { LAYOUT, runBatch, type BatchFormat } from '../../batch/run.js';
+import { parseShard } from '../../batch/shard.js';
+import { nameSubmissions, readListFile } from '../../batch/submissions.js';
+import type { Services } from '../../checks/kind.js';
 import { grade } from '../../core/engine.js';
 import { UsageError } from '../../core/errors.js';
 import { exitCodeFor } from '../../core/scoring.js';
 import type { Report } from '../../core/types.js';
+import { githubAnnotations, githubStepSummary } from '../../reporters/github.js';
 import { pickRubric } from '../../rubric/pick.js';
 import { emit, reporterFor, useColor } from '../output.js';
 
@@ -15,20 +24,36 @@ export interface GradeCommandOptions {
   isolation?: string;
   audience?: 'learner' | 'instructor';
   verbose?: boolean;
+  from?: string[];
+  out?: string;
+  jobs?: number;
+  force?: boolean;
+  shard?: string;
+  submissionTimeout?: number;
 }
+
+const FORMATS = ['terminal', 'json', 'markdown', 'gradescope', 'junit', 'github'];
+/** Formats whose stdout is read by a program: CI annotations must not be mixed into it. */
+const MACHINE_FORMATS = new Set(['json', 'gradescope', 'junit']);
 
 export function registerGrade(program: Command): void {
   program
     .command('grade')
-    .description("grade learners' submissions against a rubric")
-    .argument('<submission...>', 'submission folder(s): code, README.md, manifest.json, plot')
+    .description("grade learners' submissions against a rubric; with --out, grade a whole class into a folder")
+    .argument('[submission...]', 'submission folder(s): code, README.md, manifest.json, plot')
     .option('-r, --rubric <id|path>', "rubric id (see 'rubricate rubric list') or YAML file; default: picked from manifest.json \"experiment\"")
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['terminal', 'json', 'markdown']).default('terminal'))
+    .addOption(new Option('-f, --format <format>', 'output format (with --out: gradescope and junit add one file per submission)').choices(FORMATS).default('terminal'))
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('--python <path>', 'Python interpreter for learner code (default: the real path of python3)')
     .addOption(new Option('--isolation <level>', 'sandbox for learner code (default: the strongest available)').choices(['auto', 'bwrap', 'namespaces', 'rlimits']))
     .addOption(new Option('--audience <who>', 'learner hides instructor-only checks').choices(['learner', 'instructor']))
     .option('-v, --verbose', 'list passing checks with their messages too')
+    .option('--from <list>', 'read submission folders from a file, one per line (# comments; - reads stdin); repeatable', collect, [])
+    .option('--out <dir>', 'batch mode: write reports, feedback, grades.csv and summary.md into this folder')
+    .option('-j, --jobs <n>', `submissions graded at once in batch mode (default: one per core, here ${availableParallelism()})`, positiveInt)
+    .option('--force', 'batch mode: regrade submissions whose report is up to date')
+    .option('--shard <i/n>', 'batch mode: grade only part i of n (a stable partition by submission name); merge the parts with rubricate merge')
+    .option('--submission-timeout <seconds>', 'batch mode: wall-clock limit for one submission (default 300)', positiveInt)
     .addHelpText(
       'after',
       `
@@ -36,22 +61,68 @@ Examples:
   $ rubricate grade fixtures/rope-lab02/ok-interleaved
   $ rubricate grade submissions/alice --rubric rope-lab02 --format json -o alice.json
   $ rubricate grade submissions/bob --format markdown --audience learner > feedback.md
+  $ rubricate grade submissions/* --rubric rope-lab02 --out graded/          grade a class
+  $ rubricate grade --from list.txt --out graded/ --shard 2/4               one part of a CI matrix
+  $ rubricate grade /autograder/submission --rubric rope-lab02 --format gradescope -o /autograder/results/results.json
+
+Batch mode (--out DIR) writes DIR/reports/<name>.json, DIR/feedback/<name>.md, DIR/grades.csv,
+DIR/summary.md and DIR/batch.json; re-runs skip submissions whose files, rubric and rubricate
+version are unchanged (--force regrades). One broken submission never stops the batch.
+With GITHUB_ACTIONS=true, findings become annotations and a summary goes to $GITHUB_STEP_SUMMARY.
 
 Exit codes: 0 every check passed or warned, 1 a check failed or errored, 2 usage or configuration error.`,
     )
-    .action(async (submissions: string[], options: GradeCommandOptions) => {
-      const reports = await gradeMany(submissions, options);
-      const reporter = reporterFor(options.format);
-      await emit(
-        reporter(reports, {
-          color: options.format === 'terminal' && useColor(options.output),
-          ...(options.audience ? { audience: options.audience } : {}),
-          ...(options.verbose ? { verbose: true } : {}),
-        }),
-        options.output,
-      );
-      process.exitCode = exitCodeFor(reports);
+    .action(async (args: string[], options: GradeCommandOptions) => {
+      const submissions = [...args];
+      for (const list of options.from ?? []) submissions.push(...(await readListFile(list)));
+      if (submissions.length === 0) throw new UsageError('no submission given: pass folders, or --from <list>');
+      if (options.out !== undefined) return gradeBatch(submissions, options);
+      for (const flag of ['jobs', 'force', 'shard', 'submissionTimeout'] as const) {
+        if (options[flag] !== undefined) throw new UsageError(`--${flag === 'submissionTimeout' ? 'submission-timeout' : flag} needs batch mode: add --out <dir>`);
+      }
+      return gradeSingle(submissions, options);
     });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+}
+
+function servicesOf(options: GradeCommandOptions): Services {
+  return {
+    ...(options.python ? { python: options.python } : {}),
+    ...(options.isolation && options.isolation !== 'auto' ? { isolation: options.isolation } : {}),
+  };
+}
+
+function inGithubActions(): boolean {
+  return process.env.GITHUB_ACTIONS === 'true';
+}
+
+async function gradeSingle(submissions: string[], options: GradeCommandOptions): Promise<void> {
+  const reports = await gradeMany(submissions, options);
+  const reporter = reporterFor(options.format, FORMATS);
+  await emit(
+    reporter(reports, {
+      color: options.format === 'terminal' && useColor(options.output),
+      ...(options.audience ? { audience: options.audience } : {}),
+      ...(options.verbose ? { verbose: true } : {}),
+    }),
+    options.output,
+  );
+  if (inGithubActions() && options.format !== 'github') {
+    const toStdout = !options.output && MACHINE_FORMATS.has(options.format);
+    const annotations = reports.map((r) => githubAnnotations(r, options.audience)).join('');
+    (toStdout ? process.stderr : process.stdout).write(annotations);
+    await appendStepSummary(githubStepSummary(reports, options.audience));
+  }
+  process.exitCode = exitCodeFor(reports);
 }
 
 async function gradeMany(submissions: string[], options: GradeCommandOptions): Promise<Report[]> {
@@ -61,16 +132,60 @@ async function gradeMany(submissions: string[], options: GradeCommandOptions): P
     if (!info) throw new UsageError(`submission not found: ${submission}`);
     if (!info.isDirectory()) throw new UsageError(`not a submission folder: ${submission} (expected a directory)`);
     const rubric = await pickRubric(submission, options.rubric);
-    reports.push(
-      await grade({
-        rubric,
-        target: submission,
-        services: {
-          ...(options.python ? { python: options.python } : {}),
-          ...(options.isolation && options.isolation !== 'auto' ? { isolation: options.isolation } : {}),
-        },
-      }),
-    );
+    reports.push(await grade({ rubric, target: submission, services: servicesOf(options) }));
   }
   return reports;
+}
+
+async function gradeBatch(submissions: string[], options: GradeCommandOptions): Promise<void> {
+  if (options.output) throw new UsageError('--output names one report file; in batch mode use --out <dir> alone');
+  const shard = options.shard !== undefined ? parseShard(options.shard) : undefined;
+  const entries = nameSubmissions(submissions);
+  const rubric = await pickBatchRubric(entries, options.rubric);
+  const formats: BatchFormat[] = options.format === 'gradescope' || options.format === 'junit' ? [options.format] : [];
+  const annotate = inGithubActions() || options.format === 'github';
+  const progress = createProgress();
+  const services = servicesOf(options);
+  let result;
+  try {
+    result = await runBatch({
+      submissions: entries,
+      rubric,
+      outDir: options.out!,
+      formats,
+      services,
+      settings: JSON.stringify(services),
+      ...(options.jobs ? { jobs: options.jobs } : {}),
+      ...(options.force ? { force: true } : {}),
+      ...(shard ? { shard } : {}),
+      ...(options.audience ? { audience: options.audience } : {}),
+      ...(options.submissionTimeout ? { submissionTimeoutMs: options.submissionTimeout * 1000 } : {}),
+      onEvent(event) {
+        progress.onEvent(event);
+        if (annotate && event.type === 'submission') process.stdout.write(githubAnnotations(event.report, options.audience));
+      },
+    });
+  } finally {
+    progress.stop();
+  }
+  const gradebook = displayPath(join(result.outDir, LAYOUT.grades));
+  process.stdout.write(summaryLine(result, gradebook) + '\n');
+  if (inGithubActions()) {
+    const { readFile } = await import('node:fs/promises');
+    await appendStepSummary(await readFile(join(result.outDir, LAYOUT.summary), 'utf8'));
+  }
+  process.exitCode = exitCodeFor(result.rows);
+}
+
+/** Appends Markdown to the job summary GitHub shows (capped at GitHub's 1 MiB per step). */
+async function appendStepSummary(markdown: string): Promise<void> {
+  const file = process.env.GITHUB_STEP_SUMMARY;
+  if (!file) return;
+  const capped = markdown.length > 1_000_000 ? markdown.slice(0, 1_000_000) + '\n\n_(truncated)_\n' : markdown;
+  await appendFile(file, capped + '\n').catch(() => undefined);
+}
+
+function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') ? rel : path;
 }

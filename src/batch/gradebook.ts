@@ -1,0 +1,124 @@
+/**
+ * The gradebook: one small row per submission, kept in memory while a batch
+ * runs (reports themselves go straight to disk), written as `grades.csv` and
+ * summarised in `summary.md`.
+ */
+import type { CheckResult, Report, Rubric, Status } from '../core/types.js';
+import { csvRecord, safeText } from './csv.js';
+
+/** `error`: at least one check could not be graded (crash, timeout of the batch guard, internal error). */
+export type RowStatus = 'passed' | 'failed' | 'error';
+
+export interface GradebookRow {
+  /** Output name of the submission (its folder name, made unique and file-safe). */
+  submission: string;
+  /** The folder as given on the command line. */
+  path: string;
+  score: number;
+  maxScore: number;
+  /** Score per dimension id. */
+  dimensions: Record<string, number>;
+  status: RowStatus;
+  /** The most important diagnosis: `check-id: diagnosis` (or the message when the check names no cause). */
+  diagnosis: string;
+  /** Check ids by status, for the instructor summary. */
+  failed: string[];
+  errored: string[];
+  warned: string[];
+  /** Distinct diagnoses of the checks that did not pass, `check-id: text`. */
+  diagnoses: string[];
+  /** How many checks ended in each status. */
+  summary: Record<Status, number>;
+  /** Hash of the submission, rubric and tool version the report was graded with. */
+  cacheKey?: string;
+  durationMs?: number;
+}
+
+/** What the gradebook and summary need to know about the rubric. */
+export interface RubricOutline {
+  id: string;
+  title: string;
+  version: number;
+  passThreshold: number;
+  dimensions: Array<{ id: string; title: string }>;
+  criteria: Array<{ id: string; title: string; dimension: string; points: number }>;
+}
+
+export function outlineOf(rubric: Rubric): RubricOutline {
+  return {
+    id: rubric.id,
+    title: rubric.title,
+    version: rubric.version,
+    passThreshold: rubric.passThreshold,
+    dimensions: rubric.dimensions.map((d) => ({ id: d.id, title: d.title })),
+    criteria: rubric.criteria.map((c) => ({ id: c.id, title: c.title, dimension: c.dimension, points: c.points })),
+  };
+}
+
+const GRAVITY: Record<Status, number> = { error: 0, fail: 1, warn: 2, skip: 3, pass: 4 };
+
+/** The check whose problem matters most: errors first, then failures, then by points lost. */
+export function mostImportant(checks: readonly CheckResult[]): CheckResult | undefined {
+  const open = checks.filter((c) => c.status !== 'pass' && c.status !== 'skip');
+  open.sort((a, b) => GRAVITY[a.status] - GRAVITY[b.status] || b.maxPoints - b.points - (a.maxPoints - a.points));
+  return open[0];
+}
+
+function oneLine(text: string, max = 300): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+export function rowFromReport(report: Report, submission: string, path: string): GradebookRow {
+  const dimensions: Record<string, number> = {};
+  for (const d of report.dimensions) dimensions[d.id] = d.score;
+  const top = mostImportant(report.checks);
+  const diagnoses: string[] = [];
+  const seen = new Set<string>();
+  for (const check of report.checks) {
+    if (check.status === 'pass' || check.status === 'skip') continue;
+    const text = `${check.id}: ${oneLine(check.diagnosis ?? check.message, 200)}`;
+    if (!seen.has(text)) {
+      seen.add(text);
+      diagnoses.push(text);
+    }
+  }
+  const cacheKey = report.environment?.cacheKey;
+  return {
+    submission,
+    path,
+    score: report.score,
+    maxScore: report.maxScore,
+    dimensions,
+    status: report.summary.error > 0 ? 'error' : report.passed ? 'passed' : 'failed',
+    diagnosis: top ? `${top.id}: ${oneLine(top.diagnosis ?? top.message)}` : '',
+    failed: report.checks.filter((c) => c.status === 'fail').map((c) => c.id),
+    errored: report.checks.filter((c) => c.status === 'error').map((c) => c.id),
+    warned: report.checks.filter((c) => c.status === 'warn').map((c) => c.id),
+    diagnoses,
+    summary: { ...report.summary },
+    ...(typeof cacheKey === 'string' ? { cacheKey } : {}),
+    ...(report.durationMs !== undefined ? { durationMs: report.durationMs } : {}),
+  };
+}
+
+/** `grades.csv`: submission, total, max, one column per dimension, status, diagnosis. Rows sorted by submission. */
+export function gradebookCsv(outline: RubricOutline, rows: readonly GradebookRow[]): string {
+  const header = ['submission', 'total', 'max', ...outline.dimensions.map((d) => d.id), 'status', 'diagnosis'];
+  let out = csvRecord(header);
+  for (const row of sortRows(rows)) {
+    out += csvRecord([
+      safeText(row.submission),
+      row.score,
+      row.maxScore,
+      ...outline.dimensions.map((d) => row.dimensions[d.id] ?? 0),
+      row.status,
+      safeText(row.diagnosis),
+    ]);
+  }
+  return out;
+}
+
+export function sortRows<T extends { submission: string }>(rows: readonly T[]): T[] {
+  return [...rows].sort((a, b) => (a.submission < b.submission ? -1 : a.submission > b.submission ? 1 : 0));
+}

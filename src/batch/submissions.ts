@@ -1,0 +1,77 @@
+/**
+ * The submission list of a batch: folders given as arguments and listed in
+ * `--from` files, de-duplicated, each with a unique, file-safe output name
+ * taken from its folder name (`alice` -> `reports/alice.json`).
+ */
+import { readFile } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import { UsageError } from '../core/errors.js';
+
+export interface SubmissionEntry {
+  /** Unique, file-safe name: the folder name, with `-2`, `-3`... appended on a clash. */
+  name: string;
+  /** The path as given. */
+  path: string;
+  /** Absolute path. */
+  abs: string;
+}
+
+/**
+ * Reads a list file: one folder per line; blank lines and lines starting with
+ * `#` are ignored. Relative paths are relative to the current directory, as
+ * when the list comes from `ls -d submissions/* > list.txt`.
+ */
+export async function readListFile(file: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new UsageError(`cannot read the submission list ${file} (${code})`);
+  }
+  return text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A file-safe version of a folder name. */
+export function safeName(name: string): string {
+  const cleaned = name
+    .normalize('NFC')
+    .replace(/[^\p{L}\p{N}._-]+/gu, '_')
+    .replace(/^[.-]+/, '_')
+    .slice(0, 120);
+  return cleaned === '' ? 'submission' : cleaned;
+}
+
+/**
+ * De-duplicates paths (same absolute path) and names them. Names clash when
+ * two folders share a base name; the clash is resolved in sorted order of the
+ * absolute paths, so every shard of a CI matrix computes the same names.
+ */
+export function nameSubmissions(paths: readonly string[]): SubmissionEntry[] {
+  const byAbs = new Map<string, string>();
+  for (const path of paths) {
+    const abs = resolve(path);
+    if (!byAbs.has(abs)) byAbs.set(abs, path);
+  }
+  const sorted = [...byAbs.keys()].sort();
+  const used = new Set<string>();
+  const out: SubmissionEntry[] = [];
+  for (const abs of sorted) {
+    const base = safeName(basename(abs));
+    let name = base;
+    for (let k = 2; used.has(name.toLowerCase()); k++) name = `${base}-${k}`;
+    used.add(name.toLowerCase());
+    out.push({ name, path: byAbs.get(abs)!, abs });
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}

@@ -1,0 +1,88 @@
+import { posix } from 'node:path';
+import { formatLocation } from '../core/errors.js';
+import type { CheckResult, Report, Status } from '../core/types.js';
+import { fmtPoints, percent, visibleChecks, type Reporter } from './types.js';
+
+/**
+ * GitHub Actions: one workflow command per check that did not pass
+ * (`::error file=...,line=...,col=...,title=...::message`), so the finding
+ * shows on the line it points at in the pull request. Paths are the
+ * submission's path joined with the finding's file, i.e. relative to the
+ * working directory (the repository root in a workflow). Every value is
+ * escaped per the workflow-command rules, so learner text can neither end the
+ * command nor start a new one.
+ */
+export const githubReporter: Reporter = (reports, options = {}) =>
+  reports.map((report) => githubAnnotations(report, options.audience)).join('');
+
+const LEVEL: Partial<Record<Status, 'error' | 'warning' | 'notice'>> = { fail: 'error', error: 'error', warn: 'warning' };
+
+export function githubAnnotations(report: Report, audience?: 'learner' | 'instructor'): string {
+  let out = '';
+  for (const check of visibleChecks(report, audience)) {
+    const level = LEVEL[check.status];
+    if (!level) continue;
+    const props: string[] = [];
+    if (check.location) {
+      props.push(`file=${escapeProperty(joinPath(report.submission.path, check.location.file))}`);
+      if (check.location.line !== undefined) props.push(`line=${check.location.line}`);
+      if (check.location.endLine !== undefined) props.push(`endLine=${check.location.endLine}`);
+      if (check.location.column !== undefined) props.push(`col=${check.location.column}`);
+      if (check.location.endColumn !== undefined && (check.location.endLine ?? check.location.line) === check.location.line) {
+        props.push(`endColumn=${check.location.endColumn}`);
+      }
+    }
+    props.push(`title=${escapeProperty(`${report.submission.name}: ${check.title} (${fmtPoints(check.points)}/${fmtPoints(check.maxPoints)})`)}`);
+    out += `::${level} ${props.join(',')}::${escapeData(message(check))}\n`;
+  }
+  return out;
+}
+
+function message(check: CheckResult): string {
+  const parts = [check.message];
+  if (check.diagnosis) parts.push(`Likely cause: ${check.diagnosis}`);
+  if (check.hint) parts.push(`Hint: ${check.hint}`);
+  return parts.join('\n');
+}
+
+function joinPath(submission: string, file: string): string {
+  return submission === '.' ? file : posix.join(submission.split('\\').join('/'), file);
+}
+
+/** Workflow-command data: `%`, CR and LF are percent-encoded. */
+export function escapeData(text: string): string {
+  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
+/** Workflow-command property values: as data, plus `:` and `,`. */
+export function escapeProperty(text: string): string {
+  return escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}
+
+/** Markdown for `$GITHUB_STEP_SUMMARY`: one table row per submission, then the findings of those that need work. */
+export function githubStepSummary(reports: readonly Report[], audience?: 'learner' | 'instructor'): string {
+  const out: string[] = ['### rubricate', '', '| submission | score | result | checks |', '| --- | ---: | --- | --- |'];
+  for (const r of reports) {
+    const s = r.summary;
+    out.push(
+      `| ${md(r.submission.path)} | ${fmtPoints(r.score)}/${fmtPoints(r.maxScore)} (${percent(r.score, r.maxScore)}) | ` +
+        `${r.passed ? '✅ passed' : '❌ not passed'} | ${s.pass} passed, ${s.warn} warned, ${s.fail} failed, ${s.error} errored |`,
+    );
+  }
+  out.push('');
+  for (const r of reports) {
+    const open = visibleChecks(r, audience).filter((c) => c.status === 'fail' || c.status === 'error');
+    if (open.length === 0) continue;
+    out.push(`<details><summary>${md(r.submission.path)}: ${open.length} check${open.length > 1 ? 's' : ''} to fix</summary>`, '');
+    for (const c of open) {
+      const where = c.location ? ` (\`${formatLocation(c.location).replace(/`/g, "'")}\`)` : '';
+      out.push(`- **${md(c.title)}**${where}: ${md(c.message)}${c.diagnosis ? ` _Likely cause:_ ${md(c.diagnosis)}` : ''}`);
+    }
+    out.push('', '</details>', '');
+  }
+  return out.join('\n') + '\n';
+}
+
+function md(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/\|/g, '\\|');
+}

@@ -1,0 +1,261 @@
+/**
+ * Batch runs over real fixture folders (fixtures/batch/class, copied to a
+ * temp dir so tests can edit them) with a test rubric whose `probe` kind does
+ * what each submission's answer.txt says.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { mergeBatches } from '../../src/batch/merge.js';
+import { LAYOUT, runBatch, type BatchFile, type BatchOptions } from '../../src/batch/run.js';
+import { inShard, parseShard, shardOf } from '../../src/batch/shard.js';
+import { nameSubmissions } from '../../src/batch/submissions.js';
+import { parseCsv } from '../../src/batch/csv.js';
+import { Registry } from '../../src/checks/registry.js';
+import { schemaValidator } from '../../src/core/ajv.js';
+import type { Report } from '../../src/core/types.js';
+import { loadRubricFile } from '../../src/rubric/load.js';
+import { echoKind } from '../helpers/echo-kind.js';
+import { probeCalls, probeKind } from './probe-kind.js';
+
+const fixtures = new URL('../../fixtures/batch/', import.meta.url).pathname;
+const registry = new Registry([echoKind, probeKind]);
+const rubric = await loadRubricFile(join(fixtures, 'rubric.yaml'), registry);
+const tmp = mkdtempSync(join(tmpdir(), 'rubricate-batch-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const validate = schemaValidator('report.schema.json');
+
+let counter = 0;
+/** A fresh copy of the class and a fresh output folder. */
+function setup(): { classDir: string; out: string; folders: string[] } {
+  const base = join(tmp, `case-${++counter}`);
+  const classDir = join(base, 'class');
+  cpSync(join(fixtures, 'class'), classDir, { recursive: true });
+  const folders = readdirSync(classDir)
+    .sort()
+    .map((name) => join(classDir, name));
+  return { classDir, out: join(base, 'out'), folders };
+}
+
+function batch(options: Partial<BatchOptions> & Pick<BatchOptions, 'submissions' | 'outDir'>) {
+  return runBatch({ rubric, registry, jobs: 3, ...options });
+}
+
+function readJson<T>(file: string): T {
+  return JSON.parse(readFileSync(file, 'utf8')) as T;
+}
+
+beforeEach(() => probeCalls.clear());
+
+describe('batch grading', () => {
+  it('writes one report and one feedback file per submission, a gradebook and a summary', async () => {
+    const { out, folders } = setup();
+    const result = await batch({ submissions: folders, outDir: out });
+    expect(result.total).toBe(7);
+    expect(result.graded).toBe(7);
+    expect(result.reused).toBe(0);
+
+    const names = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace'];
+    expect(readdirSync(join(out, 'reports')).sort()).toEqual(names.map((n) => `${n}.json`));
+    expect(readdirSync(join(out, 'feedback')).sort()).toEqual(names.map((n) => `${n}.md`));
+    for (const name of names) {
+      const report = readJson<Report>(join(out, 'reports', `${name}.json`));
+      expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+      expect(report.submission.name).toBe(name);
+      expect(typeof report.environment?.cacheKey).toBe('string');
+    }
+    expect(readFileSync(join(out, 'feedback', 'bob.md'), 'utf8')).toContain('split-half convention');
+
+    const csvText = readFileSync(join(out, 'grades.csv'), 'utf8');
+    expect(csvText).toContain('\r\n');
+    const rows = parseCsv(csvText);
+    expect(rows[0]).toEqual(['submission', 'total', 'max', 'code', 'writeup', 'status', 'diagnosis']);
+    expect(rows.slice(1).map((r) => r[0])).toEqual(names);
+    for (const row of rows.slice(1)) expect(row).toHaveLength(7);
+    const byName = Object.fromEntries(rows.slice(1).map((r) => [r[0], r]));
+    expect(byName.alice).toEqual(['alice', '20', '20', '10', '10', 'passed', '']);
+    expect(byName.bob!.slice(0, 6)).toEqual(['bob', '10', '20', '0', '10', 'failed']);
+    expect(byName.bob![6]).toBe('probe: pairs (i, i+d/2) rotated: split-half convention');
+    expect(byName.carol!.slice(0, 6)).toEqual(['carol', '15', '20', '5', '10', 'passed']);
+    // A crash inside a check kind is that check's error, not the batch's.
+    expect(byName.dave![5]).toBe('error');
+    expect(byName.dave![6]).toContain('probe crashed on purpose');
+    // Quotes and commas survive the CSV round trip.
+    expect(byName.grace![6]).toBe('probe: name with, comma "quoted"');
+
+    const summary = readFileSync(join(out, 'summary.md'), 'utf8');
+    expect(summary).toContain('**7 submissions**: 3 passed, 3 not passed, 1 with grading errors.');
+    expect(summary).toMatch(/\| `probe` \| The probe answers as told \| 4 \| 1 \| 0 \|/);
+    expect(summary).toMatch(/\| 2 \| probe: pairs \(i, i\+d\/2\) rotated: split-half convention \|/);
+    expect(summary).toContain('## Submissions with grading errors');
+
+    const batchFile = readJson<BatchFile>(join(out, 'batch.json'));
+    expect(batchFile.rows.map((r) => r.submission)).toEqual(names);
+    expect(batchFile.rubric.id).toBe('batch-test');
+  });
+
+  it('gives a missing folder, a file, special files and a hanging check their own error report, and finishes', async () => {
+    const { classDir, out, folders } = setup();
+    const odd = join(classDir, 'odd');
+    mkdirSync(odd);
+    writeFileSync(join(odd, 'answer.txt'), 'pass\n');
+    execFileSync('mkfifo', [join(odd, 'pipe')]);
+    symlinkSync('loop', join(odd, 'loop'));
+    symlinkSync('/nonexistent/target', join(odd, 'dangling'));
+    const slow = join(classDir, 'slow');
+    mkdirSync(slow);
+    writeFileSync(join(slow, 'answer.txt'), 'hang\n');
+    const aFile = join(classDir, 'notes.txt');
+    writeFileSync(aFile, 'not a folder');
+    const missing = join(classDir, 'ghost');
+
+    const result = await batch({ submissions: [...folders, odd, slow, aFile, missing], outDir: out, submissionTimeoutMs: 1500 });
+    expect(result.total).toBe(11);
+    expect(readdirSync(join(out, 'reports'))).toHaveLength(11);
+    const rows = parseCsv(readFileSync(join(out, 'grades.csv'), 'utf8')).slice(1);
+    expect(rows).toHaveLength(11);
+    const byName = Object.fromEntries(rows.map((r) => [r[0], r]));
+    expect(byName.odd![5]).toBe('passed');
+    expect(byName.slow![5]).toBe('error');
+    expect(byName.slow![6]).toContain('longer than the batch limit of 2 s');
+    expect(byName['notes.txt']![6]).toContain('is not a folder');
+    expect(byName.ghost![6]).toContain('not found');
+    for (const name of ['slow', 'notes.txt', 'ghost']) {
+      const report = readJson<Report>(join(out, 'reports', `${name}.json`));
+      expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+      expect(report.score).toBe(0);
+      expect(report.checks.every((c) => c.status === 'error')).toBe(true);
+    }
+  });
+});
+
+describe('re-runs and resume', () => {
+  it('skips unchanged submissions, regrades changed ones, and --force regrades all', async () => {
+    const { classDir, out, folders } = setup();
+    await batch({ submissions: folders, outDir: out });
+    expect(probeCalls.get('bob')).toBe(1);
+    const before = readFileSync(join(out, 'reports', 'bob.json'), 'utf8');
+
+    const second = await batch({ submissions: folders, outDir: out });
+    expect(second.graded).toBe(0);
+    expect(second.reused).toBe(7);
+    expect(probeCalls.get('bob')).toBe(1);
+    expect(readFileSync(join(out, 'reports', 'bob.json'), 'utf8')).toBe(before);
+    expect(parseCsv(readFileSync(join(out, 'grades.csv'), 'utf8'))).toHaveLength(8);
+
+    writeFileSync(join(classDir, 'bob', 'answer.txt'), 'pass\n');
+    const third = await batch({ submissions: folders, outDir: out });
+    expect(third.graded).toBe(1);
+    expect(probeCalls.get('bob')).toBe(2);
+    expect(probeCalls.get('alice')).toBe(1);
+    const bob = parseCsv(readFileSync(join(out, 'grades.csv'), 'utf8')).find((r) => r[0] === 'bob');
+    expect(bob?.[5]).toBe('passed');
+
+    const forced = await batch({ submissions: folders, outDir: out, force: true });
+    expect(forced.graded).toBe(7);
+    expect(probeCalls.get('alice')).toBe(2);
+  });
+
+  it('a new file, a renamed file or a changed rubric text changes the key', async () => {
+    const { classDir, out, folders } = setup();
+    await batch({ submissions: folders, outDir: out });
+    writeFileSync(join(classDir, 'frank', 'src', 'extra.py'), '');
+    expect((await batch({ submissions: folders, outDir: out })).graded).toBe(1);
+    execFileSync('mv', [join(classDir, 'frank', 'src', 'extra.py'), join(classDir, 'frank', 'src', 'other.py')]);
+    expect((await batch({ submissions: folders, outDir: out })).graded).toBe(1);
+    expect((await batch({ submissions: folders, outDir: out, rubricText: 'edited rubric' })).graded).toBe(7);
+  });
+
+  it('resumes a killed run: finished reports are kept, missing ones graded, leftover temp files removed', async () => {
+    const { out, folders } = setup();
+    await batch({ submissions: folders, outDir: out });
+    // What a run killed half-way leaves: some reports, a half-written temp file, an older gradebook.
+    rmSync(join(out, 'reports', 'carol.json'));
+    rmSync(join(out, 'reports', 'erin.json'));
+    rmSync(join(out, 'feedback', 'alice.md'));
+    rmSync(join(out, 'grades.csv'));
+    writeFileSync(join(out, 'reports', 'dave.json.4242.1.tmp'), '{"schemaVer');
+    probeCalls.clear();
+
+    const resumed = await batch({ submissions: folders, outDir: out });
+    expect(resumed.graded).toBe(2);
+    expect(resumed.reused).toBe(5);
+    expect([...probeCalls.keys()].sort()).toEqual(['carol', 'erin']);
+    expect(readdirSync(join(out, 'reports')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(existsSync(join(out, 'feedback', 'alice.md'))).toBe(true);
+    expect(parseCsv(readFileSync(join(out, 'grades.csv'), 'utf8'))).toHaveLength(8);
+  });
+
+  it('a corrupt report is regraded, not trusted', async () => {
+    const { out, folders } = setup();
+    await batch({ submissions: folders, outDir: out });
+    writeFileSync(join(out, 'reports', 'alice.json'), '{"schemaVersion": 1, "env');
+    probeCalls.clear();
+    const again = await batch({ submissions: folders, outDir: out });
+    expect(again.graded).toBe(1);
+    expect(validate(readJson(join(out, 'reports', 'alice.json')))).toBe(true);
+  });
+});
+
+describe('shards and merge', () => {
+  it('parses i/n and refuses nonsense', () => {
+    expect(parseShard('2/4')).toEqual({ index: 2, count: 4 });
+    expect(() => parseShard('0/4')).toThrow(/1 <= i <= n/);
+    expect(() => parseShard('5/4')).toThrow(/1 <= i <= n/);
+    expect(() => parseShard('two')).toThrow(/expected i\/n/);
+  });
+
+  it('partitions stably: every name in exactly one shard, independent of the list around it', () => {
+    const names = Array.from({ length: 300 }, (_, i) => `student-${i}`);
+    for (const n of [1, 2, 3, 7]) {
+      const counts = new Array<number>(n).fill(0);
+      for (const name of names) {
+        const owners = Array.from({ length: n }, (_, i) => i + 1).filter((i) => inShard(name, { index: i, count: n }));
+        expect(owners).toHaveLength(1);
+        counts[owners[0]! - 1]!++;
+      }
+      // Roughly balanced.
+      for (const c of counts) expect(c).toBeGreaterThan((300 / n) * 0.6);
+    }
+    expect(shardOf('student-17', 4)).toBe(shardOf('student-17', 4));
+  });
+
+  it('names clashing folders uniquely and the same way whatever the argument order', () => {
+    const a = nameSubmissions(['x/alice', 'y/alice', 'z/bob', 'x/alice/']);
+    const b = nameSubmissions(['z/bob', 'y/alice', 'x/alice']);
+    expect(a.map((e) => e.name)).toEqual(['alice', 'alice-2', 'bob']);
+    expect(a.map((e) => [e.name, e.abs])).toEqual(b.map((e) => [e.name, e.abs]));
+    expect(nameSubmissions(['../..', 'sub/we ird;name']).map((e) => e.name)).toContain('we_ird_name');
+  });
+
+  it('merges the shards of a class into the gradebook of the whole class', async () => {
+    const { out, folders } = setup();
+    const whole = await batch({ submissions: folders, outDir: join(out, 'whole'), formats: ['junit'] });
+    const parts: string[] = [];
+    for (let i = 1; i <= 3; i++) {
+      const dir = join(out, `part-${i}`);
+      await batch({ submissions: folders, outDir: dir, shard: { index: i, count: 3 }, formats: ['junit'] });
+      parts.push(dir);
+    }
+    const sizes = parts.map((p) => readJson<BatchFile>(join(p, 'batch.json')).rows.length);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(7);
+
+    const merged = await mergeBatches(parts, join(out, 'merged'));
+    expect(merged.warnings).toEqual([]);
+    expect(merged.rows.map((r) => r.submission)).toEqual(whole.rows.map((r) => r.submission));
+    expect(readFileSync(join(out, 'merged', 'grades.csv'), 'utf8')).toBe(readFileSync(join(out, 'whole', 'grades.csv'), 'utf8'));
+    expect(readdirSync(join(out, 'merged', 'reports'))).toHaveLength(7);
+    expect(readFileSync(join(out, 'merged', 'summary.md'), 'utf8')).toContain('Merged from 3 parts');
+    const junit = readFileSync(join(out, 'merged', 'junit.xml'), 'utf8');
+    expect(junit.match(/<testsuite /g)).toHaveLength(7);
+
+    const incomplete = await mergeBatches(parts.slice(0, 2), join(out, 'merged-2'));
+    expect(incomplete.warnings.join('\n')).toContain('3/3 missing');
+  });
+
+  it('refuses to merge a folder that is not a batch output', async () => {
+    await expect(mergeBatches([tmp], join(tmp, 'm'))).rejects.toThrow(/not a batch output folder/);
+  });
+});
