@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { RubricateError, formatLocation } from '../core/errors.js';
 import { toolVersion } from '../core/paths.js';
 import { registerGrade } from './commands/grade.js';
+import { registerMerge } from './commands/merge.js';
 import { registerRubric } from './commands/rubric.js';
 
 /**
@@ -29,6 +30,7 @@ Exit codes: 0 no check failed, 1 a check failed or errored, 2 usage or configura
 Set NO_COLOR=1 to turn colours off, RUBRICATE_DEBUG=1 to see stack traces of internal errors.`,
     );
   registerGrade(program);
+  registerMerge(program);
   registerRubric(program);
   return program;
 }
