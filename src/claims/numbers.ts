@@ -52,10 +52,11 @@ export function formatNumber(value: number, decimals = 0): string {
   return rounded.toFixed(decimals);
 }
 
-/** The exact value, short: 71.875, 0.15, 142. */
+/** The exact value, short: 71.875, 0.15, 142, 66.6667… (four decimals at most, an ellipsis when cut). */
 export function formatExact(value: number): string {
   if (Number.isInteger(value)) return formatNumber(value, 0);
-  return String(Number(value.toPrecision(10)));
+  const short = Number(value.toFixed(4));
+  return short === value ? String(short) : `${short}…`;
 }
 
 /**

@@ -12,7 +12,7 @@
  */
 import type { ClaimsDocument } from '../document.js';
 import { groupColumn, makeClaim, matchLines, type Extractor } from '../extractor.js';
-import { CORE, LA, LB, agrees, describeExpected, parseNumber } from '../numbers.js';
+import { CORE, LA, LB, agrees, describeExpected, formatExact, parseNumber } from '../numbers.js';
 import type { Claim } from '../types.js';
 
 const UNIT = String.raw`(?:\s+[A-Za-z][\w-]*){0,3}?`;
@@ -63,7 +63,7 @@ export const percentOf: Extractor = {
             stated: `${approx ? '~' : ''}${g.z}%`,
             expected,
             message: ok
-              ? `${fraction} = ${expected}, as stated`
+              ? `${fraction} = ${formatExact(computed)}%, stated as ${approx ? '~' : ''}${g.z}%`
               : `Stated ${approx ? '~' : ''}${g.z}% does not match ${fraction} = ${expected}`,
           }),
         );

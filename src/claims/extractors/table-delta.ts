@@ -70,6 +70,11 @@ function rowOk(r: RowCheck, direction: Direction): boolean {
   return candidates.some((c) => agrees(c, r.stated.value, r.stated.decimals, r.stated.approx, slack));
 }
 
+/** Whether the stated value matches this signed difference itself (not only its size). */
+function rowMatches(r: RowCheck, diff: number): boolean {
+  return agrees(diff, r.stated.value, r.stated.decimals, r.stated.approx, 10 ** -Math.max(r.a.decimals, r.b.decimals));
+}
+
 function signed(value: number, decimals: number, unit: string): string {
   const text = formatNumber(value, decimals);
   return `${value > 0 && Number(text) !== 0 ? '+' : ''}${text}${unit}`;
@@ -125,7 +130,9 @@ export const tableDelta: Extractor = {
           const arithmetic = direction === 1 ? `${shownB} − ${shownA}` : `${shownA} − ${shownB}`;
           const where = r.label ? ` for "${r.label}"` : '';
           let message: string;
-          if (ok) message = `${header}${where}: ${formula} = ${arithmetic} = ${expected}, as stated`;
+          const magnitudeOnly = ok && !r.stated.signed && r.stated.value > 0 && diff < 0 && !rowMatches(r, diff);
+          if (magnitudeOnly) message = `${header}${where}: |${formula}| = |${arithmetic}| = ${signed(-diff, decimals, unit)}, as stated (no sign given)`;
+          else if (ok) message = `${header}${where}: ${formula} = ${arithmetic} = ${expected}, as stated`;
           else {
             message = `Stated ${header} ${cellText(r.cell.text)}${where} does not match ${formula} = ${arithmetic} = ${expected}`;
             if (reversedHint) message += ` (the column reads as ${aName} − ${bName}, which its header does not say)`;
