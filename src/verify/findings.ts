@@ -91,8 +91,8 @@ export function renderFindings(report: Report, rubric: Rubric, options: Findings
     const priority = criterion?.literature?.priority ?? index + 1;
     const verb = check.status === 'warn' ? 'Complete' : 'Add';
     out.push(`**Priority ${priority} - ${verb} ${check.title}** (\`${check.id}\`):`);
-    const why = criterion?.literature?.why?.[0];
-    out.push(why ? `${why} ${check.message}` : check.message, '');
+    const why = criterion?.literature?.why ?? [];
+    out.push(why.length > 0 ? why.join(' ') : check.message, '');
   });
 
   out.push('### Conclusion', '');
@@ -129,7 +129,13 @@ function renderGap(check: CheckResult, criterion: Criterion | undefined, paper: 
   const lit = criterion?.literature;
   const label = check.status === 'warn' ? 'Partly covered' : check.status === 'error' ? 'Not checked' : 'Missing';
   out.push(`🔧 **${label}: ${check.title}** (\`${check.id}\`)`, '');
-  out.push(`${check.message}${check.location?.line !== undefined ? ` (\`${formatLocation(check.location)}\`)` : ''}`, '');
+  const missing = (check.details ?? []).filter((d) => d.message.startsWith('missing: ')).map((d) => d.message.slice('missing: '.length));
+  if (check.status === 'fail' && missing.length > 0) {
+    out.push(`Not covered: the build prompt does not state ${joinList(missing)}.`, '');
+  } else {
+    const located = check.status === 'warn' && check.location?.line !== undefined;
+    out.push(`${check.message}${located ? ` (\`${formatLocation(check.location)}\`)` : ''}`, '');
+  }
   if (lit) {
     out.push(`**From ${paper} (${lit.evidence})**:`);
     for (const line of lit.says ?? []) out.push(`- ${line}`);
@@ -197,11 +203,16 @@ function evidenceSuffix(check: CheckResult): string {
 
 function conclusion(checks: readonly CheckResult[], covered: readonly CheckResult[], gaps: readonly CheckResult[], moduleId: string): string {
   if (gaps.length === 0) return `The ${moduleId} build prompt covers all ${checks.length} criteria of the literature rubric.`;
-  const names = gaps.map((g) => g.title.replace(/:.*$/, '').toLowerCase());
+  const names = gaps.map((g) => g.title.replace(/:.*$/, ''));
   return (
     `The ${moduleId} build prompt covers ${covered.length} of ${checks.length} criteria of the literature rubric. ` +
     `The literature adds: ${names.join('; ')}.`
   );
+}
+
+function joinList(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
 function countLabel(checks: readonly CheckResult[], status: CheckResult['status'], label: string): string {
