@@ -1,0 +1,61 @@
+import type { CheckKind } from '../kind.js';
+import { ropeSchema, type RopeCommonOptions } from '../../rope/options.js';
+import { maxAbs, maxAbsDiff, Rng, rotationTolerance, widerTolerance } from '../../rope/reference.js';
+import { applyAt, fmt, rowOf, runRopeCheck, sizesSchema, type Size } from '../../rope/run.js';
+
+export interface CompositionOptions extends RopeCommonOptions {
+  sizes: Size[];
+  /** Random (m, n) pairs per size, on top of a few fixed ones. */
+  pairs: number;
+}
+
+const DEFAULTS = { sizes: [{ T: 32, d: 16 }, { T: 128, d: 64 }], pairs: 8 };
+
+/**
+ * rope-composition: rotating by n then by m equals rotating by m + n
+ * (R_m R_n = R_{m+n}), with the learner's own tables, for the q and k slots.
+ */
+export const ropeCompositionKind: CheckKind<CompositionOptions> = {
+  name: 'rope-composition',
+  summary: 'rotations compose: R_m R_n x = R_{m+n} x, for q and k',
+  targets: ['lab'],
+  optionsSchema: ropeSchema({ sizes: sizesSchema(DEFAULTS.sizes), pairs: { type: 'integer', minimum: 0, default: DEFAULTS.pairs } }),
+  run(ctx, raw) {
+    return runRopeCheck<CompositionOptions>(ctx, raw, 'rope-composition', DEFAULTS, async (probe, options) => {
+      let worst = 0;
+      for (const { T, d } of options.sizes) {
+        const rng = new Rng(options.seed * 13 + d);
+        const pairs: Array<[number, number]> = [[1, 2], [3, 7], [0, 5]].filter(([m, n]) => m! + n! < T) as Array<[number, number]>;
+        for (let i = 0; i < options.pairs && T > 1; i++) {
+          const m = rng.int(0, T - 1);
+          pairs.push([m, rng.int(0, T - 1 - m)]);
+        }
+        if (pairs.length === 0) continue;
+        const x = rng.normals([pairs.length, d]);
+        const y = rng.normals([pairs.length, d]);
+        const byN = await applyAt(probe, x, y, T, pairs.map(([, n]) => n));
+        if (!byN.ok) return byN.outcome;
+        const thenM = await applyAt(probe, byN.value.q, byN.value.k, T, pairs.map(([m]) => m));
+        if (!thenM.ok) return thenM.outcome;
+        const direct = await applyAt(probe, x, y, T, pairs.map(([m, n]) => m + n));
+        if (!direct.ok) return direct.outcome;
+        const tol = rotationTolerance(widerTolerance(direct.value.q.dtype, thenM.value.q.dtype), T) * 2;
+        for (const [slot, a, b, input] of [['q', thenM.value.q, direct.value.q, x], ['k', thenM.value.k, direct.value.k, y]] as const) {
+          for (let i = 0; i < pairs.length; i++) {
+            const diff = maxAbsDiff(rowOf(a, i), rowOf(b, i)) / Math.max(1, maxAbs(rowOf(input, i)));
+            worst = Math.max(worst, diff);
+            if (diff > tol) {
+              const [m, n] = pairs[i]!;
+              return {
+                status: 'fail',
+                message: `R_${m} R_${n} ${slot} differs from R_${m + n} ${slot} by ${fmt(diff)} (d_head=${d}, T=${T}), expected equal within ${fmt(tol)}`,
+                data: { maxDiff: diff, m, n, d, T },
+              };
+            }
+          }
+        }
+      }
+      return { status: 'pass', message: `R_m R_n = R_{m+n} for q and k (${options.sizes.map((s) => `d_head=${s.d}, T=${s.T}`).join('; ')}; max diff ${fmt(worst)})`, data: { maxDiff: worst } };
+    });
+  },
+};

@@ -1,0 +1,73 @@
+import type { CheckKind } from '../kind.js';
+import type { Detail } from '../../core/types.js';
+import { dHeads, ropeSchema, type RopeCommonOptions } from '../../rope/options.js';
+import { arr, bucketMeans, decayCurve, dot } from '../../rope/reference.js';
+import { fmt, rowOf, runRopeCheck } from '../../rope/run.js';
+
+export interface DecayOptions extends RopeCommonOptions {
+  d: number[];
+  T: number;
+  /** D1: s(1) at least this. */
+  minFirst: number;
+  /** D2 (d >= 32): a bucket mean may rise by at most this over the previous one. */
+  maxRise: number;
+  /** D3: every bucket mean within this of the reference. */
+  bucketTolerance: number;
+}
+
+const DEFAULTS = { d: [16, 64], T: 512, minFirst: 0.9, maxRise: 0.02, bucketTolerance: 0.05 };
+
+/**
+ * rope-decay (RoFormer 3.4.3, RESEARCH.md rules D1-D3): rotate the all-ones
+ * vector at every position; s(r) = <y_0, y_r> / d. D1 s(1) >= 0.90; D2 the
+ * means of s over buckets [2^j, 2^(j+1)) do not rise by more than 0.02
+ * (d >= 32 only); D3 every bucket mean is within 0.05 of the reference.
+ * Blind to pairing, sign and k-path bugs by design; catches wrong frequencies.
+ */
+export const ropeDecayKind: CheckKind<DecayOptions> = {
+  name: 'rope-decay',
+  summary: 'long-term decay: bucket means of <R_0 1, R_r 1>/d follow the reference (rules D1-D3)',
+  targets: ['lab'],
+  optionsSchema: ropeSchema({
+    d: dHeads(DEFAULTS.d),
+    T: { type: 'integer', minimum: 4, default: DEFAULTS.T },
+    minFirst: { type: 'number', default: DEFAULTS.minFirst },
+    maxRise: { type: 'number', minimum: 0, default: DEFAULTS.maxRise },
+    bucketTolerance: { type: 'number', exclusiveMinimum: 0, default: DEFAULTS.bucketTolerance },
+  }),
+  run(ctx, raw) {
+    return runRopeCheck<DecayOptions>(ctx, raw, 'rope-decay', DEFAULTS, async (probe, options) => {
+      const details: Detail[] = [];
+      const data: Record<string, unknown> = {};
+      const problems: string[] = [];
+      const { T } = options;
+      for (const d of options.d) {
+        const ones = arr([T, d], new Float64Array(T * d).fill(1));
+        const out = await probe.pipeline(ones, ones, T, d);
+        if (!out.ok) return out.outcome;
+        const y0 = rowOf(out.value.q, 0);
+        const s = Float64Array.from({ length: T }, (_, r) => dot(y0, rowOf(out.value.q, r)) / d);
+        const means = bucketMeans(s);
+        const reference = bucketMeans(decayCurve(d, T - 1));
+        const round = (xs: number[]) => xs.map((x) => Number(x.toFixed(3)));
+        data[`d${d}`] = { s1: Number(s[1]!.toFixed(4)), buckets: round(means), reference: round(reference) };
+        details.push({ message: `d_head=${d}: s(1) = ${s[1]!.toFixed(3)}, bucket means ${round(means).join(', ')}`, expected: round(reference).join(', ') });
+        if (d >= 32 && !(s[1]! >= options.minFirst)) problems.push(`D1: s(1) = ${s[1]!.toFixed(3)} at d_head=${d}, expected >= ${options.minFirst}`);
+        if (d >= 32) {
+          for (let j = 1; j < means.length; j++) {
+            if (means[j]! - means[j - 1]! > options.maxRise) {
+              problems.push(`D2: the bucket mean rises from ${means[j - 1]!.toFixed(3)} to ${means[j]!.toFixed(3)} at distances [${2 ** j}, ${2 ** (j + 1)}) (d_head=${d}), expected no rise above ${options.maxRise}`);
+              break;
+            }
+          }
+        }
+        const far = means.map((m, j) => ({ j, gap: Math.abs(m - reference[j]!) })).sort((a, b) => b.gap - a.gap)[0];
+        if (far && !(far.gap <= options.bucketTolerance)) {
+          problems.push(`D3: the bucket mean over distances [${2 ** far.j}, ${2 ** (far.j + 1)}) is ${means[far.j]!.toFixed(3)} at d_head=${d}, expected ${reference[far.j]!.toFixed(3)} ± ${options.bucketTolerance}`);
+        }
+      }
+      if (problems.length > 0) return { status: 'fail', message: problems[0]!, details: [...problems.slice(1).map((m) => ({ message: m })), ...details], data };
+      return { status: 'pass', message: `long-term decay follows the reference (D1-D3) at d_head ${options.d.join(', ')}, distances up to ${T - 1}`, details, data };
+    });
+  },
+};

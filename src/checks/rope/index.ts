@@ -1,0 +1,41 @@
+/** The RoPE code check kinds (lab 02), in rubric order. */
+import type { CheckKind } from '../kind.js';
+import { ropeClaimsKind } from './claims.js';
+import { ropeCompositionKind } from './composition.js';
+import { ropeConventionKind } from './convention.js';
+import { ropeDecayKind } from './decay.js';
+import { ropeFrequenciesKind } from './frequencies.js';
+import { ropeIdentityKind } from './identity.js';
+import { ropeInputsUnchangedKind } from './inputs-unchanged.js';
+import { ropeNormKind } from './norm.js';
+import { ropeReferenceKind } from './reference.js';
+import { ropeRelativePositionKind } from './relative-position.js';
+import { ropeShapesKind } from './shapes.js';
+
+export {
+  ropeClaimsKind,
+  ropeCompositionKind,
+  ropeConventionKind,
+  ropeDecayKind,
+  ropeFrequenciesKind,
+  ropeIdentityKind,
+  ropeInputsUnchangedKind,
+  ropeNormKind,
+  ropeReferenceKind,
+  ropeRelativePositionKind,
+  ropeShapesKind,
+};
+
+export const ropeKinds: CheckKind[] = [
+  ropeShapesKind,
+  ropeFrequenciesKind,
+  ropeIdentityKind,
+  ropeCompositionKind,
+  ropeRelativePositionKind,
+  ropeNormKind,
+  ropeDecayKind,
+  ropeReferenceKind,
+  ropeInputsUnchangedKind,
+  ropeConventionKind,
+  ropeClaimsKind,
+];
