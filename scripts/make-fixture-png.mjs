@@ -199,8 +199,8 @@ if (existsSync(labDir)) {
     const rows = blockC(readFileSync(out, 'utf8'));
     if (!rows) continue;
     plot([
-      { points: rows.map((r) => [r[0], r[1]]), colour: BLUE, width: 3, marker: true },
-      { points: rows.map((r) => [r[0], r[2]]), colour: ORANGE, width: 1, dash: 6 },
+      { points: rows.map((r) => [r[0], r[1]]), colour: BLUE, width: 5, marker: true },
+      { points: rows.map((r) => [r[0], r[2]]), colour: ORANGE, width: 3, dash: 8 },
     ]).write(join(dir, 'relative_position_demo.png'));
   }
   const blank = join(labDir, 'not-ok-plot-blank');
