@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
-import { describeAjvError, inlineValidator } from '../core/ajv.js';
+import { closest, describeAjvError, inlineValidator } from '../core/ajv.js';
 import { ConfigError } from '../core/errors.js';
 import type { Location, Report, Rubric } from '../core/types.js';
 import { defaultRegistry, type Registry } from '../checks/registry.js';
@@ -139,7 +139,12 @@ export function parseCurriculum(text: string, file: string): Curriculum {
   if (!validate(data)) {
     const problems = (validate.errors ?? [])
       .filter((e) => !['if', 'anyOf', 'oneOf', 'allOf'].includes(e.keyword))
-      .map((e) => ({ message: describeAjvError(e), location: at(offsetAt(doc, e.instancePath, e.keyword === 'additionalProperties' ? String((e.params as Record<string, unknown>).additionalProperty) : undefined)) }));
+      .map((e) => {
+        const key = e.keyword === 'additionalProperties' ? String((e.params as Record<string, unknown>).additionalProperty) : undefined;
+        const known = Object.keys((e.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {});
+        const hint = key !== undefined ? closest(key, known) : undefined;
+        return { message: describeAjvError(e) + (hint ? ` (did you mean '${hint}'?)` : ''), location: at(offsetAt(doc, e.instancePath, key)) };
+      });
     throw manifestError(shown, problems);
   }
   const raw = data as { id: string; title?: string; modules: CurriculumModule[] };

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import AjvModule from 'ajv';
+import addFormatsModule from 'ajv-formats';
 import type { Report, Rubric } from '../../src/core/types.js';
 import { resolveRubric } from '../../src/rubric/load.js';
 import { ensureCoverageKind, verifyDocument } from '../../src/verify/verify.js';
@@ -32,4 +35,22 @@ export function statusOf(report: Report): Record<string, string> {
 
 export function idsWith(report: Report, status: string): string[] {
   return report.checks.filter((c) => c.status === status).map((c) => c.id).sort();
+}
+
+type Validator = ((data: unknown) => boolean) & { errors?: Array<{ instancePath: string; message?: string }> | null };
+let sarifValidator: Validator | undefined;
+
+/**
+ * Validates a SARIF log against schemas/sarif-2.1.0.subset.schema.json (draft-07,
+ * hence plain Ajv rather than the 2020-12 instance the tool uses). Returns the errors.
+ */
+export function validateSarif(log: unknown): string[] {
+  if (!sarifValidator) {
+    const Ajv = ((AjvModule as unknown as { default?: unknown }).default ?? AjvModule) as new (o: object) => { compile(s: object): Validator };
+    const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: unknown) => void;
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    addFormats(ajv);
+    sarifValidator = ajv.compile(JSON.parse(readFileSync(repo('schemas/sarif-2.1.0.subset.schema.json'), 'utf8')) as object);
+  }
+  return sarifValidator(log) ? [] : (sarifValidator.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
 }

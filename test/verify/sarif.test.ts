@@ -1,24 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import AjvModule from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import type { CheckResult, Report } from '../../src/core/types.js';
 import { artifactUri, renderSarif, toSarif } from '../../src/reporters/sarif.js';
-
-const Ajv = (AjvModule as unknown as { default: typeof AjvModule }).default ?? AjvModule;
-const addFormats = (addFormatsModule as unknown as { default: typeof addFormatsModule }).default ?? addFormatsModule;
-
-const schema = JSON.parse(
-  readFileSync(fileURLToPath(new URL('../../schemas/sarif-2.1.0.subset.schema.json', import.meta.url)), 'utf8'),
-) as Record<string, unknown>;
-
-export function validateSarif(log: unknown): string[] {
-  const ajv = new (Ajv as unknown as new (o: object) => { compile(s: object): ((d: unknown) => boolean) & { errors?: Array<{ instancePath: string; message?: string }> | null } })({ allErrors: true, strict: false });
-  addFormats(ajv as never);
-  const validate = ajv.compile(schema);
-  return validate(log) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
-}
+import { validateSarif } from './helpers.js';
 
 function check(partial: Partial<CheckResult> & { id: string; status: CheckResult['status'] }): CheckResult {
   return {

@@ -1,0 +1,89 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadCurriculum } from '../../src/verify/curriculum.js';
+import { renderFindings } from '../../src/verify/findings.js';
+import { AUDITED, COMPLETE, repo, verifyFixture } from './helpers.js';
+
+/** Compares with a golden file; UPDATE_GOLDEN=1 rewrites it. */
+function golden(rel: string, actual: string): void {
+  const path = repo(rel);
+  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(path)) writeFileSync(path, actual);
+  expect(actual).toBe(readFileSync(path, 'utf8'));
+}
+
+async function audited() {
+  const { report, rubric } = await verifyFixture(AUDITED);
+  const curriculum = await loadCurriculum(repo('curricula/sample'));
+  return renderFindings(report, rubric, { module: { id: 'rope', title: 'RoPE / Rotary Position Embeddings' }, curriculum });
+}
+
+describe('findings document', () => {
+  it('matches the golden document for the audited prompt', async () => {
+    golden('fixtures/verify/golden/findings-audited.md', await audited());
+  });
+
+  it('matches the golden document for the complete prompt', async () => {
+    const { report, rubric } = await verifyFixture(COMPLETE);
+    golden('fixtures/verify/golden/findings-complete.md', renderFindings(report, rubric, { module: { id: 'rope' } }));
+  });
+
+  it('has the seed document\'s sections in the seed\'s order', async () => {
+    const text = await audited();
+    let inFence = false;
+    const headings = text.split('\n').filter((l) => {
+      if (l.startsWith('```')) inFence = !inFence;
+      return !inFence && /^#{1,3} /.test(l);
+    });
+    expect(headings).toEqual([
+      '# Curriculum Verification Findings',
+      '## Purpose',
+      '## Module: rope (RoPE / Rotary Position Embeddings)',
+      '### Literature Source',
+      '### Verification Status: ✅ ACCURATE with opportunities for enhancement',
+      '### What Our Build Prompt Gets RIGHT',
+      '### Enhancements from Literature Analysis',
+      '### Critical Analysis Notes (From Literature)',
+      '### Recommendations',
+      '### Conclusion',
+      '## Next Modules to Verify',
+    ]);
+    // Suggested additions are fenced Markdown; their own headings are inside fences.
+    expect(text).toContain('**Suggested Addition to Build Prompt**:\n```markdown\n### Distance decay');
+    expect(text).toContain('**From RoFormer Paper (Section 3.3, Figure 2; Section 3.4.3 in the arXiv version)**:');
+  });
+
+  it('recommends the four enhancements in the seed\'s priority order', async () => {
+    const text = await audited();
+    const recommendations = [...text.matchAll(/^\*\*Priority (\d) - Add .*\(`([a-z-]+)`\):$/gm)].map((m) => [m[1], m[2]]);
+    expect(recommendations).toEqual([
+      ['1', 'distance-decay'],
+      ['2', 'length-extrapolation'],
+      ['3', 'linear-attention'],
+      ['4', 'empirical-nuance'],
+    ]);
+    const enhancements = [...text.matchAll(/^🔧 \*\*Missing: .*\(`([a-z-]+)`\)$/gm)].map((m) => m[1]);
+    expect(enhancements).toEqual(['distance-decay', 'length-extrapolation', 'linear-attention', 'empirical-nuance']);
+  });
+
+  it('groups what the prompt gets right like the seed, with the lines of the evidence', async () => {
+    const text = await audited();
+    const groups = [...text.matchAll(/^✅ \*\*(.+)\*\*:$/gm)].map((m) => m[1]);
+    expect(groups).toEqual(['Mathematical Foundation', 'Key Insight - Relative Position', 'Multi-Scale Encoding', 'Implementation Details', 'Historical Context']);
+    expect(text).toContain('- Frequencies theta_i = 1/base^(2i/d) (line 43)');
+  });
+
+  it('scores per dimension out of 100 and lists the next modules with their status', async () => {
+    const text = await audited();
+    expect(text).toContain('**Overall Assessment**: 85/100\n- Math: 95/100\n- Intuition: 80/100\n- Practical Context: 75/100');
+    expect(text).toContain('1. **linear** - Check against Attention Is All You Need + GLU Variants (status: not verified yet)');
+    expect(text).toContain('6. **checkpointing** - Check against CS336 Assignment (status: not verified yet)');
+    expect(text.trimEnd().endsWith('**Status**: rope verification complete, 6 modules remaining')).toBe(true);
+  });
+
+  it('is deterministic and free of dates and absolute paths', async () => {
+    const a = await audited();
+    expect(await audited()).toBe(a);
+    expect(a).not.toMatch(/\b20\d\d-\d\d-\d\d\b/);
+    expect(a).not.toMatch(/(^|[\s`(])\/(?:work|root|home|Users|tmp)\//m);
+  });
+});
