@@ -1,0 +1,479 @@
+/**
+ * Wording-robust concept matching over a `MarkdownDoc`.
+ *
+ * A **concept** is a list of alternatives. Each alternative is a phrase,
+ * matched as a sequence of stemmed content tokens in the same sentence with
+ * small gaps allowed (default: up to 2 content words between consecutive
+ * words), after notation normalisation (θ = theta = \theta, ‖x‖ = norm,
+ * ⟨a,b⟩ = dot product, base^(-2i/d) = 1/base^(2i/d) = 10000**(-2*i/d)) and
+ * synonym expansion from a thesaurus ("norm preserved" also matches
+ * "length is unchanged"). Two- and three-word alternatives also match in any
+ * order within a short window ("preserves the norm" ~ "norm is preserved").
+ * An alternative written `/.../flags` is a regular expression tested on the
+ * sentence as written.
+ *
+ * Matches are **negation aware**: a negation cue (not, no, never, without,
+ * isn't, doesn't...) in the few words before the match, within the same clause,
+ * or inside the matched span makes the match a near-miss (`negated`), which
+ * does not count as coverage. Alternatives that contain a negation themselves
+ * ("not rotated") are never flipped.
+ *
+ * Typical use:
+ * ```ts
+ * const doc = parseMarkdown(text, { path: 'README.md' });
+ * const r = findConcept(doc, { id: 'interleaved', any: ['interleaved', '(2i, 2i+1)'] });
+ * if (r.found) console.log(r.matches[0].line, r.matches[0].sentence);
+ * ```
+ * Compile concepts once with `compileConcept` when matching many documents.
+ */
+import { blockPoint, sentences as docSentences, type MarkdownDoc, type Section, type Sentence } from '../markdown/document.js';
+import { defaultThesaurus, phraseKeys, tokenKey, Thesaurus } from './thesaurus.js';
+import { NEGATORS, tokenizeText, type Token } from './tokenize.js';
+
+export interface Concept {
+  id: string;
+  /** Alternatives: words, phrases, notation, or regular expressions written as `/.../flags`. One is enough. */
+  any?: string[];
+  /** Groups of alternatives that must all appear in the same sentence, or within `near` sentences of it. */
+  all?: string[][];
+  /** Alternatives that disqualify a sentence (e.g. "split-half" for an "interleaved" concept). */
+  not?: string[];
+  /** Human name for messages; defaults to the id. */
+  label?: string;
+}
+
+export interface MatchOptions {
+  /** Thesaurus to expand alternatives with; default `defaultThesaurus`. */
+  thesaurus?: Thesaurus;
+  /** Extra synonym groups `{ word: [alternatives] }` (rubric options). */
+  synonyms?: Record<string, string[]>;
+  /** Content words allowed between two words of a phrase (default 2). */
+  maxGap?: number;
+  /** How many sentences away `all` groups may be (default 1). */
+  near?: number;
+  /** Only sections whose title matches one of these patterns (see `matchSections`). */
+  sections?: string[];
+  /** Include section titles (default true). */
+  titles?: boolean;
+  /** Include code blocks (default true). */
+  code?: boolean;
+}
+
+export interface Match {
+  concept: string;
+  /** The alternative (as written in the concept) that matched. */
+  alternative: string;
+  /** The matched words as written in the document. */
+  text: string;
+  /** The whole sentence, as written. */
+  sentence: string;
+  /** Start of the matched words (1-based). */
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+  /** True when a negation cue applies: a near-miss, not coverage. */
+  negated: boolean;
+  /** The negation cue ("not", "isn't", "without"...). */
+  cue?: string;
+  /** Title of the innermost section holding the sentence. */
+  section?: string;
+  /** True when the sentence is in a code block or holds inline code or math. */
+  code: boolean;
+  /** For `excluded` matches: the `not` alternative that disqualified the sentence. */
+  excludedBy?: string;
+}
+
+export interface ConceptResult {
+  concept: string;
+  found: boolean;
+  /** Non-negated matches in document order. */
+  matches: Match[];
+  /** Negated matches: near-misses to report. */
+  negated: Match[];
+  /** Matches in sentences that also match a `not` alternative. */
+  excluded: Match[];
+  /** When `sections` was given: the titles of the sections searched (empty when none matched). */
+  scope?: string[];
+}
+
+// ---------------------------------------------------------------------------
+// Compilation
+
+interface Alternative {
+  source: string;
+  regex?: RegExp;
+  /** Key sequences (original first, then thesaurus variants). */
+  variants: string[][];
+}
+
+export interface CompiledConcept {
+  concept: Concept;
+  any: Alternative[];
+  all: Alternative[][];
+  not: Alternative[];
+}
+
+const NEGATOR_KEYS = new Set([...NEGATORS]);
+
+function compileAlternative(source: string, thesaurus: Thesaurus): Alternative {
+  const rx = /^\/(.+)\/([a-z]*)$/s.exec(source.trim());
+  if (rx) {
+    try {
+      return { source, regex: new RegExp(rx[1]!, rx[2]!.replace(/[gy]/g, '')), variants: [] };
+    } catch {
+      // Not a valid regular expression: match it as text.
+    }
+  }
+  const keys = phraseKeys(source);
+  return { source, variants: keys.length > 0 ? thesaurus.variants(keys) : [] };
+}
+
+/** Resolves the thesaurus for a set of options. */
+export function thesaurusFor(options: MatchOptions = {}): Thesaurus {
+  return (options.thesaurus ?? defaultThesaurus).extend(options.synonyms);
+}
+
+/** Compiles a concept once (tokenisation, synonym expansion, regexes). */
+export function compileConcept(concept: Concept, options: MatchOptions = {}): CompiledConcept {
+  const thesaurus = thesaurusFor(options);
+  return {
+    concept,
+    any: (concept.any ?? []).map((a) => compileAlternative(a, thesaurus)),
+    all: (concept.all ?? []).map((group) => group.map((a) => compileAlternative(a, thesaurus))),
+    not: (concept.not ?? []).map((a) => compileAlternative(a, thesaurus)),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Matching one alternative in one token list
+
+interface Hit {
+  /** Indices in the token list (first and last matched token). */
+  first: number;
+  last: number;
+  negated: boolean;
+  cue?: string;
+  /** Source range in the matched string. */
+  start: number;
+  end: number;
+  /** 0 when the alternative matched as written, higher through synonyms. */
+  variant: number;
+}
+
+const tokenCache = new WeakMap<object, Token[]>();
+
+function tokensOf(sentence: Sentence): Token[] {
+  let t = tokenCache.get(sentence);
+  if (!t) {
+    t = tokenizeText(sentence.text);
+    tokenCache.set(sentence, t);
+  }
+  return t;
+}
+
+/** Finds an alternative in a tokenised text; returns at most one hit per start position. */
+function findAlternative(text: string, tokens: readonly Token[], alt: Alternative, maxGap: number): Hit[] {
+  const hits: Hit[] = [];
+  if (alt.regex) {
+    const re = new RegExp(alt.regex.source, alt.regex.flags + 'g');
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      if (m[0].length === 0) {
+        re.lastIndex++;
+        continue;
+      }
+      const start = m.index;
+      const end = start + m[0].length;
+      let first = tokens.findIndex((t) => t.sourceEnd > start);
+      if (first < 0) first = tokens.length;
+      let last = first;
+      while (last + 1 < tokens.length && tokens[last + 1]!.sourceStart < end) last++;
+      hits.push({ first, last, start, end, variant: 0, ...negation(tokens, first, last, new Set(), false) });
+    }
+    return hits;
+  }
+  const content: number[] = [];
+  tokens.forEach((t, i) => {
+    if (!t.stop) content.push(i);
+  });
+  const keys = content.map((i) => tokenKey(tokens[i]!));
+  const seenStarts = new Set<number>();
+  for (const [vi, variant] of alt.variants.entries()) {
+    const hasNegator = variant.some((k) => NEGATOR_KEYS.has(k) || k.endsWith("n't"));
+    for (const path of orderedPaths(keys, variant, maxGap).concat(unorderedPaths(keys, variant, maxGap))) {
+      const first = content[path[0]!]!;
+      const last = content[path[path.length - 1]!]!;
+      if (seenStarts.has(first)) continue;
+      seenStarts.add(first);
+      const used = new Set(path.map((p) => content[p]!));
+      hits.push({
+        first,
+        last,
+        start: tokens[first]!.sourceStart,
+        end: tokens[last]!.sourceEnd,
+        variant: vi,
+        ...negation(tokens, first, last, used, hasNegator),
+      });
+    }
+  }
+  return hits.sort((a, b) => a.first - b.first);
+}
+
+/** Every ordered embedding of `variant` in `keys` (earliest path per start), gaps <= maxGap. */
+function orderedPaths(keys: readonly string[], variant: readonly string[], maxGap: number): number[][] {
+  const out: number[][] = [];
+  for (let s = 0; s < keys.length; s++) {
+    if (keys[s] !== variant[0]) continue;
+    const path = [s];
+    if (extend(keys, variant, maxGap, path)) out.push([...path]);
+  }
+  return out;
+}
+
+function extend(keys: readonly string[], variant: readonly string[], maxGap: number, path: number[]): boolean {
+  if (path.length === variant.length) return true;
+  const prev = path[path.length - 1]!;
+  const want = variant[path.length]!;
+  for (let p = prev + 1; p <= prev + 1 + maxGap && p < keys.length; p++) {
+    if (keys[p] !== want) continue;
+    path.push(p);
+    if (extend(keys, variant, maxGap, path)) return true;
+    path.pop();
+  }
+  return false;
+}
+
+/** Two- or three-word alternatives in any order within a window of n + maxGap content words. */
+function unorderedPaths(keys: readonly string[], variant: readonly string[], maxGap: number): number[][] {
+  if (variant.length < 2 || variant.length > 3 || variant.some((k) => k.startsWith('#')) || new Set(variant).size !== variant.length) return [];
+  const out: number[][] = [];
+  const window = variant.length + maxGap;
+  for (let s = 0; s < keys.length; s++) {
+    if (!variant.includes(keys[s]!)) continue;
+    const positions = new Map<string, number>();
+    for (let p = s; p < Math.min(keys.length, s + window); p++) {
+      const k = keys[p]!;
+      if (variant.includes(k) && !positions.has(k)) positions.set(k, p);
+    }
+    if (positions.size === variant.length) out.push([...positions.values()].sort((a, b) => a - b));
+  }
+  return out;
+}
+
+/** Negation cues: inside the span (not part of the phrase) or up to 4 tokens before it in the same clause. */
+function negation(tokens: readonly Token[], first: number, last: number, used: Set<number>, phraseHasNegator: boolean): { negated: boolean; cue?: string } {
+  if (phraseHasNegator) return { negated: false };
+  for (let i = first + 1; i < last; i++) {
+    const t = tokens[i]!;
+    if (t.clause) break;
+    if (t.negator && !used.has(i)) return { negated: true, cue: t.norm };
+  }
+  for (let b = first - 1; b >= Math.max(0, first - 4); b--) {
+    if (tokens[b + 1]!.clause) break;
+    if (tokens[b]!.negator) return { negated: true, cue: tokens[b]!.norm };
+  }
+  return { negated: false };
+}
+
+// ---------------------------------------------------------------------------
+// Documents
+
+/**
+ * Finds a concept in a document (or in the sections whose titles match
+ * `options.sections`). `found` is true when at least one non-negated,
+ * non-excluded match exists.
+ */
+export function findConcept(doc: MarkdownDoc, concept: Concept | CompiledConcept, options: MatchOptions = {}): ConceptResult {
+  const compiled = isCompiled(concept) ? concept : compileConcept(concept, options);
+  const { list, scope } = scopeSentences(doc, options);
+  const result = matchInSentences(list, compiled, options);
+  if (scope) result.scope = scope;
+  return result;
+}
+
+function isCompiled(c: Concept | CompiledConcept): c is CompiledConcept {
+  return 'concept' in c && typeof (c as CompiledConcept).concept === 'object';
+}
+
+/** Finds several concepts, compiling each once. */
+export function findConcepts(doc: MarkdownDoc, concepts: readonly Concept[], options: MatchOptions = {}): ConceptResult[] {
+  const thesaurus = thesaurusFor(options);
+  const { list, scope } = scopeSentences(doc, options);
+  return concepts.map((c) => {
+    const r = matchInSentences(list, compileConcept(c, { ...options, thesaurus, synonyms: {} }), options);
+    if (scope) r.scope = scope;
+    return r;
+  });
+}
+
+/** The sentences a search covers: the whole document or the matching sections. */
+export function scopeSentences(doc: MarkdownDoc, options: Pick<MatchOptions, 'sections' | 'titles' | 'code' | 'thesaurus' | 'synonyms'> = {}): { list: Sentence[]; scope?: string[] } {
+  let list = docSentences(doc);
+  let scope: string[] | undefined;
+  if (options.sections && options.sections.length > 0) {
+    const matched = matchSections(doc, options.sections, options).map((m) => m.section);
+    scope = matched.map((s) => s.title);
+    const blocks = new Set<number>();
+    for (const s of matched) {
+      blocks.add(s.titleBlock.index);
+      for (const b of s.blocks) blocks.add(b.index);
+    }
+    list = list.filter((s) => blocks.has(s.block.index));
+  }
+  if (options.titles === false) list = list.filter((s) => !s.title);
+  if (options.code === false) list = list.filter((s) => s.block.type !== 'code');
+  return scope ? { list, scope } : { list };
+}
+
+/** Matches a compiled concept in a list of sentences (the core of `findConcept`). */
+export function matchInSentences(list: readonly Sentence[], compiled: CompiledConcept, options: MatchOptions = {}): ConceptResult {
+  const maxGap = options.maxGap ?? 2;
+  const near = options.near ?? 1;
+  const id = compiled.concept.id;
+  const matches: Match[] = [];
+  const negated: Match[] = [];
+  const excluded: Match[] = [];
+
+  const hitsIn = (s: Sentence, alts: readonly Alternative[]) => {
+    const tokens = tokensOf(s);
+    const out: Array<{ alt: Alternative; hit: Hit }> = [];
+    for (const alt of alts) for (const hit of findAlternative(s.text, tokens, alt, maxGap)) out.push({ alt, hit });
+    return out;
+  };
+  const groupPresent = (i: number, group: readonly Alternative[]) => {
+    const s = list[i]!;
+    for (let j = Math.max(0, i - near); j <= Math.min(list.length - 1, i + near); j++) {
+      const o = list[j]!;
+      if (o.section !== s.section) continue;
+      if (hitsIn(o, group).some((h) => !h.hit.negated)) return true;
+    }
+    return false;
+  };
+
+  list.forEach((s, i) => {
+    let anchors = hitsIn(s, compiled.any);
+    if (compiled.any.length === 0 && compiled.all.length > 0) anchors = hitsIn(s, compiled.all[0]!);
+    if (anchors.length === 0) return;
+    const groups = compiled.any.length === 0 ? compiled.all.slice(1) : compiled.all;
+    if (groups.length > 0 && !groups.every((g) => groupPresent(i, g))) return;
+    const blocker = hitsIn(s, compiled.not).find((h) => !h.hit.negated);
+    // One match per position: an alternative matched as written wins over one matched through a synonym.
+    const byStart = new Map<number, { alt: Alternative; hit: Hit }>();
+    for (const a of anchors) {
+      const prev = byStart.get(a.hit.start);
+      if (!prev || a.hit.variant < prev.hit.variant) byStart.set(a.hit.start, a);
+    }
+    for (const { alt, hit } of [...byStart.values()].sort((a, b) => a.hit.start - b.hit.start)) {
+      const m = toMatch(id, alt.source, s, hit);
+      if (blocker) {
+        m.excludedBy = blocker.alt.source;
+        excluded.push(m);
+      } else if (hit.negated) negated.push(m);
+      else matches.push(m);
+    }
+  });
+  return { concept: id, found: matches.length > 0, matches, negated, excluded };
+}
+
+function toMatch(concept: string, alternative: string, s: Sentence, hit: Hit): Match {
+  const start = pointIn(s, hit.start);
+  const end = pointIn(s, Math.max(hit.start, hit.end - 1), 1);
+  const m: Match = {
+    concept,
+    alternative,
+    text: s.text.slice(hit.start, hit.end),
+    sentence: s.text,
+    line: start.line,
+    column: start.column,
+    endLine: end.line,
+    endColumn: end.column,
+    negated: hit.negated,
+    code: s.code,
+  };
+  if (hit.cue) m.cue = hit.cue;
+  if (s.section) m.section = s.section.title;
+  return m;
+}
+
+/** Line/column of a character of a sentence. */
+function pointIn(s: Sentence, index: number, plus = 0): { line: number; column: number } {
+  const offset = (s.offsets[Math.min(index, s.offsets.length - 1)] ?? s.start.offset) + plus;
+  return blockPoint(s.block, offset);
+}
+
+/**
+ * Matches a concept against a plain string (no document): returns the hits
+ * with offsets into `text`. For claims, captions, table cells, anything that
+ * is not a Markdown document.
+ */
+export function findInText(text: string, concept: Concept | CompiledConcept, options: MatchOptions = {}): Array<{ alternative: string; start: number; end: number; negated: boolean; cue?: string }> {
+  const compiled = isCompiled(concept) ? concept : compileConcept(concept, options);
+  const tokens = tokenizeText(text);
+  const out: Array<{ alternative: string; start: number; end: number; negated: boolean; cue?: string }> = [];
+  for (const alt of compiled.any) {
+    for (const hit of findAlternative(text, tokens, alt, options.maxGap ?? 2)) {
+      const r: { alternative: string; start: number; end: number; negated: boolean; cue?: string } = { alternative: alt.source, start: hit.start, end: hit.end, negated: hit.negated };
+      if (hit.cue) r.cue = hit.cue;
+      out.push(r);
+    }
+  }
+  return out.sort((a, b) => a.start - b.start);
+}
+
+// ---------------------------------------------------------------------------
+// Sections
+
+export interface SectionMatch {
+  section: Section;
+  /** Share of the pattern's words found in the title, in [0, 1]. */
+  score: number;
+  /** The pattern that matched best. */
+  pattern: string;
+  /** How many pattern words were found (more is more specific). */
+  words: number;
+}
+
+/**
+ * Sections whose title matches a pattern, best first. A pattern matches when
+ * all its content words (stemmed, synonyms allowed, any order) are in the
+ * title, or at least two words and two thirds of them are. `/regex/` patterns
+ * are tested on the title as written.
+ */
+export function matchSections(doc: MarkdownDoc, patterns: readonly string[], options: Pick<MatchOptions, 'thesaurus' | 'synonyms'> = {}): SectionMatch[] {
+  const thesaurus = thesaurusFor(options);
+  const compiled = patterns.map((p) => compileAlternative(p, thesaurus));
+  const out: SectionMatch[] = [];
+  for (const section of doc.sections) {
+    const titleKeys = new Set(tokenizeText(section.title).filter((t) => !t.stop).map(tokenKey));
+    let best: SectionMatch | undefined;
+    for (const alt of compiled) {
+      let score = 0;
+      let words = 0;
+      if (alt.regex) {
+        if (alt.regex.test(section.title)) {
+          score = 1;
+          words = 1;
+        }
+      } else {
+        for (const v of alt.variants) {
+          const found = v.filter((k) => titleKeys.has(k)).length;
+          const s = found / v.length;
+          if (s > score || (s === score && found > words)) {
+            score = s;
+            words = found;
+          }
+        }
+      }
+      const accepted = score === 1 || (words >= 2 && score >= 2 / 3);
+      if (!accepted) continue;
+      if (!best || score > best.score || (score === best.score && words > best.words)) best = { section, score, pattern: alt.source, words };
+    }
+    if (best) out.push(best);
+  }
+  return out.sort((a, b) => b.score - a.score || b.words - a.words || a.section.index - b.section.index);
+}
+
+/** The best section whose title matches one of the patterns, if any. */
+export function matchSection(doc: MarkdownDoc, patterns: readonly string[], options: Pick<MatchOptions, 'thesaurus' | 'synonyms'> = {}): Section | undefined {
+  return matchSections(doc, patterns, options)[0]?.section;
+}
