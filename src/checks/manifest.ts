@@ -120,6 +120,9 @@ function loadJson(ctx: CheckContext, file: string): Promise<Loaded> {
     for (const notice of read.notices) ctx.notice(notice);
     const parsed = parseJsonLocated(read.text, read.path);
     if (!parsed.ok) return { ok: false, message: `${read.path} is not valid JSON: ${parsed.message}`, location: parsed.location };
+    for (const duplicate of parsed.duplicates) {
+      ctx.notice({ level: 'warning', message: `${read.path} sets ${duplicate.pointer} twice; the last value counts`, location: duplicate.location });
+    }
     return { ok: true, parsed };
   });
 }

@@ -17,6 +17,8 @@ export interface JsonParsed {
   locate(pointer: string): Location;
   /** True when the pointer names an existing value. */
   has(pointer: string): boolean;
+  /** Keys that appear twice in one object (the last one counts, as in JSON.parse), located at the repeat. */
+  duplicates: Array<{ pointer: string; location: Location }>;
 }
 
 export interface JsonSyntaxError {
@@ -51,7 +53,25 @@ export function parseJsonLocated(text: string, file: string): JsonParseResult {
     has(pointer: string): boolean {
       return walk(doc.body, pointer).exact;
     },
+    duplicates: findDuplicates(doc.body, '', file),
   };
+}
+
+function findDuplicates(node: AnyNode, pointer: string, file: string): Array<{ pointer: string; location: Location }> {
+  const out: Array<{ pointer: string; location: Location }> = [];
+  if (node.type === 'Object') {
+    const seen = new Set<string>();
+    for (const member of node.members) {
+      const key = member.name.type === 'String' ? member.name.value : member.name.name;
+      const child = `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      if (seen.has(key)) out.push({ pointer: child, location: locOf(file, member.name) });
+      seen.add(key);
+      out.push(...findDuplicates(member.value, child, file));
+    }
+  } else if (node.type === 'Array') {
+    node.elements.forEach((element, index) => out.push(...findDuplicates(element.value, `${pointer}/${index}`, file)));
+  }
+  return out;
 }
 
 /** Splits a JSON pointer into unescaped tokens ("" is the whole document). */
@@ -118,6 +138,13 @@ const TOKEN_NAMES: Record<string, string> = {
 function describeSyntaxError(text: string, raw: string, offset: number, line: number, column: number): string {
   const context = scanContext(text, offset);
   const at = `at ${line}:${column}`;
+  const python = /^(-?NaN|-?Infinity|None|True|False)\b/.exec(text.slice(offset, offset + 10));
+  if (python) {
+    const word = python[1]!;
+    if (word === 'None') return `Unexpected None ${at}, expected null (Python's None is written null in JSON)`;
+    if (word === 'True' || word === 'False') return `Unexpected ${word} ${at}, expected ${word.toLowerCase()} (JSON booleans are lower-case)`;
+    return `Unexpected ${word} ${at}, expected a number or null (JSON has no NaN or Infinity; Python's json.dump writes them for float('nan') and float('inf'))`;
+  }
   const token = /Unexpected token (\w+)/.exec(raw);
   const ident = /Unexpected identifier '([^']*)'/.exec(raw);
   const character = /Unexpected character '(.)'/su.exec(raw);

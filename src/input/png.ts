@@ -54,16 +54,32 @@ export function inspectPng(bytes: Uint8Array): PngInspection {
   const pixels = width * height;
   const counts = new Map<number, number>();
   const composite = new Uint32Array(pixels);
+  // Count colours run by run: plots are mostly long runs of background.
+  let runKey = -1;
+  let runLength = 0;
   for (let p = 0; p < pixels; p++) {
     const o = p * 4;
-    const a = data[o + 3]! / 255;
-    const r = Math.round(data[o]! * a + 255 * (1 - a));
-    const g = Math.round(data[o + 1]! * a + 255 * (1 - a));
-    const b = Math.round(data[o + 2]! * a + 255 * (1 - a));
-    const key = (r << 16) | (g << 8) | b;
+    const alpha = data[o + 3]!;
+    let key: number;
+    if (alpha === 255) {
+      key = (data[o]! << 16) | (data[o + 1]! << 8) | data[o + 2]!;
+    } else {
+      const a = alpha / 255;
+      const r = Math.round(data[o]! * a + 255 * (1 - a));
+      const g = Math.round(data[o + 1]! * a + 255 * (1 - a));
+      const b = Math.round(data[o + 2]! * a + 255 * (1 - a));
+      key = (r << 16) | (g << 8) | b;
+    }
     composite[p] = key;
-    counts.set(key, (counts.get(key) ?? 0) + 1);
+    if (key === runKey) {
+      runLength++;
+    } else {
+      if (runLength > 0) counts.set(runKey, (counts.get(runKey) ?? 0) + runLength);
+      runKey = key;
+      runLength = 1;
+    }
   }
+  counts.set(runKey, (counts.get(runKey) ?? 0) + runLength);
   let background = 0;
   let best = -1;
   for (const [key, count] of counts) {

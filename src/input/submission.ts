@@ -7,7 +7,7 @@
  * with `stat` before reading (`too-large`), text goes through the hygiene of
  * `decodeText`, and every read is cached per path.
  */
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { open, readdir, realpath, stat } from 'node:fs/promises';
 import { join, posix, sep } from 'node:path';
 import type { BinaryFile, FileFailure, ReadTextResult, SubmissionFiles } from './files.js';
 import { decodeText } from './text.js';
@@ -16,6 +16,9 @@ import { decodeText } from './text.js';
 export const DEFAULT_MAX_TEXT_BYTES = 2 * 1024 * 1024;
 /** Default cap for binary files (images). */
 export const DEFAULT_MAX_BINARY_BYTES = 10 * 1024 * 1024;
+
+/** `list()` stops after this many files (a submission is a handful of files, not a disk). */
+export const MAX_LISTED_FILES = 20_000;
 
 /** Folder and file names `list()` never descends into or returns. */
 const SKIPPED = new Set(['.git', 'node_modules', '__pycache__', '.venv', '.ipynb_checkpoints', '.DS_Store']);
@@ -96,8 +99,23 @@ export class DirectorySubmission implements SubmissionFiles {
       };
     }
     try {
-      const bytes = await readFile(resolved.abs);
-      return { ok: true, path: resolved.rel, bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
+      // Read at most max + 1 bytes: a file that grew after the stat is still refused, never read whole.
+      const handle = await open(resolved.abs, 'r');
+      try {
+        const buffer = Buffer.alloc(Math.min(resolved.size, max) + 1);
+        let length = 0;
+        while (length < buffer.length) {
+          const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+          if (bytesRead === 0) break;
+          length += bytesRead;
+        }
+        if (length > max) {
+          return { ok: false, path: resolved.rel, problem: 'too-large', message: `${resolved.rel} is too large (over ${formatBytes(max)}, the limit)` };
+        }
+        return { ok: true, path: resolved.rel, bytes: new Uint8Array(buffer.buffer, buffer.byteOffset, length) };
+      } finally {
+        await handle.close();
+      }
     } catch (error) {
       return { ok: false, path: resolved.rel, problem: 'unreadable', message: `${resolved.rel} could not be read (${errorCode(error)})` };
     }
@@ -148,7 +166,9 @@ export class DirectorySubmission implements SubmissionFiles {
       } catch {
         return;
       }
+      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       for (const entry of entries) {
+        if (out.length >= MAX_LISTED_FILES) return;
         if (SKIPPED.has(entry.name) || entry.name.startsWith('.rubricate')) continue;
         const rel = dirRel ? `${dirRel}/${entry.name}` : entry.name;
         if (entry.isDirectory()) {

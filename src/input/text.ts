@@ -73,6 +73,11 @@ export function decodeText(bytes: Uint8Array, path: string): ReadTextResult {
     });
     text = repaired.text;
   }
+  // A byte-order mark that was itself double-encoded ("ï»¿") comes back as U+FEFF.
+  if (text.startsWith('\uFEFF')) {
+    text = text.slice(1);
+    notices.push({ level: 'info', message: `removed the byte-order mark at the start of ${path}`, location: { file: path, line: 1, column: 1 } });
+  }
 
   return { ok: true, path, text, notices };
 }
@@ -101,31 +106,18 @@ export function repairMojibake(input: string): MojibakeRepair {
 }
 
 function repairOnce(input: string): MojibakeRepair {
-  let out = '';
   let count = 0;
   let first: MojibakeRepair['first'];
-  let i = 0;
-  const n = input.length;
-  while (i < n) {
-    const code = input.charCodeAt(i);
-    if (code < 0x80 || !cp1252.toByte.has(input[i]!)) {
-      out += input[i];
-      i++;
-      continue;
-    }
-    // A maximal run of non-ASCII characters representable in Windows-1252.
-    let j = i;
-    while (j < n && input.charCodeAt(j) >= 0x80 && cp1252.toByte.has(input[j]!)) j++;
-    const run = input.slice(i, j);
+  const text = input.replace(cp1252.runPattern, (run: string, index: number) => {
     const bytes = Array.from(run, (ch) => cp1252.toByte.get(ch)!);
+    let out = '';
     let k = 0;
     while (k < bytes.length) {
       const len = utf8SequenceLength(bytes, k);
       if (len >= 2) {
-        const decoded = new TextDecoder('utf-8').decode(Uint8Array.from(bytes.slice(k, k + len)));
+        const decoded = utf8Decoder.decode(Uint8Array.from(bytes.slice(k, k + len)));
         if (plausible(decoded, len)) {
-          const original = run.slice(k, k + len);
-          if (!first) first = { index: i + k, original, replacement: decoded };
+          if (!first) first = { index: index + k, original: run.slice(k, k + len), replacement: decoded };
           count++;
           out += decoded;
           k += len;
@@ -135,9 +127,9 @@ function repairOnce(input: string): MojibakeRepair {
       out += run[k];
       k++;
     }
-    i = j;
-  }
-  return { text: out, count, ...(first ? { first } : {}) };
+    return out;
+  });
+  return { text, count, ...(first ? { first } : {}) };
 }
 
 /**
@@ -176,11 +168,11 @@ export function utf8SequenceLength(bytes: ArrayLike<number>, i: number): number 
  */
 export function decodeUtf8Lenient(bytes: Uint8Array): { text: string; firstInvalid?: { byte: number; index: number } } {
   try {
-    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
+    return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes) };
   } catch {
     // Fall through to the lenient decoder.
   }
-  const utf8 = new TextDecoder('utf-8');
+  const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
   const parts: string[] = [];
   let length = 0;
   let firstInvalid: { byte: number; index: number } | undefined;
@@ -278,7 +270,7 @@ const CP1252_80_9F =
   '\u0090\u2018\u2019\u201C\u201D\u2022\u2013\u2014\u02DC\u2122\u0161\u203A\u0153\u009D\u017E\u0178';
 
 /** Windows-1252 tables: bytes 0x00-0x7F and 0xA0-0xFF are Latin-1 (from the decoder), 0x80-0x9F from the index above. */
-function buildCp1252Tables(): { fromByte: string[]; toByte: Map<string, number> } {
+function buildCp1252Tables(): { fromByte: string[]; toByte: Map<string, number>; runPattern: RegExp } {
   const decoder = new TextDecoder('windows-1252');
   const fromByte: string[] = [];
   const toByte = new Map<string, number>();
@@ -287,7 +279,10 @@ function buildCp1252Tables(): { fromByte: string[]; toByte: Map<string, number> 
     fromByte.push(ch);
     toByte.set(ch, b);
   }
-  return { fromByte, toByte };
+  // Maximal runs of non-ASCII characters that Windows-1252 can represent (all of them are BMP characters).
+  const nonAscii = fromByte.slice(0x80).map((ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+  return { fromByte, toByte, runPattern: new RegExp(`[${nonAscii}]+`, 'g') };
 }
 
+const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 const cp1252 = buildCp1252Tables();

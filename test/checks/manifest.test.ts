@@ -164,6 +164,20 @@ describe('manifest kind: constraints', () => {
     expect(outcome.message).toContain('1 of 7 manifest constraints do not hold: Unexpected /seed = "0", expected 0');
   });
 
+  it('warns about a key set twice, and checks the value that counts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rubricate-manifest-dup-'));
+    try {
+      writeFileSync(join(dir, 'manifest.json'), '{\n  "seed": 0,\n  "seed": 1\n}\n');
+      const { outcome, ctx } = await run(dir, { constraints: [{ pointer: '/seed', equals: 0 }] });
+      expect(outcome.details![0]).toMatchObject({ message: 'Unexpected /seed = 1, expected 0', location: { line: 3, column: 3 } });
+      expect(ctx.notices).toEqual([
+        { level: 'warning', message: 'manifest.json sets /seed twice; the last value counts', location: { file: 'manifest.json', line: 3, column: 3, endLine: 3, endColumn: 9 } },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('parses the manifest once for all criteria of a submission', async () => {
     const ctx = makeContext({ root: lab('ok-interleaved') });
     await manifestKind.run(ctx, schemaOnly);

@@ -32,6 +32,17 @@ describe('parseJsonLocated', () => {
     expect(result.has('/config/T')).toBe(true);
   });
 
+  it('finds keys set twice, at the repeat, and keeps the last value', () => {
+    const result = parseJsonLocated('{"seed": 1,\n "config": {"T": 1, "T": 2},\n "seed": 0}', 'm.json');
+    if (!result.ok) throw new Error('parse failed');
+    expect(result.value).toEqual({ seed: 0, config: { T: 2 } });
+    expect(result.duplicates).toEqual([
+      { pointer: '/config/T', location: { file: 'm.json', line: 2, column: 21, endLine: 2, endColumn: 24 } },
+      { pointer: '/seed', location: { file: 'm.json', line: 3, column: 2, endLine: 3, endColumn: 8 } },
+    ]);
+    expect(result.locate('/seed')).toMatchObject({ line: 3 });
+  });
+
   it('falls back to the nearest existing parent for a missing path', () => {
     const result = parseJsonLocated(manifest, 'manifest.json');
     if (!result.ok) throw new Error('parse failed');
@@ -60,9 +71,20 @@ describe('parseJsonLocated', () => {
     expect(syntaxError('{"a" 1}').message).toBe("Unexpected number at 1:6, expected ':'");
     expect(syntaxError('{"a": 1 "b": 2}').message).toBe("Unexpected string at 1:9, expected ',' or '}'");
     expect(syntaxError("{'a': 1}").message).toMatch(/^Unexpected character ''' at 1:2, expected a key in double quotes or '}'$/);
-    expect(syntaxError('{"a": None}').message).toBe('Unexpected character \'N\' at 1:7, expected a value (a string in double quotes, a number, true, false, null, an object or an array)');
+    expect(syntaxError('{"a": nope}').message).toBe("Unexpected identifier 'nope' at 1:7, expected a value (a string in double quotes, a number, true, false, null, an object or an array)");
     expect(syntaxError('{"a": "x}').message).toBe(`Unexpected end of input at 1:10, expected '"' to close the string opened at 1:7`);
     expect(syntaxError('').message).toBe('Unexpected end of input at 1:1, expected a value');
+  });
+});
+
+describe('syntax errors from Python habits', () => {
+  it('names None, True, NaN and Infinity and what JSON wants instead', () => {
+    expect(syntaxError('{"a": None}').message).toBe("Unexpected None at 1:7, expected null (Python's None is written null in JSON)");
+    expect(syntaxError('{"a": True}').message).toBe('Unexpected True at 1:7, expected true (JSON booleans are lower-case)');
+    expect(syntaxError('{\n  "diff": NaN\n}').message).toBe(
+      "Unexpected NaN at 2:11, expected a number or null (JSON has no NaN or Infinity; Python's json.dump writes them for float('nan') and float('inf'))",
+    );
+    expect(syntaxError('[-Infinity]').message).toMatch(/^Unexpected -Infinity at 1:2, expected a number or null/);
   });
 });
 

@@ -93,6 +93,12 @@ describe('decodeText', () => {
     expect(file.text).toContain('PASS');
   });
 
+  it('removes a byte-order mark that was double-encoded with the rest', () => {
+    const file = decodeOk(utf8('\u00EF\u00BB\u00BF# Title \u00E2\u0153\u2026\n'), 'README.md');
+    expect(file.text).toBe('# Title ✅\n');
+    expect(file.notices.map((n) => n.level)).toEqual(['warning', 'info']);
+  });
+
   it('decodes an empty file to empty text', () => {
     expect(decodeOk(new Uint8Array(), 'empty.md').text).toBe('');
   });
