@@ -53,7 +53,11 @@ class OutputCapture {
   constructor(private readonly cap: number) {}
 
   attach(stream: Readable | null): void {
-    stream?.on('data', (chunk: Buffer) => {
+    stream?.on('data', (chunk: Buffer) => this.append(chunk));
+  }
+
+  append(chunk: Buffer): void {
+    {
       if (this.size >= this.cap) {
         this.truncated = true;
         return;
@@ -65,7 +69,7 @@ class OutputCapture {
       }
       this.chunks.push(chunk);
       this.size += chunk.length;
-    });
+    }
   }
 
   text(): string {
@@ -103,7 +107,16 @@ class HarnessProcess {
     answers.on('data', (chunk: Buffer) => {
       if (this.exited) return;
       try {
-        for (const frame of reader.push(chunk)) this.emit({ type: 'frame', frame });
+        for (const frame of reader.push(chunk)) {
+          if (frame.header.type === 'output') {
+            // Learner output relayed by the harness, in order with the answers.
+            const capture = frame.header.stream === 'stderr' ? stderr : stdout;
+            capture.append(frame.payload);
+            if (typeof frame.header.dropped === 'number' && frame.header.dropped > 0) capture.truncated = true;
+          } else {
+            this.emit({ type: 'frame', frame });
+          }
+        }
       } catch (error) {
         this.emit({ type: 'malformed', message: (error as Error).message });
         answers.destroy();
@@ -263,6 +276,7 @@ class PythonSession implements LearnerSession {
         fileSizeBytes: this.limits.fileSizeBytes,
         processes: this.limits.processes,
         answerBytes: this.limits.answerBytes,
+        outputBytes: this.limits.outputBytes,
       },
     };
     return ['-I', '-B', '-u', harness, JSON.stringify(config)];

@@ -92,6 +92,8 @@ export interface ResourceLimits {
   outputBytes: number;
   /** Cap on one answer frame, bytes. */
   answerBytes: number;
+  /** Wall-clock limit of starting the harness and importing the learner module, ms (default 15000). */
+  importTimeoutMs?: number;
 }
 
 export interface SessionOptions {

@@ -16,6 +16,7 @@ import json
 import os
 import struct
 import sys
+import threading
 import time
 
 PROTOCOL = 1
@@ -71,7 +72,15 @@ def _write_all(data):
         view = view[written:]
 
 
+_send_lock = threading.Lock()
+
+
 def send_frame(header, payload=b''):
+    with _send_lock:
+        _send_frame_locked(header, payload)
+
+
+def _send_frame_locked(header, payload):
     head = json.dumps(header, allow_nan=False, separators=(',', ':')).encode('utf-8')
     total = PREFIX.size + len(head) + len(payload)
     if total > _answer_cap:
@@ -83,6 +92,77 @@ def send_frame(header, payload=b''):
     _write_all(PREFIX.pack(len(head), len(payload)) + head)
     if payload:
         _write_all(payload)
+
+
+# ---------------------------------------------------------------- learner output
+
+class OutputRelay:
+    """Learner writes to fd 1 or 2 land in a pipe that we forward as `output`
+    frames on the answer channel, capped; the excess is read and dropped.
+    Being on the same channel as the answers keeps output and results in order."""
+
+    def __init__(self, fd, stream, cap):
+        self.stream = stream
+        self.cap = cap
+        self.sent = 0
+        self.dropped = 0
+        self.lock = threading.Lock()
+        self.read_fd, write_fd = os.pipe()
+        os.set_inheritable(self.read_fd, False)
+        os.dup2(write_fd, fd)  # fd 1/2 stay inheritable: the learner's children write here too
+        os.close(write_fd)
+        thread = threading.Thread(target=self._loop, daemon=True)
+        thread.start()
+
+    def _pending(self):
+        import fcntl
+        import termios
+        buf = fcntl.ioctl(self.read_fd, termios.FIONREAD, b'\0\0\0\0')
+        return struct.unpack('i', buf)[0]
+
+    def _forward(self, data):
+        if not data:
+            return
+        room = self.cap - self.sent
+        keep = data[:max(0, room)]
+        self.dropped += len(data) - len(keep)
+        if keep:
+            self.sent += len(keep)
+            send_frame({'type': 'output', 'stream': self.stream, 'dropped': self.dropped}, keep)
+        elif self.dropped and self.dropped == len(data):
+            send_frame({'type': 'output', 'stream': self.stream, 'dropped': self.dropped})
+
+    def _loop(self):
+        import select
+        while True:
+            try:
+                select.select([self.read_fd], [], [])
+                with self.lock:
+                    n = self._pending()
+                    data = os.read(self.read_fd, max(1, min(n, 1 << 20)))
+                    if not data:
+                        return
+                    self._forward(data)
+            except OSError:
+                return
+
+    def drain(self):
+        """Forwards whatever is still in the pipe (called before each answer)."""
+        with self.lock:
+            while True:
+                n = self._pending()
+                if n <= 0:
+                    return
+                self._forward(os.read(self.read_fd, min(n, 1 << 20)))
+
+
+_relays = []
+
+
+def capture_output():
+    cap = int(_limits.get('outputBytes', 128 * 1024)) // 2
+    for fd, stream in ((1, 'stdout'), (2, 'stderr')):
+        _relays.append(OutputRelay(fd, stream, cap))
 
 
 # ---------------------------------------------------------------- limits and isolation
@@ -484,6 +564,11 @@ def _flush():
             stream.flush()
         except BaseException:
             pass
+    for relay in _relays:
+        try:
+            relay.drain()
+        except OSError:
+            pass
 
 
 def main():
@@ -500,6 +585,7 @@ def main():
     import platform
     send_frame({'type': 'hello', 'protocol': PROTOCOL, 'language': 'python',
                 'runtime': platform.python_version(), 'numpy': np.__version__, 'pid': os.getpid()})
+    capture_output()
     apply_limits()
     module, failure = import_learner()
     _flush()
