@@ -178,7 +178,7 @@ async function missing(files: SubmissionFiles, alternatives: string[], descripti
   const canonical = alternatives[0]!;
   const name = basename(canonical);
   // A file at the canonical place that cannot be used (a folder, a link outside the submission) says so.
-  const direct = await files.readBytes(canonical, { maxBytes: Number.MAX_SAFE_INTEGER });
+  const direct = await files.readBytes(canonical);
   const why = !direct.ok && direct.problem !== 'missing' ? ` (${direct.message})` : '';
   const where =
     alternatives.length === 1 && !canonical.includes('/')
