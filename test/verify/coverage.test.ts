@@ -47,7 +47,7 @@ describe('coverage of the audited build prompt (everything the audit says it get
     const theta = report.checks.find((c) => c.id === 'theta-frequencies')!;
     expect(theta.details?.[0]).toMatchObject({
       message: 'covered: θᵢ = 1 / base^(2i/d)',
-      location: { file: 'build-prompt-audited.md', line: 43, column: 1 },
+      location: { file: 'build-prompt-audited.md', line: 43, column: 6 },
     });
     expect(theta.details?.[0]?.actual).toContain('θᵢ = 1 / (base^(2i/d))');
     for (const check of report.checks.filter((c) => c.status === 'pass')) {
