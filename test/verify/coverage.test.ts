@@ -107,3 +107,22 @@ describe('negated mentions', () => {
     expect(report.checks.find((c) => c.id === 'rotation-matrix')!.status).toBe('warn');
   });
 });
+
+describe('input hygiene', () => {
+  it('verifies a double-encoded prompt with CRLF line ends like the original, with a notice', async () => {
+    const { report } = await verifyFixture('fixtures/verify/build-prompt-mojibake-crlf.md');
+    const { report: original } = await verifyFixture(AUDITED);
+    expect(idsWith(report, 'fail')).toEqual(ENHANCEMENTS);
+    expect(report.score).toBe(original.score);
+    const theta = report.checks.find((c) => c.id === 'theta-frequencies')!;
+    expect(theta.details?.[0]?.location?.line).toBe(43);
+    expect(theta.details?.[0]?.actual).toContain('θᵢ = 1 / (base^(2i/d))');
+    expect(report.notices.map((n) => n.message).join('\n')).toMatch(/mojibake|double-encoded/i);
+  });
+
+  it('turns an unreadable document into failed findings, not a crash', async () => {
+    const { report } = await verifyFixture('fixtures/verify/build-prompt-binary.md');
+    expect(report.summary.fail).toBe(13);
+    expect(report.checks[0]!.message).toMatch(/binary/i);
+  });
+});
