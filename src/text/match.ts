@@ -82,6 +82,10 @@ export interface Match {
   code: boolean;
   /** For `excluded` matches: the `not` alternative that disqualified the sentence. */
   excludedBy?: string;
+  /** True when the words matched through a synonym rather than as written in the alternative. */
+  synonym: boolean;
+  /** Offset of the matched words in `sentence`. */
+  index: number;
 }
 
 export interface ConceptResult {
@@ -389,6 +393,8 @@ function toMatch(concept: string, alternative: string, s: Sentence, hit: Hit): M
     endColumn: end.column,
     negated: hit.negated,
     code: s.code,
+    synonym: hit.variant > 0,
+    index: hit.start,
   };
   if (hit.cue) m.cue = hit.cue;
   if (s.section) m.section = s.section.title;
