@@ -12,6 +12,7 @@
  * - sizes: d_head = 16 against 64 (hard-coded head size);
  * - state: two calls give the same tables, inputs are not written to.
  */
+import type { CheckOutcome } from '../core/types.js';
 import type { RopeProbe } from './session.js';
 import { arr, frequencies, gatherRows, maxAbsDiff, type Arr } from './reference.js';
 
@@ -19,6 +20,7 @@ export type BugId =
   | 'split-half'
   | 'pairing'
   | 'unrotated-pairs'
+  | 'not-rotated'
   | 'clockwise'
   | 'cos-sin-swapped'
   | 'positions-offset'
@@ -234,6 +236,14 @@ function basisDiagnoses(m: Matrices): { diagnoses: Diagnosis[]; pairing: Pairing
       explains: PIPELINE,
     });
   }
+  if (pairing.partner.every((p) => p === null) && matrixDiff(m.q[at1]!, identity(d)) <= 1e-12) {
+    out.push({
+      bug: 'not-rotated',
+      text: 'apply_rope returns q unchanged at every position: nothing is rotated. Rotate each pair (x[2i], x[2i+1]) by the angle t·theta_i from the tables.',
+      explains: PIPELINE,
+    });
+    return { diagnoses: out, pairing };
+  }
   const unrotated = pairing.partner.filter((p) => p === null).length / 2;
   if (unrotated > 0 && unrotated < d / 2) {
     const first = pairing.partner.findIndex((p) => p === null);
@@ -354,12 +364,15 @@ async function hardcodedProbe(probe: RopeProbe): Promise<Diagnosis[]> {
   const small = await probe.frequencies(16);
   if (!small.ok || describeFrequencies(small.value.data, 16)) return [];
   const symptoms: string[] = [];
+  // A wrong shape or an exception at d = 64 is a symptom; a timeout or a crash says nothing about d_head.
+  const symptom = (o: CheckOutcome) => o.status === 'fail' || o.data?.failure === 'exception';
   const large = await probe.frequencies(64);
-  if (!large.ok) symptoms.push(large.outcome.message);
-  else if (describeFrequencies(large.value.data, 64)) symptoms.push(`${probe.names.frequencies}(64) gives wrong values`);
-  if (symptoms.length === 0) {
+  if (!large.ok) {
+    if (symptom(large.outcome)) symptoms.push(large.outcome.message);
+  } else if (describeFrequencies(large.value.data, 64)) symptoms.push(`${probe.names.frequencies}(64) gives wrong values`);
+  if (symptoms.length === 0 && large.ok) {
     const tables = await probe.tables(8, 64);
-    if (!tables.ok) symptoms.push(tables.outcome.message);
+    if (!tables.ok && symptom(tables.outcome)) symptoms.push(tables.outcome.message);
   }
   if (symptoms.length === 0) return [];
   return [

@@ -16,6 +16,9 @@ export type Probed<T> = { ok: true; value: T } | { ok: false; outcome: CheckOutc
 /** Opens a learner session; `ctx.services.openLearnerSession` overrides the runner's (tests, other runtimes). */
 export type SessionFactory = (options: SessionOptions) => Promise<LearnerSession>;
 
+/** Failures that would only repeat (and cost a timeout each) if the same function were called again. */
+const FATAL_FAILURES = new Set(['timeout', 'memory', 'crash', 'limit']);
+
 const FLOAT_DTYPES = new Set(['float16', 'float32', 'float64', 'float128', 'longdouble']);
 
 async function defaultFactory(): Promise<SessionFactory> {
@@ -178,17 +181,28 @@ export class RopeProbe {
     return this.ctx.memo(`rope:${this.module}:${key}`, compute);
   }
 
+  /**
+   * Calls one learner function. A function that once hung, crashed or ran out
+   * of memory is not called again for this submission: later calls return the
+   * same failure at once, so a `while True` costs one timeout, not one per check.
+   */
   private async call(fn: string, args: Value[], kwargs?: Record<string, Value>, returnInputs = false): Promise<CallOutcome> {
+    const broken = await this.ctx.memo(`rope:${this.module}:broken`, () => new Map<string, CallOutcome>());
+    const known = broken.get(fn);
+    if (known) return known;
     const options: { kwargs?: Record<string, Value>; timeoutMs?: number; returnInputs?: boolean } = {};
     if (kwargs) options.kwargs = kwargs;
     if (this.timeoutMs !== undefined) options.timeoutMs = this.timeoutMs;
     if (returnInputs) options.returnInputs = true;
+    let outcome: CallOutcome;
     try {
-      return await this.session.call(fn, args, options);
+      outcome = await this.session.call(fn, args, options);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      return { ok: false, failure: { kind: 'internal', message: reason }, durationMs: 0 };
+      outcome = { ok: false, failure: { kind: 'internal', message: reason }, durationMs: 0 };
     }
+    if (!outcome.ok && FATAL_FAILURES.has(outcome.failure.kind)) broken.set(fn, outcome);
+    return outcome;
   }
 
   /** `rope_frequencies(d_head)` or `rope_frequencies(d_head, base=base)`: shape (d/2,). */

@@ -22,7 +22,9 @@ export type FakeBug =
   | 'in-place'
   | 'cached-table-mutated'
   | 'no-batch'
-  | 'returns-one-array';
+  | 'returns-one-array'
+  | 'identity'
+  | 'apply-hangs';
 
 export interface FakeOptions {
   bug?: FakeBug;
@@ -121,6 +123,9 @@ export class FakeRopeSession implements LearnerSession {
   async call(fn: string, args: Value[], options: { kwargs?: Record<string, Value>; returnInputs?: boolean } = {}): Promise<CallOutcome> {
     this.calls.push({ fn, args });
     if (this.importFailure) return { ok: false, failure: this.importFailure, durationMs: 0 };
+    if (fn === 'apply_rope' && this.options.bug === 'apply-hangs') {
+      return { ok: false, failure: { kind: 'timeout', message: 'apply_rope did not return within 10 s' }, durationMs: 10_000 };
+    }
     try {
       return { ok: true, durationMs: 1, ...this.dispatch(fn, args, options) };
     } catch (error) {
@@ -157,6 +162,7 @@ export class FakeRopeSession implements LearnerSession {
       let kRot = this.rotate(k, cos, sin, bug === 'clockwise');
       if (bug === 'k-not-rotated') kRot = Float64Array.from(k.data as Float64Array);
       if (bug === 'k-from-q') kRot = qRot.slice();
+      if (bug === 'identity') return { value: [this.array(q.shape, Float64Array.from(q.data as Float64Array)), this.array(k.shape, Float64Array.from(k.data as Float64Array))] as Value };
       if (bug === 'returns-one-array') return { value: [this.array(q.shape, qRot)] as Value };
       const qOut = this.array(q.shape, qRot);
       const kOut = this.array(k.shape, kRot);

@@ -41,6 +41,7 @@ const BUGS: Record<string, [string[], string]> = {
   'half-pairs-unrotated': [['decay', 'reference'], 'only 4 of the d/2 = 8 pairs'],
   'in-place': [['inputs-unchanged'], 'writes into its inputs'],
   'cached-table-mutated': [['inputs-unchanged'], 'cached array'],
+  identity: [['decay', 'reference', 'convention'], 'nothing is rotated'],
 };
 
 describe('RoPE check kinds with a fake learner session', () => {
@@ -100,6 +101,18 @@ describe('RoPE check kinds with a fake learner session', () => {
     await runAll(sub);
     // The second pass reuses memoised tables and diagnosis; only the state probes call precompute again.
     expect(fake.calls.filter((c) => c.fn === 'precompute_rope').length - precomputes).toBeLessThan(precomputes / 2);
+  });
+
+  it('calls a function that timed out only once, and blames no bug for it', async () => {
+    const fake = new FakeRopeSession({ bug: 'apply-hangs' });
+    const results = await runAll(fakeSubmission(fake, files));
+    expect(fake.calls.filter((c) => c.fn === 'apply_rope')).toHaveLength(1);
+    expect(results['rope-frequencies']!.status).toBe('pass');
+    for (const name of ['rope-shapes', 'rope-identity', 'rope-reference', 'rope-claims']) {
+      expect(results[name]!.status).toBe('error');
+      expect(results[name]!.message).toContain('did not return within 10 s');
+      expect(results[name]!.diagnosis).toBeUndefined();
+    }
   });
 
   it('turns an import failure into a located error on every check', async () => {
