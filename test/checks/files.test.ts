@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { filesKind, type FilesOptions } from '../../src/checks/files.js';
 import { inlineValidator } from '../../src/core/ajv.js';
 import { makeContext } from '../helpers/context.js';
-import { gradeWithKinds, labCases, labFixturesDir } from '../helpers/lab-fixtures.js';
+import { gradeWithKinds, inputCases, labCases, labFixturesDir } from '../helpers/lab-fixtures.js';
 
 const lab = (name: string) => join(labFixturesDir, name);
 const pngs = new URL('../../fixtures/input/png/', import.meta.url).pathname;
@@ -142,7 +142,7 @@ describe('files kind', () => {
 });
 
 describe('lab fixtures, files criteria', () => {
-  for (const fixture of labCases()) {
+  for (const fixture of labCases(inputCases)) {
     it(fixture.name, async () => {
       const report = await gradeWithKinds(fixture.dir, [filesKind]);
       expect(report.checks.map((c) => c.id)).toEqual(['files-present', 'plot-image']);

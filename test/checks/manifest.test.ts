@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manifestKind, manifestValidator, type ManifestOptions } from '../../src/checks/manifest.js';
 import { inlineValidator } from '../../src/core/ajv.js';
 import { makeContext } from '../helpers/context.js';
-import { gradeWithKinds, labCases, labFixturesDir } from '../helpers/lab-fixtures.js';
+import { gradeWithKinds, inputCases, labCases, labFixturesDir } from '../helpers/lab-fixtures.js';
 
 const lab = (name: string) => join(labFixturesDir, name);
 
@@ -197,7 +197,7 @@ describe('manifest kind: constraints', () => {
 });
 
 describe('lab fixtures, manifest criteria', () => {
-  for (const fixture of labCases()) {
+  for (const fixture of labCases(inputCases)) {
     it(fixture.name, async () => {
       const report = await gradeWithKinds(fixture.dir, [manifestKind]);
       expect(report.checks.map((c) => c.id)).toEqual(['manifest-schema', 'manifest-constraints']);

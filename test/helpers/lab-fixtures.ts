@@ -18,11 +18,14 @@ export interface ExpectedFile {
   ignore?: string[];
 }
 
+/** The cases built for the files and manifest kinds (the generic fixtures test runs every case with every kind). */
+export const inputCases = (name: string) => /^(ok-interleaved|ok-flat-layout|not-ok-(files|plot|manifest)-)/.test(name);
+
 export const labFixturesDir = new URL('../../fixtures/rope-lab02/', import.meta.url).pathname;
 const rubricFile = new URL('../../rubrics/rope-lab02.yaml', import.meta.url).pathname;
 
-/** Every lab fixture case: its folder and its expected file. */
-export function labCases(): Array<{ name: string; dir: string; expected: ExpectedFile }> {
+/** Lab fixture cases (all, or those whose name passes `keep`): folder and expected file. */
+export function labCases(keep: (name: string) => boolean = () => true): Array<{ name: string; dir: string; expected: ExpectedFile }> {
   return readdirSync(labFixturesDir)
     .filter((entry) => entry.endsWith('.expected.json'))
     .sort()
@@ -30,7 +33,7 @@ export function labCases(): Array<{ name: string; dir: string; expected: Expecte
       const name = entry.slice(0, -'.expected.json'.length);
       return { name, dir: join(labFixturesDir, name), expected: JSON.parse(readFileSync(join(labFixturesDir, entry), 'utf8')) as ExpectedFile };
     })
-    .filter((c) => existsSync(c.dir));
+    .filter((c) => existsSync(c.dir) && keep(c.name));
 }
 
 /** Grades a fixture with only the rubric's criteria whose kind is among `kinds`. */
