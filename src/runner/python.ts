@@ -46,11 +46,13 @@ function probe(command: string): Promise<{ path: string; version: string; numpy:
  */
 export function resolvePython(explicit?: string): Promise<PythonInfo> {
   const command = explicit ?? 'python3';
-  let pending = cache.get(command);
+  // The same name can mean another interpreter under another PATH.
+  const key = `${command}\0${process.env.PATH ?? ''}`;
+  let pending = cache.get(key);
   if (!pending) {
     pending = resolveUncached(command, explicit !== undefined);
-    cache.set(command, pending);
-    pending.catch(() => cache.delete(command));
+    cache.set(key, pending);
+    pending.catch(() => cache.delete(key));
   }
   return pending;
 }

@@ -1,0 +1,216 @@
+"""rubricate fork server: imports NumPy once, then forks one fresh child per
+learner session. The child connects to the Unix socket the grader listens on
+for that job, puts it on fds 3 and 4, and runs python_harness.py unchanged
+(which applies the resource limits and imports the learner module).
+
+Runs inside the same sandbox as a plain session (bubblewrap or rlimits), one
+job at a time. Control channel: newline-delimited JSON, requests on fd 3,
+replies on fd 4.
+
+  {"op": "spawn", "job": ID, "socket": PATH, "token": T, "cwd": DIR, "env": {...}, "config": {...}}
+      -> {"op": "spawned", "job": ID, "pid": PID}
+  {"op": "kill", "job": ID}          -> {"op": "killed", "job": ID}
+  (a child ends)                     -> {"op": "exit", "job": ID, "code": C, "signal": S}
+
+Between jobs every descendant is killed: the server is a child subreaper, so
+processes a learner leaves behind (setsid, double fork) stay its descendants.
+It is not dumpable, so learner code (same uid, no capabilities) cannot
+ptrace it or read its memory; killing it only costs a restart.
+"""
+
+import json
+import os
+import select
+import signal
+import socket
+import sys
+
+CONTROL_IN = 3
+CONTROL_OUT = 4
+
+config = json.loads(sys.argv[1])
+HARNESS = config['harness']
+
+
+def _libc():
+    import ctypes
+    import ctypes.util
+    return ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6', use_errno=True)
+
+
+try:
+    libc = _libc()
+    libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    libc.prctl(4, 0, 0, 0, 0)   # PR_SET_DUMPABLE 0
+except Exception:  # noqa: BLE001 - best effort, reported in hello
+    libc = None
+
+# What every learner child needs, loaded once: NumPy and the harness's own imports.
+import numpy  # noqa: E402,F401
+import platform  # noqa: E402,F401
+import struct  # noqa: E402,F401
+import threading  # noqa: E402,F401
+import time  # noqa: E402,F401
+import traceback  # noqa: E402,F401
+import importlib.util  # noqa: E402,F401
+import runpy  # noqa: E402
+import fcntl  # noqa: E402,F401
+import termios  # noqa: E402,F401
+
+for fd in (CONTROL_IN, CONTROL_OUT):
+    os.set_inheritable(fd, False)
+
+jobs = {}      # pid -> job id
+current = {}   # job id -> pid
+buffer = b''
+
+
+def reply(obj):
+    data = (json.dumps(obj) + '\n').encode()
+    view = memoryview(data)
+    while view:
+        n = os.write(CONTROL_OUT, view)
+        view = view[n:]
+
+
+def descendants():
+    """Every live process whose parent chain leads to us."""
+    parents = {}
+    for name in os.listdir('/proc'):
+        if not name.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % name, 'rb') as f:
+                text = f.read().decode('latin-1')
+            fields = text[text.rindex(')') + 2:].split()
+            if fields[0] in ('Z', 'X'):
+                continue
+            parents[int(name)] = int(fields[1])
+        except (OSError, ValueError):
+            continue
+    me = os.getpid()
+    out = []
+    for pid in parents:
+        p, hops = pid, 0
+        while p > 1 and hops < 256:
+            p = parents.get(p, 0)
+            hops += 1
+            if p == me:
+                out.append(pid)
+                break
+    return out
+
+
+def sweep():
+    """Stops and kills every descendant, then reaps them."""
+    for _ in range(20):
+        pids = descendants()
+        if not pids:
+            break
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGSTOP)
+            except OSError:
+                pass
+        for pid in set(pids) | set(descendants()):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        reap(block_for=0.01)
+    reap()
+
+
+def reap(block_for=0.0):
+    deadline = time.monotonic() + block_for
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            if time.monotonic() >= deadline:
+                return
+            time.sleep(0.001)
+            continue
+        job = jobs.pop(pid, None)
+        if job is not None:
+            current.pop(job, None)
+            code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
+            sig = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
+            reply({'op': 'exit', 'job': job, 'code': code,
+                   'signal': signal.Signals(sig).name if sig else None})
+
+
+def child(request):
+    """In the forked child: become a session leader, connect, run the harness."""
+    try:
+        os.setsid()
+        os.close(CONTROL_IN)
+        os.close(CONTROL_OUT)
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.connect(request['socket'])
+        sock.sendall(request['token'].encode() + b'\n')
+        fd = sock.detach()
+        os.dup2(fd, 3)
+        os.dup2(fd, 4)
+        if fd not in (3, 4):
+            os.close(fd)
+        os.environ.clear()
+        os.environ.update(request['env'])
+        os.chdir(request['cwd'])
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        sys.argv = [HARNESS, json.dumps(request['config'])]
+        runpy.run_path(HARNESS, run_name='__main__')
+    except BaseException as exc:  # noqa: BLE001
+        try:
+            os.write(2, ('rubricate fork server: child setup failed: %s\n' % exc).encode())
+        except OSError:
+            pass
+    os._exit(70)
+
+
+def handle(request):
+    op = request.get('op')
+    job = request.get('job')
+    if op == 'spawn':
+        sweep()
+        pid = os.fork()
+        if pid == 0:
+            child(request)
+        jobs[pid] = job
+        current[job] = pid
+        reply({'op': 'spawned', 'job': job, 'pid': pid})
+    elif op == 'kill':
+        pid = current.get(job)
+        if pid is not None:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        sweep()
+        reply({'op': 'killed', 'job': job})
+    elif op == 'ping':
+        reply({'op': 'pong'})
+
+
+def main():
+    global buffer
+    reply({'op': 'hello', 'pid': os.getpid(), 'numpy': numpy.__version__, 'hardened': libc is not None})
+    while True:
+        ready, _, _ = select.select([CONTROL_IN], [], [], 0.05)
+        reap()
+        if not ready:
+            continue
+        data = os.read(CONTROL_IN, 65536)
+        if not data:
+            sweep()
+            os._exit(0)
+        buffer += data
+        while b'\n' in buffer:
+            line, buffer = buffer.split(b'\n', 1)
+            if line.strip():
+                handle(json.loads(line))
+
+
+main()
