@@ -5,8 +5,9 @@
  *
  * - fixtures/input/png/: plot.png (a small line plot), blank-white.png,
  *   transparent.png (fully transparent canvas), one-pixel.png, truncated.png.
- * - fixtures/rope-lab02/<case>/relative_position_demo.png for every lab fixture
- *   that holds a verify_output.txt with a Block C table: the plot is drawn from
+ * - fixtures/rope-lab02/<case>/relative_position_demo.png for the ok-interleaved,
+ *   ok-flat-layout, not-ok-files-* and not-ok-manifest-* cases (and any case
+ *   named on the command line) from their verify_output.txt: the plot is drawn from
  *   the numbers in that printout (n - m, lhs, rhs), so it shows exactly what the
  *   learner's code computed: two coinciding curves.
  * - fixtures/rope-lab02/not-ok-plot-blank/relative_position_demo.png: white, 640x480.
@@ -192,10 +193,13 @@ writeFileSync(join(pngDir, 'truncated.png'), full.subarray(0, Math.floor(full.le
 // Lab fixtures: the plot drawn from each fixture's own printout.
 const labDir = join(root, 'rope-lab02');
 if (existsSync(labDir)) {
+  // Only the cases this script owns, plus any named on the command line
+  // (`node scripts/make-fixture-png.mjs bug-clockwise`): other cases keep their own plots.
+  const owned = (name) => /^(ok-interleaved|ok-flat-layout|not-ok-(files|manifest)-)/.test(name) || process.argv.slice(2).includes(name);
   for (const name of readdirSync(labDir)) {
     const dir = join(labDir, name);
     const out = join(dir, 'verify_output.txt');
-    if (!existsSync(out) || name.startsWith('not-ok-plot-')) continue;
+    if (!owned(name) || !existsSync(out)) continue;
     const rows = blockC(readFileSync(out, 'utf8'));
     if (!rows) continue;
     plot([
