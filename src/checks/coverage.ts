@@ -122,7 +122,12 @@ export function coverage(doc: ParsedDocument, options: CoverageOptions, title = 
     details.push({ message: `covered: ${name(concept)}`, location: at(evidence), actual: quote(evidence.sentence) });
   }
   for (const concept of missing) {
-    details.push({ message: `missing: ${name(concept)}`, expected: concept.any.slice(0, 4).join(' | ') });
+    // Regular expressions make poor examples for a reader: show words and phrases only.
+    const examples = [...concept.any, ...(concept.all ?? []).map((g) => g.join('/'))]
+      .filter((a) => !/^\/.+\/[a-z]*$/s.test(a))
+      .slice(0, 4)
+      .map((a) => `'${a}'`);
+    details.push({ message: `missing: ${name(concept)}${examples.length > 0 ? ` (for example ${examples.join(', ')})` : ''}` });
   }
   for (const { concept, evidence } of nearMisses) {
     details.push({ message: `negated mention of ${name(concept)} does not count`, location: at(evidence), actual: quote(evidence.sentence) });
@@ -159,7 +164,7 @@ export function coverage(doc: ParsedDocument, options: CoverageOptions, title = 
   const firstFound = found[0];
   if (firstFound) outcome.location = at(firstFound.evidence);
   else if (nearMisses[0]) outcome.location = at(nearMisses[0].evidence);
-  else outcome.location = { file, line: 1, column: 1 };
+  else outcome.location = { file };
   return outcome;
 }
 

@@ -129,7 +129,9 @@ function renderGap(check: CheckResult, criterion: Criterion | undefined, paper: 
   const lit = criterion?.literature;
   const label = check.status === 'warn' ? 'Partly covered' : check.status === 'error' ? 'Not checked' : 'Missing';
   out.push(`🔧 **${label}: ${check.title}** (\`${check.id}\`)`, '');
-  const missing = (check.details ?? []).filter((d) => d.message.startsWith('missing: ')).map((d) => d.message.slice('missing: '.length));
+  const missing = (check.details ?? [])
+    .filter((d) => d.message.startsWith('missing: '))
+    .map((d) => d.message.slice('missing: '.length).replace(/ \(for example .*\)$/, ''));
   if (check.status === 'fail' && missing.length > 0) {
     out.push(`Not covered: the build prompt does not state ${joinList(missing)}.`, '');
   } else {

@@ -129,7 +129,7 @@ describe('coverage status', () => {
     expect(coverage(doc, { concepts: [pairs, reshape, { id: 'z', any: ['zebra'] }], partial: 2 }).status).toBe('fail');
   });
 
-  it('locates a missing criterion at the start of the document', () => {
-    expect(coverage(doc, { concepts: [reshape] }).location).toEqual({ file: 'notes.md', line: 1, column: 1 });
+  it('locates a missing criterion at the document', () => {
+    expect(coverage(doc, { concepts: [reshape] }).location).toEqual({ file: 'notes.md' });
   });
 });
