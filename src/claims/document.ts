@@ -57,13 +57,19 @@ export interface ClaimsDocument {
 /** Fenced blocks in these languages are code, not claims ("x = 2 * 3" is an assignment). */
 const PROSE_LANGS = new Set(['', 'text', 'txt', 'plain', 'plaintext', 'console', 'output', 'log', 'md', 'markdown']);
 
+/** Lines longer than this are data (minified, base64, huge tables), not prose with claims. */
+export const MAX_LINE_LENGTH = 4000;
+
 const processor = unified().use(remarkParse).use(remarkGfm);
 
 export function prepareDocument(file: string, text: string): ClaimsDocument {
   const lines = text.split(/\r?\n/);
   let tree: Root;
   try {
-    tree = processor.parse(text) as Root;
+    // Over-long lines (minified data, 2,000-column tables) are blanked: they hold no
+    // claims worth a quadratic parse, and blanking keeps every line number.
+    const parsed = lines.some((l) => l.length > MAX_LINE_LENGTH) ? lines.map((l) => (l.length > MAX_LINE_LENGTH ? '' : l)).join('\n') : text;
+    tree = processor.parse(parsed) as Root;
   } catch {
     tree = { type: 'root', children: [] };
   }
@@ -103,7 +109,7 @@ export function prepareDocument(file: string, text: string): ClaimsDocument {
   };
   walk(tree, 0);
 
-  const prose = lines.map((line, i) => (codeLines.has(i + 1) ? '' : maskMarkup(line)));
+  const prose = lines.map((line, i) => (codeLines.has(i + 1) || line.length > MAX_LINE_LENGTH ? '' : maskMarkup(line)));
   for (const list of lists) {
     for (const item of list.items) {
       const masked = prose[item.line - 1] ?? '';
@@ -188,7 +194,7 @@ function textTables(lines: string[], codeLines: Set<number>, tableLines: Set<num
   for (let i = 1; i < lines.length; i++) {
     const lineNo = i + 1;
     if (codeLines.has(lineNo) || tableLines.has(lineNo)) continue;
-    if (!RULE.test(lines[i]!)) continue;
+    if (lines[i]!.length > MAX_LINE_LENGTH || !RULE.test(lines[i]!)) continue;
     const headerLine = lines[i - 1]!;
     if (!headerLine.includes('|') || tableLines.has(lineNo - 1)) continue;
     const header = splitRow(headerLine, lineNo - 1);

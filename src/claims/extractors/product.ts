@@ -17,7 +17,7 @@ import type { Claim } from '../types.js';
 const TIMES = String.raw`(?:\s*[×*·⋅]\s*|\s+x\s+|(?<=\d)x(?=\d))`;
 const FACTOR_LA = String.raw`(?![\d]|[.,]\d|[A-Za-wyzA-Z_²³¹⁰₀-₉])`;
 const PRODUCT = new RegExp(
-  String.raw`(?<![+\-−*\/^×=÷]\s*)${LB}(?<chain>${CORE}${FACTOR_LA}(?:${TIMES}${CORE}${FACTOR_LA})+)\s*(?<rel>=|≈|~=|~)\s*(?<approx>[~≈]\s*)?(?<c>${CORE})(?<suffix>[KMB])?(?![\d]|[.,]\d|[A-Za-z_²³])(?!\s*[+\-−*\/^×÷]\s*\d)`,
+  String.raw`(?<![+\-−*\/^×=÷]\s*)${LB}(?<chain>${CORE}${FACTOR_LA}(?:${TIMES}${CORE}${FACTOR_LA}){1,5})\s*(?<rel>=|≈|~=|~)\s*(?<approx>[~≈]\s*)?(?<c>${CORE})(?<suffix>[KMB])?(?![\d]|[.,]\d|[A-Za-z_²³])(?!\s*[+\-−*\/^×÷]\s*\d)`,
   'gd',
 );
 const SUFFIX: Record<string, number> = { K: 1e3, M: 1e6, B: 1e9 };
