@@ -72,8 +72,8 @@ describe('coverage of the audited build prompt (everything the audit says it get
 });
 
 describe('coverage of a prompt that says everything in other words', () => {
-  it('misses nothing', async () => {
-    const { report } = await verifyFixture(COMPLETE);
+  it.each([COMPLETE, 'fixtures/verify/build-prompt-complete-latex.md'])('misses nothing in %s', async (fixture) => {
+    const { report } = await verifyFixture(fixture);
     expect(report.checks.filter((c) => c.status !== 'pass').map((c) => `${c.id}: ${c.message}`)).toEqual([]);
     expect(report.score).toBe(report.maxScore);
   });
