@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { decodeText } from '../../src/input/text.js';
 import { loadCurriculum } from '../../src/verify/curriculum.js';
 import { renderFindings } from '../../src/verify/findings.js';
 import { AUDITED, COMPLETE, repo, verifyFixture } from './helpers.js';
@@ -85,5 +86,26 @@ describe('findings document', () => {
     expect(await audited()).toBe(a);
     expect(a).not.toMatch(/\b20\d\d-\d\d-\d\d\b/);
     expect(a).not.toMatch(/(^|[\s`(])\/(?:work|root|home|Users|tmp)\//m);
+  });
+
+  it('follows the outline of the hand-written seed document (read through input hygiene)', async () => {
+    const seed = decodeText(readFileSync(repo('fixtures/input/curriculum-verification-findings.md')), 'curriculum-verification-findings.md');
+    if (!seed.ok) throw new Error(seed.message);
+    const outline = (text: string) => {
+      let inFence = false;
+      return text
+        .split('\n')
+        .filter((l) => {
+          if (l.startsWith('```')) inFence = !inFence;
+          return !inFence && /^(#{1,3} |✅ \*\*|🔧 \*\*|\*\*(Priority|Overall|Status|From|Why This|Suggested))/.test(l);
+        })
+        .map((l) => l.replace(/^(#+ [^:(]+|✅|🔧|\*\*Priority \d|\*\*[A-Z][a-z]+( This| Addition)?).*$/u, '$1').trim());
+    };
+    const mine = outline(await audited());
+    const theirs = outline(seed.text);
+    // Every kind of line the seed has, in the same order of first appearance.
+    const firsts = (lines: string[]) => [...new Set(lines)];
+    expect(firsts(theirs)).toHaveLength(22);
+    expect(firsts(mine)).toEqual(firsts(theirs));
   });
 });
