@@ -24,6 +24,8 @@ export type FakeBug =
   | 'no-batch'
   | 'returns-one-array'
   | 'identity'
+  | 'positions-linspace'
+  | 'k-clockwise'
   | 'apply-hangs';
 
 export interface FakeOptions {
@@ -80,7 +82,7 @@ export class FakeRopeSession implements LearnerSession {
     if (!angles || bug !== 'cached-table-mutated') {
       angles = new Float64Array(T * half);
       for (let t = 0; t < T; t++) {
-        const pos = bug === 'positions-offset' ? t + 1 : bug === 'positions-scaled' ? t / T : t;
+        const pos = bug === 'positions-offset' ? t + 1 : bug === 'positions-scaled' ? t / T : bug === 'positions-linspace' ? (t * T) / (T - 1) : t;
         for (let i = 0; i < half; i++) angles[t * half + i] = this.f(this.f(pos) * theta[i]!);
       }
       if (bug === 'cached-table-mutated') this.cache.set(key, angles);
@@ -159,7 +161,7 @@ export class FakeRopeSession implements LearnerSession {
       const [q, k, cos, sin] = args as [NDArray, NDArray, NDArray, NDArray];
       if (bug === 'no-batch' && q.shape.length !== 2) throw new Error('IndexError: too many indices for array');
       const qRot = this.rotate(q, cos, sin, bug === 'clockwise');
-      let kRot = this.rotate(k, cos, sin, bug === 'clockwise');
+      let kRot = this.rotate(k, cos, sin, bug === 'clockwise' || bug === 'k-clockwise');
       if (bug === 'k-not-rotated') kRot = Float64Array.from(k.data as Float64Array);
       if (bug === 'k-from-q') kRot = qRot.slice();
       if (bug === 'identity') return { value: [this.array(q.shape, Float64Array.from(q.data as Float64Array)), this.array(k.shape, Float64Array.from(k.data as Float64Array))] as Value };

@@ -42,6 +42,8 @@ const BUGS: Record<string, [string[], string]> = {
   'in-place': [['inputs-unchanged'], 'writes into its inputs'],
   'cached-table-mutated': [['inputs-unchanged'], 'cached array'],
   identity: [['decay', 'reference', 'convention'], 'nothing is rotated'],
+  'positions-linspace': [['reference'], 'np.linspace(0, T, T)'],
+  'k-clockwise': [['relative-position', 'reference', 'convention', 'claims'], 'k is rotated in the opposite direction'],
 };
 
 describe('RoPE check kinds with a fake learner session', () => {
