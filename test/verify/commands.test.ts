@@ -148,4 +148,26 @@ describe('rubricate findings', () => {
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toContain("no module 'ropes'");
   });
+
+  it('takes the module and the list of modules from --curriculum for a prompt given by path', async () => {
+    const r = await run('findings', repo('curricula/sample/modules/rope/build-prompt.md'), '--curriculum', repo('curricula/sample'));
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('## Module: rope (RoPE / Rotary Position Embeddings)');
+    expect(r.stdout).toContain('## Next Modules to Verify');
+  });
+});
+
+describe('curriculum-local rubrics', () => {
+  it('finds a rubric id in the curriculum\'s own rubrics/ folder', async () => {
+    const { cpSync, mkdirSync, writeFileSync } = await import('node:fs');
+    const dir = mkdtempSync(join(tmpdir(), 'rubricate-local-'));
+    mkdirSync(join(dir, 'rubrics'));
+    cpSync(repo('fixtures/verify/rubric-lab-target.yaml'), join(dir, 'rubrics', 'mine.yaml'));
+    writeFileSync(join(dir, 'prompt.md'), '# Prompt\n\nRoPE rotates pairs.\n');
+    writeFileSync(join(dir, 'curriculum.yaml'), 'id: local\nmodules:\n  - id: m\n    buildPrompt: prompt.md\n    rubric: mine\n');
+    // The local rubric is a lab rubric: found, then refused for verification (exit 2 names the target).
+    const r = await run('verify', dir);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain("rubric 'lab-target' grades labs");
+  });
 });
