@@ -121,7 +121,9 @@ describe('table-delta', () => {
   it('accepts consistent deltas: GFM and plain-text tables, code blocks, pp, ~0, signs, declared direction, unsigned improvements', () => {
     const claims = claimsOf('table-delta.ok.md');
     expect(claims.every((c) => c.kind === 'table-delta' && c.status === 'ok')).toBe(true);
-    expect(claims.map((c) => c.location.line)).toEqual([5, 6, 7, 8, 9, 15, 21, 22, 27, 32]);
+    expect(claims.map((c) => c.location.line)).toEqual([5, 6, 7, 8, 9, 15, 21, 22, 27, 32, 38, 39]);
+    // A % delta between plain numbers is the relative change.
+    expect(claims.at(-2)!.message).toContain('(100 − 400) / 400 = -75%');
   });
 
   it('flags wrong deltas at the delta cell, and names a column that runs the other way', () => {
@@ -132,6 +134,7 @@ describe('table-delta', () => {
       { line: 7, column: 25, status: 'fail', expected: '+0.20' },
       { line: 13, column: 26, status: 'fail', expected: '-1.05' },
       { line: 14, column: 34, status: 'fail', expected: '-0.15' },
+      { line: 20, column: 30, status: 'fail', expected: '-75%' },
     ]);
     expect(claims[3]!.message).toContain('the column reads as sinusoidal − RoPE, which its header does not say');
   });
@@ -145,6 +148,11 @@ describe('false positives', () => {
   it('ignores fenced source code but reads unlabelled blocks', () => {
     const text = ['```python', 'x = 2 * 3 = 7', '```', '', '```', '2 * 3 = 7', '```'].join('\n');
     expect(checkClaimsText(text).map(brief)).toEqual([{ line: 6, column: 9, status: 'fail', expected: '6' }]);
+  });
+
+  it('skips over-long lines (minified data, huge tables) without shifting line numbers', () => {
+    const text = ['# Data', `${'1 x '.repeat(2000)}1 = 2`, '2 * 3 = 7', `| ${'1 | '.repeat(1500)}`].join('\n');
+    expect(checkClaimsText(text).map(brief)).toEqual([{ line: 3, column: 9, status: 'fail', expected: '6' }]);
   });
 
   it('survives empty and markup-only documents', () => {

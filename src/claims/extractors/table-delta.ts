@@ -11,7 +11,8 @@
  * gain. Δ = B − A, B being the nearer value column; A − B only when the header
  * says so ("Δ (A − B)"); improvement, gain, reduction and drop headers may go
  * either way, consistently over the table. Percent values give percentage
- * points (a `%` delta may also be the relative change). Tolerance: the stated
+ * points (a `%` delta may also be the relative change); a `%` delta between
+ * plain numbers is the relative change, relative to the first value column. Tolerance: the stated
  * precision of the delta plus one unit of the values' precision (the values
  * may themselves be rounded). GFM tables and plain-text pipe tables (`---+---`
  * rules) alike.
@@ -61,13 +62,19 @@ function rowOk(r: RowCheck, direction: Direction): boolean {
   if (r.stated.approx && r.stated.value === 0) {
     return Math.abs(diff) <= Math.max(valueUnit, 0.05 * Math.max(Math.abs(r.a.value), Math.abs(r.b.value))) + 1e-9;
   }
-  const candidates = [diff];
+  const relative = relativeOnly(r);
+  const candidates = relative ? [(100 * diff) / r.a.value] : [diff];
   // "+24%" between two percentages may be points or the relative change.
   if (r.a.percent && r.stated.percent && r.a.value !== 0) candidates.push((100 * diff) / r.a.value);
   // An unsigned delta may give the size of the change without its direction.
   if (!r.stated.signed) candidates.push(...candidates.map((c) => Math.abs(c)));
-  const slack = r.stated.percent && r.a.percent ? 0 : valueUnit;
+  const slack = r.stated.percent ? 0 : valueUnit;
   return candidates.some((c) => agrees(c, r.stated.value, r.stated.decimals, r.stated.approx, slack));
+}
+
+/** A `%` delta between plain numbers is the relative change ("-75%" from 400 to 100). */
+function relativeOnly(r: RowCheck): boolean {
+  return r.stated.percent && !r.a.percent;
 }
 
 /** Whether the stated value matches this signed difference itself (not only its size). */
@@ -104,6 +111,8 @@ export const tableDelta: Extractor = {
           const a = row[ai] ? cellNumber(row[ai]!.text) : undefined;
           const b = row[bi] ? cellNumber(row[bi]!.text) : undefined;
           if (!cell || !stated || !a || !b || a.percent !== b.percent) continue;
+          // A relative change from zero is undefined.
+          if (stated.percent && !a.percent && a.value === 0) continue;
           rows.push({ cell, stated, a, b, label: cellText(row[0]?.text ?? ''), aText: cellText(row[ai]!.text), bText: cellText(row[bi]!.text) });
         }
         if (rows.length === 0) continue;
@@ -117,17 +126,20 @@ export const tableDelta: Extractor = {
           if (EITHER_WAY.test(header)) direction = -1;
           else reversedHint = true;
         }
-        const formula = direction === 1 ? `${bName} − ${aName}` : `${aName} − ${bName}`;
+        const plainFormula = direction === 1 ? `${bName} − ${aName}` : `${aName} − ${bName}`;
         for (const r of rows) {
           const ok = rowOk(r, direction);
-          const diff = direction * (r.b.value - r.a.value);
+          const formula = relativeOnly(r) ? `relative change (${plainFormula}) / ${aName}` : plainFormula;
+          const relative = relativeOnly(r);
+          const diff = relative ? (100 * direction * (r.b.value - r.a.value)) / r.a.value : direction * (r.b.value - r.a.value);
           const percentValues = r.a.percent;
-          const unit = percentValues ? 'pp' : '';
+          const unit = relative ? '%' : percentValues ? 'pp' : '';
           const decimals = Math.max(r.stated.decimals, 0);
           const expected = r.stated.approx && r.stated.value === 0 ? `${signed(diff, Math.max(r.a.decimals, r.b.decimals), unit)}` : signed(diff, decimals, unit);
           const shownA = r.aText;
           const shownB = r.bText;
-          const arithmetic = direction === 1 ? `${shownB} − ${shownA}` : `${shownA} − ${shownB}`;
+          let arithmetic = direction === 1 ? `${shownB} − ${shownA}` : `${shownA} − ${shownB}`;
+          if (relative) arithmetic = `(${arithmetic}) / ${shownA}`;
           const where = r.label ? ` for "${r.label}"` : '';
           let message: string;
           const magnitudeOnly = ok && !r.stated.signed && r.stated.value > 0 && diff < 0 && !rowMatches(r, diff);
