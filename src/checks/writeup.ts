@@ -325,12 +325,13 @@ export function gradeNumber(doc: MarkdownDoc, path: string, spec: WriteupNumber,
   const near = compileConcept({ id: 'near', any: spec.near }, matchOptions);
   const all = sentences(doc);
   /** Near-phrase hits of a sentence: where they end, and whether they matched through a synonym. */
-  const hitsBy = new Map<Sentence, Array<{ end: number; synonym: boolean }>>();
+  const hitsBy = new Map<Sentence, Array<{ end: number; synonym: boolean; priority: number }>>();
   const hitsOf = (s: Sentence) => {
     let h = hitsBy.get(s);
     if (!h) {
       const r = matchInSentences([s], near, matchOptions);
-      h = [...r.matches, ...r.negated].map((m) => ({ end: m.index + m.text.length, synonym: m.synonym }));
+      // Earlier phrases of `near` are the more specific ones ("max diff" before "relative position").
+      h = [...r.matches, ...r.negated].map((m) => ({ end: m.index + m.text.length, synonym: m.synonym, priority: spec.near.length - spec.near.indexOf(m.alternative) }));
       hitsBy.set(s, h);
     }
     return h;
@@ -350,9 +351,17 @@ export function gradeNumber(doc: MarkdownDoc, path: string, spec: WriteupNumber,
 
   const candidates: NumberCandidate[] = [];
   let closest: Sentence | undefined;
+  let closestRank = 0;
   all.forEach((s, i) => {
     const hits = hitsOf(s);
-    if (hits.length > 0 && !closest && !s.title) closest = s;
+    if (hits.length > 0 && !s.title) {
+      // The sentence that names the quantity, preferably under a heading that names it too.
+      const rank = 2 * Math.max(...hits.map((h) => h.priority)) + (ancestorTitle(s.section) ? 1 : 0);
+      if (rank > closestRank) {
+        closest = s;
+        closestRank = rank;
+      }
+    }
     const numbers = findNumbers(s.text).filter((n) => isReport(s.text, n));
     if (numbers.length === 0) return;
     const firstOfSection = s.section !== undefined && s.section.blocks[0] === s.block && (i === 0 || all[i - 1]!.block !== s.block);

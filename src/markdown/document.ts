@@ -177,7 +177,7 @@ export function parseMarkdown(source: string, options: { path?: string } = {}): 
 }
 
 /** Numbering at the start of a title: "4.", "4)", "(4)", "Q4", "Q4:", "Question 4 -", "Part 4:", "Step 4.". */
-const NUMBERING = /^\s*(?:(?:q(?:uestion)?|part|step|task)\s*[-#]?\s*(\d+[a-z]?|[a-h]\b)|\(?(\d+[a-z]?)[.)]|(\d+[a-z]?)(?=\s*[-–—:]))\s*[.):\-–—]?\s*/i;
+const NUMBERING = /^\s*(?:(?:q(?:uestion)?|part|step|task)\s*[-#]?\s*(\d+[a-z]?|[a-h]\b)|\(?(\d+[a-z]?)[.)](?=\s|$)|(\d+[a-z]?)(?=\s*[-–—:]))\s*[.):\-–—]?\s*/i;
 
 /** Splits "Question 3: Why V?" into { number: "3", text: "Why V?" }. */
 export function splitNumbering(title: string): { number?: string; text: string } {
@@ -340,7 +340,7 @@ class Builder {
 
     // 3. "Q2 - max diff: ...", "Question 3: ...", "Max diff: 4.4e-16".
     if (style === undefined) {
-      const numbered = /^\s*(?:q(?:uestion)?\s*\d+[a-z]?|\d+[.)])\s*[:.)\-–—]?/i.exec(text);
+      const numbered = /^\s*(?:q(?:uestion)?\s*\d+[a-z]?|\d+[.)](?=\s))\s*[:.)\-–—]?/i.exec(text);
       const colon = /^([^\n:.!?]{1,60}):(?=\s|$)/.exec(text);
       if (colon && countWords(colon[1]!) <= 6 && !/[`$=<>]/.test(colon[1]!)) {
         labelEnd = colon[0].length;
