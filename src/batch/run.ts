@@ -25,6 +25,9 @@ import { grade } from '../core/engine.js';
 import { toolVersion } from '../core/paths.js';
 import type { Report, Rubric } from '../core/types.js';
 import { gradescopeReporter } from '../reporters/gradescope.js';
+import { ForkServerPool } from '../runner/fork-server.js';
+import { openPythonSession } from '../runner/session.js';
+import type { IsolationLevel, LearnerSession, SessionOptions } from '../runner/types.js';
 import { junitDocument, junitSuite } from '../reporters/junit.js';
 import { markdownReporter } from '../reporters/markdown.js';
 import { removeTemps, writeAtomic } from './atomic.js';
@@ -61,6 +64,12 @@ export interface BatchOptions {
   settings?: string;
   onEvent?: (event: BatchEvent) => void;
   signal?: AbortSignal;
+  /**
+   * Start learner sessions from pre-warmed fork servers (one per job) instead
+   * of a fresh interpreter each (default true). Ignored when
+   * `services.openLearnerSession` is already set.
+   */
+  forkServer?: boolean;
 }
 
 export type BatchEvent =
@@ -127,6 +136,8 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   await removeTemps([outDir, ...folders]);
 
   options.onEvent?.({ type: 'start', total: named.length, inShard: entries.length, jobs });
+  const pool = options.forkServer !== false && !options.services?.openLearnerSession ? lazyPool(options.services ?? {}) : undefined;
+  const services: Services = { ...(options.services ?? {}), ...(pool ? { openLearnerSession: pool.open } : {}) };
 
   const rows: GradebookRow[] = [];
   let graded = 0;
@@ -147,7 +158,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     let report = forced ?? (!options.force && key ? await reusable(paths.report, key) : undefined);
     const wasReused = report !== undefined && !forced;
     if (!report) {
-      report = await gradeGuarded(entry, rubric, options, timeoutMs);
+      report = await gradeGuarded(entry, rubric, { ...options, services }, timeoutMs);
       report.environment = { ...(report.environment ?? {}), ...(key ? { cacheKey: key } : {}) };
     }
     // Feedback and extra formats first, the JSON report last: it marks the submission done.
@@ -183,7 +194,11 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(jobs, Math.max(1, entries.length)) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.min(jobs, Math.max(1, entries.length)) }, worker));
+  } finally {
+    await pool?.close();
+  }
 
   const sorted = sortRows(rows);
   const durationMs = Math.round(performance.now() - started);
@@ -314,4 +329,26 @@ export async function writeCombinedJunit(outDir: string, rows: readonly Gradeboo
     suites.push('  ' + xml.slice(start, end));
   }
   await writeAtomic(join(outDir, LAYOUT.junitAll), junitDocument(suites, totals));
+}
+
+/**
+ * A fork-server pool started on the first learner session (document rubrics
+ * never start one); where fork servers cannot give the requested isolation,
+ * sessions fall back to fresh interpreters.
+ */
+function lazyPool(services: Services): { open: (options: SessionOptions) => Promise<LearnerSession>; close: () => Promise<void> } {
+  let pool: Promise<ForkServerPool | undefined> | undefined;
+  const isolation = typeof services.isolation === 'string' ? (services.isolation as IsolationLevel | 'auto') : 'auto';
+  const python = typeof services.python === 'string' ? services.python : undefined;
+  return {
+    async open(options) {
+      pool ??= ForkServerPool.create({ isolation, ...(python ? { python } : {}) }).catch(() => undefined);
+      const ready = await pool;
+      return ready ? ready.open(options) : openPythonSession(options);
+    },
+    async close() {
+      const ready = await pool;
+      await ready?.close();
+    },
+  };
 }

@@ -1,0 +1,188 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: batch throughput against the hand-written baseline.
+ *
+ * 1. Builds N submissions (default 200) by copying the rope-lab02 fixtures
+ *    that are correct or buggy (ok-*, not-ok-*, bug-*; never hostile-*).
+ * 2. Grades them with the full rope-lab02 rubric through `runBatch`
+ *    (the same code as `rubricate grade --out`), one job per core.
+ * 3. Times the baseline an instructor would write: a fresh `python3` per
+ *    submission that imports NumPy and runs only the relative-position and
+ *    norm checks (bench/baseline.py), with the same number of parallel jobs.
+ * 4. Prints submissions per second for both, the ratio, and the peak memory
+ *    (resident set of rubricate plus every child process, sampled).
+ *
+ * Options: --n 200, --jobs <cores>, --baseline-n <n> (default: min(n, 200)),
+ * --keep (leave the temp folder), --rubric rope-lab02.
+ * Run `npm run build` first (the npm script does).
+ */
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+const dist = (p) => new URL(`../dist/${p}`, import.meta.url).href;
+
+function option(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return fallback;
+  const value = process.argv[i + 1];
+  return value === undefined || value.startsWith('--') ? true : value;
+}
+
+const n = Number(option('n', 200));
+const jobs = Number(option('jobs', availableParallelism()));
+const baselineN = Number(option('baseline-n', Math.min(n, 200)));
+const rubricId = String(option('rubric', 'rope-lab02'));
+const keep = option('keep', false) === true;
+
+if (!existsSync(new URL('../dist/batch/run.js', import.meta.url))) {
+  console.error('bench: dist/ is missing; run `npm run build` first');
+  process.exit(2);
+}
+
+const { runBatch } = await import(dist('batch/run.js'));
+const { resolveRubric } = await import(dist('rubric/load.js'));
+
+// --- build the class ---------------------------------------------------------
+const fixtures = join(root, 'fixtures', 'rope-lab02');
+const sources = readdirSync(fixtures)
+  .filter((name) => /^(ok|not-ok|bug)-/.test(name) && !name.includes('.'))
+  .filter((name) => existsSync(join(fixtures, name, 'README.md')) || existsSync(join(fixtures, name, 'manifest.json')))
+  .sort();
+if (sources.length === 0) {
+  console.error('bench: no ok-*, not-ok-* or bug-* fixtures in fixtures/rope-lab02');
+  process.exit(2);
+}
+const work = mkdtempSync(join(tmpdir(), 'rubricate-bench-'));
+const classDir = join(work, 'class');
+const folders = [];
+for (let i = 0; i < n; i++) {
+  const source = sources[i % sources.length];
+  const dir = join(classDir, `s${String(i).padStart(4, '0')}-${source}`);
+  cpSync(join(fixtures, source), dir, { recursive: true });
+  folders.push(dir);
+}
+const correct = sources.filter((s) => s.startsWith('ok-')).length;
+console.log(`bench: ${n} submissions from ${sources.length} fixtures (${correct} correct, ${sources.length - correct} with bugs), ${jobs} jobs, ${availableParallelism()} cores`);
+
+// --- memory sampler: rubricate and every descendant ---------------------------
+function treeRssBytes() {
+  const parent = new Map();
+  const rss = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parent.set(Number(entry), Number(fields[1]));
+      rss.set(Number(entry), Number(fields[21]) * 4096);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  let total = 0;
+  for (const [pid, bytes] of rss) {
+    let p = pid;
+    for (let hops = 0; p > 1 && hops < 64; hops++) {
+      if (p === process.pid) {
+        total += bytes;
+        break;
+      }
+      p = parent.get(p) ?? 0;
+    }
+  }
+  return total;
+}
+
+function sampler() {
+  let peak = 0;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, treeRssBytes());
+  }, 100);
+  return {
+    stop() {
+      clearInterval(timer);
+      return Math.max(peak, treeRssBytes());
+    },
+  };
+}
+
+const mib = (bytes) => `${Math.round(bytes / (1024 * 1024))} MiB`;
+
+// --- rubricate, full rubric ----------------------------------------------------
+let rubric;
+try {
+  rubric = await resolveRubric(rubricId);
+} catch (error) {
+  console.error(`bench: cannot load rubric ${rubricId}: ${error.message}`);
+  process.exit(2);
+}
+const memory = sampler();
+const heapBefore = process.memoryUsage().heapUsed;
+let heapPeak = heapBefore;
+const result = await runBatch({
+  submissions: folders,
+  rubric,
+  outDir: join(work, 'out'),
+  jobs,
+  onEvent(event) {
+    if (event.type === 'submission' && event.done % 50 === 0) {
+      heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
+      process.stderr.write(`  ${event.done}/${event.total} graded, heap ${mib(process.memoryUsage().heapUsed)}\n`);
+    }
+  },
+});
+const peak = memory.stop();
+const rate = result.total / (result.durationMs / 1000);
+const statuses = result.rows.reduce((acc, r) => ((acc[r.status] = (acc[r.status] ?? 0) + 1), acc), {});
+const isolation = (() => {
+  try {
+    const first = JSON.parse(readFileSync(join(work, 'out', 'reports', `${result.rows[0].submission}.json`), 'utf8'));
+    return first.environment?.isolation?.level ?? 'none recorded';
+  } catch {
+    return 'unknown';
+  }
+})();
+
+// --- baseline: fresh python3 + NumPy per submission -----------------------------
+function runPython(folder) {
+  return new Promise((resolve) => {
+    const child = spawn('python3', [join(root, 'bench', 'baseline.py'), folder], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('close', () => resolve(out));
+    child.on('error', () => resolve(''));
+  });
+}
+const baselineFolders = folders.slice(0, baselineN);
+const baseStarted = performance.now();
+let next = 0;
+let baselineOk = 0;
+await Promise.all(
+  Array.from({ length: jobs }, async () => {
+    while (next < baselineFolders.length) {
+      const out = await runPython(baselineFolders[next++]);
+      if (out.includes('"relative_position"')) baselineOk++;
+    }
+  }),
+);
+const baseSeconds = (performance.now() - baseStarted) / 1000;
+const baseRate = baselineFolders.length / baseSeconds;
+
+// --- report ------------------------------------------------------------------------
+const ratio = rate / baseRate;
+console.log('');
+console.log(`rubricate  ${result.total} submissions, full ${rubric.id} rubric (${rubric.criteria.length} checks), isolation ${isolation}`);
+console.log(`           ${(result.durationMs / 1000).toFixed(2)} s, ${rate.toFixed(1)} submissions/s`);
+console.log(`           ${Object.entries(statuses).map(([k, v]) => `${v} ${k}`).join(', ')}`);
+console.log(`           peak memory ${mib(peak)} (rubricate and all learner processes), Node heap ${mib(heapBefore)} -> peak ${mib(heapPeak)}`);
+console.log(`baseline   ${baselineFolders.length} submissions, fresh python3 + NumPy each, relative-position and norm only, ${jobs} parallel`);
+console.log(`           ${baseSeconds.toFixed(2)} s, ${baseRate.toFixed(1)} submissions/s (${baselineOk} answered)`);
+console.log(`ratio      ${ratio.toFixed(1)}x the baseline's throughput (target 20x)`);
+console.log(`1000 submissions would take ${(1000 / rate).toFixed(1)} s at this rate (target < 30 s)`);
+
+if (keep) console.log(`kept ${work}`);
+else rmSync(work, { recursive: true, force: true });

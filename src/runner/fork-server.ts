@@ -1,0 +1,689 @@
+/**
+ * Pre-warmed fork servers for batch grading. A fork server is one sandboxed
+ * Python process (same sandbox as a plain session: bubblewrap, or resource
+ * limits) that imported NumPy once; each learner session is a child it forks,
+ * which runs the unchanged python_harness.py (limits, learner import, calls)
+ * and talks to us over a per-job Unix socket instead of inherited pipes.
+ * Starting a session then costs a fork, not an interpreter plus NumPy.
+ *
+ * The pool keeps one server per concurrent session. A server is recycled (a
+ * fresh one started) after a session that ended abnormally (timeout, crash,
+ * protocol breach), after `recycleAfter` sessions, or when it dies. Between
+ * sessions the server kills every descendant; it is a child subreaper and not
+ * dumpable, so learner code can neither outlive its session nor tamper with
+ * the server (see fork_server.py).
+ *
+ * Use: `services.openLearnerSession = pool.open` (src/rope/session.ts picks it up).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rename, rm } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { resolvePython } from './python.js';
+import {
+  chooseIsolation,
+  createPidsCgroup,
+  harnessDir,
+  isolationInfo,
+  killTree,
+  launchPlan,
+  prepareScratch,
+  removePidsCgroup,
+  type PidsCgroup,
+  type Scratch,
+} from './sandbox.js';
+import { DEFAULT_LIMITS } from './session.js';
+import type { CallOutcome, FailureKind, IsolationInfo, IsolationLevel, LearnerSession, RunFailure, SessionOptions, Value } from './types.js';
+import { decodeValue, FrameEncoder, FrameReader, PROTOCOL_VERSION, WireError, type Frame } from './wire.js';
+
+type Limits = typeof DEFAULT_LIMITS;
+
+export interface ForkServerPoolOptions {
+  python?: string;
+  isolation?: IsolationLevel | 'auto';
+  limits?: Partial<Limits>;
+  /** Sessions one server serves before it is replaced (default 200). */
+  recycleAfter?: number;
+}
+
+type Exit = { code: number | null; signal: NodeJS.Signals | null };
+
+/** One sandboxed fork server process and its line-JSON control channel. */
+class ForkServer {
+  private child!: ChildProcess;
+  private buffer = '';
+  private waiters = new Map<string, (reply: Record<string, unknown>) => void>();
+  private exitListeners = new Map<string, (exit: Exit) => void>();
+  private stderr = '';
+  dead = false;
+  served = 0;
+  tainted = false;
+  readonly token = randomBytes(12).toString('hex');
+  dir = '';
+  private cgroup: PidsCgroup | undefined;
+
+  constructor(
+    private readonly python: string,
+    readonly level: IsolationLevel,
+    private readonly limits: Limits,
+  ) {}
+
+  async start(): Promise<void> {
+    this.dir = await mkdtemp(path.join(tmpdir(), 'rubricate-fs-'));
+    const scratch: Scratch = { dir: this.dir, work: this.dir, home: this.dir, tmp: this.dir, skipped: [], token: this.token };
+    const config = { harness: path.join(harnessDir(), 'python_harness.py') };
+    const script = path.join(harnessDir(), 'fork_server.py');
+    const plan = launchPlan(this.level, this.python, [], scratch);
+    const args = [...plan.args, '-I', '-B', '-u', script, JSON.stringify(config)];
+    this.cgroup = await createPidsCgroup(this.token, this.limits.processes * 2);
+    const launch = this.cgroup ? this.cgroup.wrap(plan.command, args) : { command: plan.command, args };
+    this.child = spawn(launch.command, launch.args, {
+      env: { ...baseEnvironment(this.dir), RUBRICATE_SANDBOX: this.token },
+      cwd: this.dir,
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
+    });
+    this.child.stderr?.on('data', (chunk: Buffer) => {
+      if (this.stderr.length < 8192) this.stderr += chunk.toString('utf8');
+    });
+    (this.child.stdio[3] as Writable).on('error', () => undefined);
+    const replies = this.child.stdio[4] as Readable;
+    replies.on('data', (chunk: Buffer) => this.onData(chunk));
+    replies.on('error', () => undefined);
+    this.child.on('error', () => this.onDeath());
+    this.child.on('close', () => this.onDeath());
+    const hello = await this.request('hello', undefined, this.limits.importTimeoutMs);
+    if (hello.op !== 'hello') {
+      await this.stop();
+      throw new Error(`the fork server did not start${this.stderr ? `: ${this.stderr.trim().split('\n').slice(-1)[0]}` : ''}`);
+    }
+  }
+
+  private onData(chunk: Buffer): void {
+    this.buffer += chunk.toString('utf8');
+    let newline: number;
+    while ((newline = this.buffer.indexOf('\n')) >= 0) {
+      const line = this.buffer.slice(0, newline);
+      this.buffer = this.buffer.slice(newline + 1);
+      let reply: Record<string, unknown>;
+      try {
+        reply = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        continue;
+      }
+      if (reply.op === 'exit') {
+        const listener = this.exitListeners.get(String(reply.job));
+        this.exitListeners.delete(String(reply.job));
+        listener?.({ code: typeof reply.code === 'number' ? reply.code : null, signal: (reply.signal as NodeJS.Signals | null) ?? null });
+        continue;
+      }
+      const key = reply.op === 'hello' ? 'hello' : `${String(reply.op)}:${String(reply.job)}`;
+      const waiter = this.waiters.get(key);
+      this.waiters.delete(key);
+      waiter?.(reply);
+    }
+  }
+
+  private onDeath(): void {
+    if (this.dead) return;
+    this.dead = true;
+    for (const waiter of this.waiters.values()) waiter({ op: 'dead' });
+    this.waiters.clear();
+    for (const listener of this.exitListeners.values()) listener({ code: null, signal: 'SIGKILL' });
+    this.exitListeners.clear();
+  }
+
+  /** Sends a request (or none, for hello) and waits for its reply, `{op: 'dead'}` or `{op: 'timeout'}`. */
+  request(key: string, message: Record<string, unknown> | undefined, timeoutMs: number): Promise<Record<string, unknown>> {
+    if (this.dead) return Promise.resolve({ op: 'dead' });
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(key);
+        resolve({ op: 'timeout' });
+      }, timeoutMs);
+      this.waiters.set(key, (reply) => {
+        clearTimeout(timer);
+        resolve(reply);
+      });
+      if (message) {
+        const input = this.child.stdio[3] as Writable;
+        if (!input.destroyed) input.write(JSON.stringify(message) + '\n');
+      }
+    });
+  }
+
+  onExit(job: string, listener: (exit: Exit) => void): void {
+    if (this.dead) listener({ code: null, signal: 'SIGKILL' });
+    else this.exitListeners.set(job, listener);
+  }
+
+  async stop(): Promise<void> {
+    this.dead = true;
+    const pid = this.child?.pid;
+    if (pid !== undefined) await killTree(pid, this.token, this.cgroup);
+    if (this.cgroup) await removePidsCgroup(this.cgroup);
+    await rm(this.dir, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
+  }
+}
+
+function baseEnvironment(home: string): NodeJS.ProcessEnv {
+  return {
+    PATH: '/usr/local/bin:/usr/bin:/bin',
+    HOME: home,
+    TMPDIR: home,
+    LANG: 'C.UTF-8',
+    OPENBLAS_NUM_THREADS: '1',
+    OMP_NUM_THREADS: '1',
+    MKL_NUM_THREADS: '1',
+    MPLBACKEND: 'Agg',
+  };
+}
+
+type Event = { type: 'frame'; frame: Frame } | { type: 'exit'; exit: Exit } | { type: 'malformed'; message: string };
+
+/** One forked learner process: its socket, frames and exit. */
+class ForkedProcess {
+  private queue: Event[] = [];
+  private waiter: ((event: Event) => void) | undefined;
+  exited = false;
+  exitInfo: Exit | undefined;
+  killed = false;
+  socket: Socket | undefined;
+
+  constructor(
+    readonly job: string,
+    private readonly answerBytes: number,
+    private readonly capture: (stream: string, payload: Buffer, dropped: boolean) => void,
+  ) {}
+
+  attach(socket: Socket, rest: Buffer): void {
+    this.socket = socket;
+    const reader = new FrameReader(this.answerBytes);
+    const onChunk = (chunk: Buffer) => {
+      if (this.exited) return;
+      try {
+        for (const frame of reader.push(chunk)) {
+          if (frame.header.type === 'output') {
+            this.capture(String(frame.header.stream), frame.payload, typeof frame.header.dropped === 'number' && frame.header.dropped > 0);
+          } else this.emit({ type: 'frame', frame });
+        }
+      } catch (error) {
+        this.emit({ type: 'malformed', message: (error as Error).message });
+        socket.destroy();
+      }
+    };
+    socket.on('data', onChunk);
+    socket.on('error', () => undefined);
+    if (rest.length) onChunk(rest);
+  }
+
+  died(exit: Exit): void {
+    if (this.exited) return;
+    this.exited = true;
+    this.exitInfo = exit;
+    this.socket?.destroy();
+    this.emit({ type: 'exit', exit });
+  }
+
+  private emit(event: Event): void {
+    if (this.waiter) {
+      const waiter = this.waiter;
+      this.waiter = undefined;
+      waiter(event);
+    } else this.queue.push(event);
+  }
+
+  next(timeoutMs: number): Promise<Event | undefined> {
+    const queued = this.queue.shift();
+    if (queued) return Promise.resolve(queued);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiter = undefined;
+        resolve(undefined);
+      }, Math.max(0, timeoutMs));
+      this.waiter = (event) => {
+        clearTimeout(timer);
+        resolve(event);
+      };
+    });
+  }
+
+  send(bytes: Buffer): void {
+    if (this.socket && !this.socket.destroyed) this.socket.write(bytes);
+  }
+}
+
+function failure(kind: FailureKind, message: string, extra: Partial<RunFailure> = {}): RunFailure {
+  return { kind, message, ...extra };
+}
+
+function failureFromFrame(header: Record<string, unknown>): RunFailure {
+  const kinds: FailureKind[] = ['import-error', 'missing-function', 'exception', 'timeout', 'memory', 'limit', 'crash', 'malformed', 'internal'];
+  const kind = kinds.includes(header.kind as FailureKind) ? (header.kind as FailureKind) : 'internal';
+  const out: RunFailure = { kind, message: typeof header.message === 'string' ? header.message : kind };
+  if (typeof header.traceback === 'string') out.traceback = header.traceback;
+  const loc = header.location as Record<string, unknown> | null | undefined;
+  if (loc && typeof loc.file === 'string') {
+    out.location = { file: loc.file };
+    if (typeof loc.line === 'number') out.location.line = loc.line;
+    if (typeof loc.column === 'number') out.location.column = loc.column;
+  }
+  return out;
+}
+
+function deathFailure(what: string, exit: Exit | undefined, stderr: string, limits: Limits): RunFailure {
+  const signal = exit?.signal;
+  if (signal === 'SIGXCPU') return failure('limit', `${what}: the process used its ${limits.cpuSeconds} s of CPU time and was stopped`);
+  if (signal === 'SIGXFSZ') return failure('limit', `${what}: the process wrote a file larger than ${limits.fileSizeBytes} bytes`);
+  if (/MemoryError|Cannot allocate memory|std::bad_alloc|out of memory/i.test(stderr.slice(-4096))) {
+    return failure('memory', `${what}: the process ran out of memory (limit ${Math.round(limits.memoryBytes / 1048576)} MiB)`);
+  }
+  if (signal === 'SIGKILL') return failure('crash', `${what}: the process was killed (SIGKILL; the memory limit or the system may have killed it)`);
+  if (signal) return failure('crash', `${what}: the process died from signal ${signal}`);
+  return failure('crash', `${what}: the process exited with code ${exit?.code ?? '?'} without answering (os._exit or a crash)`);
+}
+
+class Capture {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  truncated = false;
+  constructor(private readonly cap: number) {}
+  append(chunk: Buffer): void {
+    if (this.size >= this.cap) {
+      this.truncated = true;
+      return;
+    }
+    const room = this.cap - this.size;
+    if (chunk.length > room) {
+      this.truncated = true;
+      chunk = chunk.subarray(0, room);
+    }
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+  }
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+/** A learner session whose processes are children of a fork server. */
+class ForkedSession implements LearnerSession {
+  isolation: IsolationInfo;
+  importFailure?: RunFailure;
+  private proc: ForkedProcess | undefined;
+  private readonly stdout: Capture;
+  private readonly stderr: Capture;
+  private readonly deadline: number;
+  private chain: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  private jobs = 0;
+
+  constructor(
+    private readonly server: ForkServer,
+    private readonly options: SessionOptions,
+    private readonly scratch: Scratch,
+    private readonly limits: Limits,
+    private readonly release: (server: ForkServer) => void,
+  ) {
+    this.isolation = isolationInfo(server.level);
+    this.isolation.description += '; forked from a pre-warmed server';
+    this.stdout = new Capture(Math.ceil(limits.outputBytes / 2));
+    this.stderr = new Capture(Math.floor(limits.outputBytes / 2));
+    this.deadline = Date.now() + limits.sessionTimeoutMs;
+  }
+
+  private remaining(): number {
+    return this.deadline - Date.now();
+  }
+
+  /** Forks a child, waits for it to connect and import the learner module. */
+  async start(): Promise<RunFailure | undefined> {
+    const job = `${this.server.token.slice(0, 8)}-${++this.jobs}-${randomBytes(4).toString('hex')}`;
+    const token = randomBytes(16).toString('hex');
+    const socketPath = path.join(this.scratch.dir, `s${this.jobs}`);
+    const proc = new ForkedProcess(job, this.limits.answerBytes, (stream, payload, dropped) => {
+      const capture = stream === 'stderr' ? this.stderr : this.stdout;
+      capture.append(payload);
+      if (dropped) capture.truncated = true;
+    });
+    this.proc = proc;
+    const budget = Math.min(this.limits.importTimeoutMs, Math.max(0, this.remaining()));
+    const listener: Server = createServer();
+    const connected = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), budget);
+      listener.on('connection', (socket) => {
+        let head = Buffer.alloc(0);
+        const onData = (chunk: Buffer) => {
+          head = Buffer.concat([head, chunk]);
+          const newline = head.indexOf(10);
+          if (newline < 0) {
+            if (head.length > 64) socket.destroy();
+            return;
+          }
+          socket.off('data', onData);
+          if (head.subarray(0, newline).toString('utf8') !== token) {
+            socket.destroy();
+            return;
+          }
+          clearTimeout(timer);
+          proc.attach(socket, head.subarray(newline + 1));
+          resolve(true);
+        };
+        socket.on('data', onData);
+        socket.on('error', () => undefined);
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      listener.once('error', reject);
+      listener.listen(socketPath, () => resolve());
+    });
+    this.server.onExit(job, (exit) => proc.died(exit));
+    const config = {
+      root: this.scratch.work,
+      module: this.options.module.split(path.sep).join('/'),
+      scratch: this.scratch.dir,
+      cwd: this.scratch.work,
+      setup: 'none',
+      limits: {
+        memoryBytes: this.limits.memoryBytes,
+        cpuSeconds: this.limits.cpuSeconds,
+        fileSizeBytes: this.limits.fileSizeBytes,
+        processes: this.limits.processes,
+        answerBytes: this.limits.answerBytes,
+        outputBytes: this.limits.outputBytes,
+      },
+    };
+    const env = { ...baseEnvironment(this.scratch.home), TMPDIR: this.scratch.tmp, RUBRICATE_SANDBOX: this.server.token };
+    const spawned = await this.server.request(
+      `spawned:${job}`,
+      { op: 'spawn', job, socket: socketPath, token, cwd: this.scratch.work, env, config },
+      budget,
+    );
+    if (spawned.op !== 'spawned') {
+      listener.close();
+      this.server.tainted = true;
+      proc.died({ code: null, signal: null });
+      return failure('internal', `the fork server did not start the learner process (${String(spawned.op)})`);
+    }
+    const ok = await Promise.race([connected, new Promise<boolean>((resolve) => this.server.onExit(job, (exit) => (proc.died(exit), resolve(false))))]);
+    listener.close();
+    if (!ok) {
+      await this.killProc(proc);
+      return failure('internal', `the learner process did not connect within ${Math.round(budget / 1000)} s`);
+    }
+    return this.awaitImport(proc, budget);
+  }
+
+  private async awaitImport(proc: ForkedProcess, budget: number): Promise<RunFailure | undefined> {
+    const until = Date.now() + budget;
+    let hello = false;
+    for (;;) {
+      const event = await proc.next(until - Date.now());
+      if (!event) {
+        await this.killProc(proc);
+        return hello
+          ? failure('timeout', `importing ${this.options.module} took longer than ${Math.round(budget / 1000)} s`, { location: { file: this.options.module } })
+          : failure('internal', `the Python harness did not start within ${Math.round(budget / 1000)} s`);
+      }
+      if (event.type === 'exit') {
+        if (!hello) return failure('internal', `the Python harness failed to start (exit ${event.exit.code ?? event.exit.signal})`);
+        const dead = deathFailure(`importing ${this.options.module}`, event.exit, this.stderr.text(), this.limits);
+        if (dead.kind === 'crash') dead.kind = 'import-error';
+        dead.location = { file: this.options.module };
+        this.server.tainted = true;
+        return dead;
+      }
+      if (event.type === 'malformed') {
+        await this.killProc(proc);
+        return failure('malformed', `the harness broke the protocol while importing: ${event.message}`);
+      }
+      const header = event.frame.header;
+      if (header.type === 'hello') {
+        if (header.protocol !== PROTOCOL_VERSION) {
+          await this.killProc(proc);
+          return failure('internal', `the harness speaks protocol ${String(header.protocol)}, expected ${PROTOCOL_VERSION}`);
+        }
+        hello = true;
+      } else if (header.type === 'ready' && hello) {
+        return undefined;
+      } else if (header.type === 'import-failure' && hello) {
+        const result = failureFromFrame(header);
+        await this.killProc(proc, false);
+        return result;
+      } else if (header.type === 'fatal') {
+        await this.killProc(proc);
+        return failure('internal', String(header.message ?? 'the harness failed'));
+      } else {
+        await this.killProc(proc);
+        return failure('malformed', `unexpected ${String(header.type)} frame before the module was imported`);
+      }
+    }
+  }
+
+  /** Kills the child and everything it started; the server stays, but is replaced after this session. */
+  private async killProc(proc: ForkedProcess, abnormal = true): Promise<void> {
+    if (abnormal) this.server.tainted = true;
+    proc.killed = true;
+    if (!proc.exited) {
+      const reply = await this.server.request(`killed:${proc.job}`, { op: 'kill', job: proc.job }, 5000);
+      if (reply.op !== 'killed') this.server.tainted = true;
+      // The server reports the exit right before or after its reply; do not wait for it.
+      proc.died(proc.exitInfo ?? { code: null, signal: 'SIGKILL' });
+    }
+  }
+
+  call(fn: string, args: Value[], options: { kwargs?: Record<string, Value>; timeoutMs?: number; returnInputs?: boolean } = {}): Promise<CallOutcome> {
+    const run = this.chain.then(() => this.callNow(fn, args, options));
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async callNow(fn: string, args: Value[], options: { kwargs?: Record<string, Value>; timeoutMs?: number; returnInputs?: boolean }): Promise<CallOutcome> {
+    const started = Date.now();
+    const done = (f: RunFailure): CallOutcome => ({ ok: false, failure: f, durationMs: Date.now() - started });
+    if (this.closed) return done(failure('internal', 'the session is closed'));
+    if (this.importFailure) return done(this.importFailure);
+    if (this.remaining() <= 0) return done(failure('timeout', `the session's time budget of ${Math.round(this.limits.sessionTimeoutMs / 1000)} s is spent`));
+    if (this.server.dead) return done(failure('internal', 'the fork server ended; this submission is graded without it on the next run'));
+    if (!this.proc || this.proc.exited || this.proc.killed) {
+      const restartFailure = await this.start();
+      if (restartFailure) {
+        return done(
+          failure(restartFailure.kind, `restarting the learner process failed: ${restartFailure.message}`, {
+            ...(restartFailure.location ? { location: restartFailure.location } : {}),
+          }),
+        );
+      }
+    }
+    const proc = this.proc!;
+    const id = randomBytes(8).toString('hex');
+    let request: Buffer;
+    try {
+      const encoder = new FrameEncoder();
+      request = encoder.frame({
+        type: 'call',
+        id,
+        fn,
+        args: args.map((arg) => encoder.value(arg)),
+        kwargs: encoder.value(options.kwargs ?? {}),
+        returnInputs: options.returnInputs === true,
+      });
+    } catch (error) {
+      return done(failure('internal', `cannot send the arguments of ${fn}: ${(error as Error).message}`));
+    }
+    const timeoutMs = Math.min(options.timeoutMs ?? this.limits.callTimeoutMs, this.remaining());
+    const until = Date.now() + timeoutMs;
+    proc.send(request);
+    for (;;) {
+      const event = await proc.next(until - Date.now());
+      if (!event) {
+        await this.killProc(proc);
+        return done(failure('timeout', `${fn} did not return within ${formatSeconds(timeoutMs)}`));
+      }
+      if (event.type === 'exit') {
+        this.server.tainted = true;
+        return done(deathFailure(`${fn} did not return`, event.exit, this.stderr.text(), this.limits));
+      }
+      if (event.type === 'malformed') {
+        await this.killProc(proc);
+        return done(failure('malformed', `the answer of ${fn} broke the protocol: ${event.message}`));
+      }
+      const { header, payload } = event.frame;
+      if (header.id !== id) {
+        await this.killProc(proc);
+        return done(failure('malformed', `the answer of ${fn} carried the wrong call id (forged or out-of-order frame)`));
+      }
+      if (header.type === 'failure') {
+        const f = failureFromFrame(header);
+        if (f.kind === 'malformed' || f.kind === 'internal') await this.killProc(proc);
+        return done(f);
+      }
+      if (header.type !== 'result') {
+        await this.killProc(proc);
+        return done(failure('malformed', `unexpected ${String(header.type)} frame in answer to ${fn}`));
+      }
+      try {
+        const outcome: CallOutcome = {
+          ok: true,
+          value: decodeValue(header.value, payload),
+          durationMs: typeof header.durationMs === 'number' ? header.durationMs : Date.now() - started,
+        };
+        if (Array.isArray(header.inputsAfter)) outcome.inputsAfter = header.inputsAfter.map((v) => decodeValue(v, payload));
+        if (Array.isArray(header.aliases)) outcome.aliases = header.aliases.map((n) => (typeof n === 'number' ? n : -1));
+        return outcome;
+      } catch (error) {
+        await this.killProc(proc);
+        const message = error instanceof WireError ? error.message : String(error);
+        return done(failure('malformed', `the answer of ${fn} could not be decoded: ${message}`));
+      }
+    }
+  }
+
+  output(): { stdout: string; stderr: string; truncated: boolean } {
+    return { stdout: this.stdout.text(), stderr: this.stderr.text(), truncated: this.stdout.truncated || this.stderr.truncated };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.chain;
+    if (this.proc && !this.proc.exited) await this.killProc(this.proc, false);
+    await rm(this.scratch.dir, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
+    this.release(this.server);
+  }
+}
+
+function formatSeconds(ms: number): string {
+  return ms >= 1000 ? `${+(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
+}
+
+/**
+ * A pool of fork servers. `open` has the signature of `openPythonSession`
+ * and can be passed as `services.openLearnerSession`.
+ */
+export class ForkServerPool {
+  private idle: ForkServer[] = [];
+  private all = new Set<ForkServer>();
+  private stopping = new Set<Promise<void>>();
+  private closed = false;
+  private readonly limits: Limits;
+  /** Sessions served, and servers started (for benchmarks). */
+  stats = { sessions: 0, servers: 0 };
+
+  private constructor(
+    private readonly python: string,
+    readonly level: IsolationLevel,
+    options: ForkServerPoolOptions,
+    private readonly recycleAfter: number,
+  ) {
+    this.limits = { ...DEFAULT_LIMITS, ...(options.limits ?? {}) };
+  }
+
+  /**
+   * A pool for the interpreter and isolation level, or undefined when fork
+   * servers cannot give the same isolation (the `namespaces` level sets up
+   * mounts per process; plain sessions are used there).
+   */
+  static async create(options: ForkServerPoolOptions = {}): Promise<ForkServerPool | undefined> {
+    const level = await chooseIsolation(options.isolation ?? 'auto');
+    if (!level || level === 'namespaces') return undefined;
+    const python = (await resolvePython(options.python)).path;
+    return new ForkServerPool(python, level, options, options.recycleAfter ?? 200);
+  }
+
+  /** Opens a learner session in a forked child (a SessionFactory). */
+  open = async (options: SessionOptions): Promise<LearnerSession> => {
+    if (this.closed) throw new Error('the fork-server pool is closed');
+    const limits: Limits = { ...this.limits, ...stripUndefined(options.limits ?? {}) };
+    const server = await this.acquire();
+    let scratch: Scratch | undefined;
+    try {
+      // The copy goes inside the server's bound folder, so the sandbox sees it.
+      const copy = await prepareScratch(options.root);
+      const dir = path.join(server.dir, path.basename(copy.dir));
+      await rename(copy.dir, dir);
+      scratch = { ...copy, dir, work: path.join(dir, 'work'), home: path.join(dir, 'home'), tmp: path.join(dir, 'tmp') };
+      this.stats.sessions++;
+      server.served++;
+      const session = new ForkedSession(server, options, scratch, limits, (s) => this.releaseServer(s));
+      const importFailure = await session.start();
+      if (importFailure) session.importFailure = importFailure;
+      return session;
+    } catch (error) {
+      if (scratch) await rm(scratch.dir, { recursive: true, force: true }).catch(() => undefined);
+      server.tainted = true;
+      this.releaseServer(server);
+      throw error;
+    }
+  };
+
+  private async acquire(): Promise<ForkServer> {
+    for (;;) {
+      const server = this.idle.pop();
+      if (!server) break;
+      if (!server.dead) return server;
+      this.retire(server);
+    }
+    const server = new ForkServer(this.python, this.level, this.limits);
+    this.all.add(server);
+    this.stats.servers++;
+    try {
+      await server.start();
+    } catch (error) {
+      this.retire(server);
+      throw error;
+    }
+    return server;
+  }
+
+  private releaseServer(server: ForkServer): void {
+    if (this.closed || server.dead || server.tainted || server.served >= this.recycleAfter) {
+      this.retire(server);
+      return;
+    }
+    this.idle.push(server);
+  }
+
+  private retire(server: ForkServer): void {
+    this.all.delete(server);
+    const stopping = server.stop().catch(() => undefined);
+    this.stopping.add(stopping);
+    void stopping.then(() => this.stopping.delete(stopping));
+  }
+
+  /** Stops every server (idle or not) and waits for their processes to end. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const servers = [...this.all];
+    this.all.clear();
+    this.idle = [];
+    await Promise.all([...servers.map((s) => s.stop().catch(() => undefined)), ...this.stopping]);
+  }
+}
+
+function stripUndefined<T extends object>(object: T): Partial<T> {
+  return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
