@@ -36,7 +36,7 @@ describe('itemized-total', () => {
 });
 
 describe('percent-of', () => {
-  it('accepts percentages right at their stated precision (rounded or truncated, ~ for approximate)', () => {
+  it('accepts percentages right at their stated precision (rounded or truncated, ~ for approximate), in X / Y (Z%), Z% (X/Y), X (Z% of Y) and Z% of Y is X forms', () => {
     const claims = claimsOf('percent-of.ok.md');
     expect(claims.map((c) => [c.location.line, c.stated, c.status])).toEqual([
       [3, '75%', 'ok'],
@@ -44,6 +44,8 @@ describe('percent-of', () => {
       [7, '66%', 'ok'],
       [9, '87.5%', 'ok'],
       [11, '~33%', 'ok'],
+      [13, '75%', 'ok'], // 3 steps (75% of 4)
+      [15, '50%', 'ok'], // 50% of 10 runs is 5 runs
     ]);
   });
 
@@ -53,6 +55,8 @@ describe('percent-of', () => {
       { line: 3, column: 29, status: 'fail', expected: '75%' },
       { line: 5, column: 30, status: 'fail', expected: '71.9% (exactly 71.875%)' },
       { line: 7, column: 11, status: 'fail', expected: '88% (exactly 87.5%)' },
+      { line: 9, column: 17, status: 'fail', expected: '75%' },
+      { line: 11, column: 7, status: 'fail', expected: '40%' },
     ]);
     expect(claims[0]!.message).toBe('Stated 80% does not match 3 / 4 steps = 75%');
   });

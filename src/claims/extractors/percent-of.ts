@@ -5,6 +5,8 @@
  *   23 hours / 32 hours (72% complete)            ok: 71.875 rounds to 72
  *   3 of 4 tests (80%)                            fail: expected 75%
  *   75% (3/4)                                     ok
+ *   3 steps (75% of 4)                            ok
+ *   75% of 4 steps is 3                           ok
  *
  * The stated precision decides: the percentage must equal 100 X / Y rounded
  * (or truncated) to as many decimals as it states; `~72%` allows 5 %.
@@ -29,13 +31,24 @@ const PERCENT_THEN_FRACTION = new RegExp(
   'gd',
 );
 
+/** X [unit] (Z% of Y [unit]). */
+const PART_THEN_SHARE = new RegExp(
+  String.raw`${LB}(?<x>${CORE})${LA}(?<xu>${UNIT})\s*\(\s*${APPROX}(?<z>${CORE})\s*%\s+of\s+(?:the\s+)?(?<y>${CORE})${LA}(?<yu>${UNIT})\s*\)`,
+  'gd',
+);
+/** Z% of Y [unit] is X  /  Z% of Y = X. */
+const SHARE_IS_PART = new RegExp(
+  String.raw`${LB}${APPROX}(?<z>${CORE})\s*%\s+of\s+(?:the\s+)?(?<y>${CORE})${LA}(?<yu>${UNIT})\s*(?:=|≈|\bis\b|\bare\b|\bgives\b|\bmakes\b)\s*(?<x>${CORE})${LA}(?<xu>${UNIT})`,
+  'gd',
+);
+
 export const percentOf: Extractor = {
   kind: 'percent-of',
   summary: 'a fraction stated with its percentage: "3 / 4 steps (75%)", "72% (23/32)"',
   extract(doc: ClaimsDocument): Claim[] {
     const claims: Claim[] = [];
     const seen = new Set<string>();
-    for (const pattern of [FRACTION_THEN_PERCENT, PERCENT_THEN_FRACTION]) {
+    for (const pattern of [FRACTION_THEN_PERCENT, PERCENT_THEN_FRACTION, PART_THEN_SHARE, SHARE_IS_PART]) {
       for (const { match, line } of matchLines(doc, pattern)) {
         const g = match.groups!;
         const x = parseNumber(g.x!);
