@@ -19,7 +19,7 @@
  * - a flag telling that a section scope matched no section at all.
  */
 import { parseMarkdown, type MarkdownDoc } from '../markdown/document.js';
-import { findConcept, type Concept, type Match } from '../text/match.js';
+import { compileConcept, findConcept, type CompiledConcept, type Concept, type Match } from '../text/match.js';
 import { NEGATORS } from '../text/tokenize.js';
 
 export interface ConceptSpec {
@@ -79,8 +79,8 @@ export function conceptEvidence(
   const matches: Match[] = [];
   const negated: Match[] = [];
   let scopeMissing = false;
-  for (const search of searches) {
-    const r = findConcept(parsed.doc, search, options);
+  for (const [index, search] of searches.entries()) {
+    const r = findConcept(parsed.doc, compiled(concept, index, search, options.synonyms), options);
     if (r.scope !== undefined && r.scope.length === 0) scopeMissing = true;
     for (const m of r.matches) (clauseNegated(m) ? negated : matches).push(m);
     negated.push(...r.negated);
@@ -92,6 +92,24 @@ export function conceptEvidence(
     negated: dedupe(negated.sort(order)).map(evidence),
     scopeMissing,
   };
+}
+
+const compiledCache = new WeakMap<ConceptSpec, Map<string, CompiledConcept>>();
+
+/** Compiles each search of a rubric concept once (rubric options are stable objects). */
+function compiled(concept: ConceptSpec, index: number, search: Concept, synonyms: Record<string, string[]> | undefined): CompiledConcept {
+  let perConcept = compiledCache.get(concept);
+  if (!perConcept) {
+    perConcept = new Map();
+    compiledCache.set(concept, perConcept);
+  }
+  const key = `${index}|${synonyms ? JSON.stringify(synonyms) : ''}`;
+  let c = perConcept.get(key);
+  if (!c) {
+    c = compileConcept(search, synonyms ? { synonyms } : {});
+    perConcept.set(key, c);
+  }
+  return c;
 }
 
 /** Words a clause-wide negation looks back over. */
