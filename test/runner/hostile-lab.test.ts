@@ -128,6 +128,21 @@ describe('hostile lab-02 submissions', () => {
     });
   });
 
+  it('hostile-fake-results: hundreds of printing calls in a row all get their answer', async () => {
+    // Regression: the output relay and the pre-answer drain raced for the same
+    // bytes and the answer stalled until the call timed out (after ~60 calls).
+    await withFixture('hostile-fake-results', async (session, call) => {
+      const failures: string[] = [];
+      for (let i = 0; i < 300 && failures.length === 0; i++) {
+        const rotated = await call();
+        if (!rotated.ok) failures.push(`apply_rope #${i}: ${rotated.failure.kind}`);
+        const frequencies = await session.call('rope_frequencies', [D]);
+        if (!frequencies.ok) failures.push(`rope_frequencies #${i}: ${frequencies.failure.kind}`);
+      }
+      expect(failures).toEqual([]);
+    }, { callTimeoutMs: 3000 });
+  });
+
   it('hostile-os-exit: crash, and later calls still run', async () => {
     await withFixture('hostile-os-exit', async (session, call) => {
       expect(failureKind(await call())).toBe('crash');

@@ -109,16 +109,13 @@ class OutputRelay:
         self.lock = threading.Lock()
         self.read_fd, write_fd = os.pipe()
         os.set_inheritable(self.read_fd, False)
+        # Non-blocking: the relay thread and drain() race for the same bytes,
+        # and neither may block on an empty pipe while holding the lock.
+        os.set_blocking(self.read_fd, False)
         os.dup2(write_fd, fd)  # fd 1/2 stay inheritable: the learner's children write here too
         os.close(write_fd)
         thread = threading.Thread(target=self._loop, daemon=True)
         thread.start()
-
-    def _pending(self):
-        import fcntl
-        import termios
-        buf = fcntl.ioctl(self.read_fd, termios.FIONREAD, b'\0\0\0\0')
-        return struct.unpack('i', buf)[0]
 
     def _forward(self, data):
         if not data:
@@ -138,10 +135,12 @@ class OutputRelay:
             try:
                 select.select([self.read_fd], [], [])
                 with self.lock:
-                    n = self._pending()
-                    data = os.read(self.read_fd, max(1, min(n, 1 << 20)))
+                    try:
+                        data = os.read(self.read_fd, 1 << 20)
+                    except BlockingIOError:
+                        continue  # drain() took the bytes first
                     if not data:
-                        return
+                        return  # every writer is gone
                     self._forward(data)
             except OSError:
                 return
@@ -150,10 +149,13 @@ class OutputRelay:
         """Forwards whatever is still in the pipe (called before each answer)."""
         with self.lock:
             while True:
-                n = self._pending()
-                if n <= 0:
+                try:
+                    data = os.read(self.read_fd, 1 << 20)
+                except BlockingIOError:
                     return
-                self._forward(os.read(self.read_fd, min(n, 1 << 20)))
+                if not data:
+                    return
+                self._forward(data)
 
 
 _relays = []
