@@ -35,6 +35,15 @@ describe('itemized-total', () => {
   });
 });
 
+describe('totals right under a list (a lazy continuation of its last item in Markdown)', () => {
+  it('are still read as totals of that list', () => {
+    const itemized = checkClaimsText('# Tests\n\n- Unit tests: 3\n- CLI tests: 2\nTotal: 6 tests\n');
+    expect(itemized.map(brief)).toEqual([{ line: 5, column: 8, status: 'fail', expected: '5 tests' }]);
+    const implied = checkClaimsText('# Plan\n\n- Design (2 hours)\n- Build (3 hours)\nTotal so far: 5 hours\n');
+    expect(implied.map(brief)).toEqual([{ line: 5, column: 15, status: 'ok', expected: '5 hours' }]);
+  });
+});
+
 describe('percent-of', () => {
   it('accepts percentages right at their stated precision (rounded or truncated, ~ for approximate), in X / Y (Z%), Z% (X/Y), X (Z% of Y) and Z% of Y is X forms', () => {
     const claims = claimsOf('percent-of.ok.md');

@@ -47,7 +47,8 @@ export const impliedSum: Extractor = {
       if (items.some((i) => i.q.unit !== unit)) continue;
       const listLines = new Set(list.items.map((i) => i.line));
       // The total: a line near the list (4 lines before or after), outside it, naming a total in the same unit.
-      for (const line of [...range(list.endLine + 1, list.endLine + 4), ...range(list.startLine - 4, list.startLine - 1)]) {
+      const lastItem = list.items[list.items.length - 1]!.line;
+      for (const line of [...range(lastItem + 1, list.endLine + 4), ...range(list.startLine - 4, list.startLine - 1)]) {
         if (line < 1 || line > doc.prose.length || listLines.has(line) || claimed.has(line)) continue;
         if (doc.lists.some((other) => other !== list && other.depth <= list.depth && other.items.some((i) => i.line === line))) continue;
         const text = doc.prose[line - 1] ?? '';

@@ -110,9 +110,17 @@ function statedTotals(doc: ClaimsDocument): StatedTotal[] {
   return out;
 }
 
-function distance(list: ListBlock, line: number): number {
-  if (line < list.startLine) return list.startLine - line;
+/**
+ * Lines between the list and the stated total; 0 inside the list. A line
+ * after the last item counts as outside even when Markdown makes it a lazy
+ * continuation of that item ("- Heads: 8\nTotal: 40").
+ */
+function distance(list: ListBlock, items: Item[], line: number): number {
+  const first = items[0]!.line;
+  const last = list.items[list.items.length - 1]!.line;
+  if (line < first) return first - line;
   if (line > list.endLine) return line - list.endLine;
+  if (line > last && items[items.length - 1]!.line === last) return line - last;
   return 0;
 }
 
@@ -124,7 +132,7 @@ export const itemizedTotal: Extractor = {
     const lists = itemizedLists(doc);
     for (const total of statedTotals(doc)) {
       const candidates = lists
-        .map((l) => ({ l, d: distance(l.list, total.line) }))
+        .map((l) => ({ l, d: distance(l.list, l.items, total.line) }))
         .filter(({ l, d }) => d > 0 && (l.noun && total.nouns.includes(l.noun) ? d <= 15 : total.bare && d <= 2))
         .sort((a, b) => a.d - b.d);
       const chosen = candidates[0]?.l;
