@@ -32,7 +32,7 @@ export function renderFindings(report: Report, rubric: Rubric, options: Findings
     checks.filter((c) => c.status !== 'pass' && c.status !== 'skip'),
     criteria,
   );
-  const moduleId = options.module?.id ?? report.submission.name;
+  const moduleId = options.module?.id ?? defaultModuleId(report.submission.path);
   const moduleTitle = options.module?.title;
   const source = rubric.source;
   const paper = source ? paperName(source.title) : 'the literature';
@@ -88,7 +88,8 @@ export function renderFindings(report: Report, rubric: Rubric, options: Findings
   if (gaps.length === 0) out.push('No additions needed.', '');
   gaps.forEach((check, index) => {
     const criterion = criteria.get(check.id);
-    const priority = criterion?.literature?.priority ?? index + 1;
+    // Gaps are sorted: core criteria first, then by the rubric's priority; the rank is the priority shown.
+    const priority = index + 1;
     const verb = check.status === 'warn' ? 'Complete' : 'Add';
     out.push(`**Priority ${priority} - ${verb} ${check.title}** (\`${check.id}\`):`);
     const why = criterion?.literature?.why ?? [];
@@ -157,7 +158,7 @@ function renderGap(check: CheckResult, criterion: Criterion | undefined, paper: 
   const nearMisses = (check.details ?? []).filter((d) => /negat/i.test(d.message));
   if (nearMisses.length > 0) {
     out.push('**Near misses** (mentioned, but negated):');
-    for (const d of nearMisses) out.push(`- ${d.message}${d.location ? ` (\`${formatLocation(d.location)}\`)` : ''}`);
+    for (const d of nearMisses) out.push(`- "${d.actual ?? d.message}"${d.location ? ` (\`${formatLocation(d.location)}\`)` : ''}`);
     out.push('');
   }
   return out;
@@ -191,9 +192,10 @@ function groupCovered(covered: readonly CheckResult[], criteria: Map<string, Cri
   return [...groups.entries()].sort(([a], [b]) => Number(a === FALLBACK_GROUP) - Number(b === FALLBACK_GROUP));
 }
 
+/** Core criteria (no priority: the document should already teach them) first, then by priority, then rubric order. */
 function sortByPriority(checks: CheckResult[], criteria: Map<string, Criterion>): CheckResult[] {
   const order = [...criteria.keys()];
-  const priority = (c: CheckResult) => criteria.get(c.id)?.literature?.priority ?? Number.MAX_SAFE_INTEGER;
+  const priority = (c: CheckResult) => criteria.get(c.id)?.literature?.priority ?? 0;
   return [...checks].sort((a, b) => priority(a) - priority(b) || order.indexOf(a.id) - order.indexOf(b.id));
 }
 
@@ -224,6 +226,14 @@ function countLabel(checks: readonly CheckResult[], status: CheckResult['status'
 
 function statusLabel(module: CurriculumModule): string {
   return (module.status ?? 'not-verified-yet').replace(/-/g, ' ');
+}
+
+/** `modules/rope/build-prompt.md` -> `rope`; `docs/attention.md` -> `attention`. */
+function defaultModuleId(path: string): string {
+  const parts = path.split(/[\\/]/).filter(Boolean);
+  const file = (parts.pop() ?? 'document').replace(/\.[^.]+$/, '');
+  const parent = parts.pop();
+  return /^(build[-_ ]?prompt|prompt|readme|index)$/i.test(file) && parent && parent !== '.' ? parent : file;
 }
 
 function outOf100(score: number, max: number): number {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeText } from '../../src/input/text.js';
 import { loadCurriculum } from '../../src/verify/curriculum.js';
 import { renderFindings } from '../../src/verify/findings.js';
-import { AUDITED, COMPLETE, repo, verifyFixture } from './helpers.js';
+import { AUDITED, COMPLETE, NEGATED, repo, verifyFixture } from './helpers.js';
 
 /** Compares with a golden file; UPDATE_GOLDEN=1 rewrites it. */
 function golden(rel: string, actual: string): void {
@@ -107,5 +107,22 @@ describe('findings document', () => {
     const firsts = (lines: string[]) => [...new Set(lines)];
     expect(firsts(theirs)).toHaveLength(22);
     expect(firsts(mine)).toEqual(firsts(theirs));
+  });
+
+  it('puts missing core material before the enhancements and quotes negated near misses', async () => {
+    const { report, rubric } = await verifyFixture(NEGATED);
+    const text = renderFindings(report, rubric);
+    expect(text).toContain('## Module: build-prompt-negated\n');
+    expect(text).toContain('### Verification Status: ⚠️ INCOMPLETE: core material is missing');
+    const recommendations = [...text.matchAll(/^\*\*Priority (\d+) - (Add|Complete) .*\(`([a-z-]+)`\):$/gm)].map((m) => `${m[1]} ${m[2]} ${m[3]}`);
+    expect(recommendations.slice(0, 2)).toEqual(['1 Complete rotation-matrix', '2 Add relative-position']);
+    expect(recommendations.slice(-4)).toEqual(['8 Add distance-decay', '9 Add length-extrapolation', '10 Add linear-attention', '11 Add empirical-nuance']);
+    expect(text).toContain('**Near misses** (mentioned, but negated):\n- "Attention does not decay with distance under RoPE." (`build-prompt-negated.md:13:3`)');
+    expect(text).toContain('🔧 **Partly covered: Rotation in complex space and the 2x2 rotation matrix** (`rotation-matrix`)');
+  });
+
+  it('names the module after the folder of a build-prompt.md', async () => {
+    const { report, rubric } = await verifyFixture('curricula/sample/modules/rope/build-prompt.md');
+    expect(renderFindings(report, rubric)).toContain('## Module: rope\n');
   });
 });
