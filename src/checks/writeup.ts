@@ -336,17 +336,23 @@ export function gradeNumber(doc: MarkdownDoc, path: string, spec: WriteupNumber,
     }
     return h;
   };
-  const titleSentence = (section: Section) => all.find((x) => x.block === section.titleBlock);
+  const firstSentenceOfBlock = new Map<number, Sentence>();
+  for (const x of all) if (!firstSentenceOfBlock.has(x.block.index)) firstSentenceOfBlock.set(x.block.index, x);
+  const titleSentence = (section: Section) => firstSentenceOfBlock.get(section.titleBlock.index);
+  const titleHits = new Map<number, boolean>();
   const exactTitle = (section: Section | undefined) => {
     const t = section && titleSentence(section);
     return t ? hitsOf(t).some((h) => !h.synonym) : false;
   };
   const ancestorTitle = (section: Section | undefined): boolean => {
-    for (let s = section; s; s = s.parent !== undefined ? doc.sections[s.parent] : undefined) {
-      const t = titleSentence(s);
-      if (t && hitsOf(t).length > 0) return true;
+    if (!section) return false;
+    let v = titleHits.get(section.index);
+    if (v === undefined) {
+      const t = titleSentence(section);
+      v = (t !== undefined && hitsOf(t).length > 0) || ancestorTitle(section.parent !== undefined ? doc.sections[section.parent] : undefined);
+      titleHits.set(section.index, v);
     }
-    return false;
+    return v;
   };
 
   const candidates: NumberCandidate[] = [];

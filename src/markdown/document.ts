@@ -86,6 +86,8 @@ export interface MarkdownDoc {
   sections: Section[];
   /** Blocks before the first section. */
   preamble: Block[];
+  /** Set when the Markdown could not be parsed as such (e.g. nesting too deep) and was read as plain paragraphs. */
+  degraded?: string;
   /** Line and column of a source offset. */
   pointAt(offset: number): Point;
 }
@@ -108,7 +110,17 @@ const processor = unified().use(remarkParse).use(remarkGfm);
 
 /** Parses Markdown (LF line ends) into a `MarkdownDoc`. Never throws on content. */
 export function parseMarkdown(source: string, options: { path?: string } = {}): MarkdownDoc {
-  const tree = processor.parse(source) as Root;
+  let degraded: string | undefined;
+  let tree: Root;
+  try {
+    // Hundreds of container markers on one line ("- - - - ...") make micromark slow and then overflow.
+    if (DEEP_NESTING.test(source)) throw new RangeError('nesting too deep');
+    tree = processor.parse(source) as Root;
+  } catch (error) {
+    // micromark recurses per nesting level: thousands of nested lists overflow the stack.
+    degraded = `it could not be parsed as Markdown (${error instanceof RangeError ? 'nesting too deep' : String(error)}) and was read as plain paragraphs`;
+    tree = plainTree(source);
+  }
   const lineStarts = [0];
   for (let i = 0; i < source.length; i++) if (source.charCodeAt(i) === 10) lineStarts.push(i + 1);
   const pointAt = (offset: number): Point => {
@@ -123,8 +135,16 @@ export function parseMarkdown(source: string, options: { path?: string } = {}): 
     return { line: lo + 1, column: o - lineStarts[lo]! + 1, offset: o };
   };
 
-  const builder = new Builder(source, pointAt);
-  builder.walk(tree.children, 0);
+  let builder = new Builder(source, pointAt);
+  try {
+    builder.walk(tree.children, 0);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    degraded = 'its nesting is too deep to follow and it was read as plain paragraphs';
+    tree = plainTree(source);
+    builder = new Builder(source, pointAt);
+    builder.walk(tree.children, 0);
+  }
   const { blocks, starts } = builder;
 
   const sections: Section[] = [];
@@ -172,8 +192,29 @@ export function parseMarkdown(source: string, options: { path?: string } = {}): 
   const firstStart = starts.length > 0 ? starts[0]!.block : blocks.length;
   const doc: MarkdownDoc = { source, tree, blocks, sections, preamble: blocks.slice(0, firstStart), pointAt };
   if (options.path !== undefined) doc.path = options.path;
+  if (degraded !== undefined) doc.degraded = degraded;
   for (const b of blocks) pointers.set(b, pointAt);
   return doc;
+}
+
+const DEEP_NESTING = /^[ \t]*(?:(?:[-*+]|\d{1,9}[.)]|>)[ \t]*){64}/m;
+
+/** A tree of plain paragraphs (text split on blank lines), for input remark cannot parse. */
+function plainTree(source: string): Root {
+  const children: RootContent[] = [];
+  const re = /[^\n]+(?:\n[^\n]+)*/g;
+  let line = 1;
+  let lastIndex = 0;
+  for (let m = re.exec(source); m !== null; m = re.exec(source)) {
+    for (let i = lastIndex; i < m.index; i++) if (source.charCodeAt(i) === 10) line++;
+    const lines = m[0].split('\n').length;
+    const start = { line, column: 1, offset: m.index };
+    const end = { line: line + lines - 1, column: m[0].length - m[0].lastIndexOf('\n'), offset: m.index + m[0].length };
+    children.push({ type: 'paragraph', position: { start, end }, children: [{ type: 'text', value: m[0], position: { start, end } }] });
+    line += lines - 1;
+    lastIndex = m.index + m[0].length;
+  }
+  return { type: 'root', children };
 }
 
 /** Numbering at the start of a title: "4.", "4)", "(4)", "Q4", "Q4:", "Question 4 -", "Part 4:", "Step 4.". */

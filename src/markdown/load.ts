@@ -35,7 +35,9 @@ export async function loadMarkdown(ctx: CheckContext, file: string | undefined):
     const read = await ctx.files.readText(path);
     if (!read.ok) return read;
     for (const n of read.notices) ctx.notice(n);
-    return { ok: true as const, doc: parseMarkdown(read.text, { path: read.path }) };
+    const doc = parseMarkdown(read.text, { path: read.path });
+    if (doc.degraded) ctx.notice({ level: 'warning', message: `${read.path}: ${doc.degraded}`, location: { file: read.path } });
+    return { ok: true as const, doc };
   });
   if (!result.ok) return { ok: false, outcome: failureOutcome(result as FileFailure) };
   return { ok: true, doc: result.doc, path: result.doc.path ?? path };

@@ -49,6 +49,8 @@ export interface MatchOptions {
   synonyms?: Record<string, string[]>;
   /** Content words allowed between two words of a phrase (default 2). */
   maxGap?: number;
+  /** How many words before a match a negation cue may stand, within the clause (default 4). */
+  negationWindow?: number;
   /** How many sentences away `all` groups may be (default 1). */
   near?: number;
   /** Only sections whose title matches one of these patterns (see `matchSections`). */
@@ -177,7 +179,32 @@ function tokensOf(sentence: Sentence): Token[] {
 }
 
 /** Finds an alternative in a tokenised text; returns at most one hit per start position. */
-function findAlternative(text: string, tokens: readonly Token[], alt: Alternative, maxGap: number): Hit[] {
+interface Settings {
+  maxGap: number;
+  negationWindow: number;
+}
+
+function settingsOf(options: MatchOptions): Settings {
+  return { maxGap: options.maxGap ?? 2, negationWindow: options.negationWindow ?? 4 };
+}
+
+/** Content-token positions and keys of a token list, computed once per list. */
+const contentCache = new WeakMap<readonly Token[], { content: number[]; keys: string[] }>();
+function contentOf(tokens: readonly Token[]): { content: number[]; keys: string[] } {
+  let c = contentCache.get(tokens);
+  if (!c) {
+    const content: number[] = [];
+    tokens.forEach((t, i) => {
+      if (!t.stop) content.push(i);
+    });
+    c = { content, keys: content.map((i) => tokenKey(tokens[i]!)) };
+    contentCache.set(tokens, c);
+  }
+  return c;
+}
+
+function findAlternative(text: string, tokens: readonly Token[], alt: Alternative, settings: Settings): Hit[] {
+  const { maxGap, negationWindow } = settings;
   const hits: Hit[] = [];
   if (alt.regex) {
     const re = new RegExp(alt.regex.source, alt.regex.flags + 'g');
@@ -192,15 +219,11 @@ function findAlternative(text: string, tokens: readonly Token[], alt: Alternativ
       if (first < 0) first = tokens.length;
       let last = first;
       while (last + 1 < tokens.length && tokens[last + 1]!.sourceStart < end) last++;
-      hits.push({ first, last, start, end, variant: 0, ...negation(tokens, first, last, new Set(), false) });
+      hits.push({ first, last, start, end, variant: 0, ...negation(tokens, first, last, new Set(), false, negationWindow) });
     }
     return hits;
   }
-  const content: number[] = [];
-  tokens.forEach((t, i) => {
-    if (!t.stop) content.push(i);
-  });
-  const keys = content.map((i) => tokenKey(tokens[i]!));
+  const { content, keys } = contentOf(tokens);
   const seenStarts = new Set<number>();
   for (const [vi, variant] of alt.variants.entries()) {
     const hasNegator = variant.some((k) => NEGATOR_KEYS.has(k) || k.endsWith("n't"));
@@ -216,7 +239,7 @@ function findAlternative(text: string, tokens: readonly Token[], alt: Alternativ
         start: tokens[first]!.sourceStart,
         end: tokens[last]!.sourceEnd,
         variant: vi,
-        ...negation(tokens, first, last, used, hasNegator),
+        ...negation(tokens, first, last, used, hasNegator, negationWindow),
       });
     }
   }
@@ -226,22 +249,25 @@ function findAlternative(text: string, tokens: readonly Token[], alt: Alternativ
 /** Every ordered embedding of `variant` in `keys` (earliest path per start), gaps <= maxGap. */
 function orderedPaths(keys: readonly string[], variant: readonly string[], maxGap: number): number[][] {
   const out: number[][] = [];
-  for (let s = 0; s < keys.length; s++) {
+  // Backtracking is bounded: repetitive text cannot make matching blow up.
+  const budget = { steps: 20_000 };
+  for (let s = 0; s < keys.length && budget.steps > 0; s++) {
     if (keys[s] !== variant[0]) continue;
     const path = [s];
-    if (extend(keys, variant, maxGap, path)) out.push([...path]);
+    if (extend(keys, variant, maxGap, path, budget)) out.push([...path]);
   }
   return out;
 }
 
-function extend(keys: readonly string[], variant: readonly string[], maxGap: number, path: number[]): boolean {
+function extend(keys: readonly string[], variant: readonly string[], maxGap: number, path: number[], budget: { steps: number }): boolean {
   if (path.length === variant.length) return true;
   const prev = path[path.length - 1]!;
   const want = variant[path.length]!;
   for (let p = prev + 1; p <= prev + 1 + maxGap && p < keys.length; p++) {
+    if (--budget.steps <= 0) return false;
     if (keys[p] !== want) continue;
     path.push(p);
-    if (extend(keys, variant, maxGap, path)) return true;
+    if (extend(keys, variant, maxGap, path, budget)) return true;
     path.pop();
   }
   return false;
@@ -264,15 +290,15 @@ function unorderedPaths(keys: readonly string[], variant: readonly string[], max
   return out;
 }
 
-/** Negation cues: inside the span (not part of the phrase) or up to 4 tokens before it in the same clause. */
-function negation(tokens: readonly Token[], first: number, last: number, used: Set<number>, phraseHasNegator: boolean): { negated: boolean; cue?: string } {
+/** Negation cues: inside the span (not part of the phrase) or up to `window` tokens before it in the same clause. */
+function negation(tokens: readonly Token[], first: number, last: number, used: Set<number>, phraseHasNegator: boolean, window: number): { negated: boolean; cue?: string } {
   if (phraseHasNegator) return { negated: false };
   for (let i = first + 1; i < last; i++) {
     const t = tokens[i]!;
     if (t.clause) break;
     if (t.negator && !used.has(i)) return { negated: true, cue: t.norm };
   }
-  for (let b = first - 1; b >= Math.max(0, first - 4); b--) {
+  for (let b = first - 1; b >= Math.max(0, first - window); b--) {
     if (tokens[b + 1]!.clause) break;
     if (tokens[b]!.negator) return { negated: true, cue: tokens[b]!.norm };
   }
@@ -331,7 +357,7 @@ export function scopeSentences(doc: MarkdownDoc, options: Pick<MatchOptions, 'se
 
 /** Matches a compiled concept in a list of sentences (the core of `findConcept`). */
 export function matchInSentences(list: readonly Sentence[], compiled: CompiledConcept, options: MatchOptions = {}): ConceptResult {
-  const maxGap = options.maxGap ?? 2;
+  const settings = settingsOf(options);
   const near = options.near ?? 1;
   const id = compiled.concept.id;
   const matches: Match[] = [];
@@ -341,7 +367,7 @@ export function matchInSentences(list: readonly Sentence[], compiled: CompiledCo
   const hitsIn = (s: Sentence, alts: readonly Alternative[]) => {
     const tokens = tokensOf(s);
     const out: Array<{ alt: Alternative; hit: Hit }> = [];
-    for (const alt of alts) for (const hit of findAlternative(s.text, tokens, alt, maxGap)) out.push({ alt, hit });
+    for (const alt of alts) for (const hit of findAlternative(s.text, tokens, alt, settings)) out.push({ alt, hit });
     return out;
   };
   const groupPresent = (i: number, group: readonly Alternative[]) => {
@@ -417,7 +443,7 @@ export function findInText(text: string, concept: Concept | CompiledConcept, opt
   const tokens = tokenizeText(text);
   const out: Array<{ alternative: string; start: number; end: number; negated: boolean; cue?: string }> = [];
   for (const alt of compiled.any) {
-    for (const hit of findAlternative(text, tokens, alt, options.maxGap ?? 2)) {
+    for (const hit of findAlternative(text, tokens, alt, settingsOf(options))) {
       const r: { alternative: string; start: number; end: number; negated: boolean; cue?: string } = { alternative: alt.source, start: hit.start, end: hit.end, negated: hit.negated };
       if (hit.cue) r.cue = hit.cue;
       out.push(r);

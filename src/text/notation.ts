@@ -37,6 +37,8 @@ export function mapped(text: string): MappedText {
  */
 export function replaceMapped(input: MappedText, pattern: RegExp, replacement: string | ((...groups: string[]) => string)): MappedText {
   const re = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : pattern.flags + 'g');
+  if (!re.test(input.text)) return input;
+  re.lastIndex = 0;
   let text = '';
   const map: number[] = [];
   const ends: number[] = [];

@@ -76,6 +76,21 @@ describe('mentions', () => {
     expect(binary.outcome.message).toMatch(/binary.*the write-up must be a Markdown text file$/);
   });
 
+  it('reports a degraded parse as a notice and still matches the text', async () => {
+    const files = {
+      root: '/virtual',
+      exists: async (rel: string) => rel === 'README.md',
+      findFirst: async (alts: readonly string[]) => alts.find((a) => a === 'README.md'),
+      readText: async (rel: string) => ({ ok: true as const, path: rel, text: '- '.repeat(3000) + 'interleaved pairs\n', notices: [] }),
+      readBytes: async (rel: string) => ({ ok: false as const, path: rel, problem: 'missing' as const, message: `${rel} not found` }),
+      list: async () => ['README.md'],
+    };
+    const ctx = makeContext({ root: markdownDir, files });
+    const outcome = await mentionsKind.run(ctx, { concepts: [interleaved] });
+    expect(outcome.status).toBe('pass');
+    expect(ctx.notices).toEqual([expect.objectContaining({ level: 'warning', message: expect.stringMatching(/^README\.md: it could not be parsed as Markdown \(nesting too deep\)/) })]);
+  });
+
   it('falls back to README.md and accepts readme.md', async () => {
     const ctx = makeContext({ root: fileURLToPath(new URL('../../fixtures/rope-lab02/ok-interleaved/', import.meta.url)) });
     const outcome = await mentionsKind.run(ctx, { concepts: [interleaved] });

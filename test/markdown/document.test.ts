@@ -163,4 +163,16 @@ describe('sentences', () => {
     const i = s.text.indexOf('norm');
     expect(blockPoint(s.block, s.offsets[i]!).column).toBe(1 + 'Use \\*stars\\* &amp; the '.length);
   });
+
+  it('reads pathologically nested input as plain paragraphs instead of overflowing the stack', () => {
+    const doc = parseMarkdown('# Title\n\n' + '- '.repeat(5000) + 'the norm is preserved\n\nSecond paragraph.\n');
+    expect(doc.degraded).toMatch(/nesting too deep/);
+    expect(sentences(doc).map((s) => [s.start.line, s.text.slice(-21)])).toEqual([
+      [1, '# Title'],
+      [3, 'the norm is preserved'],
+      [5, 'Second paragraph.'],
+    ]);
+    expect(parseMarkdown('> '.repeat(40) + 'quote').degraded).toBeUndefined();
+  });
 });
+

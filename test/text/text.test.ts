@@ -136,6 +136,12 @@ describe('concept matching', () => {
     expect(hits('it is not only rotated but scaled', ['rotated'])[0]!.negated).toBe(false);
   });
 
+  it('looks further back for negation when asked', () => {
+    const text = 'We never observed that the scores decay';
+    expect(findInText(text, { id: 'c', any: ['decay'] })[0]!.negated).toBe(false);
+    expect(findInText(text, { id: 'c', any: ['decay'] }, { negationWindow: 8 })[0]).toMatchObject({ negated: true, cue: 'never' });
+  });
+
   it('accepts regular expressions written /.../', () => {
     expect(hits('pairs (x[2k], x[2k+1])', ['/2k\\s*\\+\\s*1/'])).toHaveLength(1);
     expect(hits('nothing here', ['/2k\\+1/'])).toHaveLength(0);
