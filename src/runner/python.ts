@@ -8,21 +8,26 @@ export interface PythonInfo {
   version: string;
   /** NumPy version, e.g. 2.4.6. */
   numpy: string;
+  /** Folders the interpreter needs (prefixes, NumPy's site folder), for sandboxes that bind only what is needed. */
+  prefixes: string[];
 }
 
 const PROBE = [
-  'import sys, json',
+  'import sys, json, os',
+  'dirs = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}',
   'try:',
   '    import numpy',
   '    v = numpy.__version__',
+  '    dirs.add(os.path.dirname(os.path.dirname(os.path.realpath(numpy.__file__))))',
   'except Exception:',
   '    v = None',
-  'print(json.dumps({"path": sys.executable, "version": "%d.%d.%d" % sys.version_info[:3], "numpy": v}))',
+  'print(json.dumps({"path": sys.executable, "version": "%d.%d.%d" % sys.version_info[:3], "numpy": v,',
+  '                  "prefixes": sorted(os.path.realpath(d) for d in dirs if d)}))',
 ].join('\n');
 
 const cache = new Map<string, Promise<PythonInfo>>();
 
-function probe(command: string): Promise<{ path: string; version: string; numpy: string | null }> {
+function probe(command: string): Promise<{ path: string; version: string; numpy: string | null; prefixes?: string[] }> {
   return new Promise((resolve, reject) => {
     execFile(command, ['-I', '-c', PROBE], { timeout: 30_000, maxBuffer: 1 << 20 }, (error, stdout) => {
       if (error) {
@@ -58,7 +63,7 @@ export function resolvePython(explicit?: string): Promise<PythonInfo> {
 }
 
 async function resolveUncached(command: string, explicit: boolean): Promise<PythonInfo> {
-  let found: { path: string; version: string; numpy: string | null };
+  let found: { path: string; version: string; numpy: string | null; prefixes?: string[] };
   try {
     found = await probe(command);
   } catch (error) {
@@ -85,5 +90,5 @@ async function resolveUncached(command: string, explicit: boolean): Promise<Pyth
       `NumPy is not installed for ${found.path}; pip install numpy or pass --python PATH to an interpreter that has it`,
     );
   }
-  return { path: found.path, version: found.version, numpy: found.numpy };
+  return { path: found.path, version: found.version, numpy: found.numpy, prefixes: found.prefixes ?? [] };
 }

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { copyFile, lstat, mkdir, mkdtemp, readFile, readdir, readlink, realpath, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { existsSync, lstatSync, readlinkSync, statSync } from 'node:fs';
+import { chown, copyFile, lstat, mkdir, mkdtemp, readFile, readdir, readlink, realpath, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +17,8 @@ import type { IsolationInfo, IsolationLevel } from './types.js';
  */
 
 const DESCRIPTIONS: Record<IsolationLevel, string> = {
-  bwrap: 'bubblewrap: read-only root, private /tmp, no network, PID namespace, capabilities dropped, resource limits',
+  bwrap:
+    'bubblewrap: only system folders and the interpreter visible (read-only), private /tmp, no network, PID namespace, capabilities dropped, resource limits',
   namespaces:
     'namespaces (unshare): no network, PID namespace, read-only mounts except scratch, capabilities dropped, resource limits',
   rlimits: 'resource limits only (memory, CPU, file size, processes); network and file system are NOT isolated',
@@ -57,7 +58,7 @@ export function bwrapWorks(): Promise<boolean> {
   return probeOnce('bwrap', async () => {
     const bwrap = findOnPath('bwrap');
     if (!bwrap) return false;
-    return run(bwrap, [...bwrapBaseArgs(), '--', '/bin/true']);
+    return run(bwrap, [...bwrapBaseArgs(), '--', 'true']);
   });
 }
 
@@ -81,18 +82,75 @@ export async function chooseIsolation(requested: IsolationLevel | 'auto' = 'auto
   return 'rlimits';
 }
 
+const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib64', '/lib32', '/libx32', '/etc'];
+/** Files hidden even from a root sandbox (read as their owner otherwise). */
+const HIDDEN_FILES = ['/etc/shadow', '/etc/gshadow', '/etc/shadow-', '/etc/gshadow-', '/etc/sudoers'];
+
+/** Binds the system folders read-only (symlinked ones, as on merged-/usr systems, as symlinks); nothing else of the host. */
+function systemBinds(): string[] {
+  const args: string[] = [];
+  for (const dir of SYSTEM_DIRS) {
+    let info;
+    try {
+      info = lstatSync(dir);
+    } catch {
+      continue;
+    }
+    if (info.isSymbolicLink()) args.push('--symlink', readlinkSync(dir), dir);
+    else if (info.isDirectory()) args.push('--ro-bind', dir, dir);
+  }
+  for (const file of HIDDEN_FILES) if (existsSync(file)) args.push('--ro-bind', '/dev/null', file);
+  return args;
+}
+
 function bwrapBaseArgs(): string[] {
   return [
-    '--ro-bind', '/', '/',
+    ...systemBinds(),
     '--dev', '/dev',
     '--proc', '/proc',
     '--tmpfs', '/tmp',
     '--tmpfs', '/dev/shm',
-    '--unshare-all',
+    // Every namespace except the user one (--unshare-all would add it, and as root it maps only uid 0).
+    '--unshare-ipc',
+    '--unshare-pid',
+    '--unshare-net',
+    '--unshare-uts',
+    '--unshare-cgroup-try',
     '--die-with-parent',
     '--new-session',
-    '--cap-drop', 'ALL',
   ];
+}
+
+/** Drops nested folders: binding /a also shows /a/b. */
+function outermost(dirs: string[]): string[] {
+  const sorted = [...new Set(dirs)].sort();
+  return sorted.filter((dir, i) => !sorted.slice(0, i).some((outer) => dir === outer || dir.startsWith(outer.endsWith('/') ? outer : `${outer}/`)));
+}
+
+/** The unprivileged user learner code runs as inside bubblewrap, when that is possible. */
+export interface SandboxUser {
+  uid: number;
+  gid: number;
+}
+
+const NOBODY: SandboxUser = { uid: 65534, gid: 65534 };
+
+/**
+ * Running as root, bubblewrap can switch the learner to `nobody` (via
+ * setpriv) when the interpreter's folders are world-readable; the bind
+ * mounts make them reachable even when they live under a 0700 home.
+ */
+export function sandboxUser(prefixes: string[], harness: string): SandboxUser | undefined {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
+  if (!findOnPath('setpriv')) return undefined;
+  for (const dir of [...prefixes, harness]) {
+    try {
+      if ((statSync(dir).mode & 0o005) !== 0o005) return undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return NOBODY;
 }
 
 function unshareArgs(): string[] {
@@ -106,13 +164,49 @@ export interface LaunchPlan {
   setup: 'none' | 'namespaces';
 }
 
-/** The command line that starts `python harness config` at the given level. */
-export function launchPlan(level: IsolationLevel, python: string, pythonArgs: string[], scratch: Scratch): LaunchPlan {
+export interface LaunchContext {
+  python: string;
+  /** Folders the interpreter needs, bound read-only by bubblewrap. */
+  prefixes: string[];
+  /** The harness folder, bound read-only by bubblewrap. */
+  harness: string;
+  /** Switch to this user inside bubblewrap. */
+  user?: SandboxUser;
+}
+
+/**
+ * The command line that starts `python harness config` at the given level.
+ * With a bare interpreter path (no LaunchContext), bubblewrap shows the whole
+ * host file system read-only instead of only the folders the interpreter needs.
+ */
+export function launchPlan(level: IsolationLevel, interpreter: string | LaunchContext, pythonArgs: string[], scratch: Scratch): LaunchPlan {
+  const context: LaunchContext = typeof interpreter === 'string' ? { python: interpreter, prefixes: ['/'], harness: '/' } : interpreter;
+  const { python } = context;
   if (level === 'bwrap') {
     const bwrap = findOnPath('bwrap') ?? 'bwrap';
+    const binds: string[] = [];
+    const made = new Set<string>();
+    for (const dir of outermost([...context.prefixes, path.dirname(python), context.harness])) {
+      if (SYSTEM_DIRS.some((sys) => dir === sys || dir.startsWith(`${sys}/`))) continue;
+      // bubblewrap would create the missing parents 0700: make them traversable for the sandbox user.
+      const parents: string[] = [];
+      for (let parent = path.dirname(dir); parent !== '/' && parent !== '.'; parent = path.dirname(parent)) parents.unshift(parent);
+      for (const parent of parents) {
+        if (made.has(parent)) continue;
+        made.add(parent);
+        binds.push('--perms', '0755', '--dir', parent);
+      }
+      binds.push('--ro-bind', dir, dir);
+    }
+    const user = context.user;
+    const caps = user ? ['--cap-drop', 'ALL', '--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID'] : ['--cap-drop', 'ALL'];
+    const command = user
+      ? [findOnPath('setpriv') ?? 'setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', '--no-new-privs', '--', python]
+      : [python];
     return {
       command: bwrap,
-      args: [...bwrapBaseArgs(), '--bind', scratch.dir, scratch.dir, '--chdir', scratch.work, '--', python, ...pythonArgs],
+      // After the switch only the sandbox user may enter scratch: the harness changes folder itself.
+      args: [...bwrapBaseArgs(), ...binds, ...caps, '--bind', scratch.dir, scratch.dir, '--chdir', user ? '/' : scratch.work, '--', ...command, ...pythonArgs],
       setup: 'none',
     };
   }
@@ -217,6 +311,19 @@ export async function prepareScratch(
     throw error;
   }
   return scratch;
+}
+
+/** Gives the scratch folder to the sandbox user (it must write there). */
+export async function chownScratch(scratch: Scratch, user: SandboxUser): Promise<void> {
+  const walk = async (dir: string): Promise<void> => {
+    await chown(dir, user.uid, user.gid);
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else await chown(full, user.uid, user.gid);
+    }
+  };
+  await walk(scratch.dir);
 }
 
 export async function removeScratch(scratch: Scratch): Promise<void> {

@@ -6,6 +6,7 @@ import { ConfigError } from '../core/errors.js';
 import { resolvePython } from './python.js';
 import {
   chooseIsolation,
+  chownScratch,
   createPidsCgroup,
   harnessDir,
   isolationInfo,
@@ -14,6 +15,8 @@ import {
   prepareScratch,
   removePidsCgroup,
   removeScratch,
+  sandboxUser,
+  type LaunchContext,
   type PidsCgroup,
   type Scratch,
 } from './sandbox.js';
@@ -231,13 +234,14 @@ class PythonSession implements LearnerSession {
 
   constructor(
     private readonly options: SessionOptions,
-    private readonly python: string,
+    private readonly launch: LaunchContext,
     private readonly level: IsolationLevel,
     private readonly scratch: Scratch,
     private readonly limits: Limits,
     private readonly cgroup: PidsCgroup | undefined,
   ) {
     this.isolation = isolationInfo(level);
+    if (launch.user) this.isolation.description += `; runs as uid ${launch.user.uid}`;
     if (cgroup) this.isolation.description += `; at most ${limits.processes} processes (pids cgroup)`;
     this.stdout = new OutputCapture(Math.ceil(limits.outputBytes / 2));
     this.stderr = new OutputCapture(Math.floor(limits.outputBytes / 2));
@@ -254,8 +258,8 @@ class PythonSession implements LearnerSession {
 
   /** Starts the harness and waits for it to import the learner module. Returns the import failure, if any. */
   async start(): Promise<RunFailure | undefined> {
-    const harness = path.join(harnessDir(), 'python_harness.py');
-    const plan = launchPlan(this.level, this.python, [], this.scratch);
+    const harness = path.join(this.launch.harness, 'python_harness.py');
+    const plan = launchPlan(this.level, this.launch, [], this.scratch);
     const args = [...plan.args, ...this.pythonArgs(harness, plan.setup)];
     const launch = this.cgroup ? this.cgroup.wrap(plan.command, args) : { command: plan.command, args };
     const proc = new HarnessProcess(launch.command, launch.args, this.environment(), this.scratch.work, this.limits.answerBytes, this.stdout, this.stderr);
@@ -274,7 +278,9 @@ class PythonSession implements LearnerSession {
         memoryBytes: this.limits.memoryBytes,
         cpuSeconds: this.limits.cpuSeconds,
         fileSizeBytes: this.limits.fileSizeBytes,
-        processes: this.limits.processes,
+        // RLIMIT_NPROC counts every process of the user on the machine: with a
+        // per-session pids cgroup it would only let one session starve another.
+        ...(this.cgroup ? {} : { processes: this.limits.processes }),
         answerBytes: this.limits.answerBytes,
         outputBytes: this.limits.outputBytes,
       },
@@ -468,7 +474,7 @@ function formatSeconds(ms: number): string {
  */
 export async function openPythonSession(options: SessionOptions): Promise<LearnerSession> {
   const limits: Limits = { ...DEFAULT_LIMITS, ...stripUndefined(options.limits ?? {}) };
-  const python = (await resolvePython(options.python)).path;
+  const python = await resolvePython(options.python);
   const level = await chooseIsolation(options.isolation ?? 'auto');
   if (!level) {
     throw new ConfigError(
@@ -477,9 +483,14 @@ export async function openPythonSession(options: SessionOptions): Promise<Learne
         : `isolation "${options.isolation}" is not available here (it needs root and unshare); use --isolation auto`,
     );
   }
+  const harness = harnessDir();
+  const launch: LaunchContext = { python: python.path, prefixes: python.prefixes, harness };
+  const user = level === 'bwrap' ? sandboxUser(python.prefixes, harness) : undefined;
+  if (user) launch.user = user;
   const scratch = await prepareScratch(options.root);
+  if (user) await chownScratch(scratch, user);
   const cgroup = await createPidsCgroup(scratch.token, limits.processes);
-  const session = new PythonSession(options, python, level, scratch, limits, cgroup);
+  const session = new PythonSession(options, launch, level, scratch, limits, cgroup);
   try {
     const importFailure = await session.start();
     if (importFailure) session.importFailure = importFailure;

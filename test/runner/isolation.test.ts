@@ -142,6 +142,26 @@ describe.each(levels)('isolation level %s', (level) => {
     }
   });
 
+  it(level === 'bwrap' ? 'hides the host file system and runs unprivileged' : 'reports what it leaves visible', async () => {
+    const session = await open();
+    try {
+      const original = ok(await session.call('peek', [join(submission, 'hostile.py')])) as string;
+      const [uid] = ok(await session.call('identity', [])) as number[];
+      if (level === 'bwrap') {
+        // Only system folders, the interpreter and scratch exist in the sandbox: not the submission, not other submissions.
+        expect(original).toBe('FileNotFoundError');
+        expect(ok(await session.call('peek', [resolve('package.json')]))).toBe('FileNotFoundError');
+        expect(ok(await session.call('peek', ['/etc/shadow']))).not.toMatch(/^root:/);
+        if (isRoot && session.isolation.description.includes('runs as uid')) expect(uid).toBe(65534);
+      } else {
+        expect(original.startsWith('"""Runner test module')).toBe(true);
+        expect(session.isolation.description).not.toMatch(/only system folders/);
+      }
+    } finally {
+      await session.close();
+    }
+  });
+
   it('never takes a frame forged on the answer pipe as a result', async () => {
     const session = await open();
     try {
