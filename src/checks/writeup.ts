@@ -36,6 +36,7 @@ import { sentences, type MarkdownDoc, type Section, type Sentence } from '../mar
 import { loadMarkdown } from '../markdown/load.js';
 import { compileConcept, matchInSentences, matchSections, type Concept, type MatchOptions } from '../text/match.js';
 import { findNumbers, formatNumber, type FoundNumber } from '../text/numbers.js';
+import { phraseKeys } from '../text/thesaurus.js';
 import { wordCount } from '../text/tokenize.js';
 import type { CheckKind } from './kind.js';
 import { conceptSchema, excerpt, expectedText, matchLocation, synonymsSchema } from './mentions.js';
@@ -279,7 +280,9 @@ function locateAnswers(doc: MarkdownDoc, path: string, questions: readonly Write
     const concept = compileConcept({ id: q.id, any: q.match }, matchOptions);
     const free = all.filter((s) => !usedBlocks.has(s.block.index));
     const r = matchInSentences(free, concept, matchOptions);
-    const m = r.matches[0];
+    // The most specific pattern wins ("norm preservation" over "norm"), then words as written, then the earliest.
+    const size = (alt: string) => phraseKeys(alt).length;
+    const m = [...r.matches].sort((a, b) => size(b.alternative) - size(a.alternative) || Number(a.synonym) - Number(b.synonym))[0];
     if (!m) return;
     const sentence = free.find((s) => s.start.line <= m.line && s.end.line >= m.line && s.text === m.sentence)!;
     const rest = all.filter((s) => s.block === sentence.block && s.start.offset >= sentence.start.offset);

@@ -157,6 +157,7 @@ export function parseMarkdown(source: string, options: { path?: string } = {}): 
         break;
       }
     }
+    if (st.endBlock !== undefined) endBlock = Math.min(endBlock, Math.max(st.endBlock, st.block + 1));
     const titleBlock = blocks[st.block]!;
     const body = blocks.slice(st.block + 1, endBlock);
     const last = body.length > 0 ? body[body.length - 1]! : titleBlock;
@@ -240,6 +241,8 @@ interface SectionStart {
   offset: number;
   /** Numbering given by an ordered list item. */
   number?: string;
+  /** A list item's section ends with the item (exclusive block index). */
+  endBlock?: number;
   level: number;
   style: SectionStyle;
   title: string;
@@ -320,8 +323,11 @@ class Builder {
     const [first, ...rest] = item.children;
     const level = this.headingLevel + 1 + listDepth;
     if (first && first.type === 'paragraph') {
+      const opened = this.starts.length;
       this.paragraph(this.inline(first.children), first, level, true, number);
+      const start = this.starts.length > opened ? this.starts[opened] : undefined;
       this.walk(rest, listDepth + 1);
+      if (start) start.endBlock = this.blocks.length;
     } else {
       this.walk(item.children, listDepth + 1);
     }

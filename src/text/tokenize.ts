@@ -105,7 +105,8 @@ export function tokenize(text: string, map?: number[], ends?: number[]): Token[]
       clause = true;
       continue;
     }
-    const t = token(word, negator ? word : stem(word.replace(/'/g, '')), 'word', start, end, map, ends, clause);
+    // Every negation cue compares as "not": "V isn't rotated" ~ "V is never rotated" ~ "V not rotated".
+    const t = token(word, negator ? 'not' : stem(word.replace(/'/g, '')), 'word', start, end, map, ends, clause);
     t.negator = negator;
     t.stop = !negator && STOP_WORDS.has(word);
     tokens.push(t);

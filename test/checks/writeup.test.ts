@@ -29,6 +29,13 @@ describe('writeup questions', () => {
     });
   }
 
+  it('answers from plain list items, preferring the most specific pattern', async () => {
+    const outcome = await run('plain-list.md', questions);
+    expect(outcome.status).toBe('pass');
+    expect(outcome.details?.map((d) => d.location?.line)).toEqual([7, 8, 9, 10]);
+    expect(outcome.details?.[3]!.message).toContain("the sentence 'We don't rotate V because");
+  });
+
   it('locates each answer', async () => {
     const outcome = await run('bold-labels.md', questions);
     expect(outcome.details?.map((d) => [d.message.replace(/ '.*' is/, ' is'), d.location?.line])).toEqual([

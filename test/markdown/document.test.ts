@@ -69,6 +69,9 @@ describe('sections', () => {
     ]);
     expect(items[1]!.text).toBe('the largest |lhs - rhs| was 0.0000012 in my float32 run.');
     expect(items[1]!.start).toMatchObject({ line: 6, column: 4 });
+    // A list item's section ends with the item, not at the next heading.
+    expect(items[0]!.end.line).toBe(5);
+    expect(items[0]!.blocks).toHaveLength(1);
   });
 
   it('has no sections and a preamble when there are no headings', () => {

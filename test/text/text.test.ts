@@ -134,6 +134,9 @@ describe('concept matching', () => {
     expect(hits('No, the attention scores decay with distance', ['decay'])[0]!.negated).toBe(false);
     expect(hits('Values are not rotated', ['v not rotated'])[0]!.negated).toBe(false);
     expect(hits('it is not only rotated but scaled', ['rotated'])[0]!.negated).toBe(false);
+    // Every negation cue compares as "not" inside phrases.
+    expect(hits("We don't rotate V", ['not rotate v'])[0]!.negated).toBe(false);
+    expect(hits('V is never rotated', ['v not rotated'])).toHaveLength(1);
   });
 
   it('looks further back for negation when asked', () => {
