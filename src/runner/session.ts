@@ -411,6 +411,7 @@ class PythonSession implements LearnerSession {
         return done(failure('timeout', `${fn} did not return within ${formatSeconds(timeoutMs)}`));
       }
       if (event.type === 'exit') {
+        if (this.closed) return done(failure('internal', `the session was closed while ${fn} was running`));
         return done(deathFailure(`${fn} did not return`, proc.exitInfo, this.stderr.text(), this.limits));
       }
       if (event.type === 'malformed') {
@@ -455,8 +456,9 @@ class PythonSession implements LearnerSession {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.chain;
+    // Kill first: a call in flight ends at once instead of running to its timeout.
     if (this.proc) await this.kill(this.proc);
+    await this.chain;
     if (this.cgroup) await removePidsCgroup(this.cgroup);
     await removeScratch(this.scratch);
   }

@@ -164,13 +164,15 @@ export class FrameReader {
     const frames: Frame[] = [];
     for (;;) {
       if (this.length < PREFIX_BYTES) break;
-      const all = this.buffered.length === 1 ? this.buffered[0]! : Buffer.concat(this.buffered);
-      this.buffered = [all];
-      const headerBytes = all.readUInt32LE(0);
-      const payloadBytes = all.readUInt32LE(4);
+      // Read the prefix without joining the whole buffer: a large frame
+      // arrives in many chunks and is joined once, when complete.
+      const head = this.buffered[0]!.length >= PREFIX_BYTES ? this.buffered[0]! : Buffer.concat(this.buffered).subarray(0, PREFIX_BYTES);
+      const headerBytes = head.readUInt32LE(0);
+      const payloadBytes = head.readUInt32LE(4);
       const total = PREFIX_BYTES + headerBytes + payloadBytes;
       if (total > this.maxBytes) throw new WireError(`a frame of ${total} bytes is over the limit of ${this.maxBytes} bytes`);
-      if (all.length < total) break;
+      if (this.length < total) break;
+      const all = this.buffered.length === 1 ? this.buffered[0]! : Buffer.concat(this.buffered);
       let header: unknown;
       try {
         header = JSON.parse(all.subarray(PREFIX_BYTES, PREFIX_BYTES + headerBytes).toString('utf8'));

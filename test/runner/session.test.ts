@@ -203,6 +203,32 @@ describe('session limits', () => {
   });
 });
 
+describe('session lifecycle', () => {
+  it('close() ends a call in flight at once', async () => {
+    const session = await openPythonSession({ root: basic, module: 'pkg/mod.py', isolation: 'rlimits', limits: { callTimeoutMs: 60_000 } });
+    const pending = session.call('sleep_forever', []);
+    await new Promise((r) => setTimeout(r, 200));
+    await session.close();
+    const outcome = await pending;
+    expect(!outcome.ok && outcome.failure).toMatchObject({ kind: 'internal', message: 'the session was closed while sleep_forever was running' });
+  });
+
+  it('loads a learner file named like a module the harness uses, without letting it replace ours', async () => {
+    const session = await openPythonSession({ root: resolve('fixtures/runner/shadowing'), module: 'json.py', isolation: 'rlimits' });
+    try {
+      expect(session.importFailure).toBeUndefined();
+      expect(ok(await session.call('answer', []))).toBe(42);
+      const missing = await session.call('nothing', []);
+      expect(!missing.ok && missing.failure.kind).toBe('missing-function');
+      // The harness formats this traceback with the standard module, not the learner's traceback.py.
+      const raised = await session.call('boom', []);
+      expect(!raised.ok && raised.failure).toMatchObject({ kind: 'exception', message: 'boom raised ValueError: learner error', location: { file: 'json.py', line: 9 } });
+    } finally {
+      await session.close();
+    }
+  });
+});
+
 describe('import failures', () => {
   it('locates a syntax error at file, line and column', async () => {
     const session = await openPythonSession({ root: resolve('fixtures/runner/syntax-error'), module: 'broken.py', isolation: 'rlimits' });

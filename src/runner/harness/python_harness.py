@@ -12,12 +12,23 @@ This file runs inside the sandbox with learner code in the same process: it
 holds no secrets (the grader never sends expected values).
 """
 
+import importlib
+import importlib.util
 import json
 import os
+import platform
+import select
 import struct
 import sys
 import threading
 import time
+import traceback
+# Everything the harness uses is imported before the learner's folder joins
+# sys.path, so a learner file named traceback.py cannot replace ours.
+try:
+    import resource
+except ImportError:  # not on every platform
+    resource = None
 
 PROTOCOL = 1
 IN_FD = 3
@@ -130,7 +141,6 @@ class OutputRelay:
             send_frame({'type': 'output', 'stream': self.stream, 'dropped': self.dropped})
 
     def _loop(self):
-        import select
         while True:
             try:
                 select.select([self.read_fd], [], [])
@@ -251,8 +261,8 @@ def drop_capabilities():
 
 
 def apply_limits():
-    import resource
-    mib = 1024 * 1024
+    if resource is None:
+        return
 
     def setlimit(which, value):
         try:
@@ -274,7 +284,6 @@ def apply_limits():
     if 'processes' in _limits:
         setlimit(resource.RLIMIT_NPROC, int(_limits['processes']))
     setlimit(resource.RLIMIT_CORE, 0)
-    del mib
 
 
 # ---------------------------------------------------------------- values
@@ -420,7 +429,6 @@ def _relative(path):
 
 
 def learner_traceback(exc):
-    import traceback
     frames = []
     for frame in traceback.extract_tb(exc.__traceback__):
         rel = _relative(frame.filename)
@@ -451,7 +459,6 @@ def module_name_for(rel):
 
 
 def import_learner():
-    import importlib
     rel = _config['module']
     if not os.path.isfile(os.path.join(_root, rel)):
         return None, {'kind': 'import-error', 'message': '%s does not exist' % rel, 'location': {'file': rel}}
@@ -460,6 +467,14 @@ def import_learner():
         if path not in sys.path:
             sys.path.insert(0, path)
     try:
+        if '.' not in name and name in sys.modules:
+            # A top-level learner file named like a module already loaded (json.py,
+            # numpy.py...): load it from its path under a private name.
+            spec = importlib.util.spec_from_file_location('_rubricate_learner_' + name, os.path.join(_root, rel))
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[spec.name] = module
+            spec.loader.exec_module(module)
+            return module, None
         return importlib.import_module(name), None
     except MemoryError as exc:
         text, location, summary = learner_traceback(exc)
@@ -584,7 +599,6 @@ def main():
     else:
         become_subreaper()
     os.chdir(_config.get('cwd', _root))
-    import platform
     send_frame({'type': 'hello', 'protocol': PROTOCOL, 'language': 'python',
                 'runtime': platform.python_version(), 'numpy': np.__version__, 'pid': os.getpid()})
     capture_output()
