@@ -190,6 +190,17 @@ describe('session limits', () => {
     }
   });
 
+  it('reports the CPU-time limit as limit, and restarts for the next call', async () => {
+    const session = await openPythonSession({ root: basic, module: 'pkg/mod.py', isolation: 'rlimits', limits: { cpuSeconds: 1, callTimeoutMs: 30_000 } });
+    try {
+      const outcome = await session.call('spin', []);
+      expect(!outcome.ok && outcome.failure).toMatchObject({ kind: 'limit', message: 'spin did not return: the process used its 1 s of CPU time and was stopped' });
+      expect(ok(await session.call('add', [1, 2]))).toBe(3);
+    } finally {
+      await session.close();
+    }
+  });
+
   it('stops calling once the session budget is spent', async () => {
     const session = await openPythonSession({ root: basic, module: 'pkg/mod.py', isolation: 'rlimits', limits: { sessionTimeoutMs: 1500 } });
     try {

@@ -264,12 +264,12 @@ def apply_limits():
     if resource is None:
         return
 
-    def setlimit(which, value):
+    def setlimit(which, value, grace=0):
         try:
             soft, hard = resource.getrlimit(which)
-            if hard != resource.RLIM_INFINITY and value > hard:
-                value = hard
-            resource.setrlimit(which, (value, value))
+            if hard != resource.RLIM_INFINITY and value + grace > hard:
+                value, grace = hard, 0
+            resource.setrlimit(which, (value, value + grace))
         except (ValueError, OSError):
             pass
 
@@ -278,7 +278,8 @@ def apply_limits():
     if 'cpuSeconds' in _limits:
         used = resource.getrusage(resource.RUSAGE_SELF)
         spent = int(used.ru_utime + used.ru_stime) + 1
-        setlimit(resource.RLIMIT_CPU, int(_limits['cpuSeconds']) + spent)
+        # Soft limit: SIGXCPU (reported as a CPU limit); the hard limit one second later is SIGKILL.
+        setlimit(resource.RLIMIT_CPU, int(_limits['cpuSeconds']) + spent, 1)
     if 'fileSizeBytes' in _limits:
         setlimit(resource.RLIMIT_FSIZE, int(_limits['fileSizeBytes']))
     if 'processes' in _limits:
