@@ -5,6 +5,7 @@ import { chown, copyFile, lstat, mkdir, mkdtemp, readFile, readdir, readlink, re
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ConfigError } from '../core/errors.js';
 import type { IsolationInfo, IsolationLevel } from './types.js';
 
 /**
@@ -248,7 +249,14 @@ export async function prepareScratch(
   root: string,
   limits: CopyLimits = { maxFileBytes: 5 * 1024 * 1024, maxTotalBytes: 50 * 1024 * 1024, maxFiles: 5000 },
 ): Promise<Scratch> {
-  const realRoot = await realpath(root);
+  let realRoot: string;
+  try {
+    realRoot = await realpath(root);
+    if (!(await stat(realRoot)).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new ConfigError(`the submission folder ${root} cannot be read (${code})`);
+  }
   const dir = await mkdtemp(path.join(tmpdir(), 'rubricate-'));
   const scratch: Scratch = {
     dir,
@@ -297,7 +305,12 @@ export async function prepareScratch(
         } else if (total + info.size > limits.maxTotalBytes || files >= limits.maxFiles) {
           scratch.skipped.push(`${relPath} (submission size cap reached)`);
         } else {
-          await copyFile(source, target);
+          try {
+            await copyFile(source, target);
+          } catch (error) {
+            scratch.skipped.push(`${relPath} (unreadable: ${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+            continue;
+          }
           total += info.size;
           files += 1;
         }

@@ -240,6 +240,14 @@ describe('session lifecycle', () => {
   });
 });
 
+describe('bad session options', () => {
+  it('refuses a submission folder that does not exist with a one-line ConfigError', async () => {
+    await expect(openPythonSession({ root: resolve('fixtures/runner/no-such-folder'), module: 'x.py' })).rejects.toThrow(
+      /^the submission folder .*no-such-folder cannot be read \(ENOENT\)$/,
+    );
+  });
+});
+
 describe('import failures', () => {
   it('locates a syntax error at file, line and column', async () => {
     const session = await openPythonSession({ root: resolve('fixtures/runner/syntax-error'), module: 'broken.py', isolation: 'rlimits' });
