@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync, rmdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { ConfigError } from '../core/errors.js';
@@ -187,6 +188,18 @@ class HarnessProcess {
     (this.child.stdio[3] as Writable).destroy();
     await this.exitPromise;
   }
+}
+
+/** Sessions not closed yet: killed and cleaned up synchronously if the process exits first. */
+const liveSessions = new Set<PythonSession>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const session of liveSessions) session.abandon();
+  });
 }
 
 function failure(kind: FailureKind, message: string, extra: Partial<RunFailure> = {}): RunFailure {
@@ -453,9 +466,43 @@ class PythonSession implements LearnerSession {
     return { stdout: this.stdout.text(), stderr: this.stderr.text(), truncated: this.stdout.truncated || this.stderr.truncated };
   }
 
+  /** Last-resort synchronous cleanup (process exit without close()). */
+  abandon(): void {
+    const pid = this.proc?.child.pid;
+    const kill = (target: number): void => {
+      try {
+        process.kill(target, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    };
+    if (pid !== undefined) {
+      kill(-pid);
+      kill(pid);
+    }
+    if (this.cgroup) {
+      try {
+        for (const line of readFileSync(path.join(this.cgroup.dir, 'cgroup.procs'), 'utf8').split('\n')) if (line.trim()) kill(Number(line));
+      } catch {
+        /* gone */
+      }
+      try {
+        rmdirSync(this.cgroup.dir);
+      } catch {
+        /* still has dying members; the kernel keeps an empty cgroup harmlessly */
+      }
+    }
+    try {
+      rmSync(this.scratch.dir, { recursive: true, force: true });
+    } catch {
+      /* best effort */
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    liveSessions.delete(this);
     // Kill first: a call in flight ends at once instead of running to its timeout.
     if (this.proc) await this.kill(this.proc);
     await this.chain;
@@ -493,6 +540,8 @@ export async function openPythonSession(options: SessionOptions): Promise<Learne
   if (user) await chownScratch(scratch, user);
   const cgroup = await createPidsCgroup(scratch.token, limits.processes);
   const session = new PythonSession(options, launch, level, scratch, limits, cgroup);
+  liveSessions.add(session);
+  installExitHook();
   try {
     const importFailure = await session.start();
     if (importFailure) session.importFailure = importFailure;
