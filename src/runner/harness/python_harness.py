@@ -291,8 +291,6 @@ def apply_limits():
 
 import numpy as np  # noqa: E402  (after the fd checks, before any learner code)
 
-_WIRE_OF_KIND = {}
-
 
 def _wire_for(arr):
     """(wire dtype string, array converted to it, dtype name, complex flag) or None."""
