@@ -48,8 +48,9 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, inte
 export function summaryLine(result: BatchResult, gradebook: string): string {
   const secs = result.durationMs / 1000;
   const rate = result.graded > 0 && secs > 0 ? `, ${(result.graded / secs).toFixed(1)} graded/s` : '';
+  const done = result.stopped ? `stopped: ${result.rows.length} of ${result.total} submissions` : `${result.total} submission${result.total === 1 ? '' : 's'}`;
   return (
-    `${result.total} submission${result.total === 1 ? '' : 's'} in ${secs.toFixed(1)} s${rate}: ` +
+    `${done} in ${secs.toFixed(1)} s${rate}: ` +
     `${result.passed} passed, ${result.failed} not passed, ${result.errored} with errors; ` +
     `${result.graded} graded, ${result.reused} unchanged. Gradebook: ${gradebook}`
   );

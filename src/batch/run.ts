@@ -96,6 +96,8 @@ export interface BatchResult {
   failed: number;
   errored: number;
   durationMs: number;
+  /** True when the run was stopped (signal) before every submission was graded. */
+  stopped: boolean;
 }
 
 /** Layout of a batch output folder. */
@@ -159,6 +161,8 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     const wasReused = report !== undefined && !forced;
     if (!report) {
       report = await gradeGuarded(entry, rubric, { ...options, services }, timeoutMs);
+      // Stopped mid-way: the report is incomplete (cancelled checks). Write nothing, so a re-run grades it.
+      if (options.signal?.aborted) return;
       report.environment = { ...(report.environment ?? {}), ...(key ? { cacheKey: key } : {}) };
     }
     // Feedback and extra formats first, the JSON report last: it marks the submission done.
@@ -225,6 +229,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     failed: sorted.filter((r) => r.status === 'failed').length,
     errored: sorted.filter((r) => r.status === 'error').length,
     durationMs,
+    stopped: sorted.length < entries.length,
   };
 }
 

@@ -17,7 +17,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rename, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -73,8 +73,9 @@ class ForkServer {
 
   async start(): Promise<void> {
     this.dir = await mkdtemp(path.join(tmpdir(), 'rubricate-fs-'));
+    await writeFile(path.join(this.dir, 'owner'), String(process.pid));
     const scratch: Scratch = { dir: this.dir, work: this.dir, home: this.dir, tmp: this.dir, skipped: [], token: this.token };
-    const config = { harness: path.join(harnessDir(), 'python_harness.py') };
+    const config = { harness: path.join(harnessDir(), 'python_harness.py'), dir: this.dir };
     const script = path.join(harnessDir(), 'fork_server.py');
     const plan = launchPlan(this.level, this.python, [], scratch);
     const args = [...plan.args, '-I', '-B', '-u', script, JSON.stringify(config)];
@@ -611,6 +612,7 @@ export class ForkServerPool {
     const level = await chooseIsolation(options.isolation ?? 'auto');
     if (!level || level === 'namespaces') return undefined;
     const python = (await resolvePython(options.python)).path;
+    await removeOrphans();
     return new ForkServerPool(python, level, options, options.recycleAfter ?? 200);
   }
 
@@ -686,4 +688,27 @@ export class ForkServerPool {
 
 function stripUndefined<T extends object>(object: T): Partial<T> {
   return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Removes the folders of fork servers whose grader was killed (its pid no longer runs). */
+async function removeOrphans(): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(tmpdir());
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith('rubricate-fs-')) continue;
+    const dir = path.join(tmpdir(), name);
+    const owner = Number(await readFile(path.join(dir, 'owner'), 'utf8').catch(() => 'NaN'));
+    if (!Number.isInteger(owner) || owner <= 0) continue;
+    let alive = true;
+    try {
+      process.kill(owner, 0);
+    } catch (error) {
+      alive = (error as NodeJS.ErrnoException).code === 'EPERM';
+    }
+    if (!alive) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
 }

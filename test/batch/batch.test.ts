@@ -188,6 +188,29 @@ describe('re-runs and resume', () => {
     expect(parseCsv(readFileSync(join(out, 'grades.csv'), 'utf8'))).toHaveLength(8);
   });
 
+  it('stopping (Ctrl-C) writes no report for a submission cut off mid-way, and the next run grades it', async () => {
+    const { classDir, out } = setup();
+    const slow = join(classDir, 'b-slow');
+    mkdirSync(slow);
+    writeFileSync(join(slow, 'answer.txt'), 'hang\n');
+    const controller = new AbortController();
+    const stopped = await batch({
+      submissions: [join(classDir, 'alice'), slow, join(classDir, 'carol')],
+      outDir: out,
+      jobs: 2,
+      signal: controller.signal,
+      onEvent: (event) => {
+        if (event.type === 'submission') controller.abort();
+      },
+    });
+    expect(stopped.stopped).toBe(true);
+    expect(readdirSync(join(out, 'reports'))).toEqual(['alice.json']);
+    expect(parseCsv(readFileSync(join(out, 'grades.csv'), 'utf8')).map((r) => r[0])).toEqual(['submission', 'alice']);
+    writeFileSync(join(slow, 'answer.txt'), 'pass\n');
+    const resumed = await batch({ submissions: [join(classDir, 'alice'), slow, join(classDir, 'carol')], outDir: out });
+    expect([resumed.graded, resumed.reused, resumed.stopped]).toEqual([2, 1, false]);
+  });
+
   it('a corrupt report is regraded, not trusted', async () => {
     const { out, folders } = setup();
     await batch({ submissions: folders, outDir: out });

@@ -146,6 +146,17 @@ async function gradeBatch(submissions: string[], options: GradeCommandOptions): 
   const annotate = inGithubActions() || options.format === 'github';
   const progress = createProgress();
   const services = servicesOf(options);
+  // Ctrl-C (or SIGTERM) once: finish the submissions in flight, write the gradebook, stop; twice: stop now.
+  // Finished reports are kept either way, so the next run resumes.
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
+    controller.abort();
+    progress.stop();
+    process.stderr.write('rubricate: stopping after the submissions in progress (again to stop now); run the same command to resume\n');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   let result;
   try {
     result = await runBatch({
@@ -160,6 +171,7 @@ async function gradeBatch(submissions: string[], options: GradeCommandOptions): 
       ...(shard ? { shard } : {}),
       ...(options.audience ? { audience: options.audience } : {}),
       ...(options.submissionTimeout ? { submissionTimeoutMs: options.submissionTimeout * 1000 } : {}),
+      signal: controller.signal,
       onEvent(event) {
         progress.onEvent(event);
         if (annotate && event.type === 'submission') process.stdout.write(githubAnnotations(event.report, options.audience));
@@ -167,6 +179,8 @@ async function gradeBatch(submissions: string[], options: GradeCommandOptions): 
     });
   } finally {
     progress.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
   const gradebook = displayPath(join(result.outDir, LAYOUT.grades));
   process.stdout.write(summaryLine(result, gradebook) + '\n');

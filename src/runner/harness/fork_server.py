@@ -204,7 +204,11 @@ def main():
             continue
         data = os.read(CONTROL_IN, 65536)
         if not data:
+            # The grader is gone (finished, or killed): leave nothing behind.
             sweep()
+            if config.get('dir'):
+                import shutil
+                shutil.rmtree(config['dir'], ignore_errors=True)
             os._exit(0)
         buffer += data
         while b'\n' in buffer:
