@@ -13,7 +13,8 @@
  *    (resident set of rubricate plus every child process, sampled).
  *
  * Options: --n 200, --jobs <cores>, --baseline-n <n> (default: min(n, 200)),
- * --keep (leave the temp folder), --rubric rope-lab02.
+ * --keep (leave the temp folder), --rubric rope-lab02, --no-fork-server (a fresh
+ * sandboxed interpreter per submission, to see what the fork servers buy).
  * Run `npm run build` first (the npm script does).
  */
 import { spawn } from 'node:child_process';
@@ -37,6 +38,7 @@ const jobs = Number(option('jobs', availableParallelism()));
 const baselineN = Number(option('baseline-n', Math.min(n, 200)));
 const rubricId = String(option('rubric', 'rope-lab02'));
 const keep = option('keep', false) === true;
+const forkServer = option('no-fork-server', false) !== true;
 
 if (!existsSync(new URL('../dist/batch/run.js', import.meta.url))) {
   console.error('bench: dist/ is missing; run `npm run build` first');
@@ -45,6 +47,9 @@ if (!existsSync(new URL('../dist/batch/run.js', import.meta.url))) {
 
 const { runBatch } = await import(dist('batch/run.js'));
 const { resolveRubric } = await import(dist('rubric/load.js'));
+const { resolvePython } = await import(dist('runner/python.js'));
+// The baseline gets the real interpreter, not a pyenv shim (which adds ~80 ms a start): a stricter baseline.
+const python = (await resolvePython(undefined).catch(() => ({ path: 'python3' }))).path;
 
 // --- build the class ---------------------------------------------------------
 const fixtures = join(root, 'fixtures', 'rope-lab02');
@@ -128,6 +133,7 @@ const result = await runBatch({
   rubric,
   outDir: join(work, 'out'),
   jobs,
+  forkServer,
   onEvent(event) {
     if (event.type === 'submission' && event.done % 50 === 0) {
       heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
@@ -138,19 +144,13 @@ const result = await runBatch({
 const peak = memory.stop();
 const rate = result.total / (result.durationMs / 1000);
 const statuses = result.rows.reduce((acc, r) => ((acc[r.status] = (acc[r.status] ?? 0) + 1), acc), {});
-const isolation = (() => {
-  try {
-    const first = JSON.parse(readFileSync(join(work, 'out', 'reports', `${result.rows[0].submission}.json`), 'utf8'));
-    return first.environment?.isolation?.level ?? 'none recorded';
-  } catch {
-    return 'unknown';
-  }
-})();
+const { chooseIsolation } = await import(dist('runner/sandbox.js'));
+const isolation = `${(await chooseIsolation('auto')) ?? 'unknown'}, ${forkServer ? 'fork servers' : 'a fresh interpreter per submission'}`;
 
 // --- baseline: fresh python3 + NumPy per submission -----------------------------
 function runPython(folder) {
   return new Promise((resolve) => {
-    const child = spawn('python3', [join(root, 'bench', 'baseline.py'), folder], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(python, [join(root, 'bench', 'baseline.py'), folder], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('close', () => resolve(out));
@@ -179,7 +179,7 @@ console.log(`rubricate  ${result.total} submissions, full ${rubric.id} rubric ($
 console.log(`           ${(result.durationMs / 1000).toFixed(2)} s, ${rate.toFixed(1)} submissions/s`);
 console.log(`           ${Object.entries(statuses).map(([k, v]) => `${v} ${k}`).join(', ')}`);
 console.log(`           peak memory ${mib(peak)} (rubricate and all learner processes), Node heap ${mib(heapBefore)} -> peak ${mib(heapPeak)}`);
-console.log(`baseline   ${baselineFolders.length} submissions, fresh python3 + NumPy each, relative-position and norm only, ${jobs} parallel`);
+console.log(`baseline   ${baselineFolders.length} submissions, fresh ${python} + NumPy each, relative-position and norm only, ${jobs} parallel`);
 console.log(`           ${baseSeconds.toFixed(2)} s, ${baseRate.toFixed(1)} submissions/s (${baselineOk} answered)`);
 console.log(`ratio      ${ratio.toFixed(1)}x the baseline's throughput (target 20x)`);
 console.log(`1000 submissions would take ${(1000 / rate).toFixed(1)} s at this rate (target < 30 s)`);
