@@ -571,7 +571,15 @@ class ForkedSession implements LearnerSession {
     if (this.closed) return;
     this.closed = true;
     await this.chain;
-    if (this.proc && !this.proc.exited) await this.killProc(this.proc, false);
+    if (this.proc) {
+      // Always sweep, even after a clean exit: a process the learner left behind must be gone
+      // before the next submission's files are copied into this server's folder.
+      const proc = this.proc;
+      proc.killed = true;
+      const reply = await this.server.request(`killed:${proc.job}`, { op: 'kill', job: proc.job }, 5000);
+      if (reply.op !== 'killed') this.server.tainted = true;
+      proc.died(proc.exitInfo ?? { code: null, signal: 'SIGKILL' });
+    }
     await rm(this.scratch.dir, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
     this.release(this.server);
   }
