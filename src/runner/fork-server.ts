@@ -17,7 +17,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chown, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -25,6 +25,7 @@ import type { Readable, Writable } from 'node:stream';
 import { resolvePython } from './python.js';
 import {
   chooseIsolation,
+  chownScratch,
   createPidsCgroup,
   harnessDir,
   isolationInfo,
@@ -32,7 +33,10 @@ import {
   launchPlan,
   prepareScratch,
   removePidsCgroup,
+  sandboxUser,
+  type LaunchContext,
   type PidsCgroup,
+  type SandboxUser,
   type Scratch,
 } from './sandbox.js';
 import { DEFAULT_LIMITS } from './session.js';
@@ -66,18 +70,24 @@ class ForkServer {
   private cgroup: PidsCgroup | undefined;
 
   constructor(
-    private readonly python: string,
+    private readonly launch: LaunchContext,
     readonly level: IsolationLevel,
     private readonly limits: Limits,
   ) {}
 
+  /** The user learner code runs as inside bubblewrap (root's `nobody` switch), if any. */
+  get user(): SandboxUser | undefined {
+    return this.launch.user;
+  }
+
   async start(): Promise<void> {
     this.dir = await mkdtemp(path.join(tmpdir(), 'rubricate-fs-'));
     await writeFile(path.join(this.dir, 'owner'), String(process.pid));
+    if (this.launch.user) await chown(this.dir, this.launch.user.uid, this.launch.user.gid);
     const scratch: Scratch = { dir: this.dir, work: this.dir, home: this.dir, tmp: this.dir, skipped: [], token: this.token };
     const config = { harness: path.join(harnessDir(), 'python_harness.py'), dir: this.dir };
     const script = path.join(harnessDir(), 'fork_server.py');
-    const plan = launchPlan(this.level, this.python, [], scratch);
+    const plan = launchPlan(this.level, this.launch, [], scratch);
     const args = [...plan.args, '-I', '-B', '-u', script, JSON.stringify(config)];
     this.cgroup = await createPidsCgroup(this.token, this.limits.processes * 2);
     const launch = this.cgroup ? this.cgroup.wrap(plan.command, args) : { command: plan.command, args };
@@ -381,6 +391,8 @@ class ForkedSession implements LearnerSession {
       listener.once('error', reject);
       listener.listen(socketPath, () => resolve());
     });
+    // The learner process may run as another user (nobody): it must be able to connect.
+    if (this.server.user) await chown(socketPath, this.server.user.uid, this.server.user.gid);
     this.server.onExit(job, (exit) => proc.died(exit));
     const config = {
       root: this.scratch.work,
@@ -603,7 +615,7 @@ export class ForkServerPool {
   stats = { sessions: 0, servers: 0 };
 
   private constructor(
-    private readonly python: string,
+    private readonly launch: LaunchContext,
     readonly level: IsolationLevel,
     options: ForkServerPoolOptions,
     private readonly recycleAfter: number,
@@ -619,9 +631,14 @@ export class ForkServerPool {
   static async create(options: ForkServerPoolOptions = {}): Promise<ForkServerPool | undefined> {
     const level = await chooseIsolation(options.isolation ?? 'auto');
     if (!level || level === 'namespaces') return undefined;
-    const python = (await resolvePython(options.python)).path;
+    const python = await resolvePython(options.python);
+    const harness = harnessDir();
+    // The same sandbox as a plain session: only the interpreter's folders and the harness bound, learner as nobody when root.
+    const launch: LaunchContext = { python: python.path, prefixes: python.prefixes, harness };
+    const user = level === 'bwrap' ? sandboxUser(python.prefixes, harness) : undefined;
+    if (user) launch.user = user;
     await removeOrphans();
-    return new ForkServerPool(python, level, options, options.recycleAfter ?? 200);
+    return new ForkServerPool(launch, level, options, options.recycleAfter ?? 200);
   }
 
   /** Opens a learner session in a forked child (a SessionFactory). */
@@ -636,6 +653,7 @@ export class ForkServerPool {
       const dir = path.join(server.dir, path.basename(copy.dir));
       await rename(copy.dir, dir);
       scratch = { ...copy, dir, work: path.join(dir, 'work'), home: path.join(dir, 'home'), tmp: path.join(dir, 'tmp') };
+      if (server.user) await chownScratch(scratch, server.user);
       this.stats.sessions++;
       server.served++;
       const session = new ForkedSession(server, options, scratch, limits, (s) => this.releaseServer(s));
@@ -657,7 +675,7 @@ export class ForkServerPool {
       if (!server.dead) return server;
       this.retire(server);
     }
-    const server = new ForkServer(this.python, this.level, this.limits);
+    const server = new ForkServer(this.launch, this.level, this.limits);
     this.all.add(server);
     this.stats.servers++;
     try {

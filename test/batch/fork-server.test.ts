@@ -8,6 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ForkServerPool } from '../../src/runner/fork-server.js';
+import { resolvePython } from '../../src/runner/python.js';
+import { harnessDir, sandboxUser } from '../../src/runner/sandbox.js';
 import type { NDArray } from '../../src/runner/types.js';
 
 const fixtures = new URL('../../fixtures/batch/forked/', import.meta.url).pathname;
@@ -42,6 +44,10 @@ describe.runIf(hasNumpy())('fork-server pool', async () => {
     expect(who(a).pid).not.toBe(who(b).pid);
     expect(who(a).parent).toBe(who(b).parent);
     expect(first.isolation.description).toContain('forked from a pre-warmed server');
+    // The same user switch as a plain session: nobody inside bubblewrap when rubricate runs as root.
+    const python = await resolvePython();
+    const user = pool.level === 'bwrap' ? sandboxUser(python.prefixes, harnessDir()) : undefined;
+    expect(a.ok && (a.value as { uid: number }).uid).toBe(user?.uid ?? process.getuid?.());
   });
 
   it('kills what a learner leaves behind before the next session starts', async () => {
