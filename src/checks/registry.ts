@@ -1,10 +1,25 @@
+import { claimsKind } from './claims.js';
+import { coverageKind } from './coverage.js';
+import { filesKind } from './files.js';
 import type { CheckKind } from './kind.js';
+import { manifestKind } from './manifest.js';
+import { mentionsKind } from './mentions.js';
+import { ropeKinds } from './rope/index.js';
+import { writeupKind } from './writeup.js';
 
 /**
  * The check-kind registry: one line per built-in kind. A new kind is one
  * module under `src/checks/` plus one line here; rubrics pick kinds by name.
  */
-const builtins: CheckKind[] = [];
+const builtins: CheckKind[] = [
+  filesKind,
+  manifestKind,
+  writeupKind,
+  mentionsKind,
+  claimsKind,
+  coverageKind,
+  ...ropeKinds,
+];
 
 export class Registry {
   private readonly kinds = new Map<string, CheckKind>();

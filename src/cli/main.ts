@@ -1,9 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { RubricateError, formatLocation } from '../core/errors.js';
 import { toolVersion } from '../core/paths.js';
+import { registerClaims } from './commands/claims.js';
+import { registerFindings } from './commands/findings.js';
 import { registerGrade } from './commands/grade.js';
 import { registerMerge } from './commands/merge.js';
 import { registerRubric } from './commands/rubric.js';
+import { registerVerify } from './commands/verify.js';
 
 /**
  * The command line is thin: it parses arguments, calls the library and
@@ -32,6 +35,9 @@ Set NO_COLOR=1 to turn colours off, RUBRICATE_DEBUG=1 to see stack traces of int
   registerGrade(program);
   registerMerge(program);
   registerRubric(program);
+  registerVerify(program);
+  registerFindings(program);
+  registerClaims(program);
   return program;
 }
 

@@ -91,7 +91,9 @@ export async function grade(options: GradeOptions): Promise<Report> {
   const environment = (services.environment as Record<string, unknown> | undefined) ?? {};
   for (const result of checks) {
     const isolation = result.data?.isolation;
-    if (isolation !== undefined && environment.isolation === undefined) environment.isolation = isolation;
+    if (isolation !== undefined && environment.isolation === undefined) {
+      environment.isolation = typeof isolation === 'string' ? { level: isolation } : isolation;
+    }
   }
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,

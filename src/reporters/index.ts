@@ -3,6 +3,7 @@ import { gradescopeReporter } from './gradescope.js';
 import { jsonReporter } from './json.js';
 import { junitReporter } from './junit.js';
 import { markdownReporter } from './markdown.js';
+import { sarifReporter } from './sarif.js';
 import { terminalReporter } from './terminal.js';
 import type { Reporter } from './types.js';
 
@@ -16,6 +17,7 @@ export const reporters: Record<string, Reporter> = {
   junit: junitReporter,
   gradescope: gradescopeReporter,
   github: githubReporter,
+  sarif: sarifReporter,
 };
 
 export function reporterNames(): string[] {

@@ -41,7 +41,7 @@ export async function runRopeCheck<O extends RopeCommonOptions>(
     const diagnosis = await diagnosisFor(probe.value, kind);
     if (diagnosis) outcome.diagnosis = diagnosis;
   }
-  outcome.data = { ...(outcome.data ?? {}), isolation: probe.value.session.isolation.level };
+  outcome.data = { ...(outcome.data ?? {}), isolation: { ...probe.value.session.isolation } };
   return outcome;
 }
 

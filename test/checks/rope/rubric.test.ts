@@ -45,6 +45,6 @@ describe('rope-lab02 code criteria', () => {
     const convention = report.checks.find((c) => c.id === 'code-convention')!;
     expect(convention.diagnosis).toContain('split-half');
     expect(convention.hint).toContain('interleaved');
-    expect(report.environment?.isolation).toEqual(expect.any(String));
+    expect(report.environment?.isolation).toMatchObject({ level: expect.any(String), description: expect.any(String) });
   });
 });
