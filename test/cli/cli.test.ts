@@ -25,6 +25,12 @@ describe.runIf(existsSync(bin))('rubricate CLI', () => {
     expect(r.stdout).toContain('Exit codes');
   });
 
+  it('a reader that closes the pipe early gets no stack trace', () => {
+    const r = spawnSync('bash', ['-c', `"${process.execPath}" "${bin}" rubric kinds | head -c 10 >/dev/null`], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stderr).not.toContain('EPIPE');
+  });
+
   it('grade --help shows examples', () => {
     const r = run('grade', '--help');
     expect(r.code).toBe(0);
