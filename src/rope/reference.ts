@@ -187,6 +187,13 @@ export function stackRows(rows: ArrayLike<number>[], width: number): Arr {
 
 // ---- deterministic random inputs -------------------------------------------
 
+/** Arrays smaller than this are drawn afresh: cheaper than a cache lookup. */
+const NORMALS_CACHE_MIN = 256;
+/** At most this many cached draws (8 bytes each) per process; the cache starts over beyond it. */
+const NORMALS_CACHE_MAX_VALUES = 4_000_000;
+const normalsCache = new Map<string, { data: Float64Array; state: number; spare: number | undefined }>();
+let normalsCacheValues = 0;
+
 /** A small seeded generator (mulberry32) with standard normal draws (Box-Muller). */
 export class Rng {
   private state: number;
@@ -218,10 +225,37 @@ export class Rng {
     return r * Math.cos(2 * Math.PI * v);
   }
 
+  /**
+   * Standard normal draws shaped `shape`. The draws depend only on the
+   * generator's state, so they are kept per process (keyed by that state and
+   * the shape) and every batch submission after the first gets a fresh copy
+   * instead of recomputing them; the generator ends in the same state either way.
+   */
   normals(shape: number[]): Arr {
-    const data = new Float64Array(size(shape));
-    for (let i = 0; i < data.length; i++) data[i] = this.normal();
-    return arr(shape, data);
+    const n = size(shape);
+    if (n < NORMALS_CACHE_MIN) return arr(shape, this.draw(n));
+    const key = `${this.state}:${this.spare ?? ''}:${shape.join(',')}`;
+    let hit = normalsCache.get(key);
+    if (hit === undefined) {
+      const data = this.draw(n);
+      hit = { data, state: this.state, spare: this.spare };
+      if (normalsCacheValues + n > NORMALS_CACHE_MAX_VALUES) {
+        normalsCache.clear();
+        normalsCacheValues = 0;
+      }
+      normalsCache.set(key, hit);
+      normalsCacheValues += n;
+    } else {
+      this.state = hit.state;
+      this.spare = hit.spare;
+    }
+    return arr(shape, hit.data.slice());
+  }
+
+  private draw(n: number): Float64Array {
+    const data = new Float64Array(n);
+    for (let i = 0; i < n; i++) data[i] = this.normal();
+    return data;
   }
 
   int(lo: number, hi: number): number {

@@ -87,4 +87,18 @@ describe('rope reference', () => {
     expect(Array.from(new Rng(3).normals([4]).data)).toEqual(Array.from(new Rng(3).normals([4]).data));
     expect(Array.from(new Rng(3).normals([4]).data)).not.toEqual(Array.from(new Rng(4).normals([4]).data));
   });
+
+  it('serves large draws from the per-process cache exactly as a fresh generator would, as independent copies', () => {
+    // Reference: the same draws one normal at a time (never cached).
+    const fresh = new Rng(77);
+    const expected = Array.from({ length: 2 * 301 * 3 + 5 }, () => fresh.normal());
+    for (let round = 0; round < 2; round++) {
+      const rng = new Rng(77);
+      const a = rng.normals([301, 3]); // odd count: leaves a spare draw
+      const b = rng.normals([3, 301]);
+      const c = rng.normals([5]);
+      expect([...a.data, ...b.data, ...c.data]).toEqual(expected);
+      a.data[0] = 1234; // mutating one copy must not leak into the next submission's inputs
+    }
+  });
 });
