@@ -22,6 +22,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } fr
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const dist = (p) => new URL(`../dist/${p}`, import.meta.url).href;
@@ -74,13 +75,19 @@ const correct = sources.filter((s) => s.startsWith('ok-')).length;
 console.log(`bench: ${n} submissions from ${sources.length} fixtures (${correct} correct, ${sources.length - correct} with bugs), ${jobs} jobs, ${availableParallelism()} cores`);
 
 // --- memory sampler: rubricate and every descendant ---------------------------
+// It reads /proc every 100 ms in a worker thread, so the sampling does not take
+// turns with the grading on the main thread.
+const samplerSource = `
+const { parentPort } = require('node:worker_threads');
+const { readdirSync, readFileSync } = require('node:fs');
+const root = ${process.pid};
 function treeRssBytes() {
   const parent = new Map();
   const rss = new Map();
   for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+    if (!/^\\d+$/.test(entry)) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const stat = readFileSync('/proc/' + entry + '/stat', 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       parent.set(Number(entry), Number(fields[1]));
       rss.set(Number(entry), Number(fields[21]) * 4096);
@@ -92,7 +99,7 @@ function treeRssBytes() {
   for (const [pid, bytes] of rss) {
     let p = pid;
     for (let hops = 0; p > 1 && hops < 64; hops++) {
-      if (p === process.pid) {
+      if (p === root) {
         total += bytes;
         break;
       }
@@ -101,16 +108,26 @@ function treeRssBytes() {
   }
   return total;
 }
+let peak = 0;
+const timer = setInterval(() => { peak = Math.max(peak, treeRssBytes()); }, 100);
+parentPort.on('message', () => {
+  clearInterval(timer);
+  parentPort.postMessage(Math.max(peak, treeRssBytes()));
+});
+`;
 
 function sampler() {
-  let peak = 0;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, treeRssBytes());
-  }, 100);
+  const worker = new Worker(samplerSource, { eval: true });
   return {
     stop() {
-      clearInterval(timer);
-      return Math.max(peak, treeRssBytes());
+      return new Promise((resolve, reject) => {
+        worker.once('message', (peak) => {
+          void worker.terminate();
+          resolve(peak);
+        });
+        worker.once('error', reject);
+        worker.postMessage('stop');
+      });
     },
   };
 }
@@ -141,7 +158,7 @@ const result = await runBatch({
     }
   },
 });
-const peak = memory.stop();
+const peak = await memory.stop();
 const rate = result.total / (result.durationMs / 1000);
 const statuses = result.rows.reduce((acc, r) => ((acc[r.status] = (acc[r.status] ?? 0) + 1), acc), {});
 const { chooseIsolation } = await import(dist('runner/sandbox.js'));
