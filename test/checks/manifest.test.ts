@@ -58,14 +58,14 @@ describe('manifest kind: schema', () => {
         expected: 'date',
       },
       {
-        message: 'Unexpected string "0" at /seed, expected the integer random seed, e.g. 0',
-        location: { file: 'manifest.json', line: 4, column: 3, endLine: 4, endColumn: 9 },
-        actual: '"0"',
-        expected: 'an integer',
+        message: 'Unexpected number 2.4 at /versions/numpy, expected a version number such as 3.11.7 or 2.4.6',
+        location: { file: 'manifest.json', line: 5, column: 37, endLine: 5, endColumn: 44 },
+        actual: '2.4',
+        expected: 'a string',
       },
     ]);
     expect(outcome.message).toBe(
-      'manifest.json does not follow the Block F manifest (2 problems): Unexpected value "22/11/2026" at /date, expected a date written YYYY-MM-DD; Unexpected string "0" at /seed, expected the integer random seed, e.g. 0',
+      'manifest.json does not follow the Block F manifest (2 problems): Unexpected value "22/11/2026" at /date, expected a date written YYYY-MM-DD; Unexpected number 2.4 at /versions/numpy, expected a version number such as 3.11.7 or 2.4.6',
     );
     expect(outcome.location).toMatchObject({ line: 3, column: 3 });
   });
@@ -158,10 +158,10 @@ describe('manifest kind: constraints', () => {
   it('combines schema and constraints in one criterion', async () => {
     const { outcome } = await run(lab('not-ok-manifest-schema'), { ...schemaOnly, constraints: labConstraints.constraints! });
     expect(outcome.status).toBe('fail');
-    // Schema fails (1 unit), the seed constraint fails, six constraints hold.
-    expect(outcome.credit).toBeCloseTo(6 / 8);
+    // Schema fails (1 unit), all seven constraints hold.
+    expect(outcome.credit).toBeCloseTo(7 / 8);
     expect(outcome.message).toContain('does not follow the Block F manifest (2 problems)');
-    expect(outcome.message).toContain('1 of 7 manifest constraints do not hold: Unexpected /seed = "0", expected 0');
+    expect(outcome.message).not.toContain('constraints do not hold');
   });
 
   it('warns about a key set twice, and checks the value that counts', async () => {
