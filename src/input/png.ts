@@ -7,6 +7,7 @@
  * `BLANK_INK_FRACTION` of the image. A matplotlib figure with axes and two
  * curves has well over 1% ink; an empty white canvas has none.
  */
+import { crc32, inflateSync } from 'node:zlib';
 import pngjs from 'pngjs';
 
 const { PNG } = pngjs;
@@ -43,7 +44,7 @@ export function inspectPng(bytes: Uint8Array): PngInspection {
   try {
     const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     colorType = buffer.length > 25 ? buffer[25]! : -1;
-    image = PNG.sync.read(buffer);
+    image = decodeCommon(buffer) ?? PNG.sync.read(buffer);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return { ok: false, message: `a broken PNG image (${describePngError(reason)}); re-save the figure` };
@@ -124,4 +125,143 @@ function describePngError(reason: string): string {
   if (/waitng|waiting|unexpected end|premature|incomplete/i.test(reason)) return 'truncated: the file ends before the image data does';
   if (/crc/i.test(reason)) return `corrupt: ${reason}`;
   return reason;
+}
+
+const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+/**
+ * Fast path for the PNGs plotting libraries write: 8-bit depth, not
+ * interlaced, every chunk CRC correct. Uses the native zlib and unfilters in
+ * place, giving the same RGBA pixels as pngjs. Anything else (other depths,
+ * interlacing, a colour key, a broken or unusual file) returns undefined and
+ * pngjs decodes it, with its own error messages.
+ */
+function decodeCommon(buffer: Buffer): { width: number; height: number; data: Buffer } | undefined {
+  let offset = 8;
+  let width = 0;
+  let height = 0;
+  let colorType = -1;
+  let palette: Buffer | undefined;
+  let alphas: Buffer | undefined;
+  const idat: Buffer[] = [];
+  let ended = false;
+  while (offset + 12 <= buffer.length) {
+    const length = buffer.readUInt32BE(offset);
+    const type = buffer.toString('latin1', offset + 4, offset + 8);
+    const end = offset + 12 + length;
+    if (end > buffer.length) return undefined;
+    if (crc32(buffer.subarray(offset + 4, offset + 8 + length)) !== buffer.readUInt32BE(offset + 8 + length)) return undefined;
+    const body = buffer.subarray(offset + 8, offset + 8 + length);
+    if (type === 'IHDR') {
+      if (length !== 13) return undefined;
+      width = body.readUInt32BE(0);
+      height = body.readUInt32BE(4);
+      // bit depth 8, compression 0, filter 0, no interlace
+      if (body[8] !== 8 || body[10] !== 0 || body[11] !== 0 || body[12] !== 0) return undefined;
+      colorType = body[9]!;
+    } else if (type === 'PLTE') {
+      palette = body;
+    } else if (type === 'tRNS') {
+      if (colorType !== 3) return undefined;
+      alphas = body;
+    } else if (type === 'IDAT') {
+      idat.push(body);
+    } else if (type === 'IEND') {
+      ended = true;
+      break;
+    }
+    offset = end;
+  }
+  const channels = CHANNELS[colorType];
+  if (!ended || channels === undefined || width === 0 || height === 0 || idat.length === 0) return undefined;
+  if (colorType === 3 && palette === undefined) return undefined;
+  if (width * height > 50_000_000) return undefined;
+  let raw: Buffer;
+  try {
+    raw = inflateSync(idat.length === 1 ? idat[0]! : Buffer.concat(idat));
+  } catch {
+    return undefined;
+  }
+  const stride = width * channels;
+  if (raw.length < (stride + 1) * height) return undefined;
+  const bpp = channels;
+  const data = Buffer.allocUnsafe(width * height * 4);
+  let previous = new Uint8Array(stride);
+  let current = new Uint8Array(stride);
+  for (let y = 0; y < height; y++) {
+    const start = y * (stride + 1);
+    const filter = raw[start]!;
+    const line = raw.subarray(start + 1, start + 1 + stride);
+    switch (filter) {
+      case 0:
+        current.set(line);
+        break;
+      case 1:
+        for (let i = 0; i < stride; i++) current[i] = (line[i]! + (i >= bpp ? current[i - bpp]! : 0)) & 0xff;
+        break;
+      case 2:
+        for (let i = 0; i < stride; i++) current[i] = (line[i]! + previous[i]!) & 0xff;
+        break;
+      case 3:
+        for (let i = 0; i < stride; i++) current[i] = (line[i]! + (((i >= bpp ? current[i - bpp]! : 0) + previous[i]!) >> 1)) & 0xff;
+        break;
+      case 4:
+        for (let i = 0; i < stride; i++) {
+          const a = i >= bpp ? current[i - bpp]! : 0;
+          const b = previous[i]!;
+          const c = i >= bpp ? previous[i - bpp]! : 0;
+          const p = a + b - c;
+          const pa = Math.abs(p - a);
+          const pb = Math.abs(p - b);
+          const pc = Math.abs(p - c);
+          current[i] = (line[i]! + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c)) & 0xff;
+        }
+        break;
+      default:
+        return undefined;
+    }
+    const row = y * width * 4;
+    for (let x = 0; x < width; x++) {
+      const o = row + x * 4;
+      const i = x * channels;
+      if (colorType === 6) {
+        data[o] = current[i]!;
+        data[o + 1] = current[i + 1]!;
+        data[o + 2] = current[i + 2]!;
+        data[o + 3] = current[i + 3]!;
+      } else if (colorType === 2) {
+        data[o] = current[i]!;
+        data[o + 1] = current[i + 1]!;
+        data[o + 2] = current[i + 2]!;
+        data[o + 3] = 255;
+      } else if (colorType === 0) {
+        data[o] = data[o + 1] = data[o + 2] = current[i]!;
+        data[o + 3] = 255;
+      } else if (colorType === 4) {
+        data[o] = data[o + 1] = data[o + 2] = current[i]!;
+        data[o + 3] = current[i + 1]!;
+      } else {
+        const index = current[i]!;
+        if (index * 3 + 2 >= palette!.length) return undefined;
+        data[o] = palette![index * 3]!;
+        data[o + 1] = palette![index * 3 + 1]!;
+        data[o + 2] = palette![index * 3 + 2]!;
+        data[o + 3] = alphas !== undefined && index < alphas.length ? alphas[index]! : 255;
+      }
+    }
+    const swap = previous;
+    previous = current;
+    current = swap;
+  }
+  return { width, height, data };
+}
+
+/** For tests: the fast decoder's pixels (undefined when pngjs would be used). */
+export function decodeCommonForTest(bytes: Uint8Array): { width: number; height: number; data: Buffer } | undefined {
+  return decodeCommon(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+}
+
+/** For tests: pngjs's pixels. */
+export function decodeWithPngjsForTest(bytes: Uint8Array): { width: number; height: number; data: Buffer } {
+  return PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 }

@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import pngjs from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { inspectPng, sniffFormat } from '../../src/input/png.js';
+import { decodeCommonForTest, decodeWithPngjsForTest, inspectPng, sniffFormat } from '../../src/input/png.js';
 
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../../fixtures/input/png/${name}`, import.meta.url)));
 
@@ -49,5 +50,45 @@ describe('inspectPng', () => {
     expect(sniffFormat(new TextEncoder().encode('%PDF-1.7'))).toContain('PDF');
     expect(sniffFormat(new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg">'))).toContain('SVG');
     expect(sniffFormat(Uint8Array.of(0x00, 0x01, 0x02, 0x03))).toBe('the file does not start with the PNG signature');
+  });
+});
+
+describe('fast PNG decoding', () => {
+  const pngFiles = (dir: URL): URL[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? pngFiles(new URL(`${e.name}/`, dir)) : e.name.endsWith('.png') ? [new URL(e.name, dir)] : [],
+    );
+
+  it('gives the same pixels as pngjs for every fixture PNG it accepts (and accepts the plots)', () => {
+    let fast = 0;
+    for (const file of pngFiles(new URL('../../fixtures/', import.meta.url))) {
+      const bytes = new Uint8Array(readFileSync(file));
+      const ours = decodeCommonForTest(bytes);
+      if (ours === undefined) continue;
+      fast++;
+      const theirs = decodeWithPngjsForTest(bytes);
+      expect([ours.width, ours.height], file.pathname).toEqual([theirs.width, theirs.height]);
+      expect(Buffer.compare(ours.data, theirs.data), file.pathname).toBe(0);
+    }
+    expect(fast).toBeGreaterThan(10);
+  });
+
+  it('matches pngjs for every colour type and scanline filter, and leaves broken files to pngjs', () => {
+    const { PNG } = pngjs;
+    let seed = 7;
+    const next = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 0xff;
+    for (const colorType of [0, 2, 4, 6] as const) {
+      for (const filterType of [0, 1, 2, 3, 4]) {
+        const image = new PNG({ width: 37, height: 23 });
+        for (let i = 0; i < image.data.length; i++) image.data[i] = i % 7 === 0 ? next() : (i * 13) & 0xff;
+        const bytes = PNG.sync.write(image, { colorType, filterType, inputHasAlpha: true });
+        const ours = decodeCommonForTest(bytes);
+        expect(ours, `colour type ${colorType}, filter ${filterType}`).toBeDefined();
+        expect(Buffer.compare(ours!.data, PNG.sync.read(bytes).data), `colour type ${colorType}, filter ${filterType}`).toBe(0);
+        const corrupt = Buffer.from(bytes);
+        corrupt[50] = corrupt[50]! ^ 0xff; // inside IDAT: CRC no longer matches
+        expect(decodeCommonForTest(corrupt)).toBeUndefined();
+      }
+    }
   });
 });
