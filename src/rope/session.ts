@@ -21,8 +21,13 @@ const FATAL_FAILURES = new Set(['timeout', 'memory', 'crash', 'limit']);
 
 const FLOAT_DTYPES = new Set(['float16', 'float32', 'float64', 'float128', 'longdouble']);
 
-async function defaultFactory(): Promise<SessionFactory> {
+async function defaultFactory(module: string): Promise<SessionFactory> {
   // Imported lazily: document rubrics never load the runner.
+  // The runner follows the module's language: .ts/.mts/.js/.mjs run in the Node harness.
+  if (/\.(ts|mts|cts|js|mjs|cjs)$/.test(module)) {
+    const node = await import('../runner/node/index.js');
+    return node.openNodeSession;
+  }
   const mod = await import('../runner/session.js');
   return mod.openPythonSession;
 }
@@ -53,7 +58,7 @@ export async function getRopeSession(
   let session: LearnerSession;
   try {
     session = await ctx.memo(`rope:session:${module}`, async () => {
-      const factory = (ctx.services.openLearnerSession as SessionFactory | undefined) ?? (await defaultFactory());
+      const factory = (ctx.services.openLearnerSession as SessionFactory | undefined) ?? (await defaultFactory(module));
       const sessionOptions: SessionOptions = { root: ctx.root, module };
       if (typeof ctx.services.python === 'string') sessionOptions.python = ctx.services.python;
       const isolation = isolationOf(ctx.services.isolation);

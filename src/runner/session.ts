@@ -252,6 +252,7 @@ class PythonSession implements LearnerSession {
     private readonly scratch: Scratch,
     private readonly limits: Limits,
     private readonly cgroup: PidsCgroup | undefined,
+    private readonly harnessArgs?: (config: Record<string, unknown>) => string[],
   ) {
     this.isolation = isolationInfo(level);
     if (launch.user) this.isolation.description += `; runs as uid ${launch.user.uid}`;
@@ -273,7 +274,7 @@ class PythonSession implements LearnerSession {
   async start(): Promise<RunFailure | undefined> {
     const harness = path.join(this.launch.harness, 'python_harness.py');
     const plan = launchPlan(this.level, this.launch, [], this.scratch);
-    const args = [...plan.args, ...this.pythonArgs(harness, plan.setup)];
+    const args = [...plan.args, ...(this.harnessArgs ? this.harnessArgs(this.harnessConfig(plan.setup)) : this.pythonArgs(harness, plan.setup))];
     const launch = this.cgroup ? this.cgroup.wrap(plan.command, args) : { command: plan.command, args };
     const proc = new HarnessProcess(launch.command, launch.args, this.environment(), this.scratch.work, this.limits.answerBytes, this.stdout, this.stderr);
     this.proc = proc;
@@ -281,7 +282,12 @@ class PythonSession implements LearnerSession {
   }
 
   private pythonArgs(harness: string, setup: string): string[] {
-    const config = {
+    return ['-I', '-B', '-u', harness, JSON.stringify(this.harnessConfig(setup))];
+  }
+
+  /** The harness's CONFIG_JSON (docs/runner-protocol.md). */
+  private harnessConfig(setup: string): Record<string, unknown> {
+    return {
       root: this.scratch.work,
       module: this.options.module.split(path.sep).join('/'),
       scratch: this.scratch.dir,
@@ -298,7 +304,6 @@ class PythonSession implements LearnerSession {
         outputBytes: this.limits.outputBytes,
       },
     };
-    return ['-I', '-B', '-u', harness, JSON.stringify(config)];
   }
 
   private environment(): NodeJS.ProcessEnv {
@@ -554,4 +559,51 @@ export async function openPythonSession(options: SessionOptions): Promise<Learne
 
 function stripUndefined<T extends object>(object: T): Partial<T> {
   return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Another language's harness speaking the same protocol (docs/runner-protocol.md). */
+export interface HarnessSpec {
+  /** Interpreter or binary started inside the sandbox. */
+  interpreter: string;
+  /** Folders it needs, bound read-only by bubblewrap. */
+  prefixes: string[];
+  /** Folder holding the harness sources, bound read-only. */
+  harness: string;
+  /** Arguments after the interpreter, given the CONFIG_JSON object. */
+  args: (config: Record<string, unknown>) => string[];
+  /** Runs on the scratch copy before the harness starts (e.g. writes transpiled sources). */
+  prepare?: (scratch: { work: string; dir: string }) => Promise<void>;
+}
+
+/**
+ * Same sandbox, limits, restarts and framing as `openPythonSession`, for a
+ * harness started by `spec` instead of the Python one.
+ */
+export async function openHarnessSession(options: SessionOptions, spec: HarnessSpec): Promise<LearnerSession> {
+  const limits: Limits = { ...DEFAULT_LIMITS, ...stripUndefined(options.limits ?? {}) };
+  const level = await chooseIsolation(options.isolation ?? 'auto');
+  if (!level) throw new ConfigError(`isolation "${options.isolation}" is not available here; use --isolation auto`);
+  const launch: LaunchContext = { python: spec.interpreter, prefixes: spec.prefixes, harness: spec.harness };
+  const user = level === 'bwrap' ? sandboxUser(spec.prefixes, spec.harness) : undefined;
+  if (user) launch.user = user;
+  const scratch = await prepareScratch(options.root);
+  try {
+    await spec.prepare?.(scratch);
+  } catch (error) {
+    await removeScratch(scratch);
+    throw error;
+  }
+  if (user) await chownScratch(scratch, user);
+  const cgroup = await createPidsCgroup(scratch.token, limits.processes);
+  const session = new PythonSession(options, launch, level, scratch, limits, cgroup, spec.args);
+  liveSessions.add(session);
+  installExitHook();
+  try {
+    const importFailure = await session.start();
+    if (importFailure) session.importFailure = importFailure;
+  } catch (error) {
+    await session.close();
+    throw error;
+  }
+  return session;
 }

@@ -1,0 +1,150 @@
+/**
+ * JavaScript/TypeScript learners: the same sandbox and protocol as Python
+ * (docs/runner-protocol.md), with `node_harness.mjs` as the harness. TypeScript
+ * is transpiled in the grader (the `typescript` package, syntax only, no type
+ * check) and the JavaScript runs in the sandbox under Node's permission model.
+ */
+import { existsSync, promises as fs, realpathSync } from 'node:fs';
+import path from 'node:path';
+import { harnessDir } from '../sandbox.js';
+import { openHarnessSession } from '../session.js';
+import type { LearnerSession, RunFailure, SessionOptions } from '../types.js';
+
+const TS_EXT = /\.(ts|mts|cts)$/;
+
+/** Where a transpiled file goes: rope.ts → rope.js, rope.mts → rope.mjs. */
+export function jsPathOf(file: string): string {
+  return file.replace(/\.ts$/, '.js').replace(/\.mts$/, '.mjs').replace(/\.cts$/, '.cjs');
+}
+
+export function isNodeModule(file: string): boolean {
+  return /\.(ts|mts|cts|js|mjs|cjs)$/.test(file) && !file.endsWith('.d.ts');
+}
+
+type TS = typeof import('typescript');
+let tsModule: Promise<TS> | undefined;
+function loadTypescript(): Promise<TS> {
+  tsModule ??= import('typescript').then((m) => ((m as { default?: TS }).default ?? m) as TS);
+  return tsModule;
+}
+
+/** Transpiles one TypeScript source; a syntax error becomes a located import failure. */
+export async function transpile(source: string, file: string): Promise<{ js: string } | { failure: RunFailure }> {
+  const ts = await loadTypescript();
+  const out = ts.transpileModule(source, {
+    fileName: path.basename(file),
+    reportDiagnostics: true,
+    compilerOptions: {
+      module: ts.ModuleKind.ESNext,
+      target: ts.ScriptTarget.ES2022,
+      inlineSourceMap: true,
+      inlineSources: false,
+    },
+  });
+  const error = (out.diagnostics ?? []).find((d) => d.category === ts.DiagnosticCategory.Error);
+  if (error) {
+    const text = ts.flattenDiagnosticMessageText(error.messageText, '\n');
+    const failure: RunFailure = { kind: 'import-error', message: `syntax error in ${file}: ${text}` };
+    if (error.file && error.start !== undefined) {
+      const { line, character } = error.file.getLineAndCharacterOfPosition(error.start);
+      failure.location = { file, line: line + 1, column: character + 1 };
+      failure.message = `syntax error in ${file} at line ${line + 1}, column ${character + 1}: ${text} (TS${error.code})`;
+    } else {
+      failure.location = { file };
+    }
+    return { failure };
+  }
+  return { js: out.outputText };
+}
+
+async function listSources(dir: string, rel = ''): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await fs.readdir(path.join(dir, rel), { withFileTypes: true })) {
+    const child = rel ? `${rel}/${entry.name}` : entry.name;
+    if (entry.isDirectory() && entry.name !== 'node_modules' && !entry.name.startsWith('.')) found.push(...(await listSources(dir, child)));
+    else if (entry.isFile() && TS_EXT.test(entry.name) && !entry.name.endsWith('.d.ts')) found.push(child);
+  }
+  return found;
+}
+
+/** A session whose module never imported: every call fails with the same finding. */
+function deadSession(failure: RunFailure): LearnerSession {
+  return {
+    isolation: { level: 'none', description: 'not started: the learner module did not compile' },
+    importFailure: failure,
+    call: async () => ({ ok: false, failure, durationMs: 0 }),
+    output: () => ({ stdout: '', stderr: '', truncated: false }),
+    close: async () => undefined,
+  };
+}
+
+/**
+ * Opens a sandboxed Node session for `options.module` (a .ts/.mts/.js/.mjs
+ * file). Every TypeScript file of the submission is transpiled first; the
+ * module's first syntax error makes `importFailure`, and no process starts.
+ */
+export async function openNodeSession(options: SessionOptions): Promise<LearnerSession> {
+  const sources = existsSync(options.root) ? await listSources(options.root) : [];
+  const compiled = new Map<string, string>();
+  const wanted = options.module.split(path.sep).join('/');
+  for (const rel of [wanted, ...sources.filter((s) => s !== wanted)]) {
+    if (!TS_EXT.test(rel)) continue;
+    let source: string;
+    try {
+      source = await fs.readFile(path.join(options.root, rel), 'utf8');
+    } catch {
+      continue;
+    }
+    const result = await transpile(source, rel);
+    if ('failure' in result) {
+      if (rel === wanted || compiled.size > 0 || sources.includes(rel)) return deadSession(result.failure);
+      continue;
+    }
+    compiled.set(rel, result.js);
+  }
+  const node = realpathSync(process.execPath);
+  const prefix = path.dirname(path.dirname(node));
+  const prlimit = ['/usr/bin/prlimit', '/bin/prlimit'].find((p) => existsSync(p));
+  const harness = harnessDir();
+  const memory = options.limits?.memoryBytes ?? 1024 * 1024 * 1024;
+  const nodeArgs = (config: Record<string, unknown>): string[] => {
+    const root = String(config.root);
+    const scratch = String(config.scratch);
+    const lim = (config.limits ?? {}) as Record<string, number>;
+    const runModule = TS_EXT.test(wanted) ? jsPathOf(wanted) : wanted;
+    const args = [
+      '--experimental-permission',
+      `--allow-fs-read=${root}/*`,
+      `--allow-fs-read=${harness}/*`,
+      `--allow-fs-write=${scratch}/*`,
+      '--disable-warning=ExperimentalWarning',
+      '--enable-source-maps',
+      `--max-old-space-size=${Math.max(64, Math.floor(memory / 1048576 / 2))}`,
+      path.join(harness, 'node_harness.mjs'),
+      JSON.stringify({ ...config, runModule }),
+    ];
+    if (!prlimit) return args;
+    return [`--cpu=${lim.cpuSeconds ?? 60}:${(lim.cpuSeconds ?? 60) + 1}`, `--fsize=${lim.fileSizeBytes ?? 16777216}`, '--core=0', `--as=${Math.max(memory, 2 * 1024 ** 3)}`, '--', node, ...args];
+  };
+  return openHarnessSession(options, {
+    interpreter: prlimit ?? node,
+    prefixes: [prefix],
+    harness,
+    args: nodeArgs,
+    prepare: async (scratch) => {
+      for (const [rel, js] of compiled) {
+        const target = path.join(scratch.work, jsPathOf(rel));
+        if (!existsSync(target)) await fs.writeFile(target, js);
+      }
+      // The scratch copy's package.json says ESM, so transpiled .js files load as modules.
+      const pkgPath = path.join(scratch.work, 'package.json');
+      let pkg: Record<string, unknown> = {};
+      try {
+        pkg = JSON.parse(await fs.readFile(pkgPath, 'utf8')) as Record<string, unknown>;
+      } catch {
+        pkg = {};
+      }
+      await fs.writeFile(pkgPath, JSON.stringify({ ...pkg, type: 'module' }));
+    },
+  });
+}
