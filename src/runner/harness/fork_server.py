@@ -56,6 +56,12 @@ import importlib.util  # noqa: E402,F401
 import runpy  # noqa: E402
 import fcntl  # noqa: E402,F401
 import termios  # noqa: E402,F401
+import types  # noqa: E402
+
+# The harness is compiled once here, not once per session: each child runs the
+# same code object as its __main__, as runpy.run_path would (about 5 ms saved a session).
+with open(HARNESS, 'rb') as _source:
+    HARNESS_CODE = compile(_source.read(), HARNESS, 'exec', dont_inherit=True)
 
 for fd in (CONTROL_IN, CONTROL_OUT):
     os.set_inheritable(fd, False)
@@ -161,7 +167,11 @@ def child(request):
         os.chdir(request['cwd'])
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         sys.argv = [HARNESS, json.dumps(request['config'])]
-        runpy.run_path(HARNESS, run_name='__main__')
+        main = types.ModuleType('__main__')
+        main.__dict__.update({'__file__': HARNESS, '__cached__': None, '__loader__': None,
+                              '__package__': '', '__spec__': None, '__builtins__': __builtins__})
+        sys.modules['__main__'] = main
+        exec(HARNESS_CODE, main.__dict__)
     except BaseException as exc:  # noqa: BLE001
         try:
             os.write(2, ('rubricate fork server: child setup failed: %s\n' % exc).encode())
