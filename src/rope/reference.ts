@@ -47,6 +47,21 @@ export interface Tables {
 
 /** `cos(t theta_i)` and `sin(t theta_i)` for positions `0..T-1` (or the given positions), shape (T, d/2). */
 export function tables(T: number, d: number, base = DEFAULT_BASE, positions?: ArrayLike<number>): Tables {
+  if (positions !== undefined) return computeTables(T, d, base, positions);
+  // Positions 0..T-1 depend only on (T, d, base): computed once per process, handed out as copies.
+  const key = `${T}:${d}:${base}`;
+  let cached = tablesCache.get(key);
+  if (cached === undefined) {
+    cached = computeTables(T, d, base);
+    if (tablesCache.size >= 64) tablesCache.clear();
+    tablesCache.set(key, cached);
+  }
+  return { cos: arr(cached.cos.shape, cached.cos.data.slice()), sin: arr(cached.sin.shape, cached.sin.data.slice()) };
+}
+
+const tablesCache = new Map<string, Tables>();
+
+function computeTables(T: number, d: number, base: number, positions?: ArrayLike<number>): Tables {
   const theta = frequencies(d, base);
   const pos = positions ?? Float64Array.from({ length: T }, (_, t) => t);
   const rows = pos.length;
@@ -292,6 +307,19 @@ export function widerTolerance(a: string, b: string): string {
 
 /** s(r) = mean_k cos(r theta_k): the score of the all-ones vector against itself at distance r, divided by d. */
 export function decayCurve(d: number, maxDistance: number, base = DEFAULT_BASE): Float64Array {
+  const key = `${d}:${maxDistance}:${base}`;
+  let cached = decayCache.get(key);
+  if (cached === undefined) {
+    cached = computeDecayCurve(d, maxDistance, base);
+    if (decayCache.size >= 64) decayCache.clear();
+    decayCache.set(key, cached);
+  }
+  return cached.slice();
+}
+
+const decayCache = new Map<string, Float64Array>();
+
+function computeDecayCurve(d: number, maxDistance: number, base: number): Float64Array {
   const theta = frequencies(d, base);
   const out = new Float64Array(maxDistance + 1);
   for (let r = 0; r <= maxDistance; r++) {

@@ -88,6 +88,19 @@ describe('rope reference', () => {
     expect(Array.from(new Rng(3).normals([4]).data)).not.toEqual(Array.from(new Rng(4).normals([4]).data));
   });
 
+  it('hands out the per-process tables and decay curve as copies equal to a fresh computation', () => {
+    const first = tables(40, 16);
+    first.cos.data.fill(7);
+    first.sin.data[3] = 9;
+    const again = tables(40, 16);
+    const fresh = tables(40, 16, 10000, Float64Array.from({ length: 40 }, (_, t) => t)); // explicit positions: never cached
+    expect(Array.from(again.cos.data)).toEqual(Array.from(fresh.cos.data));
+    expect(Array.from(again.sin.data)).toEqual(Array.from(fresh.sin.data));
+    const s = decayCurve(16, 63);
+    s.fill(0);
+    expect(decayCurve(16, 63)[0]).toBe(1);
+  });
+
   it('serves large draws from the per-process cache exactly as a fresh generator would, as independent copies', () => {
     // Reference: the same draws one normal at a time (never cached).
     const fresh = new Rng(77);
