@@ -28,6 +28,11 @@ async function defaultFactory(module: string): Promise<SessionFactory> {
     const node = await import('../runner/node/index.js');
     return node.openNodeSession;
   }
+  // A Rust crate: the module is one of its files (src/lib.rs); the crate root is the submission.
+  if (/\.rs$|(^|\/)Cargo\.toml$/.test(module)) {
+    const rust = await import('../runner/rust/index.js');
+    return (options) => rust.openRustSession(options);
+  }
   const mod = await import('../runner/session.js');
   return mod.openPythonSession;
 }

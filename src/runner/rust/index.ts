@@ -1,0 +1,190 @@
+/**
+ * Rust learners: the learner's crate is built with a generated harness crate
+ * (`src/runner/harness/rust/main.rs`, no external crates, `cargo build
+ * --offline`), cached by content hash under the OS temp folder, and the binary
+ * runs in the same sandbox and protocol as Python (docs/runner-protocol.md).
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, promises as fs, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { harnessDir } from '../sandbox.js';
+import { openHarnessSession } from '../session.js';
+import type { LearnerSession, RunFailure, SessionOptions } from '../types.js';
+
+export interface RustFunctionNames {
+  frequencies: string;
+  precompute: string;
+  apply: string;
+}
+
+const DEFAULT_NAMES: RustFunctionNames = { frequencies: 'rope_frequencies', precompute: 'precompute_rope', apply: 'apply_rope' };
+
+/** Build limit (wall clock), separate from the per-call timeout. */
+export const BUILD_TIMEOUT_MS = 180_000;
+
+export function rustCacheRoot(): string {
+  return path.join(tmpdir(), 'rubricate-cache', 'rust');
+}
+
+async function crateFiles(root: string, rel = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await fs.readdir(path.join(root, rel), { withFileTypes: true })) {
+    const child = rel ? `${rel}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) {
+      if (entry.name === 'target' || entry.name.startsWith('.')) continue;
+      out.push(...(await crateFiles(root, child)));
+    } else if (entry.isFile()) out.push(child);
+  }
+  return out.sort();
+}
+
+function packageName(cargoToml: string): string | undefined {
+  const section = /\[package\]([\s\S]*?)(?:\n\[|$)/.exec(cargoToml);
+  const name = section ? /\bname\s*=\s*"([^"]+)"/.exec(section[1]!) : null;
+  return name?.[1];
+}
+
+/** The compiler's first error as a located failure. */
+export function compileFailure(stderr: string): RunFailure {
+  const lines = stderr.split('\n');
+  const first = lines.findIndex((l) => /^error(\[E\d+\])?:/.test(l) && !/^error: could not compile/.test(l));
+  if (first < 0) {
+    const tail = lines.filter((l) => l.trim()).slice(-3).join(' ').slice(0, 400);
+    return { kind: 'import-error', message: `the crate did not build: ${tail}` };
+  }
+  const failure: RunFailure = { kind: 'import-error', message: `the crate does not compile: ${lines[first]!.trim()}` };
+  for (const line of lines.slice(first + 1, first + 6)) {
+    const m = /-->\s+(.+?):(\d+):(\d+)/.exec(line);
+    if (m) {
+      const file = m[1]!.replace(/^.*?learner\//, '');
+      failure.location = { file, line: Number(m[2]), column: Number(m[3]) };
+      failure.message += ` (${file}:${m[2]}:${m[3]})`;
+      break;
+    }
+  }
+  const block: string[] = [];
+  for (const line of lines.slice(first)) {
+    if (block.length > 0 && line.trim() === '') break;
+    block.push(line.replace(/(-->\s+).*?learner\//, '$1'));
+  }
+  failure.traceback = block.slice(0, 12).join('\n');
+  return failure;
+}
+
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number; stderr: string; timedOut: boolean }> {
+  return new Promise((resolve) => {
+    execFile(command, args, { cwd, env, timeout: BUILD_TIMEOUT_MS, maxBuffer: 8 << 20 }, (error, _stdout, stderr) => {
+      const e = error as (NodeJS.ErrnoException & { killed?: boolean; code?: number | string }) | null;
+      resolve({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, stderr: String(stderr), timedOut: Boolean(e?.killed) });
+    });
+  });
+}
+
+/**
+ * Builds (or finds in the cache) the harness binary for the crate at `root`.
+ * Returns the binary, or the failure that replaces the session.
+ */
+export async function buildRustHarness(root: string, names: RustFunctionNames = DEFAULT_NAMES): Promise<{ binary: string; cached: boolean } | { failure: RunFailure }> {
+  const cargoPath = path.join(root, 'Cargo.toml');
+  if (!existsSync(cargoPath)) return { failure: { kind: 'import-error', message: 'no Cargo.toml at the submission root', location: { file: 'Cargo.toml' } } };
+  const name = packageName(readFileSync(cargoPath, 'utf8'));
+  if (!name) return { failure: { kind: 'import-error', message: 'Cargo.toml has no [package] name', location: { file: 'Cargo.toml' } } };
+  // Build scripts and proc macros would run learner code at build time, outside the
+  // sandbox (the build is only under prlimit and --offline): refused.
+  const manifest = readFileSync(cargoPath, 'utf8');
+  if (existsSync(path.join(root, 'build.rs')) || /^\s*build\s*=/m.test(manifest) || /proc-macro\s*=\s*true/.test(manifest)) {
+    return { failure: { kind: 'import-error', message: 'build scripts (build.rs) and proc-macro crates are not allowed: they would run at build time', location: { file: existsSync(path.join(root, 'build.rs')) ? 'build.rs' : 'Cargo.toml' } } };
+  }
+  const template = readFileSync(path.join(harnessDir(), 'rust', 'main.rs'), 'utf8');
+  const files = await crateFiles(root);
+  const hash = createHash('sha256');
+  hash.update(template).update(JSON.stringify(names));
+  for (const file of files) hash.update(`${file}\0`).update(await fs.readFile(path.join(root, file))).update('\0');
+  const key = hash.digest('hex').slice(0, 24);
+  const dir = path.join(rustCacheRoot(), key);
+  const binary = path.join(dir, 'bin', 'harness');
+  if (existsSync(binary)) return { binary, cached: true };
+  const failedMarker = path.join(dir, 'compile-error.json');
+  if (existsSync(failedMarker)) return { failure: JSON.parse(readFileSync(failedMarker, 'utf8')) as RunFailure };
+
+  const work = path.join(dir, 'build');
+  await fs.rm(work, { recursive: true, force: true });
+  await fs.mkdir(path.join(work, 'learner'), { recursive: true });
+  for (const file of files) {
+    await fs.mkdir(path.dirname(path.join(work, 'learner', file)), { recursive: true });
+    await fs.copyFile(path.join(root, file), path.join(work, 'learner', file));
+  }
+  await fs.mkdir(path.join(work, 'harness', 'src'), { recursive: true });
+  const main = template
+    .replace('__FREQUENCIES__', names.frequencies)
+    .replace('__PRECOMPUTE__', names.precompute)
+    .replace('__APPLY__', names.apply)
+    .replace('__FREQUENCIES_NAME__', names.frequencies)
+    .replace('__PRECOMPUTE_NAME__', names.precompute)
+    .replace('__APPLY_NAME__', names.apply);
+  await fs.writeFile(path.join(work, 'harness', 'src', 'main.rs'), main);
+  await fs.writeFile(
+    path.join(work, 'harness', 'Cargo.toml'),
+    `[package]\nname = "rubricate-harness"\nversion = "0.0.0"\nedition = "2021"\n\n[dependencies]\nlearner = { path = "../learner", package = ${JSON.stringify(name)} }\n\n[profile.release]\nopt-level = 2\ndebug = false\npanic = "unwind"\n\n[workspace]\n`,
+  );
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    CARGO_HOME: process.env.CARGO_HOME,
+    RUSTUP_HOME: process.env.RUSTUP_HOME,
+    CARGO_TARGET_DIR: path.join(dir, 'target'),
+    CARGO_NET_OFFLINE: 'true',
+  };
+  const prlimit = ['/usr/bin/prlimit', '/bin/prlimit'].find((p) => existsSync(p));
+  const cargo = ['build', '--offline', '--release', '--quiet', '--color', 'never'];
+  const built = prlimit
+    ? await run(prlimit, ['--as=8589934592', '--fsize=1073741824', '--cpu=600', '--', 'cargo', ...cargo], path.join(work, 'harness'), env)
+    : await run('cargo', cargo, path.join(work, 'harness'), env);
+  if (built.timedOut) return { failure: { kind: 'timeout', message: `the crate did not build within ${BUILD_TIMEOUT_MS / 1000} s` } };
+  if (built.code !== 0) {
+    const failure = compileFailure(built.stderr);
+    await fs.writeFile(failedMarker, JSON.stringify(failure));
+    return { failure };
+  }
+  await fs.mkdir(path.join(dir, 'bin'), { recursive: true, mode: 0o755 });
+  copyFileSync(path.join(dir, 'target', 'release', 'rubricate-harness'), `${binary}.tmp`);
+  chmodSync(`${binary}.tmp`, 0o755);
+  await fs.rename(`${binary}.tmp`, binary);
+  for (let d = path.join(dir, 'bin'); d !== path.dirname(rustCacheRoot()); d = path.dirname(d)) chmodSync(d, 0o755);
+  return { binary, cached: false };
+}
+
+function deadSession(failure: RunFailure): LearnerSession {
+  return {
+    isolation: { level: 'none', description: 'not started: the crate did not build' },
+    importFailure: failure,
+    call: async () => ({ ok: false, failure, durationMs: 0 }),
+    output: () => ({ stdout: '', stderr: '', truncated: false }),
+    close: async () => undefined,
+  };
+}
+
+/**
+ * Opens a sandboxed session on the Rust crate at `options.root` (`module`
+ * names a file of the crate, e.g. src/lib.rs). Function names: `names`.
+ */
+export async function openRustSession(options: SessionOptions, names: RustFunctionNames = DEFAULT_NAMES): Promise<LearnerSession> {
+  const built = await buildRustHarness(options.root, names);
+  if ('failure' in built) return deadSession(built.failure);
+  const prlimit = ['/usr/bin/prlimit', '/bin/prlimit'].find((p) => existsSync(p));
+  const memory = options.limits?.memoryBytes ?? 1024 * 1024 * 1024;
+  return openHarnessSession(options, {
+    interpreter: prlimit ?? built.binary,
+    prefixes: [path.dirname(built.binary)],
+    harness: harnessDir(),
+    args: (config) => {
+      const lim = (config.limits ?? {}) as Record<string, number>;
+      const own = [JSON.stringify(config)];
+      if (!prlimit) return own;
+      const cpu = lim.cpuSeconds ?? 60;
+      return [`--cpu=${cpu}:${cpu + 1}`, `--fsize=${lim.fileSizeBytes ?? 16777216}`, '--core=0', `--as=${memory}`, '--', built.binary, ...own];
+    },
+  });
+}

@@ -1,0 +1,108 @@
+/**
+ * The Rust runner: crates built offline against the generated harness
+ * (cached by content hash), the lab-02 Rust fixtures graded like their Python
+ * twins, compile errors as one located failure, panics and hostile crates.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { grade } from '../../src/core/engine.js';
+import { resolveRubric } from '../../src/rubric/load.js';
+import { buildRustHarness, compileFailure, openRustSession } from '../../src/runner/rust/index.js';
+import type { LearnerSession, NDArray } from '../../src/runner/types.js';
+import { hashTree, processesWith } from './helpers.js';
+
+const fixture = (name: string) => resolve('fixtures/rope-lab02-rust', name);
+
+function matrix(rows: number, cols: number, seed: number): NDArray {
+  const data = new Float64Array(rows * cols);
+  for (let i = 0; i < data.length; i++) data[i] = Math.sin(seed * 7.1 + i * 1.3);
+  return { kind: 'ndarray', dtype: 'float64', shape: [rows, cols], data };
+}
+const applyArgs = () => [matrix(2, 4, 1), matrix(2, 4, 2), matrix(2, 2, 3), matrix(2, 2, 4)];
+
+function normalise(text: string): string {
+  return text;
+}
+
+async function withSession<T>(name: string, body: (s: LearnerSession) => Promise<T>, limits = {}): Promise<T> {
+  const session = await openRustSession({ root: fixture(name), module: 'src/lib.rs', limits: { callTimeoutMs: 3000, ...limits } });
+  try {
+    return await body(session);
+  } finally {
+    await session.close();
+  }
+}
+
+describe('rust runner', () => {
+  for (const [rs, py] of [
+    ['ok-rust', 'ok-interleaved'],
+    ['bug-split-half', 'bug-split-half'],
+    ['bug-clockwise', 'bug-clockwise'],
+    ['bug-exponent-4i', 'bug-exponent-4i'],
+  ] as const) {
+    it(`${rs} grades like rope-lab02/${py} on every code check`, async () => {
+      const rsReport = await grade({ rubric: await resolveRubric('rope-lab02-rust'), target: fixture(rs) });
+      const pyReport = await grade({ rubric: await resolveRubric('rope-lab02'), target: resolve('fixtures/rope-lab02', py) });
+      const view = (checks: typeof rsReport.checks) => checks.map((c) => ({ id: c.id, status: c.status, diagnosis: normalise(c.diagnosis ?? '') }));
+      expect(rsReport.checks.length).toBe(10);
+      expect(view(rsReport.checks)).toEqual(view(pyReport.checks.filter((c) => rsReport.checks.some((r) => r.id === c.id))));
+    }, 120_000);
+  }
+
+  it('caches builds by content and reports the first compile error with its location', async () => {
+    const again = await buildRustHarness(fixture('ok-rust'));
+    expect('binary' in again && again.cached).toBe(true);
+    const broken = await buildRustHarness(fixture('not-ok-compile-error'));
+    expect('failure' in broken).toBe(true);
+    if ('failure' in broken) {
+      expect(broken.failure.kind).toBe('import-error');
+      expect(broken.failure.message).toContain('error[E0425]: cannot find value `undefined_table_len`');
+      expect(broken.failure.location).toEqual({ file: 'src/lib.rs', line: 27, column: 28 });
+    }
+    const parsed = compileFailure('   Compiling x v0.1.0\nerror: expected one of `;`\n --> /tmp/c/build/learner/src/lib.rs:3:9\n  |\n');
+    expect(parsed.location).toEqual({ file: 'src/lib.rs', line: 3, column: 9 });
+  }, 120_000);
+
+  it('refuses a build script instead of running it', async () => {
+    const built = await buildRustHarness(fixture('hostile-build-script'));
+    expect('failure' in built && built.failure).toMatchObject({ kind: 'import-error', location: { file: 'build.rs' } });
+    expect(existsSync('/tmp/rubricate-hostile-build-script.txt')).toBe(false);
+  });
+
+  it('turns a panic into a located exception and keeps serving', async () => {
+    await withSession('hostile-panics', async (s) => {
+      const out = await s.call('apply_rope', applyArgs());
+      expect(out.ok).toBe(false);
+      if (!out.ok) {
+        expect(out.failure.kind).toBe('exception');
+        expect(out.failure.message).toContain('index out of range on purpose');
+        expect(out.failure.location).toMatchObject({ file: 'src/lib.rs' });
+      }
+      const freq = await s.call('rope_frequencies', [8]);
+      expect(freq.ok && (freq.value as NDArray).shape).toEqual([4]);
+      const missing = await s.call('nope', []);
+      expect(!missing.ok && missing.failure.kind).toBe('missing-function');
+    });
+  }, 120_000);
+
+  it('stops an infinite loop and a memory hog, and keeps writes inside scratch', async () => {
+    await withSession('hostile-infinite-loop', async (s) => {
+      const out = await s.call('apply_rope', applyArgs());
+      expect(!out.ok && out.failure.kind).toBe('timeout');
+    }, { callTimeoutMs: 1000 });
+    expect(processesWith(fixture('hostile-infinite-loop'))).toEqual([]);
+    await withSession('hostile-memory-hog', async (s) => {
+      const out = await s.call('apply_rope', applyArgs());
+      expect(out.ok).toBe(false);
+      if (!out.ok) expect(['memory', 'crash', 'limit']).toContain(out.failure.kind);
+    }, { memoryBytes: 256 << 20, callTimeoutMs: 8000 });
+    const before = hashTree(fixture('hostile-writes-outside'));
+    await withSession('hostile-writes-outside', async (s) => {
+      const out = await s.call('apply_rope', applyArgs());
+      expect(out.ok).toBe(true);
+    });
+    expect(hashTree(fixture('hostile-writes-outside'))).toBe(before);
+    expect(existsSync('/tmp/rubricate-hostile-writes-outside-rs.txt')).toBe(false);
+  }, 120_000);
+});
