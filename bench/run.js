@@ -143,6 +143,7 @@ try {
   process.exit(2);
 }
 const memory = sampler();
+const cpuBefore = process.cpuUsage();
 const heapBefore = process.memoryUsage().heapUsed;
 let heapPeak = heapBefore;
 const result = await runBatch({
@@ -158,6 +159,7 @@ const result = await runBatch({
     }
   },
 });
+const cpu = process.cpuUsage(cpuBefore);
 const peak = await memory.stop();
 const rate = result.total / (result.durationMs / 1000);
 const statuses = result.rows.reduce((acc, r) => ((acc[r.status] = (acc[r.status] ?? 0) + 1), acc), {});
@@ -195,6 +197,7 @@ console.log('');
 console.log(`rubricate  ${result.total} submissions, full ${rubric.id} rubric (${rubric.criteria.length} checks), isolation ${isolation}`);
 console.log(`           ${(result.durationMs / 1000).toFixed(2)} s, ${rate.toFixed(1)} submissions/s`);
 console.log(`           ${Object.entries(statuses).map(([k, v]) => `${v} ${k}`).join(', ')}`);
+console.log(`           rubricate process CPU ${((cpu.user + cpu.system) / 1000 / result.total).toFixed(1)} ms a submission (user + sys, all its threads; learner processes not counted)`);
 console.log(`           peak memory ${mib(peak)} (rubricate and all learner processes), Node heap ${mib(heapBefore)} -> peak ${mib(heapPeak)}`);
 console.log(`baseline   ${baselineFolders.length} submissions, fresh ${python} + NumPy each, relative-position and norm only, ${jobs} parallel`);
 console.log(`           ${baseSeconds.toFixed(2)} s, ${baseRate.toFixed(1)} submissions/s (${baselineOk} answered)`);
