@@ -143,7 +143,7 @@ export function stamp(criterion: Criterion, outcome: CheckOutcome, durationMs = 
     message: outcome.message,
   };
   if (outcome.diagnosis) result.diagnosis = outcome.diagnosis;
-  if (criterion.hint && status !== 'pass') result.hint = criterion.hint;
+  if (criterion.hint && status !== 'pass' && status !== 'skip') result.hint = criterion.hint;
   if (outcome.location) result.location = outcome.location;
   if (outcome.details?.length) result.details = outcome.details;
   if (outcome.data && Object.keys(outcome.data).length > 0) result.data = outcome.data;

@@ -76,6 +76,14 @@ export async function getRopeSession(
     return { ok: false, outcome: { status: 'error', message: `could not start the learner's Python session: ${reason}` } };
   }
   if (session.importFailure) {
+    // One finding for a module that does not load: the first code check reports it, the others skip.
+    const reporter = await ctx.memo(`rope:import-reported:${module}`, () => ctx.criterion.id);
+    if (reporter !== ctx.criterion.id) {
+      return {
+        ok: false,
+        outcome: { status: 'skip', message: `skipped: ${module} could not be loaded (see ${reporter})`, location: { file: module } },
+      };
+    }
     return { ok: false, outcome: failureOutcome(`import of ${module}`, session.importFailure, module) };
   }
   return { ok: true, value: { session, module } };

@@ -57,5 +57,5 @@ export function fakeSubmission(fake: FakeOptions | LearnerSession = {}, files: R
     services: { openLearnerSession: async () => session },
     signal: new AbortController().signal,
   };
-  return { ctx, session, memo, run: async (kind, options = {}) => kind.run(ctx, options) };
+  return { ctx, session, memo, run: async (kind, options = {}) => kind.run({ ...ctx, criterion: { ...ctx.criterion, id: kind.name } }, options) };
 }
