@@ -583,7 +583,15 @@ export async function openHarnessSession(options: SessionOptions, spec: HarnessS
   const limits: Limits = { ...DEFAULT_LIMITS, ...stripUndefined(options.limits ?? {}) };
   const level = await chooseIsolation(options.isolation ?? 'auto');
   if (!level) throw new ConfigError(`isolation "${options.isolation}" is not available here; use --isolation auto`);
-  const launch: LaunchContext = { python: spec.interpreter, prefixes: spec.prefixes, harness: spec.harness };
+  let launch: LaunchContext = { python: spec.interpreter, prefixes: spec.prefixes, harness: spec.harness };
+  let args = spec.args;
+  if (level === 'namespaces') {
+    // Only the Python harness sets up private mounts itself: start the others through its trampoline.
+    const python = await resolvePython();
+    const trampoline = path.join(spec.harness, 'ns_exec.py');
+    launch = { ...launch, python: python.path };
+    args = (config) => ['-I', '-B', trampoline, JSON.stringify(config), '--', spec.interpreter, ...spec.args(config)];
+  }
   const user = level === 'bwrap' ? sandboxUser(spec.prefixes, spec.harness) : undefined;
   if (user) launch.user = user;
   const scratch = await prepareScratch(options.root);
@@ -595,7 +603,7 @@ export async function openHarnessSession(options: SessionOptions, spec: HarnessS
   }
   if (user) await chownScratch(scratch, user);
   const cgroup = await createPidsCgroup(scratch.token, limits.processes);
-  const session = new PythonSession(options, launch, level, scratch, limits, cgroup, spec.args);
+  const session = new PythonSession(options, launch, level, scratch, limits, cgroup, args);
   liveSessions.add(session);
   installExitHook();
   try {

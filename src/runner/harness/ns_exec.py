@@ -1,0 +1,34 @@
+"""rubricate namespace trampoline for harnesses not written in Python.
+
+At the `namespaces` isolation level the Python harness makes its own mounts
+private and read-only (scratch stays writable, /tmp is private) and drops every
+capability before it imports learner code. Other harnesses (Node, Rust) are
+started through this script so they get exactly the same setup:
+
+    python3 -I -B ns_exec.py CONFIG_JSON -- COMMAND ARGS...
+
+It runs the Python harness's own `setup_namespace()` and then replaces itself
+with COMMAND, handing on the protocol pipes (fd 3 and 4).
+"""
+import importlib.util
+import os
+import sys
+
+if len(sys.argv) < 4 or sys.argv[2] != '--':
+    sys.stderr.write('usage: ns_exec.py CONFIG_JSON -- COMMAND ARGS...\n')
+    os._exit(64)
+
+command = sys.argv[3:]
+sys.argv = [sys.argv[0], sys.argv[1]]
+spec = importlib.util.spec_from_file_location(
+    'rubricate_python_harness', os.path.join(os.path.dirname(os.path.abspath(__file__)), 'python_harness.py'))
+harness = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(harness)
+try:
+    harness.setup_namespace()
+except OSError as exc:
+    harness.send_frame({'type': 'fatal', 'message': 'sandbox setup failed: %s' % exc})
+    os._exit(71)
+for fd in (harness.IN_FD, harness.OUT_FD):
+    os.set_inheritable(fd, True)
+os.execv(command[0], command)
