@@ -40,8 +40,9 @@ import {
   type Scratch,
 } from './sandbox.js';
 import { DEFAULT_LIMITS } from './session.js';
-import type { CallOutcome, FailureKind, IsolationInfo, IsolationLevel, LearnerSession, RunFailure, SessionOptions, Value } from './types.js';
-import { decodeValue, FrameEncoder, FrameReader, PROTOCOL_VERSION, WireError, type Frame } from './wire.js';
+import type { CallOutcome, IsolationInfo, IsolationLevel, LearnerSession, RunFailure, SessionOptions, Value } from './types.js';
+import { deathFailure, exchangeCall, failure, failureFromFrame, OutputCapture, stripUndefined, type Exit } from './answers.js';
+import { FrameReader, PROTOCOL_VERSION, type Frame } from './wire.js';
 
 type Limits = typeof DEFAULT_LIMITS;
 
@@ -53,7 +54,6 @@ export interface ForkServerPoolOptions {
   recycleAfter?: number;
 }
 
-type Exit = { code: number | null; signal: NodeJS.Signals | null };
 
 /** One sandboxed fork server process and its line-JSON control channel. */
 class ForkServer {
@@ -267,66 +267,13 @@ class ForkedProcess {
   }
 }
 
-function failure(kind: FailureKind, message: string, extra: Partial<RunFailure> = {}): RunFailure {
-  return { kind, message, ...extra };
-}
-
-function failureFromFrame(header: Record<string, unknown>): RunFailure {
-  const kinds: FailureKind[] = ['import-error', 'missing-function', 'exception', 'timeout', 'memory', 'limit', 'crash', 'malformed', 'internal'];
-  const kind = kinds.includes(header.kind as FailureKind) ? (header.kind as FailureKind) : 'internal';
-  const out: RunFailure = { kind, message: typeof header.message === 'string' ? header.message : kind };
-  if (typeof header.traceback === 'string') out.traceback = header.traceback;
-  const loc = header.location as Record<string, unknown> | null | undefined;
-  if (loc && typeof loc.file === 'string') {
-    out.location = { file: loc.file };
-    if (typeof loc.line === 'number') out.location.line = loc.line;
-    if (typeof loc.column === 'number') out.location.column = loc.column;
-  }
-  return out;
-}
-
-function deathFailure(what: string, exit: Exit | undefined, stderr: string, limits: Limits): RunFailure {
-  const signal = exit?.signal;
-  if (signal === 'SIGXCPU') return failure('limit', `${what}: the process used its ${limits.cpuSeconds} s of CPU time and was stopped`);
-  if (signal === 'SIGXFSZ') return failure('limit', `${what}: the process wrote a file larger than ${limits.fileSizeBytes} bytes`);
-  if (/MemoryError|Cannot allocate memory|std::bad_alloc|out of memory/i.test(stderr.slice(-4096))) {
-    return failure('memory', `${what}: the process ran out of memory (limit ${Math.round(limits.memoryBytes / 1048576)} MiB)`);
-  }
-  if (signal === 'SIGKILL') return failure('crash', `${what}: the process was killed (SIGKILL; the memory limit or the system may have killed it)`);
-  if (signal) return failure('crash', `${what}: the process died from signal ${signal}`);
-  return failure('crash', `${what}: the process exited with code ${exit?.code ?? '?'} without answering (os._exit or a crash)`);
-}
-
-class Capture {
-  private chunks: Buffer[] = [];
-  private size = 0;
-  truncated = false;
-  constructor(private readonly cap: number) {}
-  append(chunk: Buffer): void {
-    if (this.size >= this.cap) {
-      this.truncated = true;
-      return;
-    }
-    const room = this.cap - this.size;
-    if (chunk.length > room) {
-      this.truncated = true;
-      chunk = chunk.subarray(0, room);
-    }
-    this.chunks.push(chunk);
-    this.size += chunk.length;
-  }
-  text(): string {
-    return Buffer.concat(this.chunks).toString('utf8');
-  }
-}
-
 /** A learner session whose processes are children of a fork server. */
 class ForkedSession implements LearnerSession {
   isolation: IsolationInfo;
   importFailure?: RunFailure;
   private proc: ForkedProcess | undefined;
-  private readonly stdout: Capture;
-  private readonly stderr: Capture;
+  private readonly stdout: OutputCapture;
+  private readonly stderr: OutputCapture;
   private readonly deadline: number;
   private chain: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -341,8 +288,8 @@ class ForkedSession implements LearnerSession {
   ) {
     this.isolation = isolationInfo(server.level);
     this.isolation.description += '; forked from a pre-warmed server';
-    this.stdout = new Capture(Math.ceil(limits.outputBytes / 2));
-    this.stderr = new Capture(Math.floor(limits.outputBytes / 2));
+    this.stdout = new OutputCapture(Math.ceil(limits.outputBytes / 2));
+    this.stderr = new OutputCapture(Math.floor(limits.outputBytes / 2));
     this.deadline = Date.now() + limits.sessionTimeoutMs;
   }
 
@@ -512,67 +459,15 @@ class ForkedSession implements LearnerSession {
       }
     }
     const proc = this.proc!;
-    const id = randomBytes(8).toString('hex');
-    let request: Buffer;
-    try {
-      const encoder = new FrameEncoder();
-      request = encoder.frame({
-        type: 'call',
-        id,
-        fn,
-        args: args.map((arg) => encoder.value(arg)),
-        kwargs: encoder.value(options.kwargs ?? {}),
-        returnInputs: options.returnInputs === true,
-      });
-    } catch (error) {
-      return done(failure('internal', `cannot send the arguments of ${fn}: ${(error as Error).message}`));
-    }
-    const timeoutMs = Math.min(options.timeoutMs ?? this.limits.callTimeoutMs, this.remaining());
-    const until = Date.now() + timeoutMs;
-    proc.send(request);
-    for (;;) {
-      const event = await proc.next(until - Date.now());
-      if (!event) {
-        await this.killProc(proc);
-        return done(failure('timeout', `${fn} did not return within ${formatSeconds(timeoutMs)}`));
-      }
-      if (event.type === 'exit') {
+    return exchangeCall(proc, fn, args, options, {
+      started,
+      timeoutMs: Math.min(options.timeoutMs ?? this.limits.callTimeoutMs, this.remaining()),
+      kill: () => this.killProc(proc),
+      onExit: (event) => {
         this.server.tainted = true;
-        return done(deathFailure(`${fn} did not return`, event.exit, this.stderr.text(), this.limits));
-      }
-      if (event.type === 'malformed') {
-        await this.killProc(proc);
-        return done(failure('malformed', `the answer of ${fn} broke the protocol: ${event.message}`));
-      }
-      const { header, payload } = event.frame;
-      if (header.id !== id) {
-        await this.killProc(proc);
-        return done(failure('malformed', `the answer of ${fn} carried the wrong call id (forged or out-of-order frame)`));
-      }
-      if (header.type === 'failure') {
-        const f = failureFromFrame(header);
-        if (f.kind === 'malformed' || f.kind === 'internal') await this.killProc(proc);
-        return done(f);
-      }
-      if (header.type !== 'result') {
-        await this.killProc(proc);
-        return done(failure('malformed', `unexpected ${String(header.type)} frame in answer to ${fn}`));
-      }
-      try {
-        const outcome: CallOutcome = {
-          ok: true,
-          value: decodeValue(header.value, payload),
-          durationMs: typeof header.durationMs === 'number' ? header.durationMs : Date.now() - started,
-        };
-        if (Array.isArray(header.inputsAfter)) outcome.inputsAfter = header.inputsAfter.map((v) => decodeValue(v, payload));
-        if (Array.isArray(header.aliases)) outcome.aliases = header.aliases.map((n) => (typeof n === 'number' ? n : -1));
-        return outcome;
-      } catch (error) {
-        await this.killProc(proc);
-        const message = error instanceof WireError ? error.message : String(error);
-        return done(failure('malformed', `the answer of ${fn} could not be decoded: ${message}`));
-      }
-    }
+        return deathFailure(`${fn} did not return`, event.exit, this.stderr.text(), this.limits);
+      },
+    });
   }
 
   output(): { stdout: string; stderr: string; truncated: boolean } {
@@ -597,9 +492,6 @@ class ForkedSession implements LearnerSession {
   }
 }
 
-function formatSeconds(ms: number): string {
-  return ms >= 1000 ? `${+(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
-}
 
 /**
  * A pool of fork servers. `open` has the signature of `openPythonSession`
@@ -712,9 +604,6 @@ export class ForkServerPool {
   }
 }
 
-function stripUndefined<T extends object>(object: T): Partial<T> {
-  return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
 
 /** Removes the folders of fork servers whose grader was killed (its pid no longer runs). */
 async function removeOrphans(): Promise<void> {

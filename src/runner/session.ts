@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readFileSync, rmdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -23,7 +22,6 @@ import {
 } from './sandbox.js';
 import type {
   CallOutcome,
-  FailureKind,
   IsolationInfo,
   IsolationLevel,
   LearnerSession,
@@ -32,7 +30,8 @@ import type {
   SessionOptions,
   Value,
 } from './types.js';
-import { decodeValue, FrameEncoder, FrameReader, PROTOCOL_VERSION, WireError, type Frame } from './wire.js';
+import { deathFailure, exchangeCall, failure, failureFromFrame, OutputCapture, stripUndefined } from './answers.js';
+import { FrameReader, PROTOCOL_VERSION, type Frame } from './wire.js';
 
 export const DEFAULT_LIMITS: ResourceLimits & { importTimeoutMs: number } = {
   callTimeoutMs: 10_000,
@@ -49,38 +48,6 @@ export const DEFAULT_LIMITS: ResourceLimits & { importTimeoutMs: number } = {
 type Limits = typeof DEFAULT_LIMITS;
 
 /** Captured learner output, capped; the excess is drained and dropped. */
-class OutputCapture {
-  private chunks: Buffer[] = [];
-  private size = 0;
-  truncated = false;
-
-  constructor(private readonly cap: number) {}
-
-  attach(stream: Readable | null): void {
-    stream?.on('data', (chunk: Buffer) => this.append(chunk));
-  }
-
-  append(chunk: Buffer): void {
-    {
-      if (this.size >= this.cap) {
-        this.truncated = true;
-        return;
-      }
-      const room = this.cap - this.size;
-      if (chunk.length > room) {
-        this.truncated = true;
-        chunk = chunk.subarray(0, room);
-      }
-      this.chunks.push(chunk);
-      this.size += chunk.length;
-    }
-  }
-
-  text(): string {
-    return Buffer.concat(this.chunks).toString('utf8');
-  }
-}
-
 interface Waiter {
   resolve: (event: ProcessEvent) => void;
 }
@@ -104,8 +71,8 @@ class HarnessProcess {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
     });
-    stdout.attach(this.child.stdout);
-    stderr.attach(this.child.stderr);
+    this.child.stdout?.on('data', (chunk: Buffer) => stdout.append(chunk));
+    this.child.stderr?.on('data', (chunk: Buffer) => stderr.append(chunk));
     const reader = new FrameReader(answerBytes);
     const answers = this.child.stdio[4] as Readable;
     answers.on('data', (chunk: Buffer) => {
@@ -200,37 +167,6 @@ function installExitHook(): void {
   process.once('exit', () => {
     for (const session of liveSessions) session.abandon();
   });
-}
-
-function failure(kind: FailureKind, message: string, extra: Partial<RunFailure> = {}): RunFailure {
-  return { kind, message, ...extra };
-}
-
-function failureFromFrame(header: Record<string, unknown>): RunFailure {
-  const kinds: FailureKind[] = ['import-error', 'missing-function', 'exception', 'timeout', 'memory', 'limit', 'crash', 'malformed', 'internal'];
-  const kind = kinds.includes(header.kind as FailureKind) ? (header.kind as FailureKind) : 'internal';
-  const out: RunFailure = { kind, message: typeof header.message === 'string' ? header.message : `${kind}` };
-  if (typeof header.traceback === 'string') out.traceback = header.traceback;
-  const loc = header.location as Record<string, unknown> | null | undefined;
-  if (loc && typeof loc.file === 'string') {
-    out.location = { file: loc.file };
-    if (typeof loc.line === 'number') out.location.line = loc.line;
-    if (typeof loc.column === 'number') out.location.column = loc.column;
-  }
-  return out;
-}
-
-/** Explains a process that died without answering. */
-function deathFailure(what: string, exit: { code: number | null; signal: NodeJS.Signals | null } | undefined, stderr: string, limits: Limits): RunFailure {
-  const signal = exit?.signal;
-  if (signal === 'SIGXCPU') return failure('limit', `${what}: the process used its ${limits.cpuSeconds} s of CPU time and was stopped`);
-  if (signal === 'SIGXFSZ') return failure('limit', `${what}: the process wrote a file larger than ${limits.fileSizeBytes} bytes`);
-  if (/MemoryError|Cannot allocate memory|std::bad_alloc|out of memory/i.test(stderr.slice(-4096))) {
-    return failure('memory', `${what}: the process ran out of memory (limit ${Math.round(limits.memoryBytes / 1048576)} MiB)`);
-  }
-  if (signal === 'SIGKILL') return failure('crash', `${what}: the process was killed (SIGKILL; the memory limit or the system may have killed it)`);
-  if (signal) return failure('crash', `${what}: the process died from signal ${signal}`);
-  return failure('crash', `${what}: the process exited with code ${exit?.code ?? '?'} without answering (os._exit or a crash)`);
 }
 
 class PythonSession implements LearnerSession {
@@ -403,68 +339,15 @@ class PythonSession implements LearnerSession {
       }
     }
     const proc = this.proc!;
-    const id = randomBytes(8).toString('hex');
-    let request: Buffer;
-    try {
-      const encoder = new FrameEncoder();
-      const header = {
-        type: 'call',
-        id,
-        fn,
-        args: args.map((arg) => encoder.value(arg)),
-        kwargs: encoder.value(options.kwargs ?? {}),
-        returnInputs: options.returnInputs === true,
-      };
-      request = encoder.frame(header);
-    } catch (error) {
-      return done(failure('internal', `cannot send the arguments of ${fn}: ${(error as Error).message}`));
-    }
-    const timeoutMs = Math.min(options.timeoutMs ?? this.limits.callTimeoutMs, this.remaining());
-    const until = Date.now() + timeoutMs;
-    proc.send(request);
-    for (;;) {
-      const event = await proc.next(until - Date.now());
-      if (!event) {
-        await this.kill(proc);
-        return done(failure('timeout', `${fn} did not return within ${formatSeconds(timeoutMs)}`));
-      }
-      if (event.type === 'exit') {
-        if (this.closed) return done(failure('internal', `the session was closed while ${fn} was running`));
-        return done(deathFailure(`${fn} did not return`, proc.exitInfo, this.stderr.text(), this.limits));
-      }
-      if (event.type === 'malformed') {
-        await this.kill(proc);
-        return done(failure('malformed', `the answer of ${fn} broke the protocol: ${event.message}`));
-      }
-      const { header, payload } = event.frame;
-      if (header.id !== id) {
-        await this.kill(proc);
-        return done(failure('malformed', `the answer of ${fn} carried the wrong call id (forged or out-of-order frame)`));
-      }
-      if (header.type === 'failure') {
-        const f = failureFromFrame(header);
-        if (f.kind === 'malformed' || f.kind === 'internal') await this.kill(proc);
-        return done(f);
-      }
-      if (header.type !== 'result') {
-        await this.kill(proc);
-        return done(failure('malformed', `unexpected ${String(header.type)} frame in answer to ${fn}`));
-      }
-      try {
-        const outcome: CallOutcome = {
-          ok: true,
-          value: decodeValue(header.value, payload),
-          durationMs: typeof header.durationMs === 'number' ? header.durationMs : Date.now() - started,
-        };
-        if (Array.isArray(header.inputsAfter)) outcome.inputsAfter = header.inputsAfter.map((v) => decodeValue(v, payload));
-        if (Array.isArray(header.aliases)) outcome.aliases = header.aliases.map((n) => (typeof n === 'number' ? n : -1));
-        return outcome;
-      } catch (error) {
-        await this.kill(proc);
-        const message = error instanceof WireError ? error.message : String(error);
-        return done(failure('malformed', `the answer of ${fn} could not be decoded: ${message}`));
-      }
-    }
+    return exchangeCall(proc, fn, args, options, {
+      started,
+      timeoutMs: Math.min(options.timeoutMs ?? this.limits.callTimeoutMs, this.remaining()),
+      kill: () => this.kill(proc),
+      onExit: () =>
+        this.closed
+          ? failure('internal', `the session was closed while ${fn} was running`)
+          : deathFailure(`${fn} did not return`, proc.exitInfo, this.stderr.text(), this.limits),
+    });
   }
 
   output(): { stdout: string; stderr: string; truncated: boolean } {
@@ -516,9 +399,6 @@ class PythonSession implements LearnerSession {
   }
 }
 
-function formatSeconds(ms: number): string {
-  return ms >= 1000 ? `${+(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
-}
 
 /**
  * Starts a sandboxed Python process that imports the learner module and
@@ -557,9 +437,6 @@ export async function openPythonSession(options: SessionOptions): Promise<Learne
   return session;
 }
 
-function stripUndefined<T extends object>(object: T): Partial<T> {
-  return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
 
 /** Another language's harness speaking the same protocol (docs/runner-protocol.md). */
 export interface HarnessSpec {

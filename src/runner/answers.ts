@@ -1,0 +1,165 @@
+/**
+ * What every learner session shares, whoever started the process (a fresh
+ * harness or a fork server's child): capped output capture, failures named
+ * from frames and exits, and the request/answer exchange of one call.
+ */
+import { randomBytes } from 'node:crypto';
+import type { CallOutcome, FailureKind, ResourceLimits, RunFailure, Value } from './types.js';
+import { decodeValue, FrameEncoder, WireError, type Frame } from './wire.js';
+
+export type Exit = { code: number | null; signal: NodeJS.Signals | null };
+
+/** Learner stdout or stderr, kept up to a cap; the rest is dropped and flagged. */
+export class OutputCapture {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  truncated = false;
+
+  constructor(private readonly cap: number) {}
+
+  append(chunk: Buffer): void {
+    if (this.size >= this.cap) {
+      this.truncated = true;
+      return;
+    }
+    const room = this.cap - this.size;
+    if (chunk.length > room) {
+      this.truncated = true;
+      chunk = chunk.subarray(0, room);
+    }
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+  }
+
+  text(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+export function failure(kind: FailureKind, message: string, extra: Partial<RunFailure> = {}): RunFailure {
+  return { kind, message, ...extra };
+}
+
+/** A failure frame from a harness, with unknown kinds turned into `internal`. */
+export function failureFromFrame(header: Record<string, unknown>): RunFailure {
+  const kinds: FailureKind[] = ['import-error', 'missing-function', 'exception', 'timeout', 'memory', 'limit', 'crash', 'malformed', 'internal'];
+  const kind = kinds.includes(header.kind as FailureKind) ? (header.kind as FailureKind) : 'internal';
+  const out: RunFailure = { kind, message: typeof header.message === 'string' ? header.message : kind };
+  if (typeof header.traceback === 'string') out.traceback = header.traceback;
+  const loc = header.location as Record<string, unknown> | null | undefined;
+  if (loc && typeof loc.file === 'string') {
+    out.location = { file: loc.file };
+    if (typeof loc.line === 'number') out.location.line = loc.line;
+    if (typeof loc.column === 'number') out.location.column = loc.column;
+  }
+  return out;
+}
+
+/** Explains a process that died without answering. */
+export function deathFailure(what: string, exit: Exit | undefined, stderr: string, limits: ResourceLimits): RunFailure {
+  const signal = exit?.signal;
+  if (signal === 'SIGXCPU') return failure('limit', `${what}: the process used its ${limits.cpuSeconds} s of CPU time and was stopped`);
+  if (signal === 'SIGXFSZ') return failure('limit', `${what}: the process wrote a file larger than ${limits.fileSizeBytes} bytes`);
+  if (/MemoryError|Cannot allocate memory|std::bad_alloc|out of memory/i.test(stderr.slice(-4096))) {
+    return failure('memory', `${what}: the process ran out of memory (limit ${Math.round(limits.memoryBytes / 1048576)} MiB)`);
+  }
+  if (signal === 'SIGKILL') return failure('crash', `${what}: the process was killed (SIGKILL; the memory limit or the system may have killed it)`);
+  if (signal) return failure('crash', `${what}: the process died from signal ${signal}`);
+  return failure('crash', `${what}: the process exited with code ${exit?.code ?? '?'} without answering (os._exit or a crash)`);
+}
+
+export function formatSeconds(ms: number): string {
+  return ms >= 1000 ? `${+(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
+}
+
+export function stripUndefined<T extends object>(object: T): Partial<T> {
+  return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** What a learner process yields while the grader waits for an answer. */
+export type ChannelEvent = { type: 'frame'; frame: Frame } | { type: 'malformed'; message: string } | { type: 'exit' };
+
+/** The frame stream of one learner process. */
+export interface CallChannel<E extends ChannelEvent> {
+  send(bytes: Buffer): void;
+  next(timeoutMs: number): Promise<E | undefined>;
+}
+
+export interface CallOptions {
+  kwargs?: Record<string, Value>;
+  timeoutMs?: number;
+  returnInputs?: boolean;
+}
+
+/**
+ * Sends one call and reads its answer: a result, a learner failure, or a
+ * protocol breach (timeout, forged id, bad frame), after which `kill` ends
+ * the process. `onExit` explains a process that died before answering.
+ */
+export async function exchangeCall<E extends ChannelEvent>(
+  channel: CallChannel<E>,
+  fn: string,
+  args: Value[],
+  options: CallOptions,
+  how: { timeoutMs: number; started: number; kill: () => Promise<void>; onExit: (event: Extract<E, { type: 'exit' }>) => RunFailure },
+): Promise<CallOutcome> {
+  const { started, timeoutMs, kill } = how;
+  const done = (f: RunFailure): CallOutcome => ({ ok: false, failure: f, durationMs: Date.now() - started });
+  const id = randomBytes(8).toString('hex');
+  let request: Buffer;
+  try {
+    const encoder = new FrameEncoder();
+    request = encoder.frame({
+      type: 'call',
+      id,
+      fn,
+      args: args.map((arg) => encoder.value(arg)),
+      kwargs: encoder.value(options.kwargs ?? {}),
+      returnInputs: options.returnInputs === true,
+    });
+  } catch (error) {
+    return done(failure('internal', `cannot send the arguments of ${fn}: ${(error as Error).message}`));
+  }
+  const until = Date.now() + timeoutMs;
+  channel.send(request);
+  for (;;) {
+    const event = await channel.next(until - Date.now());
+    if (!event) {
+      await kill();
+      return done(failure('timeout', `${fn} did not return within ${formatSeconds(timeoutMs)}`));
+    }
+    if (event.type === 'exit') return done(how.onExit(event as Extract<E, { type: 'exit' }>));
+    if (event.type === 'malformed') {
+      await kill();
+      return done(failure('malformed', `the answer of ${fn} broke the protocol: ${event.message}`));
+    }
+    const { header, payload } = (event as { type: 'frame'; frame: Frame }).frame;
+    if (header.id !== id) {
+      await kill();
+      return done(failure('malformed', `the answer of ${fn} carried the wrong call id (forged or out-of-order frame)`));
+    }
+    if (header.type === 'failure') {
+      const f = failureFromFrame(header);
+      if (f.kind === 'malformed' || f.kind === 'internal') await kill();
+      return done(f);
+    }
+    if (header.type !== 'result') {
+      await kill();
+      return done(failure('malformed', `unexpected ${String(header.type)} frame in answer to ${fn}`));
+    }
+    try {
+      const outcome: CallOutcome = {
+        ok: true,
+        value: decodeValue(header.value, payload),
+        durationMs: typeof header.durationMs === 'number' ? header.durationMs : Date.now() - started,
+      };
+      if (Array.isArray(header.inputsAfter)) outcome.inputsAfter = header.inputsAfter.map((v) => decodeValue(v, payload));
+      if (Array.isArray(header.aliases)) outcome.aliases = header.aliases.map((n) => (typeof n === 'number' ? n : -1));
+      return outcome;
+    } catch (error) {
+      await kill();
+      const message = error instanceof WireError ? error.message : String(error);
+      return done(failure('malformed', `the answer of ${fn} could not be decoded: ${message}`));
+    }
+  }
+}
