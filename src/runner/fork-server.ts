@@ -85,9 +85,10 @@ class ForkServer {
     await writeFile(path.join(this.dir, 'owner'), String(process.pid));
     if (this.launch.user) await chown(this.dir, this.launch.user.uid, this.launch.user.gid);
     const scratch: Scratch = { dir: this.dir, work: this.dir, home: this.dir, tmp: this.dir, skipped: [], token: this.token };
-    const config = { harness: path.join(harnessDir(), 'python_harness.py'), dir: this.dir };
     const script = path.join(harnessDir(), 'fork_server.py');
     const plan = launchPlan(this.level, this.launch, [], scratch);
+    // At the namespaces level the server sets up its mounts itself, once, for all its children.
+    const config = { harness: path.join(harnessDir(), 'python_harness.py'), dir: this.dir, setup: plan.setup };
     const args = [...plan.args, '-I', '-B', '-u', script, JSON.stringify(config)];
     this.cgroup = await createPidsCgroup(this.token, this.limits.processes * 2);
     const launch = this.cgroup ? this.cgroup.wrap(plan.command, args) : { command: plan.command, args };
@@ -516,13 +517,12 @@ export class ForkServerPool {
   }
 
   /**
-   * A pool for the interpreter and isolation level, or undefined when fork
-   * servers cannot give the same isolation (the `namespaces` level sets up
-   * mounts per process; plain sessions are used there).
+   * A pool for the interpreter and isolation level, or undefined when the
+   * level is not available here.
    */
   static async create(options: ForkServerPoolOptions = {}): Promise<ForkServerPool | undefined> {
     const level = await chooseIsolation(options.isolation ?? 'auto');
-    if (!level || level === 'namespaces') return undefined;
+    if (!level) return undefined;
     const python = await resolvePython(options.python);
     const harness = harnessDir();
     // The same sandbox as a plain session: only the interpreter's folders and the harness bound, learner as nobody when root.

@@ -153,6 +153,13 @@ describe.each(levels)('isolation level %s', (level) => {
         expect(ok(await session.call('peek', [resolve('package.json')]))).toBe('FileNotFoundError');
         expect(ok(await session.call('peek', ['/etc/shadow']))).not.toMatch(/^root:/);
         if (isRoot && session.isolation.description.includes('runs as uid')) expect(uid).toBe(65534);
+      } else if (level === 'namespaces') {
+        // The host file system stays visible read-only, but not the host's /tmp, where other submissions' copies live.
+        expect(work.startsWith('/tmp/')).toBe(true);
+        expect(original).toBe('FileNotFoundError');
+        expect(ok(await session.call('peek', [resolve('package.json')])).startsWith('{')).toBe(true);
+        // Root without capabilities would pass the permission check on kernel tunables: they are mounted read-only.
+        expect(ok(await session.call('tune', ['/proc/sys/kernel/printk_ratelimit', '5']))).toBe('OSError');
       } else {
         expect(original.startsWith('"""Runner test module')).toBe(true);
         expect(session.isolation.description).not.toMatch(/only system folders/);

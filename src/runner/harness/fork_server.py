@@ -3,7 +3,7 @@ learner session. The child connects to the Unix socket the grader listens on
 for that job, puts it on fds 3 and 4, and runs python_harness.py unchanged
 (which applies the resource limits and imports the learner module).
 
-Runs inside the same sandbox as a plain session (bubblewrap or rlimits), one
+Runs inside the same sandbox as a plain session (bubblewrap, namespaces or rlimits), one
 job at a time. Control channel: newline-delimited JSON, requests on fd 3,
 replies on fd 4.
 
@@ -66,6 +66,30 @@ with open(HARNESS, 'rb') as _source:
 for fd in (CONTROL_IN, CONTROL_OUT):
     os.set_inheritable(fd, False)
 
+
+def setup_namespace():
+    """At the `namespaces` level (started by `unshare` as root): the Python
+    harness's own mount setup, once for the server, with the server's folder
+    as the writable scratch; every child inherits it and no capability."""
+    import importlib.util
+    saved = sys.argv
+    sys.argv = [HARNESS, json.dumps({'root': config['dir'], 'scratch': config['dir']})]
+    try:
+        spec = importlib.util.spec_from_file_location('rubricate_sandbox_setup', HARNESS)
+        harness = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(harness)
+        harness.setup_namespace()
+    finally:
+        sys.argv = saved
+
+
+if config.get('setup') == 'namespaces':
+    try:
+        setup_namespace()
+    except OSError as exc:
+        sys.stderr.write('rubricate fork server: sandbox setup failed: %s\n' % exc)
+        os._exit(71)
+
 jobs = {}      # pid -> job id
 current = {}   # job id -> pid
 buffer = b''
@@ -97,13 +121,16 @@ def descendants():
     me = os.getpid()
     out = []
     for pid in parents:
-        p, hops = pid, 0
-        while p > 1 and hops < 256:
-            p = parents.get(p, 0)
-            hops += 1
+        # Up the parent chain; in a PID namespace of its own the server is pid 1.
+        p, hops = parents.get(pid, 0), 0
+        while p > 0 and hops < 256:
             if p == me:
                 out.append(pid)
                 break
+            if p == 1:
+                break
+            p = parents.get(p, 0)
+            hops += 1
     return out
 
 

@@ -195,7 +195,9 @@ def become_subreaper():
 
 def setup_namespace():
     """Inside fresh mount/pid/net namespaces, as root: private /tmp, read-only
-    everything else, scratch writable, then drop every capability."""
+    everything else (the kernel's tunables in /proc/sys and /sys included),
+    scratch writable, then drop every capability. Other folders under the
+    host's /tmp (other submissions' scratch copies) are hidden."""
     import ctypes
     libc = _libc()
     libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
@@ -206,6 +208,10 @@ def setup_namespace():
                       data and data.encode()) != 0:
             err = ctypes.get_errno()
             raise OSError(err, 'mount %s: %s' % (target, os.strerror(err)))
+
+    def read_only(point, recursive=True):
+        mount(point, point, None, MS_BIND | (MS_REC if recursive else 0))
+        mount(None, point, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
 
     scratch = _config['scratch']
     mount(None, '/', None, MS_REC | MS_PRIVATE)
@@ -223,15 +229,30 @@ def setup_namespace():
         if point == scratch or point.startswith(scratch + '/'):
             continue
         try:
-            mount(point, point, None, MS_BIND | MS_REC)
-            mount(None, point, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+            read_only(point)
         except OSError:
             pass
-    # Scratch stays writable: bind it onto itself before hiding /tmp.
-    mount(scratch, scratch, None, MS_BIND)
-    mount(None, scratch, None, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV)
-    if not (scratch == '/tmp' or scratch.startswith('/tmp/')):
-        mount('tmpfs', '/tmp', 'tmpfs', MS_NOSUID | MS_NODEV, 'size=16m,mode=1777')
+    # Root without capabilities still passes uid checks: the kernel's tunables stay read-only.
+    for point in ('/proc/sys', '/proc/sysrq-trigger', '/sys'):
+        try:
+            read_only(point)
+        except OSError:
+            pass
+    # Scratch stays writable. When it lives under /tmp: hold it open, cover /tmp
+    # with a private tmpfs (which hides every other folder there), then bind
+    # scratch back at its own path.
+    keep = os.open(scratch, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        under_tmp = scratch.startswith('/tmp/')
+        if under_tmp:
+            mount('tmpfs', '/tmp', 'tmpfs', MS_NOSUID | MS_NODEV, 'size=16m,mode=1777')
+            os.makedirs(scratch, exist_ok=True)
+        mount('/proc/self/fd/%d' % keep, scratch, None, MS_BIND)
+        mount(None, scratch, None, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV)
+        if not under_tmp and scratch != '/tmp':
+            mount('tmpfs', '/tmp', 'tmpfs', MS_NOSUID | MS_NODEV, 'size=16m,mode=1777')
+    finally:
+        os.close(keep)
     for shm in ('/dev/shm',):
         try:
             mount('tmpfs', shm, 'tmpfs', MS_NOSUID | MS_NODEV, 'size=16m,mode=1777')

@@ -175,16 +175,26 @@ export async function openRustSession(options: SessionOptions, names: RustFuncti
   if ('failure' in built) return deadSession(built.failure);
   const prlimit = ['/usr/bin/prlimit', '/bin/prlimit'].find((p) => existsSync(p));
   const memory = options.limits?.memoryBytes ?? 1024 * 1024 * 1024;
+  // The binary runs from the session's scratch folder: the sandbox shows no cache folder
+  // (at the namespaces level, the host's /tmp is covered by a private one).
+  const inScratch = (dir: string) => path.join(dir, 'bin', 'rubricate-harness');
   return openHarnessSession(options, {
-    interpreter: prlimit ?? built.binary,
-    prefixes: [path.dirname(built.binary)],
+    // Without prlimit, env starts it (its path depends on the scratch folder).
+    interpreter: prlimit ?? '/usr/bin/env',
+    prefixes: [],
     harness: harnessDir(),
+    prepare: async (scratch) => {
+      await fs.mkdir(path.dirname(inScratch(scratch.dir)), { recursive: true });
+      await fs.copyFile(built.binary, inScratch(scratch.dir));
+      await fs.chmod(inScratch(scratch.dir), 0o755);
+    },
     args: (config) => {
       const lim = (config.limits ?? {}) as Record<string, number>;
+      const binary = inScratch(String(config.scratch));
       const own = [JSON.stringify(config)];
-      if (!prlimit) return own;
+      if (!prlimit) return [binary, ...own];
       const cpu = lim.cpuSeconds ?? 60;
-      return [`--cpu=${cpu}:${cpu + 1}`, `--fsize=${lim.fileSizeBytes ?? 16777216}`, '--core=0', `--as=${memory}`, '--', built.binary, ...own];
+      return [`--cpu=${cpu}:${cpu + 1}`, `--fsize=${lim.fileSizeBytes ?? 16777216}`, '--core=0', `--as=${memory}`, '--', binary, ...own];
     },
   });
 }
