@@ -132,6 +132,17 @@ function sampler() {
   };
 }
 
+/** CPU of every ended and reaped descendant (cutime + cstime of /proc/self/stat), ms. */
+function childrenCpuMs() {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[13]) + Number(fields[14])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 const mib = (bytes) => `${Math.round(bytes / (1024 * 1024))} MiB`;
 
 // --- rubricate, full rubric ----------------------------------------------------
@@ -144,6 +155,7 @@ try {
 }
 const memory = sampler();
 const cpuBefore = process.cpuUsage();
+const childrenBefore = childrenCpuMs();
 const heapBefore = process.memoryUsage().heapUsed;
 let heapPeak = heapBefore;
 const result = await runBatch({
@@ -160,6 +172,7 @@ const result = await runBatch({
   },
 });
 const cpu = process.cpuUsage(cpuBefore);
+const childrenCpu = childrenCpuMs() - childrenBefore;
 const peak = await memory.stop();
 const rate = result.total / (result.durationMs / 1000);
 const statuses = result.rows.reduce((acc, r) => ((acc[r.status] = (acc[r.status] ?? 0) + 1), acc), {});
@@ -198,6 +211,7 @@ console.log(`rubricate  ${result.total} submissions, full ${rubric.id} rubric ($
 console.log(`           ${(result.durationMs / 1000).toFixed(2)} s, ${rate.toFixed(1)} submissions/s`);
 console.log(`           ${Object.entries(statuses).map(([k, v]) => `${v} ${k}`).join(', ')}`);
 console.log(`           rubricate process CPU ${((cpu.user + cpu.system) / 1000 / result.total).toFixed(1)} ms a submission (user + sys, all its threads; learner processes not counted)`);
+console.log(`           learner processes CPU ${(childrenCpu / result.total).toFixed(1)} ms a submission (fork servers and their children, sandbox tools; counted once they ended)`);
 console.log(`           peak memory ${mib(peak)} (rubricate and all learner processes), Node heap ${mib(heapBefore)} -> peak ${mib(heapPeak)}`);
 console.log(`baseline   ${baselineFolders.length} submissions, fresh ${python} + NumPy each, relative-position and norm only, ${jobs} parallel`);
 console.log(`           ${baseSeconds.toFixed(2)} s, ${baseRate.toFixed(1)} submissions/s (${baselineOk} answered)`);
