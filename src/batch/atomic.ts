@@ -5,12 +5,14 @@
  */
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 
 let counter = 0;
 
 export async function writeAtomic(file: string, text: string): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.${++counter}.tmp`;
+  // Unique across the grading threads of one process too.
+  const temp = `${file}.${process.pid}.${threadId}.${++counter}.tmp`;
   try {
     await writeFile(temp, text);
     await rename(temp, file);

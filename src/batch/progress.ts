@@ -28,7 +28,8 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, inte
           );
           bar.start(event.inShard, 0, { last: '' });
         } else {
-          stream.write(`grading ${event.inShard} submission${event.inShard === 1 ? '' : 's'} with ${event.jobs} job${event.jobs === 1 ? '' : 's'}\n`);
+          const threads = event.threads > 0 ? ` in ${event.threads} thread${event.threads === 1 ? '' : 's'}` : '';
+          stream.write(`grading ${event.inShard} submission${event.inShard === 1 ? '' : 's'} with ${event.jobs} job${event.jobs === 1 ? '' : 's'}${threads}\n`);
         }
         return;
       }

@@ -4,10 +4,17 @@
  * gradebook (`grades.csv`), an instructor summary (`summary.md`) and
  * `batch.json` (the rows `rubricate merge` combines).
  *
+ * The jobs run in worker threads, one per job up to the number of cores, each
+ * with its own learner-session pool (src/batch/threads.ts); with a custom
+ * registry object, services holding functions, or no built worker script, they
+ * run on the calling thread instead. Either way this thread keeps the
+ * gradebook, reports progress and writes the files of the whole batch.
+ *
  * Guarantees:
  * - one submission never stops the batch: a missing or unreadable folder, a
- *   crash inside grading or a run past the per-submission time limit gives
- *   that submission an error report and a gradebook row;
+ *   crash inside grading (or of its grading thread) or a run past the
+ *   per-submission time limit gives that submission an error report and a
+ *   gradebook row;
  * - every file is written whole (write, then rename); the JSON report is
  *   written last and carries the cache key, so it marks the submission done;
  * - a re-run (or a run restarted after being killed) reuses every report
@@ -17,29 +24,24 @@
  *   gradebook rows stay in memory.
  */
 import { availableParallelism } from 'node:os';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Services } from '../checks/kind.js';
 import type { Registry } from '../checks/registry.js';
-import { grade } from '../core/engine.js';
 import { toolVersion } from '../core/paths.js';
 import type { Report, Rubric } from '../core/types.js';
-import { gradescopeReporter } from '../reporters/gradescope.js';
-import { ForkServerPool } from '../runner/fork-server.js';
-import { openPythonSession } from '../runner/session.js';
-import type { IsolationLevel, LearnerSession, SessionOptions } from '../runner/types.js';
-import { junitDocument, junitSuite } from '../reporters/junit.js';
-import { markdownReporter } from '../reporters/markdown.js';
+import { junitDocument } from '../reporters/junit.js';
 import { removeTemps, writeAtomic } from './atomic.js';
-import { cacheKey } from './cache-key.js';
 import { errorReport } from './error-report.js';
-import { gradebookCsv, outlineOf, rowFromReport, sortRows, type GradebookRow, type RubricOutline } from './gradebook.js';
+import { lazyPool, processSubmission, type BatchSettings, type Grading } from './grade-one.js';
+import { gradebookCsv, outlineOf, sortRows, type GradebookRow, type RubricOutline } from './gradebook.js';
+import { LAYOUT, type BatchFormat } from './layout.js';
 import { inShard, type Shard } from './shard.js';
 import { nameSubmissions, type SubmissionEntry } from './submissions.js';
 import { renderSummary } from './summary.js';
+import { gradeInThreads, loadRegistryModule, threadCount, workerScript } from './threads.js';
 
-/** Extra per-submission formats a batch can write besides JSON and Markdown. */
-export type BatchFormat = 'gradescope' | 'junit';
+export { LAYOUT, type BatchFormat } from './layout.js';
 
 export interface BatchOptions {
   /** Submission folders (names are derived) or entries already named. */
@@ -70,10 +72,24 @@ export interface BatchOptions {
    * `services.openLearnerSession` is already set.
    */
   forkServer?: boolean;
+  /**
+   * Worker threads that grade (default: one per job, up to the number of
+   * cores); 0 grades on the calling thread. Threads need the built package
+   * (dist/batch/worker.js), plain-data `services` and the built-in check kinds
+   * (or `registryModule`); otherwise the batch grades on the calling thread.
+   */
+  threads?: number;
+  /**
+   * A JavaScript module (path or file URL) whose `registry` export holds the
+   * check kinds, for custom kinds in thread mode: every thread imports it. A
+   * `registry` object given as well is used on the calling thread.
+   */
+  registryModule?: string;
 }
 
 export type BatchEvent =
-  | { type: 'start'; total: number; inShard: number; jobs: number }
+  /** `threads`: grading threads (0: the calling thread grades). */
+  | { type: 'start'; total: number; inShard: number; jobs: number; threads: number }
   | {
       type: 'submission';
       entry: SubmissionEntry;
@@ -98,19 +114,9 @@ export interface BatchResult {
   durationMs: number;
   /** True when the run was stopped (signal) before every submission was graded. */
   stopped: boolean;
+  /** Grading threads used (0: graded on the calling thread). */
+  threads: number;
 }
-
-/** Layout of a batch output folder. */
-export const LAYOUT = {
-  reports: 'reports',
-  feedback: 'feedback',
-  gradescope: 'gradescope',
-  junit: 'junit',
-  grades: 'grades.csv',
-  summary: 'summary.md',
-  batch: 'batch.json',
-  junitAll: 'junit.xml',
-} as const;
 
 /** `batch.json`: what `rubricate merge` needs from a part. */
 export interface BatchFile {
@@ -128,80 +134,79 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   const outline = outlineOf(rubric);
   const formats = [...new Set(options.formats ?? [])];
   const jobs = Math.max(1, Math.floor(options.jobs ?? availableParallelism()));
-  const timeoutMs = options.submissionTimeoutMs ?? 300_000;
-  const rubricText = options.rubricText ?? (await readFile(rubric.path, 'utf8').catch(() => JSON.stringify(rubric)));
   const version = toolVersion();
+  const settings: BatchSettings = {
+    rubric,
+    rubricText: options.rubricText ?? (await readFile(rubric.path, 'utf8').catch(() => JSON.stringify(rubric))),
+    toolVersion: version,
+    outDir,
+    formats,
+    force: options.force === true,
+    audience: options.audience ?? 'learner',
+    settings: options.settings ?? '',
+    timeoutMs: options.submissionTimeoutMs ?? 300_000,
+  };
 
   const named = isNamed(options.submissions) ? [...options.submissions] : nameSubmissions(options.submissions as string[]);
   const entries = named.filter((e) => inShard(e.name, options.shard));
   const folders = [LAYOUT.reports, LAYOUT.feedback, ...formats.map((f) => LAYOUT[f])].map((f) => join(outDir, f));
   await removeTemps([outDir, ...folders]);
 
-  options.onEvent?.({ type: 'start', total: named.length, inShard: entries.length, jobs });
-  const pool = options.forkServer !== false && !options.services?.openLearnerSession ? lazyPool(options.services ?? {}) : undefined;
-  const services: Services = { ...(options.services ?? {}), ...(pool ? { openLearnerSession: pool.open } : {}) };
+  const services = options.services ?? {};
+  const threads = threadCount({
+    threads: options.threads,
+    jobs,
+    count: entries.length,
+    rubric,
+    services,
+    hasRegistry: options.registry !== undefined,
+    registryModule: options.registryModule,
+  });
+  options.onEvent?.({ type: 'start', total: named.length, inShard: entries.length, jobs, threads });
 
   const rows: GradebookRow[] = [];
   let graded = 0;
   let reused = 0;
-  let next = 0;
   let done = 0;
-
-  const processOne = async (entry: SubmissionEntry, forced?: Report): Promise<void> => {
-    const paths = {
-      report: join(outDir, LAYOUT.reports, `${entry.name}.json`),
-      feedback: join(outDir, LAYOUT.feedback, `${entry.name}.md`),
-      gradescope: join(outDir, LAYOUT.gradescope, `${entry.name}.json`),
-      junit: join(outDir, LAYOUT.junit, `${entry.name}.xml`),
-    };
-    const key = forced
-      ? undefined
-      : await cacheKey({ root: entry.abs, toolVersion: version, rubricText, settings: options.settings ?? '' }).catch(() => undefined);
-    let report = forced ?? (!options.force && key ? await reusable(paths.report, key) : undefined);
-    const wasReused = report !== undefined && !forced;
-    if (!report) {
-      report = await gradeGuarded(entry, rubric, { ...options, services }, timeoutMs);
-      // Stopped mid-way: the report is incomplete (cancelled checks). Write nothing, so a re-run grades it.
-      if (options.signal?.aborted) return;
-      report.environment = { ...(report.environment ?? {}), ...(key ? { cacheKey: key } : {}) };
-    }
-    // Feedback and extra formats first, the JSON report last: it marks the submission done.
-    const rewrite = !wasReused;
-    if (rewrite || !(await exists(paths.feedback))) await writeAtomic(paths.feedback, markdownReporter([report], { audience: options.audience ?? 'learner' }));
-    for (const format of formats) {
-      if (!rewrite && (await exists(paths[format]))) continue;
-      const text = format === 'gradescope' ? gradescopeReporter([report]) : junitDocumentOf(report);
-      await writeAtomic(paths[format], text);
-    }
-    if (rewrite) await writeAtomic(paths.report, JSON.stringify(report, null, 2) + '\n');
-    const row = rowFromReport(report, entry.name, entry.path);
-    rows.push(row);
-    if (wasReused) reused++;
+  const record = (entry: SubmissionEntry, outcome: { row: GradebookRow; report?: Report; reused: boolean }): void => {
+    rows.push(outcome.row);
+    if (outcome.reused) reused++;
     else graded++;
+    done++;
     try {
-      options.onEvent?.({ type: 'submission', entry, row, report, reused: wasReused, done: ++done, total: entries.length });
+      if (outcome.report) options.onEvent?.({ type: 'submission', entry, row: outcome.row, report: outcome.report, reused: outcome.reused, done, total: entries.length });
     } catch {
       // Progress output must not undo a written report.
     }
   };
 
-  const worker = async (): Promise<void> => {
-    while (next < entries.length) {
-      if (options.signal?.aborted) return;
-      const entry = entries[next++]!;
-      try {
-        await processOne(entry);
-      } catch (error) {
-        // Writing the outputs failed (a report rubricate cannot render, say): record that instead.
-        const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-        await processOne(entry, errorReport(rubric, entry, `rubricate could not write this submission's report (${reason})`));
-      }
-    }
-  };
-  try {
-    await Promise.all(Array.from({ length: Math.min(jobs, Math.max(1, entries.length)) }, worker));
-  } finally {
-    await pool?.close();
+  let rest: SubmissionEntry[] = entries;
+  if (threads > 0) {
+    rest = await gradeInThreads(entries, {
+      script: workerScript()!,
+      threads,
+      jobs,
+      signal: options.signal,
+      setup: {
+        ...settings,
+        services,
+        forkServer: options.forkServer !== false,
+        ...(options.registryModule ? { registryModule: options.registryModule } : {}),
+        sendReports: options.onEvent !== undefined,
+      },
+      onDone: record,
+      async onLost(entry, message) {
+        const outcome = await processSubmission(entry, settings, { services }, errorReport(rubric, entry, message));
+        if (outcome) record(entry, outcome);
+      },
+    });
+    // A thread may have died while writing: its temp files go now rather than on the next run.
+    await removeTemps([outDir, ...folders]);
+  }
+  if (rest.length > 0) {
+    // In-thread mode, or no grading thread could start: this thread grades.
+    const registry = options.registry ?? (options.registryModule ? await loadRegistryModule(options.registryModule) : undefined);
+    await gradeHere(rest, settings, { services, ...(registry ? { registry } : {}), ...(options.signal ? { signal: options.signal } : {}) }, jobs, options.forkServer !== false, record);
   }
 
   const sorted = sortRows(rows);
@@ -230,6 +235,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     errored: sorted.filter((r) => r.status === 'error').length,
     durationMs,
     stopped: sorted.length < entries.length,
+    threads,
   };
 }
 
@@ -237,83 +243,34 @@ function isNamed(list: BatchOptions['submissions']): list is SubmissionEntry[] {
   return list.length > 0 && typeof list[0] === 'object';
 }
 
-/** Grades one submission; whatever goes wrong becomes that submission's error report. */
-async function gradeGuarded(entry: SubmissionEntry, rubric: Rubric, options: BatchOptions, timeoutMs: number): Promise<Report> {
-  const started = performance.now();
-  const info = await stat(entry.abs).catch((error: NodeJS.ErrnoException) => error);
-  if (info instanceof Error) {
-    const why = info.code === 'ENOENT' ? 'not found' : `unreadable (${info.code ?? info.message})`;
-    return errorReport(rubric, entry, `submission folder ${entry.path} ${why}; nothing was graded`);
-  }
-  if (!info.isDirectory()) return errorReport(rubric, entry, `${entry.path} is not a folder; nothing was graded`);
-
-  const controller = new AbortController();
-  const onAbort = () => controller.abort();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  let timer: NodeJS.Timeout | undefined;
-  const overrun = new Promise<Report>((done) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      done(
-        errorReport(
-          rubric,
-          entry,
-          `grading took longer than the batch limit of ${Math.round(timeoutMs / 1000)} s and was stopped; the submission was not graded`,
-          performance.now() - started,
-        ),
-      );
-    }, timeoutMs);
-    timer.unref?.();
-  });
+/**
+ * In-thread mode: `jobs` concurrent submissions on the calling thread, with
+ * one learner-session pool unless the services bring their own sessions.
+ */
+async function gradeHere(
+  entries: readonly SubmissionEntry[],
+  settings: BatchSettings,
+  base: Grading,
+  jobs: number,
+  forkServer: boolean,
+  record: (entry: SubmissionEntry, outcome: { row: GradebookRow; report: Report; reused: boolean }) => void,
+): Promise<void> {
+  const pool = forkServer && !base.services.openLearnerSession ? lazyPool(base.services) : undefined;
+  const grading: Grading = { ...base, services: { ...base.services, ...(pool ? { openLearnerSession: pool.open } : {}) } };
+  let next = 0;
+  const job = async (): Promise<void> => {
+    while (next < entries.length) {
+      if (grading.signal?.aborted) return;
+      const entry = entries[next++]!;
+      const outcome = await processSubmission(entry, settings, grading);
+      if (outcome) record(entry, outcome);
+    }
+  };
   try {
-    const graded = grade({
-      rubric,
-      target: entry.abs,
-      // A fresh services object per submission: the engine records the environment in it.
-      services: { ...(options.services ?? {}), environment: {} },
-      ...(options.registry ? { registry: options.registry } : {}),
-      signal: controller.signal,
-    });
-    const report = await Promise.race([graded, overrun]);
-    graded.catch(() => undefined);
-    report.submission = { ...report.submission, name: entry.name };
-    return report;
-  } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    return errorReport(rubric, entry, `grading stopped with an internal error (${reason}); this is a rubricate bug, not the submission's fault`, performance.now() - started);
+    await Promise.all(Array.from({ length: Math.min(jobs, Math.max(1, entries.length)) }, job));
   } finally {
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onAbort);
+    await pool?.close();
   }
-}
-
-/** The stored report when it exists, parses and carries the same cache key. */
-async function reusable(file: string, key: string): Promise<Report | undefined> {
-  try {
-    const report = JSON.parse(await readFile(file, 'utf8')) as Report;
-    if (report?.environment?.cacheKey !== key || !Array.isArray(report.checks) || typeof report.summary !== 'object') return undefined;
-    return report;
-  } catch {
-    return undefined;
-  }
-}
-
-async function exists(file: string): Promise<boolean> {
-  return stat(file).then(
-    (s) => s.isFile(),
-    () => false,
-  );
-}
-
-function junitDocumentOf(report: Report): string {
-  const s = report.summary;
-  return junitDocument([junitSuite(report)], {
-    tests: report.checks.length,
-    failures: s.fail,
-    errors: s.error,
-    skipped: s.skip,
-    time: (report.durationMs ?? 0) / 1000,
-  });
 }
 
 /** `junit.xml`: every per-submission suite in one document, read back from the per-submission files. */
@@ -334,26 +291,4 @@ export async function writeCombinedJunit(outDir: string, rows: readonly Gradeboo
     suites.push('  ' + xml.slice(start, end));
   }
   await writeAtomic(join(outDir, LAYOUT.junitAll), junitDocument(suites, totals));
-}
-
-/**
- * A fork-server pool started on the first learner session (document rubrics
- * never start one); where fork servers cannot give the requested isolation,
- * sessions fall back to fresh interpreters.
- */
-function lazyPool(services: Services): { open: (options: SessionOptions) => Promise<LearnerSession>; close: () => Promise<void> } {
-  let pool: Promise<ForkServerPool | undefined> | undefined;
-  const isolation = typeof services.isolation === 'string' ? (services.isolation as IsolationLevel | 'auto') : 'auto';
-  const python = typeof services.python === 'string' ? services.python : undefined;
-  return {
-    async open(options) {
-      pool ??= ForkServerPool.create({ isolation, ...(python ? { python } : {}) }).catch(() => undefined);
-      const ready = await pool;
-      return ready ? ready.open(options) : openPythonSession(options);
-    },
-    async close() {
-      const ready = await pool;
-      await ready?.close();
-    },
-  };
 }

@@ -27,6 +27,7 @@ export interface GradeCommandOptions {
   from?: string[];
   out?: string;
   jobs?: number;
+  threads?: number;
   force?: boolean;
   shard?: string;
   submissionTimeout?: number;
@@ -51,6 +52,7 @@ export function registerGrade(program: Command): void {
     .option('--from <list>', 'read submission folders from a file, one per line (# comments; - reads stdin); repeatable', collect, [])
     .option('--out <dir>', 'batch mode: write reports, feedback, grades.csv and summary.md into this folder')
     .option('-j, --jobs <n>', `submissions graded at once in batch mode (default: one per core, here ${availableParallelism()})`, positiveInt)
+    .option('--threads <n>', 'batch mode: worker threads that grade the jobs (default: one per job up to the number of cores; 0 grades in the main thread)', wholeNumber)
     .option('--force', 'batch mode: regrade submissions whose report is up to date')
     .option('--shard <i/n>', 'batch mode: grade only part i of n (a stable partition by submission name); merge the parts with rubricate merge')
     .option('--submission-timeout <seconds>', 'batch mode: wall-clock limit for one submission (default 300)', positiveInt)
@@ -77,7 +79,7 @@ Exit codes: 0 every check passed or warned, 1 a check failed or errored, 2 usage
       for (const list of options.from ?? []) submissions.push(...(await readListFile(list)));
       if (submissions.length === 0) throw new UsageError('no submission given: pass folders, or --from <list>');
       if (options.out !== undefined) return gradeBatch(submissions, options);
-      for (const flag of ['jobs', 'force', 'shard', 'submissionTimeout'] as const) {
+      for (const flag of ['jobs', 'threads', 'force', 'shard', 'submissionTimeout'] as const) {
         if (options[flag] !== undefined) throw new UsageError(`--${flag === 'submissionTimeout' ? 'submission-timeout' : flag} needs batch mode: add --out <dir>`);
       }
       return gradeSingle(submissions, options);
@@ -91,6 +93,12 @@ function collect(value: string, previous: string[]): string[] {
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+}
+
+function wholeNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number (0 or more)');
   return n;
 }
 
@@ -167,6 +175,7 @@ async function gradeBatch(submissions: string[], options: GradeCommandOptions): 
       services,
       settings: JSON.stringify(services),
       ...(options.jobs ? { jobs: options.jobs } : {}),
+      ...(options.threads !== undefined ? { threads: options.threads } : {}),
       ...(options.force ? { force: true } : {}),
       ...(shard ? { shard } : {}),
       ...(options.audience ? { audience: options.audience } : {}),
