@@ -50,7 +50,8 @@ export async function getRopeSession(
   ctx: CheckContext,
   options: Pick<RopeCommonOptions, 'module'>,
 ): Promise<Probed<{ session: LearnerSession; module: string }>> {
-  const module = await ctx.files.findFirst(options.module);
+  // Every code check asks: look the module up once per submission.
+  const module = await ctx.memo(`rope:module:${options.module.join('\n')}`, () => ctx.files.findFirst(options.module));
   if (module === undefined) {
     return {
       ok: false,

@@ -33,6 +33,7 @@ import {
   launchPlan,
   prepareScratch,
   removePidsCgroup,
+  removeScratch,
   sandboxUser,
   type LaunchContext,
   type PidsCgroup,
@@ -488,7 +489,7 @@ class ForkedSession implements LearnerSession {
       if (reply.op !== 'killed') this.server.tainted = true;
       proc.died(proc.exitInfo ?? { code: null, signal: 'SIGKILL' });
     }
-    await rm(this.scratch.dir, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
+    await removeScratch(this.scratch).catch(() => undefined);
     this.release(this.server);
   }
 }
@@ -553,7 +554,7 @@ export class ForkServerPool {
       if (importFailure) session.importFailure = importFailure;
       return session;
     } catch (error) {
-      if (scratch) await rm(scratch.dir, { recursive: true, force: true }).catch(() => undefined);
+      if (scratch) await removeScratch(scratch).catch(() => undefined);
       server.tainted = true;
       this.releaseServer(server);
       throw error;
