@@ -6,6 +6,11 @@
  * dominant background colour, after compositing transparency over white) under
  * `BLANK_INK_FRACTION` of the image. A matplotlib figure with axes and two
  * curves has well over 1% ink; an empty white canvas has none.
+ *
+ * Cost: the 8-bit PNGs plotting libraries write are inflated by Node's zlib
+ * and unfiltered four bytes at a time where the filter allows it; colours are
+ * counted row by row into a map (key 0xRRGGBB after compositing over white),
+ * and the ink is counted per distinct colour, so no per-pixel array is kept.
  */
 import { crc32, inflateSync } from 'node:zlib';
 import pngjs from 'pngjs';
@@ -39,48 +44,44 @@ export function inspectPng(bytes: Uint8Array): PngInspection {
   if (bytes.length === 0) return { ok: false, message: 'an empty file' };
   if (!PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return { ok: false, message: `not a PNG image (${sniffFormat(bytes)})` };
 
-  let image: { width: number; height: number; data: Buffer };
+  let image: Counted;
   let colorType = -1;
   try {
     const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     colorType = buffer.length > 25 ? buffer[25]! : -1;
-    image = decodeCommon(buffer) ?? PNG.sync.read(buffer);
+    image = countFast(buffer) ?? countWithPngjs(buffer);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return { ok: false, message: `a broken PNG image (${describePngError(reason)}); re-save the figure` };
   }
-  const { width, height, data } = image;
-  if (width < 2 || height < 2) return { ok: false, message: `a ${width}x${height} pixel PNG, too small to show anything` };
+  return measure(image, colorType);
+}
 
+/** An image's size and how many pixels have each colour (0xRRGGBB after compositing over white). */
+interface Counted {
+  width: number;
+  height: number;
+  counts: Map<number, number>;
+}
+
+/** The fast decoder's colour counts; undefined when pngjs must decode the file. */
+function countFast(buffer: Buffer): Counted | undefined {
+  const raster = decodeCommon(buffer);
+  const counts = raster && countColours(raster);
+  return raster && counts ? { width: raster.width, height: raster.height, counts } : undefined;
+}
+
+/** Colour counts of pngjs's RGBA pixels (throws on broken files). */
+function countWithPngjs(buffer: Buffer): Counted {
+  const { width, height, data } = PNG.sync.read(buffer);
+  const raster: Raster = { width, height, colorType: 6, channels: 4, stride: width * 4, first: 0, samples: data };
+  return { width, height, counts: countColours(raster)! };
+}
+
+/** Size check, background (the most frequent colour; the first seen wins a tie) and ink. */
+function measure({ width, height, counts }: Counted, colorType: number): PngInspection {
+  if (width < 2 || height < 2) return { ok: false, message: `a ${width}x${height} pixel PNG, too small to show anything` };
   const pixels = width * height;
-  const counts = new Map<number, number>();
-  const composite = new Uint32Array(pixels);
-  // Count colours run by run: plots are mostly long runs of background.
-  let runKey = -1;
-  let runLength = 0;
-  for (let p = 0; p < pixels; p++) {
-    const o = p * 4;
-    const alpha = data[o + 3]!;
-    let key: number;
-    if (alpha === 255) {
-      key = (data[o]! << 16) | (data[o + 1]! << 8) | data[o + 2]!;
-    } else {
-      const a = alpha / 255;
-      const r = Math.round(data[o]! * a + 255 * (1 - a));
-      const g = Math.round(data[o + 1]! * a + 255 * (1 - a));
-      const b = Math.round(data[o + 2]! * a + 255 * (1 - a));
-      key = (r << 16) | (g << 8) | b;
-    }
-    composite[p] = key;
-    if (key === runKey) {
-      runLength++;
-    } else {
-      if (runLength > 0) counts.set(runKey, (counts.get(runKey) ?? 0) + runLength);
-      runKey = key;
-      runLength = 1;
-    }
-  }
-  counts.set(runKey, (counts.get(runKey) ?? 0) + runLength);
   let background = 0;
   let best = -1;
   for (const [key, count] of counts) {
@@ -92,14 +93,14 @@ export function inspectPng(bytes: Uint8Array): PngInspection {
   const br = (background >> 16) & 0xff;
   const bg = (background >> 8) & 0xff;
   const bb = background & 0xff;
+  // Ink depends on the colour only: count it per distinct colour.
   let ink = 0;
-  for (let p = 0; p < pixels; p++) {
-    const key = composite[p]!;
+  for (const [key, count] of counts) {
     if (key === background) continue;
     const dr = Math.abs(((key >> 16) & 0xff) - br);
     const dg = Math.abs(((key >> 8) & 0xff) - bg);
     const db = Math.abs((key & 0xff) - bb);
-    if (Math.max(dr, dg, db) > INK_THRESHOLD) ink++;
+    if (Math.max(dr, dg, db) > INK_THRESHOLD) ink += count;
   }
   const inkFraction = ink / pixels;
   const distinctColours = counts.size;
@@ -129,14 +130,32 @@ function describePngError(reason: string): string {
 
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
 
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
+/** Unfiltered 8-bit samples: row y starts at `first + y * stride` of `samples`, `channels` samples a pixel, as the colour type says. */
+interface Raster {
+  width: number;
+  height: number;
+  colorType: number;
+  channels: number;
+  stride: number;
+  first: number;
+  samples: Uint8Array;
+  /** `samples` as 32-bit words, when rows are 4-byte aligned. */
+  words?: Uint32Array;
+  palette?: Uint8Array;
+  /** tRNS of a palette image. */
+  alphas?: Uint8Array;
+}
+
 /**
  * Fast path for the PNGs plotting libraries write: 8-bit depth, not
- * interlaced, every chunk CRC correct. Uses the native zlib and unfilters in
- * place, giving the same RGBA pixels as pngjs. Anything else (other depths,
- * interlacing, a colour key, a broken or unusual file) returns undefined and
- * pngjs decodes it, with its own error messages.
+ * interlaced, every chunk CRC correct. Uses the native zlib and unfilters
+ * into one typed array, giving the same samples as pngjs. Anything else
+ * (other depths, interlacing, a colour key, a broken or unusual file)
+ * returns undefined and pngjs decodes it, with its own error messages.
  */
-function decodeCommon(buffer: Buffer): { width: number; height: number; data: Buffer } | undefined {
+function decodeCommon(buffer: Buffer): Raster | undefined {
   let offset = 8;
   let width = 0;
   let height = 0;
@@ -184,84 +203,294 @@ function decodeCommon(buffer: Buffer): { width: number; height: number; data: Bu
   }
   const stride = width * channels;
   if (raw.length < (stride + 1) * height) return undefined;
-  const bpp = channels;
-  const data = Buffer.allocUnsafe(width * height * 4);
-  let previous = new Uint8Array(stride);
-  let current = new Uint8Array(stride);
-  for (let y = 0; y < height; y++) {
-    const start = y * (stride + 1);
-    const filter = raw[start]!;
-    const line = raw.subarray(start + 1, start + 1 + stride);
-    switch (filter) {
-      case 0:
-        current.set(line);
-        break;
-      case 1:
-        for (let i = 0; i < stride; i++) current[i] = (line[i]! + (i >= bpp ? current[i - bpp]! : 0)) & 0xff;
-        break;
-      case 2:
-        for (let i = 0; i < stride; i++) current[i] = (line[i]! + previous[i]!) & 0xff;
-        break;
-      case 3:
-        for (let i = 0; i < stride; i++) current[i] = (line[i]! + (((i >= bpp ? current[i - bpp]! : 0) + previous[i]!) >> 1)) & 0xff;
-        break;
-      case 4:
-        for (let i = 0; i < stride; i++) {
-          const a = i >= bpp ? current[i - bpp]! : 0;
-          const b = previous[i]!;
-          const c = i >= bpp ? previous[i - bpp]! : 0;
-          const p = a + b - c;
-          const pa = Math.abs(p - a);
-          const pb = Math.abs(p - b);
-          const pc = Math.abs(p - c);
-          current[i] = (line[i]! + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c)) & 0xff;
-        }
-        break;
-      default:
-        return undefined;
-    }
-    const row = y * width * 4;
-    for (let x = 0; x < width; x++) {
-      const o = row + x * 4;
-      const i = x * channels;
-      if (colorType === 6) {
-        data[o] = current[i]!;
-        data[o + 1] = current[i + 1]!;
-        data[o + 2] = current[i + 2]!;
-        data[o + 3] = current[i + 3]!;
-      } else if (colorType === 2) {
-        data[o] = current[i]!;
-        data[o + 1] = current[i + 1]!;
-        data[o + 2] = current[i + 2]!;
-        data[o + 3] = 255;
-      } else if (colorType === 0) {
-        data[o] = data[o + 1] = data[o + 2] = current[i]!;
-        data[o + 3] = 255;
-      } else if (colorType === 4) {
-        data[o] = data[o + 1] = data[o + 2] = current[i]!;
-        data[o + 3] = current[i + 1]!;
-      } else {
-        const index = current[i]!;
-        if (index * 3 + 2 >= palette!.length) return undefined;
-        data[o] = palette![index * 3]!;
-        data[o + 1] = palette![index * 3 + 1]!;
-        data[o + 2] = palette![index * 3 + 2]!;
-        data[o + 3] = alphas !== undefined && index < alphas.length ? alphas[index]! : 255;
-      }
-    }
-    const swap = previous;
-    previous = current;
-    current = swap;
-  }
-  return { width, height, data };
+  // Row y at (y + 1) * stride, after a zero row: the "previous row" of the first one.
+  const storage = new ArrayBuffer(stride * (height + 1) + 3 - ((stride * (height + 1) + 3) % 4));
+  const samples = new Uint8Array(storage, 0, stride * (height + 1));
+  const words = stride % 4 === 0 ? new Uint32Array(storage) : undefined;
+  if (!unfilter(raw, samples, words, height, stride, channels)) return undefined;
+  const raster: Raster = { width, height, colorType, channels, stride, first: stride, samples };
+  if (words !== undefined) raster.words = words;
+  if (palette !== undefined) raster.palette = palette;
+  if (alphas !== undefined) raster.alphas = alphas;
+  return raster;
 }
 
-/** For tests: the fast decoder's pixels (undefined when pngjs would be used). */
+/** Byte-wise a + b (mod 256) in every lane of two 32-bit words. */
+function addLanes(a: number, b: number): number {
+  return ((a & 0x7f7f7f7f) + (b & 0x7f7f7f7f)) ^ ((a ^ b) & 0x80808080);
+}
+
+/** Byte-wise floor((a + b) / 2) in every lane of two 32-bit words. */
+function averageLanes(a: number, b: number): number {
+  return (a & b) + (((a ^ b) & 0xfefefefe) >>> 1);
+}
+
+/**
+ * Undoes the scanline filters of `raw` (a filter byte then `stride` bytes per
+ * row) into `out`, row y at `(y + 1) * stride` after a zero row. With `words`
+ * (rows 4-byte aligned), Up rows, and Sub and Average rows of 4-byte pixels,
+ * go four bytes at a time. False for an unknown filter type.
+ */
+function unfilter(raw: Uint8Array, out: Uint8Array, words: Uint32Array | undefined, height: number, stride: number, bpp: number): boolean {
+  // An aligned copy of the current raw row, for the word-wise filters.
+  const line = words ? new Uint32Array(stride >> 2) : undefined;
+  const lineBytes = line ? new Uint8Array(line.buffer) : undefined;
+  const zero = words ? Buffer.alloc(stride) : undefined;
+  const n = stride >> 2;
+  for (let y = 0; y < height; y++) {
+    const src = y * (stride + 1) + 1;
+    const cur = (y + 1) * stride;
+    const prev = cur - stride;
+    const filter = raw[src - 1];
+    if (words && line && lineBytes && zero && (filter === 2 || (bpp === 4 && filter !== 0))) {
+      const c = cur >> 2;
+      const p = prev >> 2;
+      if (filter === 2 && Buffer.compare(raw.subarray(src, src + stride), zero) === 0) {
+        // Up with nothing added: the row repeats the one above.
+        out.copyWithin(cur, prev, cur);
+        continue;
+      }
+      lineBytes.set(raw.subarray(src, src + stride));
+      if (filter === 2) {
+        for (let j = 0; j < n; j++) words[c + j] = addLanes(line[j]!, words[p + j]!);
+      } else if (filter === 1) {
+        words[c] = line[0]!;
+        for (let j = 1; j < n; j++) words[c + j] = addLanes(line[j]!, words[c + j - 1]!);
+      } else if (filter === 3) {
+        words[c] = addLanes(line[0]!, (words[p]! & 0xfefefefe) >>> 1);
+        for (let j = 1; j < n; j++) words[c + j] = addLanes(line[j]!, averageLanes(words[c + j - 1]!, words[p + j]!));
+      } else if (filter === 4) {
+        // Left and upper-left are 0 for the first pixel: the predictor is the upper byte.
+        words[c] = addLanes(line[0]!, words[p]!);
+        for (let j = 1; j < n; j++) {
+          const a = words[c + j - 1]!;
+          const b = words[p + j]!;
+          // Left and up pixels alike (flat areas, vertical edges): every byte's predictor is the left one,
+          // since then |p - a| = |b - c| = |p - b| and |p - c| = 2|a - c|.
+          if (a === b) words[c + j] = addLanes(line[j]!, a);
+          else paeth(raw, out, src + 4 * j, cur + 4 * j, cur + 4 * j + 4, stride, 4);
+        }
+      } else {
+        return false;
+      }
+      continue;
+    }
+    switch (filter) {
+      case 0:
+        out.set(raw.subarray(src, src + stride), cur);
+        break;
+      case 1:
+        for (let i = 0; i < bpp; i++) out[cur + i] = raw[src + i]!;
+        for (let i = bpp; i < stride; i++) out[cur + i] = raw[src + i]! + out[cur + i - bpp]!;
+        break;
+      case 2:
+        for (let i = 0; i < stride; i++) out[cur + i] = raw[src + i]! + out[prev + i]!;
+        break;
+      case 3:
+        for (let i = 0; i < bpp; i++) out[cur + i] = raw[src + i]! + (out[prev + i]! >> 1);
+        for (let i = bpp; i < stride; i++) out[cur + i] = raw[src + i]! + ((out[cur + i - bpp]! + out[prev + i]!) >> 1);
+        break;
+      case 4:
+        // Left and upper-left are 0 for the first pixel: the predictor is the upper byte.
+        for (let i = 0; i < bpp; i++) out[cur + i] = raw[src + i]! + out[prev + i]!;
+        paeth(raw, out, src + bpp, cur + bpp, cur + stride, stride, bpp);
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
+/** Paeth-unfilters bytes [from, to) of `out` (not the first pixel of a row) from `raw` starting at `src`. */
+function paeth(raw: Uint8Array, out: Uint8Array, src: number, from: number, to: number, stride: number, bpp: number): void {
+  for (let i = from, r = src; i < to; i++, r++) {
+    const a = out[i - bpp]!;
+    const b = out[i - stride]!;
+    const c = out[i - stride - bpp]!;
+    const pa = b > c ? b - c : c - b; // |p - a| with p = a + b - c
+    const pb = a > c ? a - c : c - a; // |p - b|
+    const pc = a + b > 2 * c ? a + b - 2 * c : 2 * c - a - b; // |p - c|
+    out[i] = raw[r]! + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
+  }
+}
+
+/** Channel value `c` with alpha `alpha` composited over white (255), rounded: a table per process, `[alpha << 8 | c]`. */
+let overWhite: Uint8Array | undefined;
+function overWhiteTable(): Uint8Array {
+  if (overWhite === undefined) {
+    overWhite = new Uint8Array(256 * 256);
+    for (let alpha = 0; alpha < 256; alpha++) {
+      const a = alpha / 255;
+      for (let c = 0; c < 256; c++) overWhite[(alpha << 8) | c] = Math.round(c * a + 255 * (1 - a));
+    }
+  }
+  return overWhite;
+}
+
+/**
+ * How many pixels have each colour (0xRRGGBB composited over white), in the
+ * order colours first appear. Undefined when a palette index has no palette
+ * entry (pngjs then decides).
+ */
+function countColours(raster: Raster): Map<number, number> | undefined {
+  const { width, height } = raster;
+  if (raster.colorType === 6 && raster.words && LITTLE_ENDIAN) return countWords(raster.words, raster.first >> 2, width * height);
+  const entries = raster.colorType === 3 ? paletteKeys(raster) : undefined;
+  const keys = new Uint32Array(width);
+  const counts = new Map<number, number>();
+  // Count colours run by run, across rows: plots are mostly long runs of background.
+  let runKey = -1;
+  let runLength = 0;
+  for (let y = 0; y < height; y++) {
+    if (!rowKeys(raster, y, keys, entries)) return undefined;
+    for (let x = 0; x < width; x++) {
+      const key = keys[x]!;
+      if (key === runKey) {
+        runLength++;
+      } else {
+        if (runLength > 0) counts.set(runKey, (counts.get(runKey) ?? 0) + runLength);
+        runKey = key;
+        runLength = 1;
+      }
+    }
+  }
+  if (runLength > 0) counts.set(runKey, (counts.get(runKey) ?? 0) + runLength);
+  return counts;
+}
+
+/**
+ * `countColours` for RGBA pixels as little-endian words (0xAABBGGRR), rows
+ * back to back: runs of equal words, each run's colour composited once. Two
+ * words of one colour (different alphas) add to the same count, and colours
+ * still enter the map in the order they first appear.
+ */
+function countWords(words: Uint32Array, start: number, pixels: number): Map<number, number> {
+  const white = overWhiteTable();
+  const counts = new Map<number, number>();
+  const add = (v: number, length: number) => {
+    let key: number;
+    if (v >>> 24 === 255) {
+      key = ((v & 0xff) << 16) | (v & 0xff00) | ((v >>> 16) & 0xff);
+    } else {
+      const s = (v >>> 24) << 8;
+      key = (white[s | (v & 0xff)]! << 16) | (white[s | ((v >>> 8) & 0xff)]! << 8) | white[s | ((v >>> 16) & 0xff)]!;
+    }
+    counts.set(key, (counts.get(key) ?? 0) + length);
+  };
+  let run = words[start]!;
+  let runStart = start;
+  const end = start + pixels;
+  for (let w = start + 1; w < end; w++) {
+    const v = words[w]!;
+    if (v === run) continue;
+    add(run, w - runStart);
+    run = v;
+    runStart = w;
+  }
+  add(run, end - runStart);
+  return counts;
+}
+
+/** Key of every palette index; -1 for an index past the palette's end. */
+function paletteKeys(raster: Raster): Int32Array {
+  const palette = raster.palette!;
+  const alphas = raster.alphas;
+  const white = overWhiteTable();
+  const entries = new Int32Array(256).fill(-1);
+  for (let index = 0; index < 256 && index * 3 + 2 < palette.length; index++) {
+    const alpha = alphas !== undefined && index < alphas.length ? alphas[index]! : 255;
+    const r = palette[index * 3]!;
+    const g = palette[index * 3 + 1]!;
+    const b = palette[index * 3 + 2]!;
+    const s = alpha << 8;
+    entries[index] = alpha === 255 ? (r << 16) | (g << 8) | b : (white[s | r]! << 16) | (white[s | g]! << 8) | white[s | b]!;
+  }
+  return entries;
+}
+
+/** The keys of row y into `keys`; false when a palette index has no entry. */
+function rowKeys(raster: Raster, y: number, keys: Uint32Array, entries: Int32Array | undefined): boolean {
+  const { width, colorType, stride, samples } = raster;
+  const row = raster.first + y * stride;
+  const white = overWhiteTable();
+  switch (colorType) {
+    case 6:
+      for (let x = 0, o = row; x < width; x++, o += 4) {
+        const alpha = samples[o + 3]!;
+        if (alpha === 255) {
+          keys[x] = (samples[o]! << 16) | (samples[o + 1]! << 8) | samples[o + 2]!;
+        } else {
+          const s = alpha << 8;
+          keys[x] = (white[s | samples[o]!]! << 16) | (white[s | samples[o + 1]!]! << 8) | white[s | samples[o + 2]!]!;
+        }
+      }
+      return true;
+    case 2:
+      for (let x = 0, o = row; x < width; x++, o += 3) keys[x] = (samples[o]! << 16) | (samples[o + 1]! << 8) | samples[o + 2]!;
+      return true;
+    case 0:
+      for (let x = 0; x < width; x++) keys[x] = samples[row + x]! * 0x010101;
+      return true;
+    case 4:
+      for (let x = 0, o = row; x < width; x++, o += 2) keys[x] = white[(samples[o + 1]! << 8) | samples[o]!]! * 0x010101;
+      return true;
+    case 3:
+      for (let x = 0; x < width; x++) {
+        const key = entries![samples[row + x]!]!;
+        if (key < 0) return false;
+        keys[x] = key;
+      }
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** RGBA pixels of a raster (what pngjs gives for the same file); undefined for a palette index without entry. */
+function toRgba(raster: Raster): Buffer | undefined {
+  const { width, height, colorType, channels, stride, first, samples } = raster;
+  const data = Buffer.alloc(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = first + y * stride + x * channels;
+      const o = (y * width + x) * 4;
+      if (colorType === 6 || colorType === 2) {
+        data[o] = samples[i]!;
+        data[o + 1] = samples[i + 1]!;
+        data[o + 2] = samples[i + 2]!;
+        data[o + 3] = colorType === 6 ? samples[i + 3]! : 255;
+      } else if (colorType === 0 || colorType === 4) {
+        data[o] = data[o + 1] = data[o + 2] = samples[i]!;
+        data[o + 3] = colorType === 4 ? samples[i + 1]! : 255;
+      } else {
+        const index = samples[i]!;
+        const palette = raster.palette!;
+        if (index * 3 + 2 >= palette.length) return undefined;
+        data[o] = palette[index * 3]!;
+        data[o + 1] = palette[index * 3 + 1]!;
+        data[o + 2] = palette[index * 3 + 2]!;
+        data[o + 3] = raster.alphas !== undefined && index < raster.alphas.length ? raster.alphas[index]! : 255;
+      }
+    }
+  }
+  return data;
+}
+
+/** For tests: the fast decoder's RGBA pixels (undefined when pngjs would be used). */
 export function decodeCommonForTest(bytes: Uint8Array): { width: number; height: number; data: Buffer } | undefined {
-  return decodeCommon(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  const raster = decodeCommon(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  const data = raster && toRgba(raster);
+  return raster && data ? { width: raster.width, height: raster.height, data } : undefined;
 }
 
 /** For tests: pngjs's pixels. */
 export function decodeWithPngjsForTest(bytes: Uint8Array): { width: number; height: number; data: Buffer } {
   return PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+}
+
+/** For tests: `inspectPng` measured on pngjs's pixels, the path of the files the fast decoder leaves to pngjs. */
+export function inspectWithPngjsForTest(bytes: Uint8Array): PngInspection {
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return measure(countWithPngjs(buffer), buffer.length > 25 ? buffer[25]! : -1);
 }

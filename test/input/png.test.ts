@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { crc32, deflateSync } from 'node:zlib';
 import pngjs from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { decodeCommonForTest, decodeWithPngjsForTest, inspectPng, sniffFormat } from '../../src/input/png.js';
+import { decodeCommonForTest, decodeWithPngjsForTest, inspectPng, inspectWithPngjsForTest, sniffFormat } from '../../src/input/png.js';
 
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../../fixtures/input/png/${name}`, import.meta.url)));
 
@@ -91,4 +92,95 @@ describe('fast PNG decoding', () => {
       }
     }
   });
+
+  it('measures every fixture PNG as it would measure pngjs\'s pixels', () => {
+    let measured = 0;
+    for (const file of pngFiles(new URL('../../fixtures/', import.meta.url))) {
+      const bytes = new Uint8Array(readFileSync(file));
+      let theirs;
+      try {
+        theirs = inspectWithPngjsForTest(bytes);
+      } catch {
+        continue; // not a PNG pngjs can read: inspectPng reports it as broken
+      }
+      measured++;
+      expect(inspectPng(bytes), file.pathname).toEqual(theirs);
+    }
+    expect(measured).toBeGreaterThan(10);
+  });
+
+  it('matches pngjs on plot-like images: flat areas, repeated rows, lines, translucent pixels, rows of any alignment', () => {
+    const { PNG } = pngjs;
+    let seed = 11;
+    const next = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 16) & 0xff;
+    for (const width of [40, 37, 2]) {
+      for (const colorType of [0, 2, 4, 6] as const) {
+        for (const filterType of [-1, 0, 1, 2, 3, 4]) {
+          const height = 31;
+          const image = new PNG({ width, height });
+          for (let y = 0; y < height; y++) {
+            for (let x = 0; x < width; x++) {
+              const o = (y * width + x) * 4;
+              const line = Math.abs(y - Math.round(15 + 10 * Math.sin(x / 5))) <= 1 || x === 3 || y === 27;
+              const noisy = y > 20 && x > 20 && (x + y) % 3 === 0;
+              const [r, g, b] = line ? [31, 119, 180] : noisy ? [next(), next(), next()] : [255, 255, 255];
+              image.data[o] = r;
+              image.data[o + 1] = g;
+              image.data[o + 2] = b;
+              image.data[o + 3] = y < 4 ? 0 : y < 8 ? 40 + 20 * (x % 5) : noisy ? next() : 255;
+            }
+          }
+          const name = `width ${width}, colour type ${colorType}, filter ${filterType}`;
+          const bytes = PNG.sync.write(image, { colorType, filterType, inputHasAlpha: true });
+          const ours = decodeCommonForTest(bytes);
+          expect(ours, name).toBeDefined();
+          expect(Buffer.compare(ours!.data, PNG.sync.read(bytes).data), name).toBe(0);
+          expect(inspectPng(bytes), name).toEqual(inspectWithPngjsForTest(bytes));
+        }
+      }
+    }
+  });
+
+  it('matches pngjs on palette images, with and without transparency, and leaves a missing palette entry to pngjs', () => {
+    const width = 24;
+    const height = 9;
+    const palette = [255, 255, 255, 31, 119, 180, 255, 127, 14, 0, 0, 0];
+    const indices = (y: number, x: number) => (x === y ? 1 : x === 2 * y ? 2 : y === 8 ? 3 : 0);
+    for (const transparency of [undefined, [255, 128], [0, 255, 64, 200]]) {
+      const bytes = palettePng(width, height, palette, transparency, indices);
+      const ours = decodeCommonForTest(bytes);
+      expect(ours, `tRNS ${transparency}`).toBeDefined();
+      expect(Buffer.compare(ours!.data, decodeWithPngjsForTest(bytes).data)).toBe(0);
+      expect(inspectPng(bytes)).toEqual(inspectWithPngjsForTest(bytes));
+    }
+    const outside = palettePng(width, height, palette, undefined, (y, x) => (x === 5 && y === 5 ? 9 : indices(y, x)));
+    expect(decodeCommonForTest(outside)).toBeUndefined();
+  });
 });
+
+/** A palette PNG (colour type 3, 8 bits, filter 0 on every row) built by hand: pngjs writes no palettes. */
+function palettePng(width: number, height: number, palette: number[], transparency: number[] | undefined, index: (y: number, x: number) => number): Uint8Array {
+  const chunk = (type: string, body: Uint8Array) => {
+    const out = Buffer.alloc(12 + body.length);
+    out.writeUInt32BE(body.length, 0);
+    out.write(type, 4, 'latin1');
+    Buffer.from(body).copy(out, 8);
+    out.writeUInt32BE(crc32(out.subarray(4, 8 + body.length)), 8 + body.length);
+    return out;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8;
+  header[9] = 3;
+  const raw = Buffer.alloc((width + 1) * height);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) raw[y * (width + 1) + 1 + x] = index(y, x);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('PLTE', Uint8Array.from(palette)),
+    ...(transparency ? [chunk('tRNS', Uint8Array.from(transparency))] : []),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', new Uint8Array()),
+  ]);
+}
