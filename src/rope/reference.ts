@@ -11,6 +11,8 @@
  * Arrays are row-major `Float64Array`s with an explicit shape, like NumPy's.
  */
 
+import { markShared } from '../runner/refs.js';
+
 export const DEFAULT_BASE = 10000;
 
 /** A real array in float64 with its NumPy shape and the dtype the learner produced (`float64` for ours). */
@@ -264,7 +266,8 @@ export class Rng {
       this.state = hit.state;
       this.spare = hit.spare;
     }
-    return arr(shape, hit.data.slice());
+    // A copy per caller; marked as the same input for every submission (a fork server loads it once).
+    return arr(shape, markShared(hit.data.slice(), `normals:${key}`));
   }
 
   private draw(n: number): Float64Array {

@@ -6,6 +6,7 @@
  */
 import type { CheckContext } from '../checks/kind.js';
 import type { CheckOutcome, Detail } from '../core/types.js';
+import type { CallOptions } from '../runner/answers.js';
 import type { CallOutcome, LearnerSession, NDArray, RunFailure, SessionOptions, Value } from '../runner/types.js';
 import type { RopeCommonOptions, RopeFunctionNames } from './options.js';
 import { arr, type Arr } from './reference.js';
@@ -165,9 +166,13 @@ function unravel(flat: number, shape: readonly number[]): number[] {
   return index;
 }
 
-/** An argument for the runner: float64, row-major. */
+/**
+ * An argument for the runner: float64, row-major. The data is not copied (the
+ * wire encoding copies it), so an array the learner process already holds (its
+ * own kept table, a shared input) is recognised and sent by reference.
+ */
 export function toWire(a: Arr): NDArray {
-  return { kind: 'ndarray', dtype: 'float64', shape: [...a.shape], data: Float64Array.from(a.data) };
+  return { kind: 'ndarray', dtype: 'float64', shape: [...a.shape], data: a.data instanceof Float64Array ? a.data : Float64Array.from(a.data) };
 }
 
 export interface PrecomputeResult {
@@ -205,14 +210,15 @@ export class RopeProbe {
    * of memory is not called again for this submission: later calls return the
    * same failure at once, so a `while True` costs one timeout, not one per check.
    */
-  private async call(fn: string, args: Value[], kwargs?: Record<string, Value>, returnInputs = false): Promise<CallOutcome> {
+  private async call(fn: string, args: Value[], kwargs?: Record<string, Value>, flags: { returnInputs?: boolean; keep?: boolean } = {}): Promise<CallOutcome> {
     const broken = await this.ctx.memo(`rope:${this.module}:broken`, () => new Map<string, CallOutcome>());
     const known = broken.get(fn);
     if (known) return known;
-    const options: { kwargs?: Record<string, Value>; timeoutMs?: number; returnInputs?: boolean } = {};
+    const options: CallOptions = {};
     if (kwargs) options.kwargs = kwargs;
     if (this.timeoutMs !== undefined) options.timeoutMs = this.timeoutMs;
-    if (returnInputs) options.returnInputs = true;
+    if (flags.returnInputs) options.returnInputs = true;
+    if (flags.keep) options.keep = true;
     let outcome: CallOutcome;
     try {
       outcome = await this.session.call(fn, args, options);
@@ -237,7 +243,8 @@ export class RopeProbe {
   async precompute(T: number, d: number): Promise<Probed<PrecomputeResult>> {
     const name = this.names.precompute;
     const call = `${name}(T=${T}, d_head=${d})`;
-    const outcome = await this.call(name, [T, d]);
+    // The tables go back into apply_rope: the process keeps them, so they travel once.
+    const outcome = await this.call(name, [T, d], undefined, { keep: true });
     if (!outcome.ok) return { ok: false, outcome: failureOutcome(call, outcome.failure, this.module) };
     const pair = expectPair(outcome.value, call, '(cos_pe, sin_pe)');
     if (!pair.ok) return pair;
@@ -252,7 +259,7 @@ export class RopeProbe {
   async apply(q: Arr, k: Arr, cos: Arr, sin: Arr, options: { returnInputs?: boolean } = {}): Promise<Probed<ApplyResult>> {
     const name = this.names.apply;
     const call = `${name}(q ${shapeText(q.shape)}, k ${shapeText(k.shape)}, cos_pe ${shapeText(cos.shape)}, sin_pe ${shapeText(sin.shape)})`;
-    const outcome = await this.call(name, [toWire(q), toWire(k), toWire(cos), toWire(sin)], undefined, options.returnInputs ?? false);
+    const outcome = await this.call(name, [toWire(q), toWire(k), toWire(cos), toWire(sin)], undefined, { returnInputs: options.returnInputs ?? false });
     if (!outcome.ok) return { ok: false, outcome: failureOutcome(call, outcome.failure, this.module) };
     const pair = expectPair(outcome.value, call, '(q_rot, k_rot)');
     if (!pair.ok) return pair;

@@ -4,7 +4,8 @@
  * from frames and exits, and the request/answer exchange of one call.
  */
 import { randomBytes } from 'node:crypto';
-import type { CallOutcome, FailureKind, ResourceLimits, RunFailure, Value } from './types.js';
+import type { RefTable } from './refs.js';
+import type { CallOutcome, FailureKind, NDArray, ResourceLimits, RunFailure, Value } from './types.js';
 import { decodeValue, FrameEncoder, WireError, type Frame } from './wire.js';
 
 export type Exit = { code: number | null; signal: NodeJS.Signals | null };
@@ -92,6 +93,19 @@ export function callId(): string {
   return idPool.toString('hex', idOffset - 8, idOffset);
 }
 
+/** The arrays of a decoded answer that the process kept (they carry the id it stored them under). */
+function keptArrays(value: Value, out: NDArray[] = []): NDArray[] {
+  if (Array.isArray(value)) for (const item of value) keptArrays(item, out);
+  else if (typeof value === 'object' && value !== null) {
+    if ((value as { kind?: unknown }).kind === 'ndarray') {
+      if (typeof (value as NDArray).kept === 'string') out.push(value as NDArray);
+    } else if ((value as { kind?: unknown }).kind !== 'opaque') {
+      for (const item of Object.values(value)) keptArrays(item as Value, out);
+    }
+  }
+  return out;
+}
+
 /** What a learner process yields while the grader waits for an answer. */
 export type ChannelEvent = { type: 'frame'; frame: Frame } | { type: 'malformed'; message: string } | { type: 'exit' };
 
@@ -105,6 +119,8 @@ export interface CallOptions {
   kwargs?: Record<string, Value>;
   timeoutMs?: number;
   returnInputs?: boolean;
+  /** Ask the process to keep the returned arrays, so later calls can pass them back by reference. */
+  keep?: boolean;
 }
 
 /**
@@ -117,14 +133,22 @@ export async function exchangeCall<E extends ChannelEvent>(
   fn: string,
   args: Value[],
   options: CallOptions,
-  how: { timeoutMs: number; started: number; kill: () => Promise<void>; onExit: (event: Extract<E, { type: 'exit' }>) => RunFailure },
+  how: {
+    timeoutMs: number;
+    started: number;
+    kill: () => Promise<void>;
+    onExit: (event: Extract<E, { type: 'exit' }>) => RunFailure;
+    /** The process's references, when its harness supports them. */
+    refs?: RefTable | undefined;
+  },
 ): Promise<CallOutcome> {
   const { started, timeoutMs, kill } = how;
   const done = (f: RunFailure): CallOutcome => ({ ok: false, failure: f, durationMs: Date.now() - started });
   const id = callId();
   let request: Buffer;
   try {
-    const encoder = new FrameEncoder();
+    const refs = how.refs;
+    const encoder = new FrameEncoder(refs ? (data) => refs.refOf(data) : undefined);
     request = encoder.frame({
       type: 'call',
       id,
@@ -132,6 +156,7 @@ export async function exchangeCall<E extends ChannelEvent>(
       args: args.map((arg) => encoder.value(arg)),
       kwargs: encoder.value(options.kwargs ?? {}),
       returnInputs: options.returnInputs === true,
+      ...(refs && options.keep ? { keep: true } : {}),
     });
   } catch (error) {
     return done(failure('internal', `cannot send the arguments of ${fn}: ${(error as Error).message}`));
@@ -171,6 +196,9 @@ export async function exchangeCall<E extends ChannelEvent>(
       };
       if (Array.isArray(header.inputsAfter)) outcome.inputsAfter = header.inputsAfter.map((v) => decodeValue(v, payload));
       if (Array.isArray(header.aliases)) outcome.aliases = header.aliases.map((n) => (typeof n === 'number' ? n : -1));
+      if (how.refs && options.keep) {
+        for (const array of keptArrays(outcome.value)) how.refs.remember(array.data, array.kept!);
+      }
       return outcome;
     } catch (error) {
       await kill();

@@ -42,10 +42,14 @@ import {
 } from './sandbox.js';
 import { DEFAULT_LIMITS } from './session.js';
 import type { CallOutcome, IsolationInfo, IsolationLevel, LearnerSession, RunFailure, SessionOptions, Value } from './types.js';
-import { deathFailure, exchangeCall, failure, failureFromFrame, OutputCapture, stripUndefined, type Exit } from './answers.js';
+import { deathFailure, exchangeCall, type CallOptions, failure, failureFromFrame, OutputCapture, stripUndefined, type Exit } from './answers.js';
+import { RefTable, type SharedStore } from './refs.js';
 import { FrameReader, PROTOCOL_VERSION, type Frame } from './wire.js';
 
 type Limits = typeof DEFAULT_LIMITS;
+
+/** Most bytes of shared inputs one fork server holds. */
+const SHARED_BYTES_CAP = 64 * 1024 * 1024;
 
 export interface ForkServerPoolOptions {
   python?: string;
@@ -68,6 +72,11 @@ class ForkServer {
   tainted = false;
   readonly token = randomBytes(12).toString('hex');
   dir = '';
+  /** Shared inputs this server holds (children forked from now on inherit them), and those on their way. */
+  private shared = new Set<string>();
+  private loading = new Set<string>();
+  private sharedBytes = 0;
+  private preloads = 0;
   private cgroup: PidsCgroup | undefined;
 
   constructor(
@@ -168,6 +177,35 @@ class ForkServer {
     });
   }
 
+  /**
+   * The shared inputs a child forked now holds: those loaded before its spawn
+   * request (the server answers in order, so a `preloaded` reply that came
+   * before the `spawned` one means the child inherited that input).
+   */
+  sharedFor(): SharedStore {
+    const held = new Set(this.shared);
+    return { holds: (key) => held.has(key), want: (key, data) => this.want(key, data) };
+  }
+
+  /**
+   * Loads an input into the server for its later children. The
+   * bytes go over the control pipe, which learner processes cannot reach (a
+   * file in the server's folder could be rewritten by the learner running now).
+   */
+  want(key: string, data: Float64Array): void {
+    if (this.dead || this.shared.has(key) || this.loading.has(key)) return;
+    if (this.sharedBytes + data.byteLength > SHARED_BYTES_CAP) return;
+    this.loading.add(key);
+    this.sharedBytes += data.byteLength;
+    const job = `p${++this.preloads}`;
+    const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64');
+    void this.request(`preloaded:${job}`, { op: 'preload', job, key, data: bytes }, this.limits.importTimeoutMs).then((reply) => {
+      this.loading.delete(key);
+      if (reply.op === 'preloaded') this.shared.add(key);
+      else this.sharedBytes -= data.byteLength;
+    });
+  }
+
   onExit(job: string, listener: (exit: Exit) => void): void {
     if (this.dead) listener({ code: null, signal: 'SIGKILL' });
     else this.exitListeners.set(job, listener);
@@ -199,6 +237,8 @@ type Event = { type: 'frame'; frame: Frame } | { type: 'exit'; exit: Exit } | { 
 
 /** One forked learner process: its socket, frames and exit. */
 class ForkedProcess {
+  /** Arrays this process can resolve by reference (set from its hello). */
+  refs: RefTable | undefined;
   private queue: Event[] = [];
   private waiter: ((event: Event) => void) | undefined;
   exited = false;
@@ -274,6 +314,8 @@ class ForkedSession implements LearnerSession {
   isolation: IsolationInfo;
   importFailure?: RunFailure;
   private proc: ForkedProcess | undefined;
+  /** What the current child inherited from the server. */
+  private shared: SharedStore | undefined;
   private readonly stdout: OutputCapture;
   private readonly stderr: OutputCapture;
   private readonly deadline: number;
@@ -364,12 +406,14 @@ class ForkedSession implements LearnerSession {
       { op: 'spawn', job, socket: socketPath, token, cwd: this.scratch.work, env, config },
       budget,
     );
+    const shared = this.server.sharedFor();
     if (spawned.op !== 'spawned') {
       listener.close();
       this.server.tainted = true;
       proc.died({ code: null, signal: null });
       return failure('internal', `the fork server did not start the learner process (${String(spawned.op)})`);
     }
+    this.shared = shared;
     const ok = await Promise.race([connected, new Promise<boolean>((resolve) => this.server.onExit(job, (exit) => (proc.died(exit), resolve(false))))]);
     listener.close();
     if (!ok) {
@@ -409,6 +453,8 @@ class ForkedSession implements LearnerSession {
           return failure('internal', `the harness speaks protocol ${String(header.protocol)}, expected ${PROTOCOL_VERSION}`);
         }
         hello = true;
+        // A harness that resolves `$ref` arguments says so; a restarted process starts with an empty table.
+        proc.refs = Array.isArray(header.features) && header.features.includes('refs') ? new RefTable(this.shared) : undefined;
       } else if (header.type === 'ready' && hello) {
         return undefined;
       } else if (header.type === 'import-failure' && hello) {
@@ -437,13 +483,13 @@ class ForkedSession implements LearnerSession {
     }
   }
 
-  call(fn: string, args: Value[], options: { kwargs?: Record<string, Value>; timeoutMs?: number; returnInputs?: boolean } = {}): Promise<CallOutcome> {
+  call(fn: string, args: Value[], options: CallOptions = {}): Promise<CallOutcome> {
     const run = this.chain.then(() => this.callNow(fn, args, options));
     this.chain = run.catch(() => undefined);
     return run;
   }
 
-  private async callNow(fn: string, args: Value[], options: { kwargs?: Record<string, Value>; timeoutMs?: number; returnInputs?: boolean }): Promise<CallOutcome> {
+  private async callNow(fn: string, args: Value[], options: CallOptions): Promise<CallOutcome> {
     const started = Date.now();
     const done = (f: RunFailure): CallOutcome => ({ ok: false, failure: f, durationMs: Date.now() - started });
     if (this.closed) return done(failure('internal', 'the session is closed'));
@@ -465,6 +511,7 @@ class ForkedSession implements LearnerSession {
       started,
       timeoutMs: Math.min(options.timeoutMs ?? this.limits.callTimeoutMs, this.remaining()),
       kill: () => this.killProc(proc),
+      refs: proc.refs,
       onExit: (event) => {
         this.server.tainted = true;
         return deathFailure(`${fn} did not return`, event.exit, this.stderr.text(), this.limits);

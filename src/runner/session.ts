@@ -30,7 +30,8 @@ import type {
   SessionOptions,
   Value,
 } from './types.js';
-import { deathFailure, exchangeCall, failure, failureFromFrame, OutputCapture, stripUndefined } from './answers.js';
+import { deathFailure, exchangeCall, type CallOptions, failure, failureFromFrame, OutputCapture, stripUndefined } from './answers.js';
+import { RefTable } from './refs.js';
 import { FrameReader, PROTOCOL_VERSION, type Frame } from './wire.js';
 
 export const DEFAULT_LIMITS: ResourceLimits & { importTimeoutMs: number } = {
@@ -56,6 +57,8 @@ type ProcessEvent = { type: 'frame'; frame: Frame } | { type: 'exit'; code: numb
 
 /** One harness process and its frame stream. */
 class HarnessProcess {
+  /** Arrays this process can resolve by reference (set from its hello). */
+  refs: RefTable | undefined;
   readonly child: ChildProcess;
   private queue: ProcessEvent[] = [];
   private waiter: Waiter | undefined;
@@ -291,6 +294,8 @@ class PythonSession implements LearnerSession {
           return failure('internal', `the harness speaks protocol ${String(header.protocol)}, expected ${PROTOCOL_VERSION}`);
         }
         hello = true;
+        // A harness that resolves `$ref` arguments says so; a restarted process starts with an empty table.
+        proc.refs = Array.isArray(header.features) && header.features.includes('refs') ? new RefTable() : undefined;
       } else if (header.type === 'ready' && hello) {
         return undefined;
       } else if (header.type === 'import-failure' && hello) {
@@ -310,7 +315,7 @@ class PythonSession implements LearnerSession {
   call(
     fn: string,
     args: Value[],
-    options: { kwargs?: Record<string, Value>; timeoutMs?: number; returnInputs?: boolean } = {},
+    options: CallOptions = {},
   ): Promise<CallOutcome> {
     const run = this.chain.then(() => this.callNow(fn, args, options));
     this.chain = run.catch(() => undefined);
@@ -320,7 +325,7 @@ class PythonSession implements LearnerSession {
   private async callNow(
     fn: string,
     args: Value[],
-    options: { kwargs?: Record<string, Value>; timeoutMs?: number; returnInputs?: boolean },
+    options: CallOptions,
   ): Promise<CallOutcome> {
     const started = Date.now();
     const done = (f: RunFailure): CallOutcome => ({ ok: false, failure: f, durationMs: Date.now() - started });
@@ -343,6 +348,7 @@ class PythonSession implements LearnerSession {
       started,
       timeoutMs: Math.min(options.timeoutMs ?? this.limits.callTimeoutMs, this.remaining()),
       kill: () => this.kill(proc),
+      refs: proc.refs,
       onExit: () =>
         this.closed
           ? failure('internal', `the session was closed while ${fn} was running`)

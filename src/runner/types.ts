@@ -18,6 +18,8 @@ export interface NDArray {
    */
   data: TypedData;
   complex?: boolean;
+  /** Set on an answer's array the learner process kept (call option `keep`): later calls may pass it back by reference. */
+  kept?: string;
 }
 
 /** Something the learner returned that has no faithful wire form (a generator, a class instance...). */
@@ -115,7 +117,8 @@ export interface LearnerSession {
   call(
     fn: string,
     args: Value[],
-    options?: { kwargs?: Record<string, Value>; timeoutMs?: number; returnInputs?: boolean },
+    /** `keep`: the process keeps the returned arrays so they can be passed back by reference (a hint; harnesses without references ignore it). */
+    options?: { kwargs?: Record<string, Value>; timeoutMs?: number; returnInputs?: boolean; keep?: boolean },
   ): Promise<CallOutcome>;
   /** Learner stdout/stderr captured so far (capped). Never parsed as results. */
   output(): { stdout: string; stderr: string; truncated: boolean };

@@ -40,6 +40,9 @@ export class FrameEncoder {
   private chunks: Buffer[] = [];
   private size = 0;
 
+  /** `refOf` names arrays the receiving process already holds (src/runner/refs.ts); they travel as `{$ref}`. */
+  constructor(private readonly refOf?: (data: TypedData) => string | undefined) {}
+
   value(value: Value, depth = 0): unknown {
     if (depth > 64) throw new WireError('value nested too deeply');
     if (value === null || typeof value === 'boolean' || typeof value === 'string') return value;
@@ -61,6 +64,8 @@ export class FrameEncoder {
   }
 
   array(array: NDArray): unknown {
+    const ref = array.complex || array.shape.length === 0 ? undefined : this.refOf?.(array.data);
+    if (ref !== undefined) return { $ref: ref, shape: array.shape };
     const expected = array.shape.reduce((a, b) => a * b, 1) * (array.complex ? 2 : 1);
     if (array.data.length !== expected) {
       throw new WireError(`array of shape [${array.shape.join(', ')}] has ${array.data.length} elements`);
@@ -145,6 +150,7 @@ function decodeArray(rawSpec: unknown, payload: Buffer): NDArray {
   new Uint8Array(copy).set(payload.subarray(start, start + length));
   const array: NDArray = { kind: 'ndarray', dtype: String(spec.dtype), shape: shape as number[], data: wire.make(copy) };
   if (spec.complex) array.complex = true;
+  if (typeof spec.kept === 'string' && spec.kept.length <= 64) array.kept = spec.kept;
   return array;
 }
 

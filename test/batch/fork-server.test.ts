@@ -10,7 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ForkServerPool } from '../../src/runner/fork-server.js';
 import { resolvePython } from '../../src/runner/python.js';
 import { bwrapWorks, harnessDir, namespacesWork, sandboxUser } from '../../src/runner/sandbox.js';
-import type { NDArray } from '../../src/runner/types.js';
+import { markShared } from '../../src/runner/refs.js';
+import type { NDArray, Value } from '../../src/runner/types.js';
 
 const fixtures = new URL('../../fixtures/batch/forked/', import.meta.url).pathname;
 
@@ -53,6 +54,41 @@ describe.runIf(hasNumpy()).each(levels)('fork-server pool at the %s level', asyn
     const python = await resolvePython();
     const user = pool.level === 'bwrap' ? sandboxUser(python.prefixes, harnessDir()) : undefined;
     expect(a.ok && (a.value as { uid: number }).uid).toBe(user?.uid ?? process.getuid?.());
+  });
+
+  it('passes shared inputs and kept results by reference, each use a fresh copy', async () => {
+    const nd = (data: Float64Array, shape = [data.length]): Value => ({ kind: 'ndarray', dtype: 'float64', shape, data });
+    const ones = markShared(new Float64Array(12).fill(1), `test-ones-${level}`);
+    const first = await open('ok');
+    // The server does not hold it yet: sent inline, and loaded into the server for later children.
+    const a = await first.call('scale_inplace', [nd(ones, [3, 4]), 3]);
+    expect(a.ok && Array.from((a.value as NDArray).data)).toEqual(new Array(12).fill(3));
+    // This child was forked before the load: a second call must still work (inline again).
+    const b = await first.call('scale_inplace', [nd(ones, [3, 4]), 2]);
+    expect(b.ok && Array.from((b.value as NDArray).data)).toEqual(new Array(12).fill(2));
+    // Kept results come back by reference; the float32 one is sent as float64, as the bytes would have been.
+    const t = await first.call('tables', [4], { keep: true });
+    expect(t.ok).toBe(true);
+    const [half, f32] = (t.ok ? t.value : []) as NDArray[];
+    expect(half!.kept).toMatch(/:0$/);
+    // White-box: change the grader's copy; the process uses the copy it kept, so the bytes were not sent.
+    half!.data[0] = 1000;
+    const sum = await first.call('total', [half!, { ...f32!, data: Float64Array.from(f32!.data) }]);
+    expect(sum.ok && sum.value).toBe(3 + 4);
+    await first.close();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // A later child inherits the input: its in-place write in one call does not reach the next.
+    const second = await open('ok');
+    // White-box, as above: the child resolves the input from the server's copy, not from bytes sent now.
+    ones[0] = 100;
+    const c = await second.call('scale_inplace', [nd(ones, [3, 4]), 5]);
+    ones[0] = 1;
+    const d = await second.call('scale_inplace', [nd(ones, [2, 6]), 7]);
+    await second.close();
+    expect(c.ok && Array.from((c.value as NDArray).data)).toEqual(new Array(12).fill(5));
+    expect(d.ok && (d.value as NDArray).shape).toEqual([2, 6]);
+    expect(d.ok && Array.from((d.value as NDArray).data)).toEqual(new Array(12).fill(7));
+    expect(Array.from(ones)).toEqual(new Array(12).fill(1));
   });
 
   it('kills what a learner leaves behind before the next session starts', async () => {

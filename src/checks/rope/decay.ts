@@ -3,6 +3,7 @@ import type { Detail } from '../../core/types.js';
 import { dHeads, ropeSchema, type RopeCommonOptions } from '../../rope/options.js';
 import { arr, bucketMeans, decayCurve, dot } from '../../rope/reference.js';
 import { fmt, rowOf, runRopeCheck } from '../../rope/run.js';
+import { markShared } from '../../runner/refs.js';
 
 export interface DecayOptions extends RopeCommonOptions {
   d: number[];
@@ -42,7 +43,7 @@ export const ropeDecayKind: CheckKind<DecayOptions> = {
       const problems: string[] = [];
       const { T } = options;
       for (const d of options.d) {
-        const ones = arr([T, d], new Float64Array(T * d).fill(1));
+        const ones = arr([T, d], markShared(new Float64Array(T * d).fill(1), `ones:${T}x${d}`));
         const out = await probe.pipeline(ones, ones, T, d);
         if (!out.ok) return out.outcome;
         const y0 = rowOf(out.value.q, 0);

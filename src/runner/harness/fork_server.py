@@ -10,6 +10,9 @@ replies on fd 4.
   {"op": "spawn", "job": ID, "socket": PATH, "token": T, "cwd": DIR, "env": {...}, "config": {...}}
       -> {"op": "spawned", "job": ID, "pid": PID}
   {"op": "kill", "job": ID}          -> {"op": "killed", "job": ID}
+  {"op": "preload", "job": ID, "key": K, "data": BASE64}
+                                     -> {"op": "preloaded", "job": ID}
+      (a float64 grader input; children forked later resolve {"$ref": "shared:K"})
   (a child ends)                     -> {"op": "exit", "job": ID, "code": C, "signal": S}
 
 Between jobs every descendant is killed: the server is a child subreaper, so
@@ -90,6 +93,7 @@ if config.get('setup') == 'namespaces':
         sys.stderr.write('rubricate fork server: sandbox setup failed: %s\n' % exc)
         os._exit(71)
 
+SHARED = {}    # key -> read-only float64 array every child inherits (grader inputs, never expected values)
 jobs = {}      # pid -> job id
 current = {}   # job id -> pid
 buffer = b''
@@ -196,7 +200,8 @@ def child(request):
         sys.argv = [HARNESS, json.dumps(request['config'])]
         main = types.ModuleType('__main__')
         main.__dict__.update({'__file__': HARNESS, '__cached__': None, '__loader__': None,
-                              '__package__': '', '__spec__': None, '__builtins__': __builtins__})
+                              '__package__': '', '__spec__': None, '__builtins__': __builtins__,
+                              'RUBRICATE_SHARED': SHARED})
         sys.modules['__main__'] = main
         exec(HARNESS_CODE, main.__dict__)
     except BaseException as exc:  # noqa: BLE001
@@ -227,6 +232,12 @@ def handle(request):
                 pass
         sweep()
         reply({'op': 'killed', 'job': job})
+    elif op == 'preload':
+        import base64
+        data = numpy.frombuffer(base64.b64decode(request['data']), dtype='<f8').copy()
+        data.flags.writeable = False
+        SHARED[str(request['key'])] = data
+        reply({'op': 'preloaded', 'job': job})
     elif op == 'ping':
         reply({'op': 'pong'})
 
