@@ -90,6 +90,18 @@ describe('DirectorySubmission', () => {
     expect(await files.findFirst(['a', 'b'])).toBeUndefined();
   });
 
+  it('reads a file once: its text and its bytes come from the same read', async () => {
+    writeFileSync(join(scratch, 'once.md'), 'read me once\n');
+    const files = new DirectorySubmission(scratch);
+    const bytes = await files.readBytes('once.md');
+    unlinkSync(join(scratch, 'once.md'));
+    expect(bytes).toMatchObject({ ok: true, path: 'once.md' });
+    expect(await files.exists('once.md')).toBe(true);
+    expect(await files.readText('./once.md')).toMatchObject({ ok: true, path: 'once.md', text: 'read me once\n' });
+    // A smaller cap still refuses the same contents.
+    expect(await files.readText('once.md', { maxBytes: 4 })).toMatchObject({ ok: false, problem: 'too-large' });
+  });
+
   it('reads a file deleted after listing as missing, not as a crash', async () => {
     writeFileSync(join(scratch, 'gone.md'), 'x');
     const files = new DirectorySubmission(scratch);
