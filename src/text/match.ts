@@ -111,6 +111,10 @@ interface Alternative {
   regex?: RegExp;
   /** Key sequences (original first, then thesaurus variants). */
   variants: string[][];
+  /** Per variant: it holds a negation cue itself ("not rotated"), so it is never negated. */
+  negators: boolean[];
+  /** Per variant: two or three distinct words, no number: it also matches in any order. */
+  unordered: boolean[];
 }
 
 export interface CompiledConcept {
@@ -122,23 +126,73 @@ export interface CompiledConcept {
 
 const NEGATOR_KEYS = new Set([...NEGATORS]);
 
+/**
+ * Compiled alternatives per thesaurus and source text, kept for the process:
+ * rubric options are compiled once, not once per submission. An alternative
+ * is never changed after compilation; a thesaurus that gains a group
+ * (`addGroup`) starts a new cache.
+ */
+const alternatives = new WeakMap<Thesaurus, { revision: number; bySource: Map<string, Alternative> }>();
+const MAX_CACHED_ALTERNATIVES = 20_000;
+
 function compileAlternative(source: string, thesaurus: Thesaurus): Alternative {
+  let cache = alternatives.get(thesaurus);
+  if (!cache || cache.revision !== thesaurus.revision) {
+    cache = { revision: thesaurus.revision, bySource: new Map() };
+    alternatives.set(thesaurus, cache);
+  }
+  let alt = cache.bySource.get(source);
+  if (!alt) {
+    alt = compileAlternativeUncached(source, thesaurus);
+    if (cache.bySource.size >= MAX_CACHED_ALTERNATIVES) cache.bySource.clear();
+    cache.bySource.set(source, alt);
+  }
+  return alt;
+}
+
+function compileAlternativeUncached(source: string, thesaurus: Thesaurus): Alternative {
   const rx = /^\/(.+)\/([a-z]*)$/s.exec(source.trim());
   if (rx) {
     try {
-      return { source, regex: new RegExp(rx[1]!, rx[2]!.replace(/[gy]/g, '')), variants: [] };
+      return { source, regex: new RegExp(rx[1]!, rx[2]!.replace(/[gy]/g, '')), variants: [], negators: [], unordered: [] };
     } catch {
       // Not a valid regular expression: match it as text.
     }
   }
   const keys = phraseKeys(source);
-  return { source, variants: keys.length > 0 ? thesaurus.variants(keys) : [] };
+  const variants = keys.length > 0 ? thesaurus.variants(keys) : [];
+  return {
+    source,
+    variants,
+    negators: variants.map((variant) => variant.some((k) => NEGATOR_KEYS.has(k) || k.endsWith("n't"))),
+    unordered: variants.map((variant) => variant.length >= 2 && variant.length <= 3 && !variant.some((k) => k.startsWith('#')) && new Set(variant).size === variant.length),
+  };
 }
 
-/** Resolves the thesaurus for a set of options. */
+/**
+ * Resolves the thesaurus for a set of options: the base extended with the
+ * rubric's synonyms, built once per base and synonym set.
+ */
 export function thesaurusFor(options: MatchOptions = {}): Thesaurus {
-  return (options.thesaurus ?? defaultThesaurus).extend(options.synonyms);
+  const base = options.thesaurus ?? defaultThesaurus;
+  const synonyms = options.synonyms;
+  if (!synonyms || Object.keys(synonyms).length === 0) return base;
+  let cache = extended.get(base);
+  if (!cache || cache.revision !== base.revision) {
+    cache = { revision: base.revision, bySynonyms: new Map() };
+    extended.set(base, cache);
+  }
+  const key = JSON.stringify(synonyms);
+  let thesaurus = cache.bySynonyms.get(key);
+  if (!thesaurus) {
+    thesaurus = base.extend(synonyms);
+    if (cache.bySynonyms.size >= 1000) cache.bySynonyms.clear();
+    cache.bySynonyms.set(key, thesaurus);
+  }
+  return thesaurus;
 }
+
+const extended = new WeakMap<Thesaurus, { revision: number; bySynonyms: Map<string, Thesaurus> }>();
 
 /** Compiles a concept once (tokenisation, synonym expansion, regexes). */
 export function compileConcept(concept: Concept, options: MatchOptions = {}): CompiledConcept {
@@ -167,13 +221,19 @@ interface Hit {
   variant: number;
 }
 
-const tokenCache = new WeakMap<object, Token[]>();
+/** Tokens per block and sentence text: a section's sentences and the document's share them. */
+const tokenCache = new WeakMap<object, Map<string, Token[]>>();
 
 function tokensOf(sentence: Sentence): Token[] {
-  let t = tokenCache.get(sentence);
+  let byText = tokenCache.get(sentence.block);
+  if (!byText) {
+    byText = new Map();
+    tokenCache.set(sentence.block, byText);
+  }
+  let t = byText.get(sentence.text);
   if (!t) {
     t = tokenizeText(sentence.text);
-    tokenCache.set(sentence, t);
+    byText.set(sentence.text, t);
   }
   return t;
 }
@@ -188,16 +248,22 @@ function settingsOf(options: MatchOptions): Settings {
   return { maxGap: options.maxGap ?? 2, negationWindow: options.negationWindow ?? 4 };
 }
 
-/** Content-token positions and keys of a token list, computed once per list. */
-const contentCache = new WeakMap<readonly Token[], { content: number[]; keys: string[] }>();
-function contentOf(tokens: readonly Token[]): { content: number[]; keys: string[] } {
+/** Content-token positions and keys of a token list, and the set of its keys, computed once per list. */
+interface Content {
+  content: number[];
+  keys: string[];
+  keySet: Set<string>;
+}
+const contentCache = new WeakMap<readonly Token[], Content>();
+function contentOf(tokens: readonly Token[]): Content {
   let c = contentCache.get(tokens);
   if (!c) {
     const content: number[] = [];
     tokens.forEach((t, i) => {
       if (!t.stop) content.push(i);
     });
-    c = { content, keys: content.map((i) => tokenKey(tokens[i]!)) };
+    const keys = content.map((i) => tokenKey(tokens[i]!));
+    c = { content, keys, keySet: new Set(keys) };
     contentCache.set(tokens, c);
   }
   return c;
@@ -223,11 +289,16 @@ function findAlternative(text: string, tokens: readonly Token[], alt: Alternativ
     }
     return hits;
   }
-  const { content, keys } = contentOf(tokens);
+  const { content, keys, keySet } = contentOf(tokens);
   const seenStarts = new Set<number>();
-  for (const [vi, variant] of alt.variants.entries()) {
-    const hasNegator = variant.some((k) => NEGATOR_KEYS.has(k) || k.endsWith("n't"));
-    for (const path of orderedPaths(keys, variant, maxGap).concat(unorderedPaths(keys, variant, maxGap))) {
+  for (let vi = 0; vi < alt.variants.length; vi++) {
+    const variant = alt.variants[vi]!;
+    // Ordered or not, a path uses every word of the variant: skip variants with a word the text lacks.
+    if (!variant.every((k) => keySet.has(k))) continue;
+    const hasNegator = alt.negators[vi]!;
+    const paths = orderedPaths(keys, variant, maxGap);
+    if (alt.unordered[vi]) paths.push(...unorderedPaths(keys, variant, maxGap));
+    for (const path of paths) {
       const first = content[path[0]!]!;
       const last = content[path[path.length - 1]!]!;
       if (seenStarts.has(first)) continue;
@@ -273,9 +344,8 @@ function extend(keys: readonly string[], variant: readonly string[], maxGap: num
   return false;
 }
 
-/** Two- or three-word alternatives in any order within a window of n + maxGap content words. */
+/** Two- or three-word alternatives (distinct words, no number: `Alternative.unordered`) in any order within a window of n + maxGap content words. */
 function unorderedPaths(keys: readonly string[], variant: readonly string[], maxGap: number): number[][] {
-  if (variant.length < 2 || variant.length > 3 || variant.some((k) => k.startsWith('#')) || new Set(variant).size !== variant.length) return [];
   const out: number[][] = [];
   const window = variant.length + maxGap;
   for (let s = 0; s < keys.length; s++) {
@@ -476,7 +546,7 @@ export function matchSections(doc: MarkdownDoc, patterns: readonly string[], opt
   const compiled = patterns.map((p) => compileAlternative(p, thesaurus));
   const out: SectionMatch[] = [];
   for (const section of doc.sections) {
-    const titleKeys = new Set(tokenizeText(section.title).filter((t) => !t.stop).map(tokenKey));
+    const titleKeys = titleKeysOf(section);
     let best: SectionMatch | undefined;
     for (const alt of compiled) {
       let score = 0;
@@ -503,6 +573,17 @@ export function matchSections(doc: MarkdownDoc, patterns: readonly string[], opt
     if (best) out.push(best);
   }
   return out.sort((a, b) => b.score - a.score || b.words - a.words || a.section.index - b.section.index);
+}
+
+/** Content keys of a section's title, once per section. */
+const titleKeyCache = new WeakMap<Section, Set<string>>();
+function titleKeysOf(section: Section): Set<string> {
+  let keys = titleKeyCache.get(section);
+  if (!keys) {
+    keys = new Set(tokenizeText(section.title).filter((t) => !t.stop).map(tokenKey));
+    titleKeyCache.set(section, keys);
+  }
+  return keys;
 }
 
 /** The best section whose title matches one of the patterns, if any. */

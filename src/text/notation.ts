@@ -31,12 +31,15 @@ export function mapped(text: string): MappedText {
   return { text, map, ends };
 }
 
+type Replacement = string | ((...groups: string[]) => string);
+
 /**
  * Replaces every match of `pattern` (global) in a mapped text. Characters of a
  * replacement map to the start of the text they replace.
  */
-export function replaceMapped(input: MappedText, pattern: RegExp, replacement: string | ((...groups: string[]) => string)): MappedText {
-  const re = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : pattern.flags + 'g');
+export function replaceMapped(input: MappedText, pattern: RegExp, replacement: Replacement): MappedText {
+  const re = globalCopy(pattern);
+  re.lastIndex = 0;
   if (!re.test(input.text)) return input;
   re.lastIndex = 0;
   let text = '';
@@ -73,6 +76,21 @@ export function replaceMapped(input: MappedText, pattern: RegExp, replacement: s
   return { text, map, ends };
 }
 
+/**
+ * A global copy of a pattern, made once per pattern object and reused (the
+ * caller's `lastIndex` is never touched). A replacement must not call
+ * `replaceMapped` with the pattern being replaced.
+ */
+const globalCopies = new WeakMap<RegExp, RegExp>();
+function globalCopy(pattern: RegExp): RegExp {
+  let re = globalCopies.get(pattern);
+  if (!re) {
+    re = new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : pattern.flags + 'g');
+    globalCopies.set(pattern, re);
+  }
+  return re;
+}
+
 function expand(template: string, m: RegExpExecArray): string {
   return template.replace(/\$(\d)/g, (_, d: string) => m[Number(d)] ?? '');
 }
@@ -101,38 +119,46 @@ const LATEX: Record<string, string> = {
   varepsilon: 'epsilon', vartheta: 'theta', varphi: 'phi',
 };
 
+/** The rewrites of `normalizeNotation`, in order (each sees the result of the ones before). */
+const RULES: ReadonlyArray<readonly [RegExp, Replacement]> = [
+  [/[’‘ʼ`´]/g, "'"],
+  [/[−–—‐‑]/g, '-'],
+  [/[⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺ⁱⁿᵀ]+/g, (run) => '^(' + [...run!].map((c) => SUPERSCRIPTS[c] ?? c).join('') + ')'],
+  [/[₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₘₙₜₓ₋₊ₐₑₒₕₗₚₛ]+/g, (run) => '_' + [...run!].map((c) => SUBSCRIPTS[c] ?? c).join('')],
+  // LaTeX.
+  [/\\\|/g, '‖'],
+  [/\\frac\s*\{([^{}]*)\}\s*\{((?:[^{}]|\{[^{}]*\})*)\}/g, '($1)/($2)'],
+  [
+    /\\([A-Za-z]+)/g,
+    (whole, name) => {
+      const n = name!;
+      if (n in LATEX) return LATEX[n]!;
+      if (GREEK_NAMES.has(n.toLowerCase())) return ` ${n.toLowerCase()} `;
+      return n;
+    },
+  ],
+  [/\\[,;:! ]/g, ' '],
+  [/[{}]/g, (c) => (c === '{' ? '(' : ')')],
+  // Greek letters.
+  [/[\u0370-\u03ff]/g, (c) => (GREEK[c!] ? ` ${GREEK[c!]} ` : c!)],
+  // Powers.
+  [/\*\*/g, '^'],
+  [/(?<![\w.])(?:10000(?:\.0*)?|10,000|1e4|1e\+?04|10\s*\^\s*\(?4\)?)(?=\s*\^)/g, 'base'],
+  [/-\s*\(/g, '(-'],
+  [/(?<![\w.])1\s*\/\s*\(?\s*([A-Za-z_]\w*)\s*\^\s*\(\s*([^()]*?)\s*\)\s*\)?/g, '$1^(-$2)'],
+  [/\(\s*-\s*-/g, '('],
+  // Norms.
+  [/‖|\|\|/g, ' norm '],
+  // Inner products.
+  [/⟨|〈/g, ' dot '],
+  [/⟩|〉/g, ' '],
+  [/<\s*([^<>\n]{1,40}?,[^<>\n]{1,40}?)\s*>/g, ' dot $1 '],
+  [/(\w|\))\s*@\s*(?=[\w(])/g, '$1 dot '],
+];
+
 /** Normalises notation in `text`; see the module comment for the rules. */
 export function normalizeNotation(text: string): MappedText {
   let t = mapped(text);
-  t = replaceMapped(t, /[’‘ʼ`´]/g, "'");
-  t = replaceMapped(t, /[−–—‐‑]/g, '-');
-  t = replaceMapped(t, /[⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺ⁱⁿᵀ]+/g, (run) => '^(' + [...run].map((c) => SUPERSCRIPTS[c] ?? c).join('') + ')');
-  t = replaceMapped(t, /[₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₘₙₜₓ₋₊ₐₑₒₕₗₚₛ]+/g, (run) => '_' + [...run].map((c) => SUBSCRIPTS[c] ?? c).join(''));
-  // LaTeX.
-  t = replaceMapped(t, /\\\|/g, '‖');
-  t = replaceMapped(t, /\\frac\s*\{([^{}]*)\}\s*\{((?:[^{}]|\{[^{}]*\})*)\}/g, '($1)/($2)');
-  t = replaceMapped(t, /\\([A-Za-z]+)/g, (whole, name) => {
-    const n = name!;
-    if (n in LATEX) return LATEX[n]!;
-    if (GREEK_NAMES.has(n.toLowerCase())) return ` ${n.toLowerCase()} `;
-    return n;
-  });
-  t = replaceMapped(t, /\\[,;:! ]/g, ' ');
-  t = replaceMapped(t, /[{}]/g, (c) => (c === '{' ? '(' : ')'));
-  // Greek letters.
-  t = replaceMapped(t, /[\u0370-\u03ff]/g, (c) => (GREEK[c] ? ` ${GREEK[c]} ` : c));
-  // Powers.
-  t = replaceMapped(t, /\*\*/g, '^');
-  t = replaceMapped(t, /(?<![\w.])(?:10000(?:\.0*)?|10,000|1e4|1e\+?04|10\s*\^\s*\(?4\)?)(?=\s*\^)/g, 'base');
-  t = replaceMapped(t, /-\s*\(/g, '(-');
-  t = replaceMapped(t, /(?<![\w.])1\s*\/\s*\(?\s*([A-Za-z_]\w*)\s*\^\s*\(\s*([^()]*?)\s*\)\s*\)?/g, '$1^(-$2)');
-  t = replaceMapped(t, /\(\s*-\s*-/g, '(');
-  // Norms.
-  t = replaceMapped(t, /‖|\|\|/g, ' norm ');
-  // Inner products.
-  t = replaceMapped(t, /⟨|〈/g, ' dot ');
-  t = replaceMapped(t, /⟩|〉/g, ' ');
-  t = replaceMapped(t, /<\s*([^<>\n]{1,40}?,[^<>\n]{1,40}?)\s*>/g, ' dot $1 ');
-  t = replaceMapped(t, /(\w|\))\s*@\s*(?=[\w(])/g, '$1 dot ');
+  for (const [pattern, replacement] of RULES) t = replaceMapped(t, pattern, replacement);
   return t;
 }

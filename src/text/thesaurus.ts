@@ -54,6 +54,11 @@ export class Thesaurus {
   /** First key of a phrase -> groups holding a phrase that starts with it. */
   private readonly index = new Map<string, Set<number>>();
 
+  /** Changes whenever a group is added (groups are never removed): caches of compiled alternatives key on it. */
+  get revision(): number {
+    return this.groups.length;
+  }
+
   constructor(groups: Iterable<readonly string[]> = DEFAULT_SYNONYMS) {
     for (const g of groups) this.addGroup(g);
   }

@@ -112,6 +112,24 @@ describe('thesaurus', () => {
     expect(extended.variants(phraseKeys('pairing')).map((v) => v.join(' '))).toEqual(['pair', 'convent', 'layout']);
     expect(t.variants(phraseKeys('pairing'))).toHaveLength(1);
   });
+
+  it('compiles an alternative once per thesaurus, and again after the thesaurus gains a group', () => {
+    const t = new Thesaurus();
+    const concept = { id: 'layout', any: ['pairing layout'] };
+    const first = compileConcept(concept, { thesaurus: t });
+    expect(compileConcept({ id: 'other', any: ['pairing layout'] }, { thesaurus: t }).any[0]).toBe(first.any[0]);
+    expect(findInText('the pairing arrangement', first, { thesaurus: t })).toHaveLength(0);
+    t.addGroup(['layout', 'arrangement']);
+    const second = compileConcept(concept, { thesaurus: t });
+    expect(second.any[0]).not.toBe(first.any[0]);
+    expect(findInText('the pairing arrangement', second, { thesaurus: t })).toHaveLength(1);
+    // Rubric synonyms: one extended thesaurus per synonym set, whatever the options object.
+    const a = compileConcept(concept, { thesaurus: t, synonyms: { layout: ['order'] } });
+    const b = compileConcept(concept, { thesaurus: t, synonyms: { layout: ['order'] } });
+    expect(b.any[0]).toBe(a.any[0]);
+    expect(findInText('the pairing order', a, { thesaurus: t })).toHaveLength(1);
+    expect(findInText('the pairing order', second, { thesaurus: t })).toHaveLength(0);
+  });
 });
 
 describe('concept matching', () => {
