@@ -17,7 +17,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chown, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -32,6 +32,7 @@ import {
   killTree,
   launchPlan,
   prepareScratch,
+  readSubmissionImage,
   removePidsCgroup,
   removeScratch,
   sandboxUser,
@@ -39,6 +40,7 @@ import {
   type PidsCgroup,
   type SandboxUser,
   type Scratch,
+  type SubmissionImage,
 } from './sandbox.js';
 import { DEFAULT_LIMITS } from './session.js';
 import type { CallOutcome, IsolationInfo, IsolationLevel, LearnerSession, RunFailure, SessionOptions, Value } from './types.js';
@@ -47,6 +49,9 @@ import { RefTable, type SharedStore } from './refs.js';
 import { FrameReader, PROTOCOL_VERSION, type Frame } from './wire.js';
 
 type Limits = typeof DEFAULT_LIMITS;
+
+/** Size of the private tmpfs a namespaces-level server's children write in (submission copy plus what the learner writes). */
+const JOBS_TMPFS_BYTES = 256 * 1024 * 1024;
 
 /** Most bytes of shared inputs one fork server holds. */
 const SHARED_BYTES_CAP = 64 * 1024 * 1024;
@@ -85,6 +90,20 @@ class ForkServer {
     private readonly limits: Limits,
   ) {}
 
+  /**
+   * True when each child gets the submission's files from the grader and
+   * writes them into a size-capped tmpfs only the server's namespace sees
+   * (namespaces level): nothing is written to the host's disk per submission.
+   * Otherwise the grader copies the submission into the server's folder.
+   */
+  get inMemory(): boolean {
+    return this.level === 'namespaces';
+  }
+
+  get jobsDir(): string {
+    return path.join(this.dir, 'jobs');
+  }
+
   /** The user learner code runs as inside bubblewrap (root's `nobody` switch), if any. */
   get user(): SandboxUser | undefined {
     return this.launch.user;
@@ -98,7 +117,12 @@ class ForkServer {
     const script = path.join(harnessDir(), 'fork_server.py');
     const plan = launchPlan(this.level, this.launch, [], scratch);
     // At the namespaces level the server sets up its mounts itself, once, for all its children.
-    const config = { harness: path.join(harnessDir(), 'python_harness.py'), dir: this.dir, setup: plan.setup };
+    const config: Record<string, unknown> = { harness: path.join(harnessDir(), 'python_harness.py'), dir: this.dir, setup: plan.setup };
+    if (this.inMemory) {
+      // The mount point of the children's private tmpfs (empty on the host).
+      await mkdir(this.jobsDir);
+      Object.assign(config, { jobs: this.jobsDir, jobsBytes: JOBS_TMPFS_BYTES });
+    }
     const args = [...plan.args, '-I', '-B', '-u', script, JSON.stringify(config)];
     this.cgroup = await createPidsCgroup(this.token, this.limits.processes * 2);
     const launch = this.cgroup ? this.cgroup.wrap(plan.command, args) : { command: plan.command, args };
@@ -309,6 +333,17 @@ class ForkedProcess {
   }
 }
 
+/** The spawn request's form of a submission image (base64 files; cached: a restart sends the same). */
+const wiredImages = new WeakMap<SubmissionImage, unknown>();
+function wireImage(image: SubmissionImage): unknown {
+  let wired = wiredImages.get(image);
+  if (!wired) {
+    wired = { dirs: image.dirs, files: image.files.map((f) => ({ path: f.path, data: f.data.toString('base64') })) };
+    wiredImages.set(image, wired);
+  }
+  return wired;
+}
+
 /** A learner session whose processes are children of a fork server. */
 class ForkedSession implements LearnerSession {
   isolation: IsolationInfo;
@@ -329,6 +364,8 @@ class ForkedSession implements LearnerSession {
     private readonly scratch: Scratch,
     private readonly limits: Limits,
     private readonly release: (server: ForkServer) => void,
+    /** The submission's files, sent with every spawn when the server keeps children's files in memory. */
+    private readonly image?: SubmissionImage,
   ) {
     this.isolation = isolationInfo(server.level);
     this.isolation.description += '; forked from a pre-warmed server';
@@ -345,7 +382,8 @@ class ForkedSession implements LearnerSession {
   async start(): Promise<RunFailure | undefined> {
     const job = `${this.server.token.slice(0, 8)}-${++this.jobs}-${randomBytes(4).toString('hex')}`;
     const token = randomBytes(16).toString('hex');
-    const socketPath = path.join(this.scratch.dir, `s${this.jobs}`);
+    // In the server's own folder: visible (read-only) inside the sandbox at every level.
+    const socketPath = path.join(this.server.dir, `s-${job}`);
     const proc = new ForkedProcess(job, this.limits.answerBytes, (stream, payload, dropped) => {
       const capture = stream === 'stderr' ? this.stderr : this.stdout;
       capture.append(payload);
@@ -403,7 +441,7 @@ class ForkedSession implements LearnerSession {
     const env = { ...baseEnvironment(this.scratch.home), TMPDIR: this.scratch.tmp, RUBRICATE_SANDBOX: this.server.token };
     const spawned = await this.server.request(
       `spawned:${job}`,
-      { op: 'spawn', job, socket: socketPath, token, cwd: this.scratch.work, env, config },
+      { op: 'spawn', job, socket: socketPath, token, cwd: this.scratch.work, env, config, ...(this.image ? { image: wireImage(this.image) } : {}) },
       budget,
     );
     const shared = this.server.sharedFor();
@@ -536,7 +574,8 @@ class ForkedSession implements LearnerSession {
       if (reply.op !== 'killed') this.server.tainted = true;
       proc.died(proc.exitInfo ?? { code: null, signal: 'SIGKILL' });
     }
-    await removeScratch(this.scratch).catch(() => undefined);
+    // In memory, the server empties its tmpfs before the next child; on disk, the copy is removed here.
+    if (!this.image) await removeScratch(this.scratch).catch(() => undefined);
     this.release(this.server);
   }
 }
@@ -588,15 +627,23 @@ export class ForkServerPool {
     const server = await this.acquire();
     let scratch: Scratch | undefined;
     try {
-      // The copy goes inside the server's bound folder, so the sandbox sees it.
-      const copy = await prepareScratch(options.root);
-      const dir = path.join(server.dir, path.basename(copy.dir));
-      await rename(copy.dir, dir);
-      scratch = { ...copy, dir, work: path.join(dir, 'work'), home: path.join(dir, 'home'), tmp: path.join(dir, 'tmp') };
-      if (server.user) await chownScratch(scratch, server.user);
+      let image: SubmissionImage | undefined;
+      if (server.inMemory) {
+        // The child writes the files into its private tmpfs: only paths are decided here.
+        image = readSubmissionImage(options.root);
+        const dir = path.join(server.jobsDir, `j${server.served + 1}`);
+        scratch = { dir, work: path.join(dir, 'work'), home: path.join(dir, 'home'), tmp: path.join(dir, 'tmp'), skipped: image.skipped, token: server.token };
+      } else {
+        // The copy goes inside the server's bound folder, so the sandbox sees it.
+        const copy = await prepareScratch(options.root);
+        const dir = path.join(server.dir, path.basename(copy.dir));
+        await rename(copy.dir, dir);
+        scratch = { ...copy, dir, work: path.join(dir, 'work'), home: path.join(dir, 'home'), tmp: path.join(dir, 'tmp') };
+        if (server.user) await chownScratch(scratch, server.user);
+      }
       this.stats.sessions++;
       server.served++;
-      const session = new ForkedSession(server, options, scratch, limits, (s) => this.releaseServer(s));
+      const session = new ForkedSession(server, options, scratch, limits, (s) => this.releaseServer(s), image);
       const importFailure = await session.start();
       if (importFailure) session.importFailure = importFailure;
       return session;

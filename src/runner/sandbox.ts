@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { chown, copyFile, lstat, mkdir, mkdtemp, readFile, readdir, readlink, realpath, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -240,25 +240,122 @@ export interface CopyLimits {
 
 const SKIP_DIRS = new Set(['.git', 'node_modules', '__pycache__', '.venv', 'venv', '.mypy_cache', '.pytest_cache', '.tox']);
 
-/**
- * Copies the submission's files into a fresh private scratch directory.
- * Symlinks are followed only when they stay inside the root; the submission
- * itself is only read. The copy uses synchronous calls: a submission is a few
- * small files, and one promise per file system call cost more main-thread
- * time than the copying (batch grading does this once per submission).
- */
-export async function prepareScratch(
-  root: string,
-  limits: CopyLimits = { maxFileBytes: 5 * 1024 * 1024, maxTotalBytes: 50 * 1024 * 1024, maxFiles: 5000 },
-): Promise<Scratch> {
-  let realRoot: string;
+/** A submission's files as the learner process gets them, read into memory (fork servers write them into a private tmpfs). */
+export interface SubmissionImage {
+  /** Folders, relative, parents first. */
+  dirs: string[];
+  files: Array<{ path: string; data: Buffer }>;
+  /** Files left out, with the reason. */
+  skipped: string[];
+}
+
+const DEFAULT_COPY_LIMITS: CopyLimits = { maxFileBytes: 5 * 1024 * 1024, maxTotalBytes: 50 * 1024 * 1024, maxFiles: 5000 };
+
+/** The submission folder's real path, or the one-line error that replaces the session. */
+function submissionRoot(root: string): string {
   try {
-    realRoot = realpathSync(root);
-    if (!statSync(realRoot).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
+    const real = realpathSync(root);
+    if (!statSync(real).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
+    return real;
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new ConfigError(`the submission folder ${root} cannot be read (${code})`);
+    throw new ConfigError(`the submission folder ${root} cannot be read (${errorCode(error)})`);
   }
+}
+
+/**
+ * Walks the submission as the learner process may see it: symlinks are
+ * followed only when they stay inside the root, tool folders (.git,
+ * node_modules, __pycache__...) are left out, files over the caps are
+ * skipped. Calls `dir` for each folder (parents first) and `file` for each
+ * file to copy; `file` returns an error code when the file cannot be read.
+ * Synchronous on purpose: a submission is a few small files, and a promise per
+ * file system call cost more main-thread time than the work.
+ */
+function walkSubmission(
+  realRoot: string,
+  limits: CopyLimits,
+  visit: { dir(rel: string): void; file(rel: string, source: string): string | undefined },
+): string[] {
+  const skipped: string[] = [];
+  let total = 0;
+  let files = 0;
+  const walk = (rel: string): void => {
+    const entries = readdirSync(path.join(realRoot, rel), { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const relPath = rel ? `${rel}/${entry.name}` : entry.name;
+      const source = path.join(realRoot, relPath);
+      let info = lstatSync(source);
+      if (info.isSymbolicLink()) {
+        let resolved: string;
+        try {
+          resolved = realpathSync(source);
+        } catch {
+          skipped.push(`${relPath} (dangling symlink)`);
+          continue;
+        }
+        if (resolved !== realRoot && !resolved.startsWith(realRoot + path.sep)) {
+          skipped.push(`${relPath} (symlink leaving the submission: ${readlinkSync(source)})`);
+          continue;
+        }
+        info = statSync(resolved);
+        if (info.isDirectory()) {
+          skipped.push(`${relPath} (symlink to a folder)`);
+          continue;
+        }
+      }
+      if (info.isDirectory()) {
+        if (SKIP_DIRS.has(entry.name)) continue;
+        visit.dir(relPath);
+        walk(relPath);
+      } else if (info.isFile()) {
+        if (info.size > limits.maxFileBytes) {
+          skipped.push(`${relPath} (${info.size} bytes, over the per-file cap)`);
+        } else if (total + info.size > limits.maxTotalBytes || files >= limits.maxFiles) {
+          skipped.push(`${relPath} (submission size cap reached)`);
+        } else {
+          const failed = visit.file(relPath, source);
+          if (failed !== undefined) {
+            skipped.push(`${relPath} (unreadable: ${failed})`);
+            continue;
+          }
+          total += info.size;
+          files += 1;
+        }
+      }
+    }
+  };
+  walk('');
+  return skipped;
+}
+
+function errorCode(error: unknown): string {
+  return (error as NodeJS.ErrnoException).code ?? 'error';
+}
+
+/** Reads the submission's files into memory, with the same rules as a scratch copy. */
+export function readSubmissionImage(root: string, limits: CopyLimits = DEFAULT_COPY_LIMITS): SubmissionImage {
+  const image: SubmissionImage = { dirs: [], files: [], skipped: [] };
+  image.skipped = walkSubmission(submissionRoot(root), limits, {
+    dir: (rel) => void image.dirs.push(rel),
+    file: (rel, source) => {
+      try {
+        image.files.push({ path: rel, data: readFileSync(source) });
+        return undefined;
+      } catch (error) {
+        return errorCode(error);
+      }
+    },
+  });
+  return image;
+}
+
+/**
+ * Copies the submission's files into a fresh private scratch directory
+ * (`work`, beside `home` and `tmp`); the submission itself is only read.
+ */
+export async function prepareScratch(root: string, limits: CopyLimits = DEFAULT_COPY_LIMITS): Promise<Scratch> {
+  const realRoot = submissionRoot(root);
   const dir = mkdtempSync(path.join(tmpdir(), 'rubricate-'));
   const scratch: Scratch = {
     dir,
@@ -268,64 +365,24 @@ export async function prepareScratch(
     skipped: [],
     token: randomBytes(12).toString('hex'),
   };
-  for (const sub of [scratch.work, scratch.home, scratch.tmp]) mkdirSync(sub);
-  let total = 0;
-  let files = 0;
-  const walk = (rel: string): void => {
-    const entries = readdirSync(path.join(realRoot, rel), { withFileTypes: true });
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const entry of entries) {
-      const relPath = rel ? `${rel}/${entry.name}` : entry.name;
-      const source = path.join(realRoot, relPath);
-      const target = path.join(scratch.work, relPath);
-      let info = lstatSync(source);
-      if (info.isSymbolicLink()) {
-        let resolved: string;
-        try {
-          resolved = realpathSync(source);
-        } catch {
-          scratch.skipped.push(`${relPath} (dangling symlink)`);
-          continue;
-        }
-        if (resolved !== realRoot && !resolved.startsWith(realRoot + path.sep)) {
-          scratch.skipped.push(`${relPath} (symlink leaving the submission: ${readlinkSync(source)})`);
-          continue;
-        }
-        info = statSync(resolved);
-        if (info.isDirectory()) {
-          scratch.skipped.push(`${relPath} (symlink to a folder)`);
-          continue;
-        }
-      }
-      if (info.isDirectory()) {
-        if (SKIP_DIRS.has(entry.name)) continue;
-        mkdirSync(target);
-        walk(relPath);
-      } else if (info.isFile()) {
-        if (info.size > limits.maxFileBytes) {
-          scratch.skipped.push(`${relPath} (${info.size} bytes, over the per-file cap)`);
-        } else if (total + info.size > limits.maxTotalBytes || files >= limits.maxFiles) {
-          scratch.skipped.push(`${relPath} (submission size cap reached)`);
-        } else {
-          try {
-            copyFileSync(source, target);
-          } catch (error) {
-            scratch.skipped.push(`${relPath} (unreadable: ${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-            continue;
-          }
-          total += info.size;
-          files += 1;
-        }
-      }
-    }
-  };
   try {
-    walk('');
+    for (const sub of [scratch.work, scratch.home, scratch.tmp]) mkdirSync(sub);
+    scratch.skipped = walkSubmission(realRoot, limits, {
+      dir: (rel) => mkdirSync(path.join(scratch.work, rel)),
+      file: (rel, source) => {
+        try {
+          copyFileSync(source, path.join(scratch.work, rel));
+          return undefined;
+        } catch (error) {
+          return errorCode(error);
+        }
+      },
+    });
+    return scratch;
   } catch (error) {
     await removeScratch(scratch);
     throw error;
   }
-  return scratch;
 }
 
 /** Gives the scratch folder to the sandbox user (it must write there). */

@@ -5,6 +5,7 @@
  * session gets a fresh server).
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ForkServerPool } from '../../src/runner/fork-server.js';
@@ -89,6 +90,27 @@ describe.runIf(hasNumpy()).each(levels)('fork-server pool at the %s level', asyn
     expect(d.ok && (d.value as NDArray).shape).toEqual([2, 6]);
     expect(d.ok && Array.from((d.value as NDArray).data)).toEqual(new Array(12).fill(7));
     expect(Array.from(ones)).toEqual(new Array(12).fill(1));
+  });
+
+  it("keeps one learner's files from the next, and never writes into the submission", async () => {
+    const first = await open('ok');
+    expect((await first.call('write_file', ['left-behind.bin', 1])).ok).toBe(true);
+    await first.close();
+    const second = await open('ok');
+    const listing = await second.call('listdir', []);
+    await second.close();
+    expect(listing.ok && listing.value).toEqual(readdirSync(join(fixtures, 'ok')).sort());
+    expect(existsSync(join(fixtures, 'ok', 'left-behind.bin'))).toBe(false);
+  });
+
+  // At the namespaces level a child's files live in a size-capped tmpfs: a learner filling it gets ENOSPC, nothing more.
+  it.runIf(level === 'namespaces')('caps what a learner can write', async () => {
+    const session = await open('ok', { fileSizeBytes: 1 << 30 });
+    const big = await session.call('write_file', ['big.bin', 400]);
+    const after = await session.call('add', [1, 2]);
+    await session.close();
+    expect(big.ok && big.value).toBe('OSError:28');
+    expect(after.ok).toBe(true);
   });
 
   it('kills what a learner leaves behind before the next session starts', async () => {

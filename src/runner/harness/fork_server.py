@@ -7,7 +7,8 @@ Runs inside the same sandbox as a plain session (bubblewrap, namespaces or rlimi
 job at a time. Control channel: newline-delimited JSON, requests on fd 3,
 replies on fd 4.
 
-  {"op": "spawn", "job": ID, "socket": PATH, "token": T, "cwd": DIR, "env": {...}, "config": {...}}
+  {"op": "spawn", "job": ID, "socket": PATH, "token": T, "cwd": DIR, "env": {...}, "config": {...},
+   "image": {"dirs": [...], "files": [{"path": P, "data": BASE64}]}}   (image: with a private tmpfs)
       -> {"op": "spawned", "job": ID, "pid": PID}
   {"op": "kill", "job": ID}          -> {"op": "killed", "job": ID}
   {"op": "preload", "job": ID, "key": K, "data": BASE64}
@@ -81,7 +82,11 @@ def setup_namespace():
         spec = importlib.util.spec_from_file_location('rubricate_sandbox_setup', HARNESS)
         harness = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(harness)
-        harness.setup_namespace()
+        if config.get('jobs'):
+            # Children's files live in a size-capped tmpfs; the server's folder (sockets) stays read-only.
+            harness.setup_namespace(scratch_writable=False, private_tmpfs=(config['jobs'], config['jobsBytes']))
+        else:
+            harness.setup_namespace()
     finally:
         sys.argv = saved
 
@@ -155,7 +160,9 @@ def sweep():
             except OSError:
                 pass
         reap(block_for=0.01)
-    reap()
+    # Wait (at most a second) until every child is reaped: a killed process
+    # stays a zombie until then, and a zombie still answers kill(pid, 0).
+    reap(block_for=1.0)
 
 
 def reap(block_for=0.0):
@@ -179,10 +186,49 @@ def reap(block_for=0.0):
                    'signal': signal.Signals(sig).name if sig else None})
 
 
+def clear_jobs():
+    """Empties the private tmpfs before the next child: nothing of one learner reaches the next."""
+    jobs_dir = config.get('jobs')
+    if not jobs_dir:
+        return
+    import shutil
+    for name in os.listdir(jobs_dir):
+        target = os.path.join(jobs_dir, name)
+        if os.path.isdir(target) and not os.path.islink(target):
+            shutil.rmtree(target, ignore_errors=True)
+        else:
+            try:
+                os.unlink(target)
+            except OSError:
+                pass
+
+
+def write_image(request):
+    """Writes the submission the grader sent (folders, then base64 files) into
+    the child's folders in the private tmpfs."""
+    import base64
+    work = request['cwd']
+    for folder in (work, request['env'].get('HOME'), request['env'].get('TMPDIR')):
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+    for rel in request['image']['dirs']:
+        os.makedirs(os.path.join(work, rel), exist_ok=True)
+    for item in request['image']['files']:
+        fd = os.open(os.path.join(work, item['path']), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            data = memoryview(base64.b64decode(item['data']))
+            while data:
+                data = data[os.write(fd, data):]
+        finally:
+            os.close(fd)
+
+
 def child(request):
     """In the forked child: become a session leader, connect, run the harness."""
     try:
         os.setsid()
+        if 'image' in request:
+            write_image(request)
         os.close(CONTROL_IN)
         os.close(CONTROL_OUT)
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -217,6 +263,7 @@ def handle(request):
     job = request.get('job')
     if op == 'spawn':
         sweep()
+        clear_jobs()
         pid = os.fork()
         if pid == 0:
             child(request)

@@ -193,11 +193,15 @@ def become_subreaper():
         pass
 
 
-def setup_namespace():
+def setup_namespace(scratch_writable=True, private_tmpfs=None):
     """Inside fresh mount/pid/net namespaces, as root: private /tmp, read-only
     everything else (the kernel's tunables in /proc/sys and /sys included),
     scratch writable, then drop every capability. Other folders under the
-    host's /tmp (other submissions' scratch copies) are hidden."""
+    host's /tmp (other submissions' scratch copies) are hidden.
+
+    A fork server keeps its folder read-only (`scratch_writable=False`) and
+    mounts `private_tmpfs` = (folder inside it, size in bytes): a size-capped
+    tmpfs only this namespace sees, where each child writes its own files."""
     import ctypes
     libc = _libc()
     libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
@@ -248,7 +252,10 @@ def setup_namespace():
             mount('tmpfs', '/tmp', 'tmpfs', MS_NOSUID | MS_NODEV, 'size=16m,mode=1777')
             os.makedirs(scratch, exist_ok=True)
         mount('/proc/self/fd/%d' % keep, scratch, None, MS_BIND)
-        mount(None, scratch, None, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV)
+        mount(None, scratch, None, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | (0 if scratch_writable else MS_RDONLY))
+        if private_tmpfs is not None:
+            mount('tmpfs', private_tmpfs[0], 'tmpfs', MS_NOSUID | MS_NODEV,
+                  'size=%d,mode=0755' % int(private_tmpfs[1]))
         if not under_tmp and scratch != '/tmp':
             mount('tmpfs', '/tmp', 'tmpfs', MS_NOSUID | MS_NODEV, 'size=16m,mode=1777')
     finally:
