@@ -17,13 +17,13 @@ export interface Frame {
 export class WireError extends Error {}
 
 /** Wire codes and the typed arrays they map to. */
-const WIRE_TYPES: Record<string, { bytes: number; make: (buffer: ArrayBuffer) => TypedData }> = {
-  '<f8': { bytes: 8, make: (b) => new Float64Array(b) },
-  '<f4': { bytes: 4, make: (b) => new Float32Array(b) },
-  '<i8': { bytes: 8, make: (b) => new BigInt64Array(b) },
-  '<i4': { bytes: 4, make: (b) => new Int32Array(b) },
-  '|i1': { bytes: 1, make: (b) => new Int8Array(b) },
-  '|u1': { bytes: 1, make: (b) => new Uint8Array(b) },
+const WIRE_TYPES: Record<string, { bytes: number; make: (buffer: ArrayBuffer) => TypedData; view: (buffer: ArrayBuffer, offset: number, length: number) => TypedData }> = {
+  '<f8': { bytes: 8, make: (b) => new Float64Array(b), view: (b, o, n) => new Float64Array(b, o, n) },
+  '<f4': { bytes: 4, make: (b) => new Float32Array(b), view: (b, o, n) => new Float32Array(b, o, n) },
+  '<i8': { bytes: 8, make: (b) => new BigInt64Array(b), view: (b, o, n) => new BigInt64Array(b, o, n) },
+  '<i4': { bytes: 4, make: (b) => new Int32Array(b), view: (b, o, n) => new Int32Array(b, o, n) },
+  '|i1': { bytes: 1, make: (b) => new Int8Array(b), view: (b, o, n) => new Int8Array(b, o, n) },
+  '|u1': { bytes: 1, make: (b) => new Uint8Array(b), view: (b, o, n) => new Uint8Array(b, o, n) },
 };
 
 function wireCodeOf(data: TypedData): string {
@@ -146,9 +146,17 @@ function decodeArray(rawSpec: unknown, payload: Buffer): NDArray {
   if (start < 0 || length < 0 || start + length > payload.length) throw new WireError('array outside the payload');
   const count = (shape as number[]).reduce((a, b) => a * b, 1) * (spec.complex ? 2 : 1);
   if (count * wire.bytes !== length) throw new WireError('array size does not match its shape');
-  const copy = new ArrayBuffer(length);
-  new Uint8Array(copy).set(payload.subarray(start, start + length));
-  const array: NDArray = { kind: 'ndarray', dtype: String(spec.dtype), shape: shape as number[], data: wire.make(copy) };
+  // A view when the bytes are aligned for their type (FrameReader gives large
+  // frames their own buffer, harnesses pad headers to 8 bytes); a copy otherwise.
+  const at = payload.byteOffset + start;
+  let data: TypedData;
+  if (at % wire.bytes === 0) data = wire.view(payload.buffer as ArrayBuffer, at, length / wire.bytes);
+  else {
+    const copy = new ArrayBuffer(length);
+    new Uint8Array(copy).set(payload.subarray(start, start + length));
+    data = wire.make(copy);
+  }
+  const array: NDArray = { kind: 'ndarray', dtype: String(spec.dtype), shape: shape as number[], data };
   if (spec.complex) array.complex = true;
   if (typeof spec.kept === 'string' && spec.kept.length <= 64) array.kept = spec.kept;
   return array;

@@ -56,6 +56,21 @@ describe('values on the wire', () => {
     expect(dict.big).toBe(1e300);
   });
 
+  it('decodes aligned arrays as views of the frame and misaligned ones as copies, with the same values', () => {
+    const values = Float64Array.from({ length: 1000 }, (_, i) => i / 7);
+    const spec = { $nd: { dtype: 'float64', wire: '<f8', shape: [1000], offset: 0, nbytes: 8000 } };
+    const frame = Buffer.alloc(8008);
+    Buffer.from(values.buffer).copy(frame, 8);
+    const aligned = decodeValue(spec, frame.subarray(8)) as NDArray;
+    const misaligned = Buffer.alloc(8004);
+    Buffer.from(values.buffer).copy(misaligned, 4);
+    const copied = decodeValue(spec, misaligned.subarray(4)) as NDArray;
+    expect(Array.from(aligned.data as Float64Array)).toEqual(Array.from(values));
+    expect(Array.from(copied.data as Float64Array)).toEqual(Array.from(values));
+    expect(aligned.data.buffer).toBe(frame.buffer);
+    expect(copied.data.buffer).not.toBe(misaligned.buffer);
+  });
+
   it('marks pyFloat as a 0-d float64 scalar', () => {
     const encoder = new FrameEncoder();
     expect(encoder.value(pyFloat(10000))).toEqual({ $nd: { dtype: 'float64', wire: '<f8', shape: [], offset: 0, nbytes: 8, scalar: true } });

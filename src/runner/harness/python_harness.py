@@ -100,6 +100,9 @@ def _send_frame_locked(header, payload):
             'message': 'the answer is %d bytes, over the limit of %d bytes' % (total, _answer_cap),
         }).encode('utf-8')
         payload = b''
+    # Pad the header to a multiple of 8 bytes (JSON allows trailing spaces):
+    # the payload's arrays then stay 8-byte aligned in the grader's frame buffer.
+    head += b' ' * (-(PREFIX.size + len(head)) % 8)
     _write_all(PREFIX.pack(len(head), len(payload)) + head)
     if payload:
         _write_all(payload)
