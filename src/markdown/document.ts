@@ -106,7 +106,72 @@ export interface Sentence {
   section?: Section;
 }
 
-const processor = unified().use(remarkParse).use(remarkGfm);
+/** GFM Markdown, built once per process. */
+const processor = unified().use(remarkParse).use(remarkGfm).freeze();
+
+/**
+ * The same without GFM's literal autolinks (`www.x.org`, `https://x.org`,
+ * `a@b.org` without brackets), for text where none can occur. The autolink
+ * syntax is tried at every letter and digit, and its tree transform visits
+ * every text node: about a third of the parse time of a typical write-up.
+ * Undefined when remark-gfm's extensions do not have the expected shape.
+ */
+const withoutLiteralAutolinks = leanProcessor();
+
+function leanProcessor() {
+  const gfm = unified().use(remarkGfm).freeze().data();
+  const names = new Set(['wwwAutolink', 'protocolAutolink', 'emailAutolink']);
+  let constructs = 0;
+  const micromarkExtensions = (gfm.micromarkExtensions ?? []).map((extension) => {
+    if (!extension.text) return extension;
+    const text: Record<string, unknown> = {};
+    for (const [code, hook] of Object.entries(extension.text)) {
+      const list = (Array.isArray(hook) ? hook : [hook]) as Array<{ name?: string }>;
+      const kept = list.filter((construct) => !names.has(construct.name ?? ''));
+      constructs += list.length - kept.length;
+      if (kept.length > 0) text[code] = kept;
+    }
+    return { ...extension, text } as typeof extension;
+  });
+  let mdast = 0;
+  const isAutolink = (e: unknown) => typeof e === 'object' && e !== null && 'enter' in e && typeof e.enter === 'object' && e.enter !== null && 'literalAutolink' in e.enter;
+  const fromMarkdownExtensions = (gfm.fromMarkdownExtensions ?? []).map((list) => {
+    if (!Array.isArray(list)) return list;
+    const kept = list.filter((e) => !isAutolink(e));
+    mdast += list.length - kept.length;
+    return kept;
+  });
+  // Literal autolinks hook 66 characters (every letter and digit, + - . _); one mdast extension handles them.
+  if (constructs < 66 || mdast !== 1) return undefined;
+  return unified()
+    .use(remarkParse)
+    .use(function gfmWithoutLiteralAutolinks() {
+      const data = this.data();
+      data.micromarkExtensions = micromarkExtensions;
+      data.fromMarkdownExtensions = fromMarkdownExtensions;
+    })
+    .freeze();
+}
+
+/**
+ * A literal autolink needs "http://", "https://", "www." or "@" in a text
+ * node (letter case aside). Text nodes hold the source with character
+ * references decoded and backslash escapes removed, so a source without "&"
+ * (no references) and without those strings once its backslashes are dropped
+ * holds none: both processors give the same tree.
+ */
+const AUTOLINK_TRIGGER = /https?:\/\/|www\.|@/i;
+
+function parserFor(source: string) {
+  if (!withoutLiteralAutolinks || source.includes('&')) return processor;
+  return AUTOLINK_TRIGGER.test(source.includes('\\') ? source.replace(/\\/g, '') : source) ? processor : withoutLiteralAutolinks;
+}
+
+/** For tests: the tree of each processor, and whether `parseMarkdown` would use the lean one. */
+export function markdownTreesForTest(source: string): { full: Root; lean?: Root; leanApplies: boolean } {
+  const lean = withoutLiteralAutolinks?.parse(source) as Root | undefined;
+  return { full: processor.parse(source) as Root, ...(lean ? { lean } : {}), leanApplies: withoutLiteralAutolinks !== undefined && parserFor(source) === withoutLiteralAutolinks };
+}
 
 /** Parses Markdown (LF line ends) into a `MarkdownDoc`. Never throws on content. */
 export function parseMarkdown(source: string, options: { path?: string } = {}): MarkdownDoc {
@@ -115,7 +180,7 @@ export function parseMarkdown(source: string, options: { path?: string } = {}): 
   try {
     // Hundreds of container markers on one line ("- - - - ...") make micromark slow and then overflow.
     if (DEEP_NESTING.test(source)) throw new RangeError('nesting too deep');
-    tree = processor.parse(source) as Root;
+    tree = parserFor(source).parse(source) as Root;
   } catch (error) {
     // micromark recurses per nesting level: thousands of nested lists overflow the stack.
     degraded = `it could not be parsed as Markdown (${error instanceof RangeError ? 'nesting too deep' : String(error)}) and was read as plain paragraphs`;

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { blockPoint, parseMarkdown, sentences, splitNumbering, type MarkdownDoc } from '../../src/markdown/document.js';
+import { blockPoint, markdownTreesForTest, parseMarkdown, sentences, splitNumbering, type MarkdownDoc } from '../../src/markdown/document.js';
 
 function load(name: string): MarkdownDoc {
   const text = readFileSync(new URL(`../../fixtures/markdown/${name}`, import.meta.url), 'utf8').replace(/\r\n?/g, '\n');
@@ -179,3 +179,51 @@ describe('sentences', () => {
   });
 });
 
+
+describe('parsing without literal autolinks', () => {
+  const markdownFiles = (dir: URL): URL[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? markdownFiles(new URL(`${e.name}/`, dir)) : /\.(md|markdown)$/.test(e.name) ? [new URL(e.name, dir)] : [],
+    );
+
+  it('gives the same tree as full GFM for every Markdown file of the repository it is used on, and is used on the lab write-ups', () => {
+    const files = [...markdownFiles(new URL('../../fixtures/', import.meta.url)), ...markdownFiles(new URL('../../docs/', import.meta.url)), ...markdownFiles(new URL('../../curricula/', import.meta.url))];
+    let lean = 0;
+    let labs = 0;
+    for (const file of files) {
+      const source = readFileSync(file, 'utf8').replace(/\r\n?/g, '\n');
+      // The file as it is, and without what makes literal autolinks possible, so that every file is compared.
+      for (const text of [source, source.replace(/[&@\\]/g, ' ').replace(/https?:\/\/|www\./gi, ' ')]) {
+        const trees = markdownTreesForTest(text);
+        if (!trees.leanApplies) continue;
+        lean++;
+        expect(trees.lean, file.pathname).toEqual(trees.full);
+      }
+      if (/rope-lab02\/[^/]+\/README\.md$/.test(file.pathname) && markdownTreesForTest(source).leanApplies) labs++;
+    }
+    expect(lean).toBeGreaterThan(files.length);
+    expect(labs).toBeGreaterThan(20);
+  });
+
+  it('is not used where a literal autolink could occur', () => {
+    for (const text of [
+      'see www.example.org',
+      'see WWW.EXAMPLE.ORG',
+      'at https://example.org/x',
+      'at Http://example.org',
+      'mail a.b@example.org',
+      'escaped www\\.example.org',
+      'escaped http\\://example.org',
+      'a reference: me&#64;example.org',
+      'q @ k',
+    ]) {
+      expect(markdownTreesForTest(text).leanApplies, text).toBe(false);
+    }
+    // Escapes and character references make links of text that does not show them in the source.
+    for (const text of ['www.example.org', 'mail a.b@example.org', 'me&#64;example.org', 'www\\.example.org', 'http\\://example.org']) {
+      const { full } = markdownTreesForTest(text);
+      expect(JSON.stringify(full), text).toContain('"link"');
+    }
+    expect(markdownTreesForTest('plain text, example.org, a-b_c. No links').leanApplies).toBe(true);
+  });
+});
