@@ -231,6 +231,8 @@ export class DirectorySubmission implements SubmissionFiles {
  * leading `./`. Returns undefined for absolute paths and paths that climb out with `..`.
  */
 export function normalise(rel: string): string | undefined {
+  // Already normal (the paths rubrics name): segments of word characters, dots and dashes, none "." or "..".
+  if (PLAIN_PATH.test(rel)) return rel;
   const slashed = rel.replace(/\\/g, '/');
   if (slashed.startsWith('/') || /^[A-Za-z]:/.test(slashed) || slashed.includes('\u0000')) return undefined;
   if (slashed.split('/').includes('..')) return undefined;
@@ -238,6 +240,8 @@ export function normalise(rel: string): string | undefined {
   if (norm === '' || norm === '.') return undefined;
   return norm.replace(/^\.\//, '');
 }
+
+const PLAIN_PATH = /^[\w-][\w.-]*(?:\/[\w-][\w.-]*)*$/;
 
 /** "2.0 MiB", "512 KiB", "37 bytes". */
 export function formatBytes(size: number): string {
