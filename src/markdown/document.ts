@@ -528,8 +528,8 @@ class Builder {
     // Trim surrounding whitespace so positions point at text.
     let a = 0;
     let b = run.chars.length;
-    while (a < b && /\s/.test(run.chars[a]!)) a++;
-    while (b > a && /\s/.test(run.chars[b - 1]!)) b--;
+    while (a < b && isSpace(run.chars[a]!)) a++;
+    while (b > a && isSpace(run.chars[b - 1]!)) b--;
     if (a === b) return undefined;
     const text = run.chars.slice(a, b).join('');
     const offsets = run.offsets.slice(a, b);
@@ -569,10 +569,10 @@ function align(value: string, source: string, start: number, end: number, exact 
       out[i] = Math.min(start + i, Math.max(start, end - 1));
       continue;
     }
-    const ws = /\s/.test(c);
+    const ws = isSpace(c);
     let k = j;
     const limit = Math.min(end, j + 12);
-    while (k < limit && !(source[k] === c || (ws && /\s/.test(source[k]!)))) k++;
+    while (k < limit && !(source[k] === c || (ws && isSpace(source[k]!)))) k++;
     if (k < limit) {
       out[i] = k;
       j = k + 1;
@@ -581,6 +581,15 @@ function align(value: string, source: string, start: number, end: number, exact 
     }
   }
   return out;
+}
+
+const SPACE = /\s/;
+
+/** `/\s/.test(c)` for one character (false for none), without the regular expression for ASCII. */
+function isSpace(c: string | undefined): boolean {
+  if (c === undefined) return false;
+  const code = c.charCodeAt(0);
+  return code < 128 ? code === 32 || (code >= 9 && code <= 13) : SPACE.test(c);
 }
 
 function countWords(text: string): number {
@@ -640,8 +649,8 @@ function splitBlock(block: Block, section: Section | undefined): Sentence[] {
   const out: Sentence[] = [];
   const text = block.text;
   const emit = (from: number, to: number) => {
-    while (from < to && /\s/.test(text[from]!)) from++;
-    while (to > from && /\s/.test(text[to - 1]!)) to--;
+    while (from < to && isSpace(text[from]!)) from++;
+    while (to > from && isSpace(text[to - 1]!)) to--;
     if (from >= to) return;
     const offsets = block.offsets.slice(from, to);
     const endOffset = offsets[offsets.length - 1]! + 1;
@@ -679,11 +688,11 @@ function splitBlock(block: Block, section: Section | undefined): Sentence[] {
     // Swallow runs ("?!", "...") and closing quotes or brackets.
     let j = i + 1;
     while (j < text.length && /[.!?)"'’”\]]/.test(text[j]!)) j++;
-    if (j < text.length && !/\s/.test(text[j]!)) continue; // "4.4e-16", "e.g.,"
+    if (j < text.length && !isSpace(text[j]!)) continue; // "4.4e-16", "e.g.,"
     if (c === '.' && isAbbreviation(text, i)) continue;
     // The next sentence must not start in lower case ("e.g. the", "approx. equal").
     let k = j;
-    while (k < text.length && /\s/.test(text[k]!)) k++;
+    while (k < text.length && isSpace(text[k]!)) k++;
     if (k < text.length && /\p{Ll}/u.test(text[k]!) && c === '.') continue;
     emit(from, j);
     from = j;
