@@ -19,6 +19,7 @@ import type { Report } from '../../src/core/types.js';
 import { loadRubricFile } from '../../src/rubric/load.js';
 import { echoKind } from '../helpers/echo-kind.js';
 import { probeCalls, probeKind } from './probe-kind.js';
+import { stopThenResume } from './stop-case.js';
 
 const fixtures = new URL('../../fixtures/batch/', import.meta.url).pathname;
 const registry = new Registry([echoKind, probeKind]);
@@ -192,23 +193,7 @@ describe('re-runs and resume', () => {
     const { classDir, out } = setup();
     const slow = join(classDir, 'b-slow');
     mkdirSync(slow);
-    writeFileSync(join(slow, 'answer.txt'), 'hang\n');
-    const controller = new AbortController();
-    const stopped = await batch({
-      submissions: [join(classDir, 'alice'), slow, join(classDir, 'carol')],
-      outDir: out,
-      jobs: 2,
-      signal: controller.signal,
-      onEvent: (event) => {
-        if (event.type === 'submission') controller.abort();
-      },
-    });
-    expect(stopped.stopped).toBe(true);
-    expect(readdirSync(join(out, 'reports'))).toEqual(['alice.json']);
-    expect(parseCsv(readFileSync(join(out, 'grades.csv'), 'utf8')).map((r) => r[0])).toEqual(['submission', 'alice']);
-    writeFileSync(join(slow, 'answer.txt'), 'pass\n');
-    const resumed = await batch({ submissions: [join(classDir, 'alice'), slow, join(classDir, 'carol')], outDir: out });
-    expect([resumed.graded, resumed.reused, resumed.stopped]).toEqual([2, 1, false]);
+    await stopThenResume(batch, [join(classDir, 'alice'), slow, join(classDir, 'carol')], out);
   });
 
   it('a corrupt report is regraded, not trusted', async () => {
