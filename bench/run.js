@@ -14,7 +14,9 @@
  *
  * Options: --n 200, --jobs <cores>, --baseline-n <n> (default: min(n, 200)),
  * --keep (leave the temp folder), --rubric rope-lab02, --no-fork-server (a fresh
- * sandboxed interpreter per submission, to see what the fork servers buy).
+ * sandboxed interpreter per submission, to see what the fork servers buy),
+ * --threads <n> (grading threads; 0 grades on the main thread; default: one
+ * per job up to the number of cores, as `rubricate grade`).
  * Run `npm run build` first (the npm script does).
  */
 import { spawn } from 'node:child_process';
@@ -40,6 +42,8 @@ const baselineN = Number(option('baseline-n', Math.min(n, 200)));
 const rubricId = String(option('rubric', 'rope-lab02'));
 const keep = option('keep', false) === true;
 const forkServer = option('no-fork-server', false) !== true;
+const threadsOption = option('threads', undefined);
+const threads = threadsOption === undefined ? undefined : Number(threadsOption);
 
 if (!existsSync(new URL('../dist/batch/run.js', import.meta.url))) {
   console.error('bench: dist/ is missing; run `npm run build` first');
@@ -164,6 +168,7 @@ const result = await runBatch({
   outDir: join(work, 'out'),
   jobs,
   forkServer,
+  ...(threads !== undefined ? { threads } : {}),
   onEvent(event) {
     if (event.type === 'submission' && event.done % 50 === 0) {
       heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
@@ -208,11 +213,12 @@ const baseRate = baselineFolders.length / baseSeconds;
 const ratio = rate / baseRate;
 console.log('');
 console.log(`rubricate  ${result.total} submissions, full ${rubric.id} rubric (${rubric.criteria.length} checks), isolation ${isolation}`);
+console.log(`           mode: ${result.threads > 0 ? `${result.threads} grading thread${result.threads === 1 ? '' : 's'}` : 'in-thread (main thread grades)'}, ${jobs} jobs`);
 console.log(`           ${(result.durationMs / 1000).toFixed(2)} s, ${rate.toFixed(1)} submissions/s`);
 console.log(`           ${Object.entries(statuses).map(([k, v]) => `${v} ${k}`).join(', ')}`);
 console.log(`           rubricate process CPU ${((cpu.user + cpu.system) / 1000 / result.total).toFixed(1)} ms a submission (user + sys, all its threads; learner processes not counted)`);
 console.log(`           learner processes CPU ${(childrenCpu / result.total).toFixed(1)} ms a submission (fork servers and their children, sandbox tools; counted once they ended)`);
-console.log(`           peak memory ${mib(peak)} (rubricate and all learner processes), Node heap ${mib(heapBefore)} -> peak ${mib(heapPeak)}`);
+console.log(`           peak memory ${mib(peak)} (rubricate and all learner processes), main thread's Node heap ${mib(heapBefore)} -> peak ${mib(heapPeak)}`);
 console.log(`baseline   ${baselineFolders.length} submissions, fresh ${python} + NumPy each, relative-position and norm only, ${jobs} parallel`);
 console.log(`           ${baseSeconds.toFixed(2)} s, ${baseRate.toFixed(1)} submissions/s (${baselineOk} answered)`);
 console.log(`ratio      ${ratio.toFixed(1)}x the baseline's throughput (target 20x)`);
