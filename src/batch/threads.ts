@@ -179,7 +179,14 @@ export function gradeInThreads(entries: readonly SubmissionEntry[], run: ThreadR
     const stopping = () => run.signal?.aborted === true || fatal !== undefined;
 
     const start = (index: number, idleDeaths = 0): void => {
-      const worker = new Worker(run.script, { workerData: run.setup });
+      let worker: Worker;
+      try {
+        worker = new Worker(run.script, { workerData: run.setup });
+      } catch {
+        // No thread to be had (resources): the others, or in the end the calling thread, grade.
+        slots[index] = undefined;
+        return;
+      }
       let exited!: () => void;
       const slot: Slot = {
         worker,
