@@ -22,6 +22,7 @@ It is not dumpable, so learner code (same uid, no capabilities) cannot
 ptrace it or read its memory; killing it only costs a restart.
 """
 
+import gc
 import json
 import os
 import select
@@ -264,6 +265,10 @@ def handle(request):
     if op == 'spawn':
         sweep()
         clear_jobs()
+        # Every object the server holds goes to the permanent generation: a
+        # child's garbage collections then never touch (and copy) the pages
+        # the fork shares with us. About 17 ms of CPU a child to 3 ms measured.
+        gc.freeze()
         pid = os.fork()
         if pid == 0:
             child(request)

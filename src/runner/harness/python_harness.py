@@ -77,7 +77,7 @@ def read_frame():
 
 
 def _write_all(data):
-    view = memoryview(data)
+    view = memoryview(data).cast('B')
     while view:
         written = os.write(OUT_FD, view)
         view = view[written:]
@@ -86,26 +86,30 @@ def _write_all(data):
 _send_lock = threading.Lock()
 
 
-def send_frame(header, payload=b''):
+def send_frame(header, payload=()):
+    """`payload`: bytes, or a sequence of byte-like chunks written one after
+    the other (array memory goes out without being joined or copied)."""
     with _send_lock:
         _send_frame_locked(header, payload)
 
 
 def _send_frame_locked(header, payload):
+    chunks = [payload] if isinstance(payload, (bytes, bytearray, memoryview)) else list(payload)
+    size = sum(memoryview(c).nbytes for c in chunks)
     head = json.dumps(header, allow_nan=False, separators=(',', ':')).encode('utf-8')
-    total = PREFIX.size + len(head) + len(payload)
+    total = PREFIX.size + len(head) + size
     if total > _answer_cap:
         head = json.dumps({
             'type': 'failure', 'id': header.get('id'), 'kind': 'malformed',
             'message': 'the answer is %d bytes, over the limit of %d bytes' % (total, _answer_cap),
         }).encode('utf-8')
-        payload = b''
+        chunks, size = [], 0
     # Pad the header to a multiple of 8 bytes (JSON allows trailing spaces):
     # the payload's arrays then stay 8-byte aligned in the grader's frame buffer.
     head += b' ' * (-(PREFIX.size + len(head)) % 8)
-    _write_all(PREFIX.pack(len(head), len(payload)) + head)
-    if payload:
-        _write_all(payload)
+    _write_all(PREFIX.pack(len(head), size) + head)
+    for chunk in chunks:
+        _write_all(chunk)
 
 
 # ---------------------------------------------------------------- learner output
@@ -182,10 +186,20 @@ def capture_output():
 
 # ---------------------------------------------------------------- limits and isolation
 
+_libc_handle = None
+
+
 def _libc():
-    import ctypes
-    import ctypes.util
-    return ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6', use_errno=True)
+    # libc.so.6 first: ctypes.util.find_library runs `ldconfig -p`, a process per session.
+    global _libc_handle
+    if _libc_handle is None:
+        import ctypes
+        try:
+            _libc_handle = ctypes.CDLL('libc.so.6', use_errno=True)
+        except OSError:
+            import ctypes.util
+            _libc_handle = ctypes.CDLL(ctypes.util.find_library('c'), use_errno=True)
+    return _libc_handle
 
 
 def become_subreaper():
@@ -365,7 +379,9 @@ class Encoder:
         if wire is None:
             return self.opaque(arr)
         code, converted, name, is_complex = wire
-        data = np.ascontiguousarray(converted).tobytes()
+        # The array's own memory when it is contiguous (no copy); a contiguous copy otherwise.
+        contiguous = np.ascontiguousarray(converted)
+        data = memoryview(contiguous).cast('B') if contiguous.size else b''
         pad = (-self.size) % 8
         if pad:
             self.chunks.append(b'\0' * pad)
@@ -422,7 +438,7 @@ class Encoder:
         return self.opaque(obj)
 
     def payload(self):
-        return b''.join(self.chunks)
+        return self.chunks
 
 
 # References (docs/runner-protocol.md): arrays this process kept from its own
