@@ -50,6 +50,9 @@ import { FrameReader, PROTOCOL_VERSION, type Frame } from './wire.js';
 
 type Limits = typeof DEFAULT_LIMITS;
 
+/** How long a server may take to exit by itself when asked to stop. */
+const STOP_GRACE_MS = 500;
+
 /** Size of the private tmpfs a namespaces-level server's children write in (submission copy plus what the learner writes). */
 const JOBS_TMPFS_BYTES = 256 * 1024 * 1024;
 
@@ -236,8 +239,22 @@ class ForkServer {
   }
 
   async stop(): Promise<void> {
+    const wasDead = this.dead;
     this.dead = true;
     const pid = this.child?.pid;
+    // Closing the control pipe asks the server to sweep and exit; its CPU time,
+    // and its children's, then reaches rubricate's own accounts (the bench reads
+    // them). Whatever is still there after a short grace is killed.
+    if (pid !== undefined && !wasDead && this.child.exitCode === null && this.child.signalCode === null) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, STOP_GRACE_MS);
+        this.child.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        (this.child.stdio[3] as Writable).end();
+      });
+    }
     if (pid !== undefined) await killTree(pid, this.token, this.cgroup);
     if (this.cgroup) await removePidsCgroup(this.cgroup);
     await rm(this.dir, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
