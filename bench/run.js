@@ -20,21 +20,13 @@
  * Run `npm run build` first (the npm script does).
  */
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { buildClass, option, root } from './class.js';
 
-const root = fileURLToPath(new URL('../', import.meta.url));
 const dist = (p) => new URL(`../dist/${p}`, import.meta.url).href;
-
-function option(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const value = process.argv[i + 1];
-  return value === undefined || value.startsWith('--') ? true : value;
-}
 
 const n = Number(option('n', 200));
 const jobs = Number(option('jobs', availableParallelism()));
@@ -57,23 +49,12 @@ const { resolvePython } = await import(dist('runner/python.js'));
 const python = (await resolvePython(undefined).catch(() => ({ path: 'python3' }))).path;
 
 // --- build the class ---------------------------------------------------------
-const fixtures = join(root, 'fixtures', 'rope-lab02');
-const sources = readdirSync(fixtures)
-  .filter((name) => /^(ok|not-ok|bug)-/.test(name) && !name.includes('.'))
-  .filter((name) => existsSync(join(fixtures, name, 'README.md')) || existsSync(join(fixtures, name, 'manifest.json')))
-  .sort();
+const work = mkdtempSync(join(tmpdir(), 'rubricate-bench-'));
+const classDir = join(work, 'class');
+const { sources, folders } = buildClass(n, classDir);
 if (sources.length === 0) {
   console.error('bench: no ok-*, not-ok-* or bug-* fixtures in fixtures/rope-lab02');
   process.exit(2);
-}
-const work = mkdtempSync(join(tmpdir(), 'rubricate-bench-'));
-const classDir = join(work, 'class');
-const folders = [];
-for (let i = 0; i < n; i++) {
-  const source = sources[i % sources.length];
-  const dir = join(classDir, `s${String(i).padStart(4, '0')}-${source}`);
-  cpSync(join(fixtures, source), dir, { recursive: true });
-  folders.push(dir);
 }
 const correct = sources.filter((s) => s.startsWith('ok-')).length;
 console.log(`bench: ${n} submissions from ${sources.length} fixtures (${correct} correct, ${sources.length - correct} with bugs), ${jobs} jobs, ${availableParallelism()} cores`);
