@@ -22,6 +22,9 @@ const sharedKeys = new WeakMap<TypedData, string>();
 /**
  * Marks an array the grader hands out as identical for every submission and
  * never changes afterwards; `key` must identify its content (shape included).
+ * Only for inputs (seeded draws, constants): a fork server's children hold a
+ * shared array from the start, so never mark an expected output of a learner
+ * function (e.g. reference cos/sin tables).
  */
 export function markShared<T extends TypedData>(data: T, key: string): T {
   if (data instanceof Float64Array) sharedKeys.set(data, key);
