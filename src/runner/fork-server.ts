@@ -120,7 +120,13 @@ class ForkServer {
     const script = path.join(harnessDir(), 'fork_server.py');
     const plan = launchPlan(this.level, this.launch, [], scratch);
     // At the namespaces level the server sets up its mounts itself, once, for all its children.
-    const config: Record<string, unknown> = { harness: path.join(harnessDir(), 'python_harness.py'), dir: this.dir, setup: plan.setup };
+    const config: Record<string, unknown> = {
+      harness: path.join(harnessDir(), 'python_harness.py'),
+      dir: this.dir,
+      setup: plan.setup,
+      // Readable after the namespaces setup covers /tmp, should the checkout or the interpreter live there.
+      visible: [this.launch.harness, ...this.launch.prefixes],
+    };
     if (this.inMemory) {
       // The mount point of the children's private tmpfs (empty on the host).
       await mkdir(this.jobsDir);

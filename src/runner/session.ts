@@ -227,6 +227,8 @@ class PythonSession implements LearnerSession {
   /** The harness's CONFIG_JSON (docs/runner-protocol.md). */
   private harnessConfig(setup: string): Record<string, unknown> {
     return {
+      // What must stay readable when the namespaces setup covers /tmp (a checkout or interpreter living there).
+      visible: [this.launch.harness, ...this.launch.prefixes],
       root: this.scratch.work,
       module: this.options.module.split(path.sep).join('/'),
       scratch: this.scratch.dir,

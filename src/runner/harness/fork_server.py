@@ -78,7 +78,7 @@ def setup_namespace():
     as the writable scratch; every child inherits it and no capability."""
     import importlib.util
     saved = sys.argv
-    sys.argv = [HARNESS, json.dumps({'root': config['dir'], 'scratch': config['dir']})]
+    sys.argv = [HARNESS, json.dumps({'root': config['dir'], 'scratch': config['dir'], 'visible': config.get('visible', [])})]
     try:
         spec = importlib.util.spec_from_file_location('rubricate_sandbox_setup', HARNESS)
         harness = importlib.util.module_from_spec(spec)

@@ -259,6 +259,13 @@ def setup_namespace(scratch_writable=True, private_tmpfs=None):
             read_only(point)
         except OSError:
             pass
+    # Folders the harness and the interpreter need (config `visible`) that the
+    # private /tmp and /dev/shm would cover: held open now, bound back read-only.
+    covered = ('/tmp/', '/dev/shm/')
+    keep_visible = []
+    for folder in _config.get('visible', []):
+        if isinstance(folder, str) and folder.startswith(covered) and os.path.isdir(folder):
+            keep_visible.append((folder, os.open(folder, os.O_RDONLY | os.O_DIRECTORY)))
     # Scratch stays writable. When it lives under /tmp: hold it open, cover /tmp
     # with a private tmpfs (which hides every other folder there), then bind
     # scratch back at its own path.
@@ -282,6 +289,13 @@ def setup_namespace(scratch_writable=True, private_tmpfs=None):
             mount('tmpfs', shm, 'tmpfs', MS_NOSUID | MS_NODEV, 'size=16m,mode=1777')
         except OSError:
             pass
+    for folder, fd in keep_visible:
+        try:
+            os.makedirs(folder, exist_ok=True)
+            mount('/proc/self/fd/%d' % fd, folder, None, MS_BIND | MS_REC)
+            mount(None, folder, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+        finally:
+            os.close(fd)
     drop_capabilities()
 
 
