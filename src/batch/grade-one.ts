@@ -77,6 +77,8 @@ async function writeOutcome(entry: SubmissionEntry, settings: BatchSettings, gra
     gradescope: join(outDir, LAYOUT.gradescope, `${entry.name}.json`),
     junit: join(outDir, LAYOUT.junit, `${entry.name}.xml`),
   };
+  // Stopped before it began: nothing to write, the next run grades it.
+  if (!forced && grading.signal?.aborted) return undefined;
   const key = forced
     ? undefined
     : await cacheKey({ root: entry.abs, toolVersion: settings.toolVersion, rubricText: settings.rubricText, settings: settings.settings }).catch(() => undefined);
@@ -119,6 +121,8 @@ async function gradeGuarded(entry: SubmissionEntry, settings: BatchSettings, gra
   const controller = new AbortController();
   const onAbort = () => controller.abort();
   grading.signal?.addEventListener('abort', onAbort, { once: true });
+  // Stopped before this submission began (an abort already fired never calls the listener).
+  if (grading.signal?.aborted) controller.abort();
   let timer: NodeJS.Timeout | undefined;
   const overrun = new Promise<Report>((done) => {
     timer = setTimeout(() => {

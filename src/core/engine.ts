@@ -78,7 +78,10 @@ export async function grade(options: GradeOptions): Promise<Report> {
         signal,
       };
       const checkStarted = performance.now();
-      const outcome = await runCheck(registry, ctx, criterion);
+      // Once grading is stopped (Ctrl-C, the batch time limit), the remaining checks are not run.
+      const outcome: CheckOutcome = signal.aborted
+        ? { status: 'skip', message: 'not run: grading was stopped before this check' }
+        : await runCheck(registry, ctx, criterion);
       const result = stamp(criterion, outcome, performance.now() - checkStarted);
       checks.push(result);
       options.onCheck?.(result, index, rubric.criteria.length);

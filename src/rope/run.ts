@@ -33,7 +33,6 @@ export async function runRopeCheck<O extends RopeCommonOptions>(
   const filled = { ...defaults } as Record<string, unknown>;
   for (const [key, value] of Object.entries(raw ?? {})) if (value !== undefined) filled[key] = value;
   const options = withDefaults<O>(filled as Partial<O>);
-  if (ctx.signal.aborted) return { status: 'skip', message: 'grading was cancelled before this check ran' };
   const probe = await getRopeProbe(ctx, options);
   if (!probe.ok) return probe.outcome;
   const outcome = await body(probe.value, options);

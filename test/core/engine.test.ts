@@ -71,6 +71,22 @@ describe('engine and scoring', () => {
     expect(exitCodeFor([report])).toBe(0);
   });
 
+  it('runs no further check once grading is stopped, including a stop that came before it began', async () => {
+    let runs = 0;
+    const counting = new Registry([{ ...echoKind, run: (ctx, options) => (runs++, echoKind.run(ctx, options)) }]);
+    const controller = new AbortController();
+    controller.abort();
+    const report = await grade({
+      rubric: rubric([{ id: 'one', options: { status: 'pass' } }, { id: 'two', options: { status: 'fail' } }]),
+      target: root,
+      registry: counting,
+      signal: controller.signal,
+    });
+    expect(runs).toBe(0);
+    expect(report.checks.map((c) => [c.id, c.status])).toEqual([['one', 'skip'], ['two', 'skip']]);
+    expect(report.checks[0]!.message).toMatch(/grading was stopped/);
+  });
+
   it('reports a crashing check kind as an error and keeps grading', async () => {
     const report = await grade({
       registry,
