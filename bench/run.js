@@ -200,7 +200,7 @@ console.log(`           ${Object.entries(statuses).map(([k, v]) => `${v} ${k}`).
 console.log(`           rubricate process CPU ${((cpu.user + cpu.system) / 1000 / result.total).toFixed(1)} ms a submission (user + sys, all its threads; learner processes not counted)`);
 console.log(`           learner processes CPU ${(childrenCpu / result.total).toFixed(1)} ms a submission (fork servers and their children, sandbox tools; counted once they ended)`);
 console.log(`           peak memory ${mib(peak)} (rubricate and all learner processes), main thread's Node heap ${mib(heapBefore)} -> peak ${mib(heapPeak)}`);
-console.log(`baseline   ${baselineFolders.length} submissions, fresh ${python} + NumPy each, relative-position and norm only, ${jobs} parallel`);
+console.log(`baseline   ${baselineFolders.length} submissions, fresh python3 (its real interpreter, not a shim) + NumPy each, relative-position and norm only, ${jobs} parallel`);
 console.log(`           ${baseSeconds.toFixed(2)} s, ${baseRate.toFixed(1)} submissions/s (${baselineOk} answered)`);
 console.log(`ratio      ${ratio.toFixed(1)}x the baseline's throughput (target 20x)`);
 console.log(`1000 submissions would take ${(1000 / rate).toFixed(1)} s at this rate (target < 30 s)`);
