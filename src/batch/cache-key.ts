@@ -9,9 +9,11 @@
  * its error code, so hashing never hangs and never throws on learner input.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { schemasDir } from '../core/paths.js';
+import type { Rubric } from '../core/types.js';
 
 /** Folders that never influence grading. */
 const SKIPPED = new Set(['.git', 'node_modules', '__pycache__', '.ipynb_checkpoints', '.venv']);
@@ -28,6 +30,35 @@ export interface CacheKeyInput {
   rubricText: string;
   /** Other settings that change results (interpreter, isolation level), as text. */
   settings?: string;
+}
+
+/**
+ * The text that identifies a rubric for the cache key: its file, plus every
+ * package file its criteria name in their options (the manifest check's
+ * `schema`), so that editing such a file regrades like editing the rubric.
+ */
+export function rubricIdentity(rubric: Rubric, rubricText: string, readSchema: (name: string) => string = readPackageSchema): string {
+  const named = new Set<string>();
+  for (const criterion of rubric.criteria) {
+    const schema = (criterion.options as Record<string, unknown> | undefined)?.schema;
+    if (typeof schema === 'string') named.add(schema);
+  }
+  let text = rubricText;
+  for (const name of [...named].sort()) {
+    let content: string;
+    try {
+      content = readSchema(name);
+    } catch (error) {
+      content = `unreadable: ${code(error)}`;
+    }
+    text += `\0schema:${name}\0${content}`;
+  }
+  return text;
+}
+
+function readPackageSchema(name: string): string {
+  if (!/^[A-Za-z0-9_.-]+\.json$/.test(name)) throw Object.assign(new Error('not a schema file name'), { code: 'EINVAL' });
+  return readFileSync(join(schemasDir, name), 'utf8');
 }
 
 export async function cacheKey(input: CacheKeyInput): Promise<string> {

@@ -32,6 +32,7 @@ import { toolVersion } from '../core/paths.js';
 import type { Report, Rubric } from '../core/types.js';
 import { junitDocument } from '../reporters/junit.js';
 import { removeTemps, writeAtomic } from './atomic.js';
+import { rubricIdentity } from './cache-key.js';
 import { errorReport } from './error-report.js';
 import { lazyPool, processSubmission, type BatchSettings, type Grading } from './grade-one.js';
 import { gradebookCsv, outlineOf, sortRows, type GradebookRow, type RubricOutline } from './gradebook.js';
@@ -137,7 +138,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   const version = toolVersion();
   const settings: BatchSettings = {
     rubric,
-    rubricText: options.rubricText ?? (await readFile(rubric.path, 'utf8').catch(() => JSON.stringify(rubric))),
+    rubricText: options.rubricText ?? rubricIdentity(rubric, await readFile(rubric.path, 'utf8').catch(() => JSON.stringify(rubric))),
     toolVersion: version,
     outDir,
     formats,

@@ -8,6 +8,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { rubricIdentity } from '../../src/batch/cache-key.js';
 import { mergeBatches } from '../../src/batch/merge.js';
 import { LAYOUT, runBatch, type BatchFile, type BatchOptions } from '../../src/batch/run.js';
 import { inShard, parseShard, shardOf } from '../../src/batch/shard.js';
@@ -133,6 +134,23 @@ describe('batch grading', () => {
 });
 
 describe('re-runs and resume', () => {
+  it('the rubric identity in the cache key covers the schema files its criteria name', async () => {
+    const rubric = await loadRubricFile('rubrics/rope-lab02.yaml');
+    const schemas: Record<string, string> = { 'lab02-manifest.schema.json': '{"type":"object"}' };
+    const read = (name: string) => {
+      const text = schemas[name];
+      if (text === undefined) throw Object.assign(new Error('absent'), { code: 'ENOENT' });
+      return text;
+    };
+    const first = rubricIdentity(rubric, 'yaml text', read);
+    expect(first).toContain('schema:lab02-manifest.schema.json');
+    schemas['lab02-manifest.schema.json'] = '{"type":"object","required":["seed"]}';
+    expect(rubricIdentity(rubric, 'yaml text', read)).not.toBe(first);
+    // A rubric naming no file is identified by its text alone.
+    const plain = { ...rubric, criteria: rubric.criteria.filter((c) => c.kind !== 'manifest') };
+    expect(rubricIdentity(plain, 'yaml text', read)).toBe('yaml text');
+  });
+
   it('skips unchanged submissions, regrades changed ones, and --force regrades all', async () => {
     const { classDir, out, folders } = setup();
     await batch({ submissions: folders, outDir: out });
