@@ -1,12 +1,11 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { registerFindings } from '../../src/cli/commands/findings.js';
 import { registerVerify } from '../../src/cli/commands/verify.js';
 import { RubricateError } from '../../src/core/errors.js';
-import { AUDITED, COMPLETE, repo, validateSarif } from './helpers.js';
+import { AUDITED, COMPLETE, repo, scratchDir, validateSarif } from './helpers.js';
 
 interface Run {
   stdout: string;
@@ -102,7 +101,7 @@ describe('rubricate verify <curriculum>', () => {
   });
 
   it('writes SARIF for the whole curriculum to a file, with the count on stderr', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'rubricate-sarif-')), 'verify.sarif');
+    const file = join(scratchDir('rubricate-sarif-'), 'verify.sarif');
     const r = await run('verify', repo('curricula/sample'), '--format', 'sarif', '-o', file);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('1 of 7 modules verified');
@@ -136,7 +135,7 @@ describe('rubricate findings', () => {
   });
 
   it('writes a document for a prompt and a rubric to a file', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'rubricate-findings-')), 'out.md');
+    const file = join(scratchDir('rubricate-findings-'), 'out.md');
     const r = await run('findings', repo(COMPLETE), '--rubric', 'rope-build-prompt', '-o', file);
     expect(r.exitCode).toBe(0);
     expect(readFileSync(file, 'utf8')).toContain('### Verification Status: ✅ ACCURATE and complete');
@@ -160,7 +159,7 @@ describe('rubricate findings', () => {
 describe('curriculum-local rubrics', () => {
   it('finds a rubric id in the curriculum\'s own rubrics/ folder', async () => {
     const { cpSync, mkdirSync, writeFileSync } = await import('node:fs');
-    const dir = mkdtempSync(join(tmpdir(), 'rubricate-local-'));
+    const dir = scratchDir('rubricate-local-');
     mkdirSync(join(dir, 'rubrics'));
     cpSync(repo('fixtures/verify/rubric-lab-target.yaml'), join(dir, 'rubrics', 'mine.yaml'));
     writeFileSync(join(dir, 'prompt.md'), '# Prompt\n\nRoPE rotates pairs.\n');

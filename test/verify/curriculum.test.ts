@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/errors.js';
 import { curriculumSummary, loadCurriculum, parseCurriculum, verifyCurriculum } from '../../src/verify/curriculum.js';
 import { ensureCoverageKind } from '../../src/verify/verify.js';
-import { repo } from './helpers.js';
+import { repo, scratchDir } from './helpers.js';
 
 ensureCoverageKind();
 
@@ -36,10 +36,9 @@ describe('curriculum manifest', () => {
 
   it('reports a build prompt that does not exist at its module', async () => {
     const text = 'id: x\nmodules:\n  - id: a\n    buildPrompt: nowhere.md\n    rubric: rope-build-prompt\n';
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
+    const { writeFileSync } = await import('node:fs');
     const { join } = await import('node:path');
-    const dir = mkdtempSync(join(tmpdir(), 'rubricate-curriculum-'));
+    const dir = scratchDir('rubricate-curriculum-');
     writeFileSync(join(dir, 'curriculum.yaml'), text);
     const error = await configError(() => loadCurriculum(dir));
     expect(error.problems.map((p) => [p.location?.line, p.message])).toEqual([[3, "module 'a': buildPrompt file not found: nowhere.md"]]);

@@ -1,5 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { onTestFinished } from 'vitest';
 import AjvModule from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { Report, Rubric } from '../../src/core/types.js';
@@ -9,6 +12,13 @@ import { ensureCoverageKind, verifyDocument } from '../../src/verify/verify.js';
 /** Absolute path of a file in the repository. */
 export function repo(rel: string): string {
   return fileURLToPath(new URL(`../../${rel}`, import.meta.url));
+}
+
+/** A fresh temporary folder, removed when the current test ends. */
+export function scratchDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 export const AUDITED = 'fixtures/verify/build-prompt-audited.md';
