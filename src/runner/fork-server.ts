@@ -36,6 +36,7 @@ import {
   removePidsCgroup,
   removeScratch,
   sandboxUser,
+  visibleFolders,
   type LaunchContext,
   type PidsCgroup,
   type SandboxUser,
@@ -45,7 +46,7 @@ import {
 import { DEFAULT_LIMITS } from './session.js';
 import type { CallOutcome, IsolationInfo, IsolationLevel, LearnerSession, RunFailure, SessionOptions, Value } from './types.js';
 import { deathFailure, exchangeCall, type CallOptions, failure, failureFromFrame, OutputCapture, stripUndefined, type Exit } from './answers.js';
-import { RefTable, type SharedStore } from './refs.js';
+import { refsFromHello, type RefTable, type SharedStore } from './refs.js';
 import { FrameReader, PROTOCOL_VERSION, type Frame } from './wire.js';
 
 type Limits = typeof DEFAULT_LIMITS;
@@ -124,8 +125,7 @@ class ForkServer {
       harness: path.join(harnessDir(), 'python_harness.py'),
       dir: this.dir,
       setup: plan.setup,
-      // Readable after the namespaces setup covers /tmp, should the checkout or the interpreter live there.
-      visible: [this.launch.harness, ...this.launch.prefixes],
+      visible: visibleFolders(this.launch),
     };
     if (this.inMemory) {
       // The mount point of the children's private tmpfs (empty on the host).
@@ -514,8 +514,7 @@ class ForkedSession implements LearnerSession {
           return failure('internal', `the harness speaks protocol ${String(header.protocol)}, expected ${PROTOCOL_VERSION}`);
         }
         hello = true;
-        // A harness that resolves `$ref` arguments says so; a restarted process starts with an empty table.
-        proc.refs = Array.isArray(header.features) && header.features.includes('refs') ? new RefTable(this.shared) : undefined;
+        proc.refs = refsFromHello(header, this.shared);
       } else if (header.type === 'ready' && hello) {
         return undefined;
       } else if (header.type === 'import-failure' && hello) {

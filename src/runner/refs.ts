@@ -65,3 +65,12 @@ export class RefTable {
     this.kept.set(data, id);
   }
 }
+
+/**
+ * The reference table of a freshly started process: a harness that resolves
+ * `$ref` arguments lists `refs` in its hello's `features`; a restarted process
+ * starts with an empty table.
+ */
+export function refsFromHello(hello: Record<string, unknown>, shared?: SharedStore): RefTable | undefined {
+  return Array.isArray(hello.features) && hello.features.includes('refs') ? new RefTable(shared) : undefined;
+}

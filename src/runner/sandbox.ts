@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync } from 'node:fs';
-import { chown, copyFile, lstat, mkdir, mkdtemp, readFile, readdir, readlink, realpath, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rmdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -163,6 +163,15 @@ export interface LaunchPlan {
   args: string[];
   /** What the harness must do itself before importing learner code. */
   setup: 'none' | 'namespaces';
+}
+
+/**
+ * The folders a harness needs that the namespaces setup must bind back after
+ * covering /tmp (a checkout or an interpreter living there): the harness
+ * folder and the interpreter's prefixes. Passed as CONFIG_JSON `visible`.
+ */
+export function visibleFolders(context: LaunchContext): string[] {
+  return [context.harness, ...context.prefixes];
 }
 
 export interface LaunchContext {

@@ -16,6 +16,7 @@ import {
   removePidsCgroup,
   removeScratch,
   sandboxUser,
+  visibleFolders,
   type LaunchContext,
   type PidsCgroup,
   type Scratch,
@@ -31,7 +32,7 @@ import type {
   Value,
 } from './types.js';
 import { deathFailure, exchangeCall, type CallOptions, failure, failureFromFrame, OutputCapture, stripUndefined } from './answers.js';
-import { RefTable } from './refs.js';
+import { refsFromHello, type RefTable } from './refs.js';
 import { FrameReader, PROTOCOL_VERSION, type Frame } from './wire.js';
 
 export const DEFAULT_LIMITS: ResourceLimits & { importTimeoutMs: number } = {
@@ -227,8 +228,7 @@ class PythonSession implements LearnerSession {
   /** The harness's CONFIG_JSON (docs/runner-protocol.md). */
   private harnessConfig(setup: string): Record<string, unknown> {
     return {
-      // What must stay readable when the namespaces setup covers /tmp (a checkout or interpreter living there).
-      visible: [this.launch.harness, ...this.launch.prefixes],
+      visible: visibleFolders(this.launch),
       root: this.scratch.work,
       module: this.options.module.split(path.sep).join('/'),
       scratch: this.scratch.dir,
@@ -297,7 +297,7 @@ class PythonSession implements LearnerSession {
         }
         hello = true;
         // A harness that resolves `$ref` arguments says so; a restarted process starts with an empty table.
-        proc.refs = Array.isArray(header.features) && header.features.includes('refs') ? new RefTable() : undefined;
+        proc.refs = refsFromHello(header);
       } else if (header.type === 'ready' && hello) {
         return undefined;
       } else if (header.type === 'import-failure' && hello) {
