@@ -259,42 +259,33 @@ def setup_namespace(scratch_writable=True, private_tmpfs=None):
             read_only(point)
         except OSError:
             pass
-    # Folders the harness and the interpreter need (config `visible`) that the
-    # private /tmp and /dev/shm would cover: held open now, bound back read-only.
-    covered = ('/tmp/', '/dev/shm/')
-    keep_visible = []
-    for folder in _config.get('visible', []):
-        if isinstance(folder, str) and folder.startswith(covered) and os.path.isdir(folder):
-            keep_visible.append((folder, os.open(folder, os.O_RDONLY | os.O_DIRECTORY)))
-    # Scratch stays writable. When it lives under /tmp: hold it open, cover /tmp
-    # with a private tmpfs (which hides every other folder there), then bind
-    # scratch back at its own path.
-    keep = os.open(scratch, os.O_RDONLY | os.O_DIRECTORY)
+    # Private /tmp and /dev/shm hide every other folder there (other submissions'
+    # copies). What must stay reachable is held open first and bound back at its
+    # own path: the folders the harness and the interpreter need (config
+    # `visible`, read-only), then scratch (writable unless `scratch_writable`
+    # is false), then the private tmpfs inside it.
+    def bind_back(folder, fd, flags, recursive):
+        os.makedirs(folder, exist_ok=True)
+        mount('/proc/self/fd/%d' % fd, folder, None, MS_BIND | (MS_REC if recursive else 0))
+        mount(None, folder, None, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | flags)
+
+    held = [(folder, MS_RDONLY, True) for folder in _config.get('visible', [])
+            if isinstance(folder, str) and folder.startswith(('/tmp/', '/dev/shm/')) and os.path.isdir(folder)]
+    held.append((scratch, 0 if scratch_writable else MS_RDONLY, False))
+    fds = [os.open(folder, os.O_RDONLY | os.O_DIRECTORY) for folder, _, _ in held]
     try:
-        under_tmp = scratch.startswith('/tmp/')
-        if under_tmp:
-            mount('tmpfs', '/tmp', 'tmpfs', MS_NOSUID | MS_NODEV, 'size=16m,mode=1777')
-            os.makedirs(scratch, exist_ok=True)
-        mount('/proc/self/fd/%d' % keep, scratch, None, MS_BIND)
-        mount(None, scratch, None, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | (0 if scratch_writable else MS_RDONLY))
+        mount('tmpfs', '/tmp', 'tmpfs', MS_NOSUID | MS_NODEV, 'size=16m,mode=1777')
+        try:
+            mount('tmpfs', '/dev/shm', 'tmpfs', MS_NOSUID | MS_NODEV, 'size=16m,mode=1777')
+        except OSError:
+            pass
+        for (folder, flags, recursive), fd in zip(held, fds):
+            bind_back(folder, fd, flags, recursive)
         if private_tmpfs is not None:
             mount('tmpfs', private_tmpfs[0], 'tmpfs', MS_NOSUID | MS_NODEV,
                   'size=%d,mode=0755' % int(private_tmpfs[1]))
-        if not under_tmp and scratch != '/tmp':
-            mount('tmpfs', '/tmp', 'tmpfs', MS_NOSUID | MS_NODEV, 'size=16m,mode=1777')
     finally:
-        os.close(keep)
-    for shm in ('/dev/shm',):
-        try:
-            mount('tmpfs', shm, 'tmpfs', MS_NOSUID | MS_NODEV, 'size=16m,mode=1777')
-        except OSError:
-            pass
-    for folder, fd in keep_visible:
-        try:
-            os.makedirs(folder, exist_ok=True)
-            mount('/proc/self/fd/%d' % fd, folder, None, MS_BIND | MS_REC)
-            mount(None, folder, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
-        finally:
+        for fd in fds:
             os.close(fd)
     drop_capabilities()
 
