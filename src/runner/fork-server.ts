@@ -36,6 +36,7 @@ import {
   removePidsCgroup,
   removeScratch,
   sandboxUser,
+  learnerEnvironment,
   visibleFolders,
   type LaunchContext,
   type PidsCgroup,
@@ -136,7 +137,7 @@ class ForkServer {
     this.cgroup = await createPidsCgroup(this.token, this.limits.processes * 2);
     const launch = this.cgroup ? this.cgroup.wrap(plan.command, args) : { command: plan.command, args };
     this.child = spawn(launch.command, launch.args, {
-      env: { ...baseEnvironment(this.dir), RUBRICATE_SANDBOX: this.token },
+      env: { ...learnerEnvironment(this.dir, this.dir), RUBRICATE_SANDBOX: this.token },
       cwd: this.dir,
       detached: true,
       stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'],
@@ -265,19 +266,6 @@ class ForkServer {
     if (this.cgroup) await removePidsCgroup(this.cgroup);
     await rm(this.dir, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
   }
-}
-
-function baseEnvironment(home: string): NodeJS.ProcessEnv {
-  return {
-    PATH: '/usr/local/bin:/usr/bin:/bin',
-    HOME: home,
-    TMPDIR: home,
-    LANG: 'C.UTF-8',
-    OPENBLAS_NUM_THREADS: '1',
-    OMP_NUM_THREADS: '1',
-    MKL_NUM_THREADS: '1',
-    MPLBACKEND: 'Agg',
-  };
 }
 
 type Event = { type: 'frame'; frame: Frame } | { type: 'exit'; exit: Exit } | { type: 'malformed'; message: string };
@@ -461,7 +449,7 @@ class ForkedSession implements LearnerSession {
         outputBytes: this.limits.outputBytes,
       },
     };
-    const env = { ...baseEnvironment(this.scratch.home), TMPDIR: this.scratch.tmp, RUBRICATE_SANDBOX: this.server.token };
+    const env = { ...learnerEnvironment(this.scratch.home, this.scratch.tmp), RUBRICATE_SANDBOX: this.server.token };
     const spawned = await this.server.request(
       `spawned:${job}`,
       { op: 'spawn', job, socket: socketPath, token, cwd: this.scratch.work, env, config, ...(this.image ? { image: wireImage(this.image) } : {}) },

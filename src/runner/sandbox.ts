@@ -26,6 +26,35 @@ const DESCRIPTIONS: Record<IsolationLevel, string> = {
   none: 'no isolation requested: resource limits and process-tree cleanup only; network and file system are NOT isolated',
 };
 
+/**
+ * glibc's allocator settings for learner processes (other C libraries ignore
+ * them). A forked child starts from the server's heap and grows it for every
+ * array the learner's code makes; each fresh 4 KiB page costs a page fault
+ * (about 5 us on a virtual machine). Growing the heap in 32 MiB steps that
+ * the kernel may back with transparent huge pages (`hugetlb=1` asks for them
+ * with madvise, which is what a `madvise` machine setting waits for), and
+ * taking arrays under 32 MiB from that heap instead of mappings of their own,
+ * cut the faults of a forked child running the rope-lab02 probes by about a
+ * third (3,300 to 2,300). Memory limits are unchanged: RLIMIT_AS counts the
+ * padding like any other mapping.
+ */
+export const LEARNER_MALLOC_TUNABLES = 'glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=33554432:glibc.malloc.top_pad=33554432';
+
+/** The environment a learner process starts with (nothing of the grader's own environment leaks in). */
+export function learnerEnvironment(home: string, tmp: string): NodeJS.ProcessEnv {
+  return {
+    PATH: '/usr/local/bin:/usr/bin:/bin',
+    HOME: home,
+    TMPDIR: tmp,
+    LANG: 'C.UTF-8',
+    OPENBLAS_NUM_THREADS: '1',
+    OMP_NUM_THREADS: '1',
+    MKL_NUM_THREADS: '1',
+    MPLBACKEND: 'Agg',
+    GLIBC_TUNABLES: LEARNER_MALLOC_TUNABLES,
+  };
+}
+
 export function isolationInfo(level: IsolationLevel): IsolationInfo {
   return { level, description: DESCRIPTIONS[level] };
 }

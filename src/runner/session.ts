@@ -16,6 +16,7 @@ import {
   removePidsCgroup,
   removeScratch,
   sandboxUser,
+  learnerEnvironment,
   visibleFolders,
   type LaunchContext,
   type PidsCgroup,
@@ -248,17 +249,7 @@ class PythonSession implements LearnerSession {
   }
 
   private environment(): NodeJS.ProcessEnv {
-    return {
-      PATH: '/usr/local/bin:/usr/bin:/bin',
-      HOME: this.scratch.home,
-      TMPDIR: this.scratch.tmp,
-      LANG: 'C.UTF-8',
-      OPENBLAS_NUM_THREADS: '1',
-      OMP_NUM_THREADS: '1',
-      MKL_NUM_THREADS: '1',
-      MPLBACKEND: 'Agg',
-      RUBRICATE_SANDBOX: this.scratch.token,
-    };
+    return { ...learnerEnvironment(this.scratch.home, this.scratch.tmp), RUBRICATE_SANDBOX: this.scratch.token };
   }
 
   private async awaitImport(proc: HarnessProcess): Promise<RunFailure | undefined> {
