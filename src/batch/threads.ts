@@ -77,6 +77,25 @@ function configureThreadHeap(): void {
   if (!given) setFlagsFromString(`--initial-heap-size=${THREAD_INITIAL_HEAP_MB}`);
 }
 
+/**
+ * Young generation of a grading thread, MB (V8's default is 48 on 64-bit
+ * machines). A submission's arrays and findings live for the few hundred
+ * milliseconds of its grading, long enough to survive two scavenges in a
+ * small young generation: they were promoted and filled the old generation,
+ * and each mark-compact also dropped optimised code of functions whose
+ * closures had died (Markdown's tokenizers are made afresh for every parse),
+ * which then had to be optimised again. Over 200 submissions with two
+ * threads: 19 mark-compacts, 1,437 optimisations without it; 5 and 968 with
+ * 96 MB (docs/performance.md, "Grading threads' heap").
+ */
+const THREAD_YOUNG_GENERATION_MB = 96;
+
+/** A young-generation size given on the command line wins. */
+function threadResourceLimits(): { resourceLimits?: { maxYoungGenerationSizeMb: number } } {
+  const given = process.execArgv.some((arg) => /^--(max|min)[-_]semi[-_]space[-_]size/.test(arg));
+  return given ? {} : { resourceLimits: { maxYoungGenerationSizeMb: THREAD_YOUNG_GENERATION_MB } };
+}
+
 /** The grading thread's script: JavaScript under the built package (tests run the TypeScript sources). */
 export function workerScript(): string | undefined {
   const file = join(packageRoot, 'dist', 'batch', 'worker.js');
@@ -181,7 +200,7 @@ export function gradeInThreads(entries: readonly SubmissionEntry[], run: ThreadR
     const start = (index: number, idleDeaths = 0): void => {
       let worker: Worker;
       try {
-        worker = new Worker(run.script, { workerData: run.setup });
+        worker = new Worker(run.script, { workerData: run.setup, ...threadResourceLimits() });
       } catch {
         // No thread to be had (resources): the others, or in the end the calling thread, grade.
         slots[index] = undefined;
