@@ -36,7 +36,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { createAjv } from '../core/ajv.js';
-import type { CheckOutcome, Detail, Location } from '../core/types.js';
+import type { Detail, Location } from '../core/types.js';
 import { getByPointer, parseJsonLocated, type JsonParsed } from '../input/json.js';
 import type { CheckContext, CheckKind } from './kind.js';
 

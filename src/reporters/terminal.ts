@@ -1,6 +1,6 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { formatLocation } from '../core/errors.js';
-import type { CheckResult, Report, Status } from '../core/types.js';
+import type { CheckResult, Status } from '../core/types.js';
 import { fmtPoints, percent, visibleChecks, type Reporter } from './types.js';
 
 const SYMBOL: Record<Status, string> = { pass: '✓', warn: '!', fail: '✗', error: '⚠', skip: '-' };

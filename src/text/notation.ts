@@ -130,7 +130,7 @@ const RULES: ReadonlyArray<readonly [RegExp, Replacement]> = [
   [/\\frac\s*\{([^{}]*)\}\s*\{((?:[^{}]|\{[^{}]*\})*)\}/g, '($1)/($2)'],
   [
     /\\([A-Za-z]+)/g,
-    (whole, name) => {
+    (_whole, name) => {
       const n = name!;
       if (n in LATEX) return LATEX[n]!;
       if (GREEK_NAMES.has(n.toLowerCase())) return ` ${n.toLowerCase()} `;
