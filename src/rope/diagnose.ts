@@ -14,6 +14,7 @@
  */
 import type { CheckOutcome } from '../core/types.js';
 import type { RopeProbe } from './session.js';
+import { fitLineF64, identityMatrix, matrixDiffAt, partnersAt, range, unwrappedAngles, type Line } from './kernels.js';
 import { arr, frequencies, gatherRows, maxAbsDiff, type Arr } from './reference.js';
 
 export type BugId =
@@ -61,21 +62,8 @@ const PIPELINE = NUMERIC.filter((k) => k !== 'rope-frequencies' && k !== 'rope-s
 const fmt = (x: number, digits = 3) => (Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? Number(x.toPrecision(digits)).toString() : x.toExponential(2));
 
 /** Least-squares line y = a + b x. */
-export function fitLine(xs: readonly number[], ys: readonly number[]): { a: number; b: number; maxResidual: number } {
-  const n = xs.length;
-  const mx = xs.reduce((s, x) => s + x, 0) / n;
-  const my = ys.reduce((s, y) => s + y, 0) / n;
-  let sxy = 0;
-  let sxx = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (xs[i]! - mx) * (ys[i]! - my);
-    sxx += (xs[i]! - mx) ** 2;
-  }
-  const b = sxx > 0 ? sxy / sxx : 0;
-  const a = my - b * mx;
-  let maxResidual = 0;
-  for (let i = 0; i < n; i++) maxResidual = Math.max(maxResidual, Math.abs(ys[i]! - (a + b * xs[i]!)));
-  return { a, b, maxResidual };
+export function fitLine(xs: readonly number[], ys: readonly number[]): Line {
+  return fitLineF64(Float64Array.from(xs), Float64Array.from(ys), xs.length);
 }
 
 const near = (x: number, target: number, rel = 0.02) => Math.abs(x - target) <= rel * Math.abs(target);
@@ -146,10 +134,10 @@ async function frequencyProbe(probe: RopeProbe): Promise<Diagnosis[]> {
 interface Matrices {
   d: number;
   positions: number[];
-  /** q[p][i] = output row for e_i at positions[p] (q slot). */
-  q: Float64Array[][];
-  /** k[p][i] = output row for 2 e_i (k slot). */
-  k: Float64Array[][];
+  /** Row p d + i (offset (p d + i) d) = output for e_i at positions[p] (q slot): matrix p starts at p d^2. */
+  q: Float64Array;
+  /** The same for 2 e_i (k slot). */
+  k: Float64Array;
   cos: Arr;
   sin: Arr;
 }
@@ -168,27 +156,18 @@ async function basisMatrices(probe: RopeProbe, d: number, T: number, positions: 
   }
   const out = await probe.apply(arr([n, d], q), arr([n, d], k), gatherRows(tables.value.cos, rowsAt), gatherRows(tables.value.sin, rowsAt));
   if (!out.ok) return undefined;
-  const split = (a: Arr) => positions.map((_, p) => Array.from({ length: d }, (_, i) => a.data.slice((p * d + i) * d, (p * d + i + 1) * d)));
-  return { d, positions, q: split(out.value.q), k: split(out.value.k), cos: tables.value.cos, sin: tables.value.sin };
+  return { d, positions, q: out.value.q.data, k: out.value.k.data, cos: tables.value.cos, sin: tables.value.sin };
 }
 
 type Pairing = { kind: 'interleaved' | 'split-half' | 'other'; partner: Array<number | null>; example?: string };
 
-function pairingOf(m: Float64Array[], d: number): Pairing {
+/** The pairing seen in the (d, d) matrix of m starting at offset mo. */
+function pairingOf(m: Float64Array, mo: number, d: number): Pairing {
+  const found = new Int32Array(d);
+  partnersAt(m, mo, d, found);
   const partner: Array<number | null> = [];
   let example: string | undefined;
-  for (let i = 0; i < d; i++) {
-    const v = m[i]!;
-    let best = -1;
-    let bestAbs = 0;
-    for (let j = 0; j < d; j++) {
-      if (j !== i && Math.abs(v[j]!) > bestAbs) {
-        bestAbs = Math.abs(v[j]!);
-        best = j;
-      }
-    }
-    partner.push(bestAbs > 1e-12 ? best : null);
-  }
+  for (let i = 0; i < d; i++) partner.push(found[i]! >= 0 ? found[i]! : null);
   const rotated = partner.map((p, i) => [i, p] as const).filter(([, p]) => p !== null) as Array<readonly [number, number]>;
   if (rotated.length === 0) return { kind: 'other', partner };
   if (rotated.every(([i, p]) => p === (i ^ 1))) return { kind: 'interleaved', partner };
@@ -198,31 +177,14 @@ function pairingOf(m: Float64Array[], d: number): Pairing {
   return example ? { kind: 'other', partner, example } : { kind: 'other', partner };
 }
 
-function matrixDiff(a: Float64Array[], b: Float64Array[], scaleB = 1, transposeB = false): number {
-  let m = 0;
-  const d = a.length;
-  for (let i = 0; i < d; i++) {
-    for (let j = 0; j < d; j++) {
-      const bij = (transposeB ? b[j]![i]! : b[i]![j]!) * scaleB;
-      m = Math.max(m, Math.abs(a[i]![j]! - bij));
-    }
-  }
-  return m;
-}
-
-function identity(d: number): Float64Array[] {
-  return Array.from({ length: d }, (_, i) => {
-    const r = new Float64Array(d);
-    r[i] = 1;
-    return r;
-  });
-}
-
 function basisDiagnoses(m: Matrices): { diagnoses: Diagnosis[]; pairing: Pairing } {
   const out: Diagnosis[] = [];
   const { d } = m;
-  const at1 = m.positions.indexOf(1);
-  const pairing = pairingOf(m.q[at1]!, d);
+  // Matrix p of the q or k slot starts at p d^2; eye is the identity at offset 0.
+  const at = (p: number) => p * d * d;
+  const eye = identityMatrix(d);
+  const at1 = at(m.positions.indexOf(1));
+  const pairing = pairingOf(m.q, at1, d);
   if (pairing.kind === 'split-half') {
     out.push({
       bug: 'split-half',
@@ -236,7 +198,7 @@ function basisDiagnoses(m: Matrices): { diagnoses: Diagnosis[]; pairing: Pairing
       explains: PIPELINE,
     });
   }
-  if (pairing.partner.every((p) => p === null) && matrixDiff(m.q[at1]!, identity(d)) <= 1e-12) {
+  if (pairing.partner.every((p) => p === null) && matrixDiffAt(m.q, at1, eye, 0, d, 1, false) <= 1e-12) {
     out.push({
       bug: 'not-rotated',
       text: 'apply_rope returns q unchanged at every position: nothing is rotated. Rotate each pair (x[2i], x[2i+1]) by the angle t·theta_i from the tables.',
@@ -254,16 +216,15 @@ function basisDiagnoses(m: Matrices): { diagnoses: Diagnosis[]; pairing: Pairing
     });
   }
   // k slot against q slot, at positions other than 0.
-  const eye = identity(d);
-  const moving = m.positions.map((_, p) => p).filter((p) => matrixDiff(m.q[p]!, eye) > 1e-6);
+  const moving = m.positions.map((_, p) => at(p)).filter((o) => matrixDiffAt(m.q, o, eye, 0, d, 1, false) > 1e-6);
   const tol = 1e-5;
-  const kOk = moving.every((p) => matrixDiff(m.k[p]!, m.q[p]!, 2) <= tol);
+  const kOk = moving.every((o) => matrixDiffAt(m.k, o, m.q, o, d, 2, false) <= tol);
   if (!kOk && moving.length > 0) {
-    if (moving.every((p) => matrixDiff(m.k[p]!, eye, 2) <= tol)) {
+    if (moving.every((o) => matrixDiffAt(m.k, o, eye, 0, d, 2, false) <= tol)) {
       out.push({ bug: 'k-not-rotated', text: 'k is returned unrotated (k_rot equals k) while q is rotated: apply the same rotation to k as to q.', explains: PIPELINE });
-    } else if (moving.every((p) => matrixDiff(m.k[p]!, m.q[p]!, 1) <= tol)) {
+    } else if (moving.every((o) => matrixDiffAt(m.k, o, m.q, o, d, 1, false) <= tol)) {
       out.push({ bug: 'k-from-q', text: 'k_rot is computed from q, not from k (with k = 2q the k slot returns the rotated q): rotate k itself.', explains: PIPELINE });
-    } else if (moving.every((p) => matrixDiff(m.k[p]!, m.q[p]!, 2, true) <= tol)) {
+    } else if (moving.every((o) => matrixDiffAt(m.k, o, m.q, o, d, 2, true) <= tol)) {
       out.push({ bug: 'k-opposite', text: 'k is rotated in the opposite direction to q (its sin terms have the other sign): use the same formula for q and k.', explains: PIPELINE });
     } else {
       out.push({ bug: 'k-path', text: 'The k slot is not rotated like the q slot: the same input gives different outputs in q_rot and k_rot. Use the same formula for q and k.', explains: PIPELINE });
@@ -286,20 +247,14 @@ async function angleDiagnoses(probe: RopeProbe, pairing: Pairing, freqOk: boolea
   const x = arr([T, d], q);
   const out = await probe.apply(x, x, tables.value.cos, tables.value.sin);
   if (!out.ok) return [];
-  const ts = Array.from({ length: T }, (_, t) => t);
-  const fits = pairs.map(([a, b]) => {
-    const phi: number[] = [];
-    for (let t = 0; t < T; t++) {
-      let angle = Math.atan2(out.value.q.data[t * d + b]!, out.value.q.data[t * d + a]!);
-      if (t > 0) {
-        const prev = phi[t - 1]!;
-        while (angle - prev > Math.PI) angle -= 2 * Math.PI;
-        while (angle - prev < -Math.PI) angle += 2 * Math.PI;
-      }
-      phi.push(angle);
-    }
-    return fitLine(ts, phi);
-  });
+  // The unwrapped angle of every pair over t, and its line (kernels: this async function stays cold).
+  const ts = range(T);
+  const phi = new Float64Array(T);
+  const fits: Line[] = [];
+  for (const [a, b] of pairs) {
+    unwrappedAngles(out.value.q.data, T, d, a, b, phi);
+    fits.push(fitLineF64(ts, phi, T));
+  }
   const result: Diagnosis[] = [];
   const f0 = fits[0]!;
   // cos/sin swapped: the pair starts at 90 degrees and turns the other way.

@@ -12,6 +12,7 @@
  */
 
 import { markShared } from '../runner/refs.js';
+import { argMaxAbsDiffF64, dotAt, gatherRowsF64, maxAbsAt, maxAbsDiffAt, range } from './kernels.js';
 
 export const DEFAULT_BASE = 10000;
 
@@ -65,7 +66,7 @@ const tablesCache = new Map<string, Tables>();
 
 function computeTables(T: number, d: number, base: number, positions?: ArrayLike<number>): Tables {
   const theta = frequencies(d, base);
-  const pos = positions ?? Float64Array.from({ length: T }, (_, t) => t);
+  const pos = positions === undefined ? range(T) : toF64(positions);
   const rows = pos.length;
   const half = d / 2;
   const cos = new Float64Array(rows * half);
@@ -92,16 +93,19 @@ export function applyRope(x: Arr, cos: Arr, sin: Arr): Arr {
   if (cos.shape[0] !== T || cos.shape[1] !== half || sin.shape[0] !== T || sin.shape[1] !== half) {
     throw new Error(`tables of shape (${cos.shape.join(', ')}) do not fit x of shape (${x.shape.join(', ')})`);
   }
-  const out = new Float64Array(x.data.length);
-  const batches = x.data.length / (T * d);
+  const xd = x.data;
+  const cd = cos.data;
+  const sd = sin.data;
+  const out = new Float64Array(xd.length);
+  const batches = xd.length / (T * d);
   for (let b = 0; b < batches; b++) {
     for (let t = 0; t < T; t++) {
       const row = (b * T + t) * d;
       for (let i = 0; i < half; i++) {
-        const c = cos.data[t * half + i]!;
-        const s = sin.data[t * half + i]!;
-        const x0 = x.data[row + 2 * i]!;
-        const x1 = x.data[row + 2 * i + 1]!;
+        const c = cd[t * half + i]!;
+        const s = sd[t * half + i]!;
+        const x0 = xd[row + 2 * i]!;
+        const x1 = xd[row + 2 * i + 1]!;
         out[row + 2 * i] = x0 * c - x1 * s;
         out[row + 2 * i + 1] = x0 * s + x1 * c;
       }
@@ -126,11 +130,14 @@ export function rotateVector(x: ArrayLike<number>, position: number, base = DEFA
 
 // ---- small linear algebra -------------------------------------------------
 
+/** The values as a `Float64Array` (the array itself when it is one), so the kernels see one type. */
+export function toF64(a: ArrayLike<number>): Float64Array {
+  return a instanceof Float64Array ? a : Float64Array.from(a);
+}
+
 export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`dot of vectors of length ${a.length} and ${b.length}`);
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
+  return dotAt(toF64(a), 0, toF64(b), 0, a.length);
 }
 
 export function norm(a: ArrayLike<number>): number {
@@ -139,37 +146,18 @@ export function norm(a: ArrayLike<number>): number {
 
 /** Largest absolute value (0 for an empty array; Infinity when any value is not finite). */
 export function maxAbs(a: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    const v = Math.abs(a[i]!);
-    if (!(v <= m)) m = Number.isNaN(v) ? Infinity : v;
-  }
-  return m;
+  return maxAbsAt(toF64(a), 0, a.length);
 }
 
 /** max |a - b| elementwise; Infinity when a value is not finite or the lengths differ. */
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) return Infinity;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    const v = Math.abs(a[i]! - b[i]!);
-    if (!(v <= m)) m = Number.isNaN(v) ? Infinity : v;
-  }
-  return m;
+  return maxAbsDiffAt(toF64(a), 0, toF64(b), 0, a.length);
 }
 
 /** Index of the largest |a - b| (first one), or -1 when equal. */
 export function argMaxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  let at = -1;
-  for (let i = 0; i < Math.min(a.length, b.length); i++) {
-    const v = Math.abs(a[i]! - b[i]!);
-    if (v > m || (Number.isNaN(v) && at === -1)) {
-      m = Number.isNaN(v) ? Infinity : v;
-      at = i;
-    }
-  }
-  return at;
+  return argMaxAbsDiffF64(toF64(a), toF64(b), Math.min(a.length, b.length));
 }
 
 /** ||a - b|| / ||b|| (absolute difference when b is zero). */
@@ -190,15 +178,13 @@ export function row(a: Arr, t: number): Float64Array {
 /** Rows of a 2-D array gathered at the given indices. */
 export function gatherRows(a: Arr, indices: readonly number[]): Arr {
   const width = a.shape[1]!;
-  const out = new Float64Array(indices.length * width);
-  indices.forEach((t, r) => out.set(a.data.subarray(t * width, (t + 1) * width), r * width));
-  return arr([indices.length, width], out, a.dtype);
+  return arr([indices.length, width], gatherRowsF64(a.data, width, indices), a.dtype);
 }
 
 /** Rows stacked into a 2-D array. */
 export function stackRows(rows: ArrayLike<number>[], width: number): Arr {
   const out = new Float64Array(rows.length * width);
-  rows.forEach((r, i) => out.set(Array.from(r), i * width));
+  for (let i = 0; i < rows.length; i++) out.set(rows[i]!, i * width);
   return arr([rows.length, width], out);
 }
 

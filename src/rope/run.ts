@@ -6,7 +6,8 @@ import type { CheckContext } from '../checks/kind.js';
 import type { CheckOutcome } from '../core/types.js';
 import { diagnosisFor } from './diagnose.js';
 import { withDefaults, type RopeCommonOptions } from './options.js';
-import { arr, dot, gatherRows, norm, Rng, stackRows, type Arr } from './reference.js';
+import { dotAt, maxRowNormGap, normAt, scaleRows, tileRows } from './kernels.js';
+import { arr, gatherRows, Rng, type Arr } from './reference.js';
 import { getRopeProbe, type ApplyResult, type Probed, type RopeProbe } from './session.js';
 
 export interface Size {
@@ -50,20 +51,15 @@ export async function applyAt(probe: RopeProbe, q: Arr, k: Arr, T: number, posit
   const tables = await probe.tables(T, d);
   if (!tables.ok) return tables;
   const cos = gatherRows(tables.value.cos, positions);
-  let sin = gatherRows(tables.value.sin, positions);
-  if (signs) {
-    const half = d / 2;
-    const flipped = sin.data.slice();
-    signs.forEach((s, r) => {
-      for (let i = 0; i < half; i++) flipped[r * half + i] = s * flipped[r * half + i]!;
-    });
-    sin = arr(sin.shape, flipped, sin.dtype);
-  }
+  // gatherRows gives a fresh array: flipping its signs in place is safe.
+  const sin = gatherRows(tables.value.sin, positions);
+  if (signs) scaleRows(sin.data, d / 2, signs);
   return probe.apply(q, k, cos, sin);
 }
 
-export function tile(v: ArrayLike<number>, n: number): Arr {
-  return stackRows(Array.from({ length: n }, () => v), v.length);
+/** `n` copies of the vector v as an (n, v.length) array. */
+export function tile(v: Float64Array, n: number): Arr {
+  return arr([n, v.length], tileRows(v, n));
 }
 
 export const LAB_PAIRS: Array<[number, number]> = [
@@ -106,25 +102,15 @@ export async function measureRelativePosition(probe: RopeProbe, size: Size, pair
   const Kp = tile(k, pairs.length);
   const atDelta = await applyAt(probe, Qp, Kp, T, deltas.map(Math.abs), deltas.map((x) => (x < 0 ? -1 : 1)));
   if (!atDelta.ok) return atDelta;
-  const lhs = all.map((_, i) => dot(rowOf(atM.value.q, i), rowOf(atN.value.k, i)));
-  const out: RelposMeasure = {
-    d,
-    T,
-    dtype: atM.value.q.dtype,
-    scale: norm(q) * norm(k),
-    pairs: pairs.map(([m, n], i) => ({
-      m,
-      n,
-      raw: Math.abs(lhs[i]! - dot(q, rowOf(atDelta.value.k, i))),
-      toeplitz: Math.abs(lhs[i]! - lhs[pairs.length + i]!),
-    })),
-  };
+  const lhs = new Float64Array(all.length);
+  for (let i = 0; i < all.length; i++) lhs[i] = dotAt(atM.value.q.data, i * d, atN.value.k.data, i * d, d);
+  const measured: RelposMeasure['pairs'] = [];
+  for (let i = 0; i < pairs.length; i++) {
+    const [m, n] = pairs[i]!;
+    measured.push({ m, n, raw: Math.abs(lhs[i]! - dotAt(q, 0, atDelta.value.k.data, i * d, d)), toeplitz: Math.abs(lhs[i]! - lhs[pairs.length + i]!) });
+  }
+  const out: RelposMeasure = { d, T, dtype: atM.value.q.dtype, scale: normAt(q, 0, d) * normAt(k, 0, d), pairs: measured };
   return { ok: true, value: out };
-}
-
-export function rowOf(a: Arr, r: number): Float64Array {
-  const w = a.shape[a.shape.length - 1]!;
-  return a.data.subarray(r * w, (r + 1) * w);
 }
 
 /** The lab's Block D on the learner's code: | ||R_p q|| - ||q|| | at the given positions. */
@@ -135,9 +121,8 @@ export async function measureNorm(probe: RopeProbe, d: number, positions: number
   const Q = tile(q, positions.length);
   const res = await applyAt(probe, Q, Q, T, positions);
   if (!res.ok) return res;
-  const nq = norm(q);
-  let maxDiff = 0;
-  positions.forEach((_, i) => (maxDiff = Math.max(maxDiff, Math.abs(norm(rowOf(res.value.q, i)) - nq))));
+  const nq = normAt(q, 0, d);
+  const maxDiff = maxRowNormGap(res.value.q.data, positions.length, d, nq);
   return { ok: true, value: { maxDiff, dtype: res.value.q.dtype, norm: nq } };
 }
 

@@ -9,6 +9,7 @@ import type { CheckOutcome, Detail } from '../core/types.js';
 import type { CallOptions } from '../runner/answers.js';
 import type { CallOutcome, LearnerSession, NDArray, RunFailure, SessionOptions, Value } from '../runner/types.js';
 import type { RopeCommonOptions, RopeFunctionNames } from './options.js';
+import { firstNonFinite } from './kernels.js';
 import { arr, type Arr } from './reference.js';
 
 /** A value, or the finding that replaces it. */
@@ -148,11 +149,10 @@ export function expectArray(value: Value | undefined, what: string, call: string
     });
   }
   const data = value.data instanceof Float64Array ? value.data : Float64Array.from(value.data as ArrayLike<number>);
-  for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i]!)) {
-      const index = unravel(i, value.shape);
-      return fail(`${call} returned ${what} with ${String(data[i])} at index ${shapeText(index)}, expected finite values`);
-    }
+  const bad = firstNonFinite(data);
+  if (bad >= 0) {
+    const index = unravel(bad, value.shape);
+    return fail(`${call} returned ${what} with ${String(data[bad])} at index ${shapeText(index)}, expected finite values`);
   }
   return { ok: true, value: arr(value.shape, data, value.dtype) };
 }
@@ -180,13 +180,14 @@ export interface PrecomputeResult {
   sin: Arr;
 }
 
+/** Always built with all four fields, in this order (one object shape for V8). */
 export interface ApplyResult {
   q: Arr;
   k: Arr;
-  /** For (q_rot, k_rot): the argument index each shares memory with, or -1. */
-  aliases?: number[];
+  /** For (q_rot, k_rot): the argument index each shares memory with, or -1; undefined when the runner did not say. */
+  aliases: number[] | undefined;
   /** (q, k, cos_pe, sin_pe) as they were after the call, when asked for. */
-  inputsAfter?: Value[];
+  inputsAfter: Value[] | undefined;
 }
 
 /** Typed calls into the learner's RoPE functions. */
@@ -267,9 +268,7 @@ export class RopeProbe {
     if (!qRot.ok) return qRot;
     const kRot = expectArray(pair.value[1], 'k_rot', call, k.shape);
     if (!kRot.ok) return kRot;
-    const value: ApplyResult = { q: qRot.value, k: kRot.value };
-    if (outcome.aliases) value.aliases = outcome.aliases;
-    if (outcome.inputsAfter) value.inputsAfter = outcome.inputsAfter;
+    const value: ApplyResult = { q: qRot.value, k: kRot.value, aliases: outcome.aliases || undefined, inputsAfter: outcome.inputsAfter || undefined };
     return { ok: true, value };
   }
 
@@ -284,7 +283,8 @@ export class RopeProbe {
     if (!t.ok) return t;
     const out = await this.apply(q, k, t.value.cos, t.value.sin);
     if (!out.ok) return out;
-    return { ok: true, value: { ...out.value, ...t.value } };
+    const { q: qRot, k: kRot, aliases, inputsAfter } = out.value;
+    return { ok: true, value: { q: qRot, k: kRot, aliases, inputsAfter, cos: t.value.cos, sin: t.value.sin } };
   }
 }
 

@@ -1,9 +1,12 @@
 import type { CheckKind } from '../kind.js';
+import type { CheckOutcome } from '../../core/types.js';
 import type { Detail } from '../../core/types.js';
 import { dHeads, ropeSchema, type RopeCommonOptions } from '../../rope/options.js';
-import { arr, bucketMeans, decayCurve, dot } from '../../rope/reference.js';
-import { fmt, rowOf, runRopeCheck } from '../../rope/run.js';
+import { firstRowDots } from '../../rope/kernels.js';
+import { arr, bucketMeans, decayCurve } from '../../rope/reference.js';
+import { fmt, runRopeCheck } from '../../rope/run.js';
 import { markShared } from '../../runner/refs.js';
+import type { RopeProbe } from '../../rope/session.js';
 
 export interface DecayOptions extends RopeCommonOptions {
   d: number[];
@@ -17,6 +20,40 @@ export interface DecayOptions extends RopeCommonOptions {
 }
 
 const DEFAULTS = { d: [16, 64], T: 512, minFirst: 0.9, maxRise: 0.02, bucketTolerance: 0.05 };
+
+/** The judgement (a plain function: created once per thread, so V8 optimises it once). */
+async function judge(probe: RopeProbe, options: DecayOptions): Promise<CheckOutcome> {
+  const details: Detail[] = [];
+  const data: Record<string, unknown> = {};
+  const problems: string[] = [];
+  const { T } = options;
+  for (const d of options.d) {
+    const ones = arr([T, d], markShared(new Float64Array(T * d).fill(1), `ones:${T}x${d}`));
+    const out = await probe.pipeline(ones, ones, T, d);
+    if (!out.ok) return out.outcome;
+    const s = firstRowDots(out.value.q.data, T, d);
+    const means = bucketMeans(s);
+    const reference = bucketMeans(decayCurve(d, T - 1));
+    const round = (xs: number[]) => xs.map((x) => Number(x.toFixed(3)));
+    data[`d${d}`] = { s1: Number(s[1]!.toFixed(4)), buckets: round(means), reference: round(reference) };
+    details.push({ message: `d_head=${d}: s(1) = ${s[1]!.toFixed(3)}, bucket means ${round(means).join(', ')}`, expected: round(reference).join(', ') });
+    if (d >= 32 && !(s[1]! >= options.minFirst)) problems.push(`D1: s(1) = ${s[1]!.toFixed(3)} at d_head=${d}, expected >= ${options.minFirst}`);
+    if (d >= 32) {
+      for (let j = 1; j < means.length; j++) {
+        if (means[j]! - means[j - 1]! > options.maxRise) {
+          problems.push(`D2: the bucket mean rises from ${means[j - 1]!.toFixed(3)} to ${means[j]!.toFixed(3)} at distances [${2 ** j}, ${2 ** (j + 1)}) (d_head=${d}), expected no rise above ${options.maxRise}`);
+          break;
+        }
+      }
+    }
+    const far = means.map((m, j) => ({ j, gap: Math.abs(m - reference[j]!) })).sort((a, b) => b.gap - a.gap)[0];
+    if (far && !(far.gap <= options.bucketTolerance)) {
+      problems.push(`D3: the bucket mean over distances [${2 ** far.j}, ${2 ** (far.j + 1)}) is ${means[far.j]!.toFixed(3)} at d_head=${d}, expected ${reference[far.j]!.toFixed(3)} ± ${options.bucketTolerance}`);
+    }
+  }
+  if (problems.length > 0) return { status: 'fail', message: problems[0]!, details: [...problems.slice(1).map((m) => ({ message: m })), ...details], data };
+  return { status: 'pass', message: `long-term decay follows the reference (D1-D3) at d_head ${options.d.join(', ')}, distances up to ${T - 1}`, details, data };
+}
 
 /**
  * rope-decay (RoFormer 3.4.3, RESEARCH.md rules D1-D3): rotate the all-ones
@@ -37,38 +74,6 @@ export const ropeDecayKind: CheckKind<DecayOptions> = {
     bucketTolerance: { type: 'number', exclusiveMinimum: 0, default: DEFAULTS.bucketTolerance },
   }),
   run(ctx, raw) {
-    return runRopeCheck<DecayOptions>(ctx, raw, 'rope-decay', DEFAULTS, async (probe, options) => {
-      const details: Detail[] = [];
-      const data: Record<string, unknown> = {};
-      const problems: string[] = [];
-      const { T } = options;
-      for (const d of options.d) {
-        const ones = arr([T, d], markShared(new Float64Array(T * d).fill(1), `ones:${T}x${d}`));
-        const out = await probe.pipeline(ones, ones, T, d);
-        if (!out.ok) return out.outcome;
-        const y0 = rowOf(out.value.q, 0);
-        const s = Float64Array.from({ length: T }, (_, r) => dot(y0, rowOf(out.value.q, r)) / d);
-        const means = bucketMeans(s);
-        const reference = bucketMeans(decayCurve(d, T - 1));
-        const round = (xs: number[]) => xs.map((x) => Number(x.toFixed(3)));
-        data[`d${d}`] = { s1: Number(s[1]!.toFixed(4)), buckets: round(means), reference: round(reference) };
-        details.push({ message: `d_head=${d}: s(1) = ${s[1]!.toFixed(3)}, bucket means ${round(means).join(', ')}`, expected: round(reference).join(', ') });
-        if (d >= 32 && !(s[1]! >= options.minFirst)) problems.push(`D1: s(1) = ${s[1]!.toFixed(3)} at d_head=${d}, expected >= ${options.minFirst}`);
-        if (d >= 32) {
-          for (let j = 1; j < means.length; j++) {
-            if (means[j]! - means[j - 1]! > options.maxRise) {
-              problems.push(`D2: the bucket mean rises from ${means[j - 1]!.toFixed(3)} to ${means[j]!.toFixed(3)} at distances [${2 ** j}, ${2 ** (j + 1)}) (d_head=${d}), expected no rise above ${options.maxRise}`);
-              break;
-            }
-          }
-        }
-        const far = means.map((m, j) => ({ j, gap: Math.abs(m - reference[j]!) })).sort((a, b) => b.gap - a.gap)[0];
-        if (far && !(far.gap <= options.bucketTolerance)) {
-          problems.push(`D3: the bucket mean over distances [${2 ** far.j}, ${2 ** (far.j + 1)}) is ${means[far.j]!.toFixed(3)} at d_head=${d}, expected ${reference[far.j]!.toFixed(3)} ± ${options.bucketTolerance}`);
-        }
-      }
-      if (problems.length > 0) return { status: 'fail', message: problems[0]!, details: [...problems.slice(1).map((m) => ({ message: m })), ...details], data };
-      return { status: 'pass', message: `long-term decay follows the reference (D1-D3) at d_head ${options.d.join(', ')}, distances up to ${T - 1}`, details, data };
-    });
+    return runRopeCheck<DecayOptions>(ctx, raw, 'rope-decay', DEFAULTS, judge);
   },
 };

@@ -1,8 +1,10 @@
 import type { CheckKind } from '../kind.js';
+import type { CheckOutcome } from '../../core/types.js';
 import type { Detail } from '../../core/types.js';
 import { ropeSchema, type RopeCommonOptions } from '../../rope/options.js';
 import { rotationTolerance } from '../../rope/reference.js';
 import { fmt, LAB_PAIRS, measureRelativePosition, randomPairs, runRopeCheck, sizesSchema, type Size } from '../../rope/run.js';
+import type { RopeProbe } from '../../rope/session.js';
 
 export interface RelativePositionOptions extends RopeCommonOptions {
   sizes: Size[];
@@ -11,6 +13,49 @@ export interface RelativePositionOptions extends RopeCommonOptions {
 }
 
 const DEFAULTS = { sizes: [{ T: 32, d: 16 }, { T: 256, d: 64 }], pairs: 12 };
+
+/** The judgement (a plain function: created once per thread, so V8 optimises it once). */
+async function judge(probe: RopeProbe, options: RelativePositionOptions): Promise<CheckOutcome> {
+  const details: Detail[] = [];
+  const data: Record<string, unknown> = {};
+  for (const size of options.sizes) {
+    const pairs = [...LAB_PAIRS.filter(([m, n]) => m < size.T && n < size.T), ...randomPairs(size.T, options.pairs, options.seed)];
+    const measured = await measureRelativePosition(probe, size, pairs, options.seed);
+    if (!measured.ok) return measured.outcome;
+    const { scale, dtype } = measured.value;
+    const tol = rotationTolerance(dtype, size.T) * 4;
+    let raw = { err: 0, m: 0, n: 0 };
+    let toeplitz = { err: 0, m: 0, n: 0 };
+    let labMax = 0;
+    for (const p of measured.value.pairs) {
+      const r = p.raw / scale;
+      const t = p.toeplitz / scale;
+      if (r > raw.err || Number.isNaN(r)) raw = { err: r, m: p.m, n: p.n };
+      if (t > toeplitz.err || Number.isNaN(t)) toeplitz = { err: t, m: p.m, n: p.n };
+      if (LAB_PAIRS.some(([m, n]) => m === p.m && n === p.n)) labMax = Math.max(labMax, p.raw);
+    }
+    data[`d${size.d}_T${size.T}`] = { rawMaxRelative: raw.err, toeplitzMaxRelative: toeplitz.err, labPairsMaxAbs: labMax, dtype };
+    details.push({ message: `d_head=${size.d}, T=${size.T}: raw form max ${fmt(raw.err)}, Toeplitz form max ${fmt(toeplitz.err)} (relative to ||q|| ||k||); lab pairs max |lhs - rhs| = ${fmt(labMax)}` });
+    if (toeplitz.err > tol) {
+      const s = Math.min(toeplitz.m, toeplitz.n);
+      return {
+        status: 'fail',
+        message: `<R_m q, R_n k> depends on more than n - m: (m, n) = (${toeplitz.m}, ${toeplitz.n}) and (${toeplitz.m - s}, ${toeplitz.n - s}) differ by ${fmt(toeplitz.err)} of ||q|| ||k|| (d_head=${size.d}), expected below ${fmt(tol)}`,
+        details,
+        data,
+      };
+    }
+    if (raw.err > tol) {
+      return {
+        status: 'fail',
+        message: `<R_m q, R_n k> - <q, R_{n-m} k> = ${fmt(raw.err)} of ||q|| ||k|| at (m, n) = (${raw.m}, ${raw.n}) (d_head=${size.d}, T=${size.T}), expected below ${fmt(tol)}`,
+        details,
+        data,
+      };
+    }
+  }
+  return { status: 'pass', message: `<R_m q, R_n k> = <q, R_{n-m} k> on the lab's pairs and ${options.pairs} random pairs per size`, details, data };
+}
 
 /**
  * rope-relative-position: <R_m q, R_n k> = <q, R_{n-m} k> (the lab's Block B
@@ -25,46 +70,6 @@ export const ropeRelativePositionKind: CheckKind<RelativePositionOptions> = {
   targets: ['lab'],
   optionsSchema: ropeSchema({ sizes: sizesSchema(DEFAULTS.sizes), pairs: { type: 'integer', minimum: 0, default: DEFAULTS.pairs } }),
   run(ctx, raw) {
-    return runRopeCheck<RelativePositionOptions>(ctx, raw, 'rope-relative-position', DEFAULTS, async (probe, options) => {
-      const details: Detail[] = [];
-      const data: Record<string, unknown> = {};
-      for (const size of options.sizes) {
-        const pairs = [...LAB_PAIRS.filter(([m, n]) => m < size.T && n < size.T), ...randomPairs(size.T, options.pairs, options.seed)];
-        const measured = await measureRelativePosition(probe, size, pairs, options.seed);
-        if (!measured.ok) return measured.outcome;
-        const { scale, dtype } = measured.value;
-        const tol = rotationTolerance(dtype, size.T) * 4;
-        let raw = { err: 0, m: 0, n: 0 };
-        let toeplitz = { err: 0, m: 0, n: 0 };
-        let labMax = 0;
-        for (const p of measured.value.pairs) {
-          const r = p.raw / scale;
-          const t = p.toeplitz / scale;
-          if (r > raw.err || Number.isNaN(r)) raw = { err: r, m: p.m, n: p.n };
-          if (t > toeplitz.err || Number.isNaN(t)) toeplitz = { err: t, m: p.m, n: p.n };
-          if (LAB_PAIRS.some(([m, n]) => m === p.m && n === p.n)) labMax = Math.max(labMax, p.raw);
-        }
-        data[`d${size.d}_T${size.T}`] = { rawMaxRelative: raw.err, toeplitzMaxRelative: toeplitz.err, labPairsMaxAbs: labMax, dtype };
-        details.push({ message: `d_head=${size.d}, T=${size.T}: raw form max ${fmt(raw.err)}, Toeplitz form max ${fmt(toeplitz.err)} (relative to ||q|| ||k||); lab pairs max |lhs - rhs| = ${fmt(labMax)}` });
-        if (toeplitz.err > tol) {
-          const s = Math.min(toeplitz.m, toeplitz.n);
-          return {
-            status: 'fail',
-            message: `<R_m q, R_n k> depends on more than n - m: (m, n) = (${toeplitz.m}, ${toeplitz.n}) and (${toeplitz.m - s}, ${toeplitz.n - s}) differ by ${fmt(toeplitz.err)} of ||q|| ||k|| (d_head=${size.d}), expected below ${fmt(tol)}`,
-            details,
-            data,
-          };
-        }
-        if (raw.err > tol) {
-          return {
-            status: 'fail',
-            message: `<R_m q, R_n k> - <q, R_{n-m} k> = ${fmt(raw.err)} of ||q|| ||k|| at (m, n) = (${raw.m}, ${raw.n}) (d_head=${size.d}, T=${size.T}), expected below ${fmt(tol)}`,
-            details,
-            data,
-          };
-        }
-      }
-      return { status: 'pass', message: `<R_m q, R_n k> = <q, R_{n-m} k> on the lab's pairs and ${options.pairs} random pairs per size`, details, data };
-    });
+    return runRopeCheck<RelativePositionOptions>(ctx, raw, 'rope-relative-position', DEFAULTS, judge);
   },
 };
