@@ -14,7 +14,8 @@
  */
 import type { CheckOutcome } from '../core/types.js';
 import type { RopeProbe } from './session.js';
-import { fitLineF64, identityMatrix, matrixDiffAt, partnersAt, range, unwrappedAngles, type Line } from './kernels.js';
+import type { RopeFunctionNames } from './options.js';
+import { fitLineF64, identityMatrix, matrixDiffAt, pairLines, pairStarts, partnersAt, type Line } from './kernels.js';
 import { arr, frequencies, gatherRows, maxAbsDiff, type Arr } from './reference.js';
 
 export type BugId =
@@ -240,31 +241,33 @@ async function angleDiagnoses(probe: RopeProbe, pairing: Pairing, freqOk: boolea
   const T = 64;
   const tables = await probe.tables(T, d);
   if (!tables.ok || pairing.kind === 'other') return [];
-  const half = d / 2;
-  const pairs = Array.from({ length: half }, (_, i) => (pairing.kind === 'interleaved' ? [2 * i, 2 * i + 1] : [i, i + half]) as [number, number]);
-  const q = new Float64Array(T * d);
-  for (let t = 0; t < T; t++) for (const [a] of pairs) q[t * d + a] = 1;
-  const x = arr([T, d], q);
+  const interleaved = pairing.kind === 'interleaved';
+  const x = arr([T, d], pairStarts(T, d, interleaved));
   const out = await probe.apply(x, x, tables.value.cos, tables.value.sin);
   if (!out.ok) return [];
-  // The unwrapped angle of every pair over t, and its line (kernels: this async function stays cold).
-  const ts = range(T);
-  const phi = new Float64Array(T);
-  const fits: Line[] = [];
-  for (const [a, b] of pairs) {
-    unwrappedAngles(out.value.q.data, T, d, a, b, phi);
-    fits.push(fitLineF64(ts, phi, T));
-  }
+  return angleFindings(out.value.q.data, T, d, interleaved, tables.value.cos.data[0]!, tables.value.sin.data[0]!, probe.names, freqOk);
+}
+
+/**
+ * What the unwrapped angle of every pair over t says (phase and slope of its
+ * line): a plain synchronous function over typed arrays, so its judgement is
+ * not compiled into the async probe, and no array changes element kind.
+ * y is the (T, d) answer for pairStarts; c0, s0 the learner's cos_pe[0], sin_pe[0].
+ */
+function angleFindings(y: Float64Array, T: number, d: number, interleaved: boolean, c0: number, s0: number, names: RopeFunctionNames, freqOk: boolean): Diagnosis[] {
+  const half = d / 2;
+  const phases = new Float64Array(half);
+  const slopes = new Float64Array(half);
+  pairLines(y, T, d, interleaved, phases, slopes);
   const result: Diagnosis[] = [];
-  const f0 = fits[0]!;
+  const a0 = phases[0]!;
+  const b0 = slopes[0]!;
   // cos/sin swapped: the pair starts at 90 degrees and turns the other way.
-  if (Math.abs(f0.a - Math.PI / 2) < 0.05 && f0.b < 0) {
-    const c0 = tables.value.cos.data[0]!;
-    const s0 = tables.value.sin.data[0]!;
+  if (Math.abs(a0 - Math.PI / 2) < 0.05 && b0 < 0) {
     const where =
       Math.abs(c0) < 1e-6 && Math.abs(s0 - 1) < 1e-6
-        ? `${probe.names.precompute} returns sin where cos belongs (cos_pe[0] is 0, sin_pe[0] is 1)`
-        : `${probe.names.apply} uses sin_pe where cos_pe belongs`;
+        ? `${names.precompute} returns sin where cos belongs (cos_pe[0] is 0, sin_pe[0] is 1)`
+        : `${names.apply} uses sin_pe where cos_pe belongs`;
     result.push({
       bug: 'cos-sin-swapped',
       text: `cos and sin are swapped: ${where}, so position 0 turns every pair by 90 degrees instead of leaving it unchanged. Use cos_pe = np.cos(angles), sin_pe = np.sin(angles), and multiply x[2i] by cos.`,
@@ -272,10 +275,14 @@ async function angleDiagnoses(probe: RopeProbe, pairing: Pairing, freqOk: boolea
     });
     return result;
   }
-  const rotating = fits.map((f, k) => ({ ...f, k })).filter((f) => Math.abs(f.b) > 1e-9);
+  // The pairs that turn at all, in order.
+  const rotating: number[] = [];
+  for (let k = 0; k < half; k++) if (Math.abs(slopes[k]!) > 1e-9) rotating.push(k);
   if (rotating.length === 0) return result;
-  const sign = Math.sign(rotating[0]!.b);
-  if (sign < 0 && rotating.every((f) => f.b < 0)) {
+  const sign = Math.sign(slopes[rotating[0]!]!);
+  let allClockwise = true;
+  for (const k of rotating) if (!(slopes[k]! < 0)) allClockwise = false;
+  if (sign < 0 && allClockwise) {
     result.push({
       bug: 'clockwise',
       text: 'The rotation is clockwise: e_0 at position 1 becomes (cos theta, -sin theta). The lab\'s convention is counter-clockwise: out[2i] = x[2i] cos - x[2i+1] sin, out[2i+1] = x[2i] sin + x[2i+1] cos.',
@@ -283,12 +290,13 @@ async function angleDiagnoses(probe: RopeProbe, pairing: Pairing, freqOk: boolea
     });
   }
   const theta = frequencies(d);
-  const ratios = rotating.map((f) => (sign * f.b) / theta[f.k]!);
-  const r0 = ratios[0]!;
-  const constant = ratios.every((r) => near(r, r0, 0.02));
+  // Each turning pair's slope against the lab's theta_k.
+  const r0 = (sign * slopes[rotating[0]!]!) / theta[rotating[0]!]!;
+  let constant = true;
+  for (const k of rotating) if (!near((sign * slopes[k]!) / theta[k]!, r0, 0.02)) constant = false;
   // Position offset: phase = offset * slope.
-  const offset = (sign * f0.a) / (sign * f0.b);
-  if (Math.abs(f0.b) > 1e-9 && Math.abs(offset) > 0.01 && Math.abs(offset) < T) {
+  const offset = (sign * a0) / (sign * b0);
+  if (Math.abs(b0) > 1e-9 && Math.abs(offset) > 0.01 && Math.abs(offset) < T) {
     const named = near(offset, 1, 0.01) ? 'Positions start at 1 instead of 0 (row t of the tables holds the angle (t+1)·theta)' : `Positions are shifted by ${fmt(offset)} (row t holds the angle (t${offset > 0 ? '+' : ''}${fmt(offset)})·theta)`;
     result.push({ bug: 'positions-offset', text: `${named}: use positions np.arange(T) = 0..T-1.`, explains: PIPELINE });
   }
@@ -300,15 +308,14 @@ async function angleDiagnoses(probe: RopeProbe, pairing: Pairing, freqOk: boolea
     } else if (near(r0, Math.PI / 180, 0.01)) {
       result.push({ bug: 'degrees', text: 'Angles are treated as degrees (every pair turns by t·theta·pi/180): np.cos and np.sin take radians, so do not convert t·theta.', explains: PIPELINE });
     } else if (freqOk) {
-      result.push({ bug: 'positions-scaled', text: `Every angle is ${fmt(r0)} times the lab's t·theta_i (positions or angles are scaled in ${probe.names.precompute}): use angles = np.outer(np.arange(T), theta).`, explains: PIPELINE });
+      result.push({ bug: 'positions-scaled', text: `Every angle is ${fmt(r0)} times the lab's t·theta_i (positions or angles are scaled in ${names.precompute}): use angles = np.outer(np.arange(T), theta).`, explains: PIPELINE });
     }
   } else if (!constant && freqOk) {
-    const omega = rotating.map((f) => sign * f.b);
-    const described = describeFrequencies(
-      Float64Array.from({ length: half }, (_, k) => omega[rotating.findIndex((f) => f.k === k)] ?? 0),
-      d,
-    );
-    if (described) result.push({ bug: 'frequency-formula', text: `The angles in ${probe.names.precompute}'s tables do not follow t·theta_i: ${described}`, explains: PIPELINE });
+    // The angular speed of every pair (0 for the ones that do not turn), read as frequencies.
+    const omega = new Float64Array(half);
+    for (const k of rotating) omega[k] = sign * slopes[k]!;
+    const described = describeFrequencies(omega, d);
+    if (described) result.push({ bug: 'frequency-formula', text: `The angles in ${names.precompute}'s tables do not follow t·theta_i: ${described}`, explains: PIPELINE });
   }
   return result;
 }

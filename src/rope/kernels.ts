@@ -227,6 +227,33 @@ export function unwrappedAngles(x: Float64Array, T: number, width: number, ca: n
   }
 }
 
+/**
+ * The input of the angle probe: a (T, d) array with a 1 in the first column
+ * of every pair at every row (pairs (2i, 2i+1) when interleaved, else (i, i + d/2)).
+ */
+export function pairStarts(T: number, d: number, interleaved: boolean): Float64Array {
+  const x = new Float64Array(T * d);
+  for (let t = 0; t < T; t++) for (let i = 0; i < d / 2; i++) x[t * d + (interleaved ? 2 * i : i)] = 1;
+  return x;
+}
+
+/**
+ * For each pair i of a (T, d) answer (pairs as in pairStarts): the line
+ * through its unwrapped angle over t = 0..T-1, phase into phases[i] and
+ * slope into slopes[i].
+ */
+export function pairLines(y: Float64Array, T: number, d: number, interleaved: boolean, phases: Float64Array, slopes: Float64Array): void {
+  const ts = range(T);
+  const phi = new Float64Array(T);
+  const half = d / 2;
+  for (let i = 0; i < half; i++) {
+    unwrappedAngles(y, T, d, interleaved ? 2 * i : i, interleaved ? 2 * i + 1 : i + half, phi);
+    const line = fitLineF64(ts, phi, T);
+    phases[i] = line.a;
+    slopes[i] = line.b;
+  }
+}
+
 /** Positions 0 .. n-1 as doubles. */
 export function range(n: number): Float64Array {
   const out = new Float64Array(n);

@@ -89,28 +89,56 @@ export async function measureRelativePosition(probe: RopeProbe, size: Size, pair
   const rng = new Rng(seed * 7919 + d * 31 + T);
   const q = rng.normals([d]).data;
   const k = rng.normals([d]).data;
-  const shifted = pairs.map(([m, n]) => [m - Math.min(m, n), n - Math.min(m, n)] as [number, number]);
-  const all = [...pairs, ...shifted];
-  const Q = tile(q, all.length);
-  const K = tile(k, all.length);
-  const atM = await applyAt(probe, Q, K, T, all.map(([m]) => m));
+  // The awaits only: the index lists and the measurement are plain functions (cheap for V8 to optimise).
+  const plan = relposPlan(pairs);
+  const Q = tile(q, plan.m.length);
+  const K = tile(k, plan.m.length);
+  const atM = await applyAt(probe, Q, K, T, plan.m);
   if (!atM.ok) return atM;
-  const atN = await applyAt(probe, Q, K, T, all.map(([, n]) => n));
+  const atN = await applyAt(probe, Q, K, T, plan.n);
   if (!atN.ok) return atN;
-  const deltas = pairs.map(([m, n]) => n - m);
-  const Qp = tile(q, pairs.length);
-  const Kp = tile(k, pairs.length);
-  const atDelta = await applyAt(probe, Qp, Kp, T, deltas.map(Math.abs), deltas.map((x) => (x < 0 ? -1 : 1)));
+  const atDelta = await applyAt(probe, tile(q, pairs.length), tile(k, pairs.length), T, plan.distance, plan.sign);
   if (!atDelta.ok) return atDelta;
-  const lhs = new Float64Array(all.length);
-  for (let i = 0; i < all.length; i++) lhs[i] = dotAt(atM.value.q.data, i * d, atN.value.k.data, i * d, d);
+  return { ok: true, value: relposMeasure(T, d, q, k, pairs, atM.value.q, atN.value.k, atDelta.value.k) };
+}
+
+/**
+ * Positions for measureRelativePosition: rows 0..P-1 are the pairs (m, n),
+ * rows P..2P-1 the same pairs shifted to (m - min, n - min); and per pair
+ * |n - m| with the sign of n - m (1 for n = m).
+ */
+function relposPlan(pairs: ReadonlyArray<readonly [number, number]>): { m: number[]; n: number[]; distance: number[]; sign: number[] } {
+  const m: number[] = [];
+  const n: number[] = [];
+  const distance: number[] = [];
+  const sign: number[] = [];
+  for (let i = 0; i < pairs.length; i++) {
+    const pair = pairs[i]!;
+    m.push(pair[0]);
+    n.push(pair[1]);
+    distance.push(Math.abs(pair[1] - pair[0]));
+    sign.push(pair[1] - pair[0] < 0 ? -1 : 1);
+  }
+  for (let i = 0; i < pairs.length; i++) {
+    const pair = pairs[i]!;
+    const s = Math.min(pair[0], pair[1]);
+    m.push(pair[0] - s);
+    n.push(pair[1] - s);
+  }
+  return { m, n, distance, sign };
+}
+
+/** lhs = <R_m q, R_n k> per row of atM.q and atN.k; raw and Toeplitz forms per pair (see relposPlan for the rows). */
+function relposMeasure(T: number, d: number, q: Float64Array, k: Float64Array, pairs: ReadonlyArray<readonly [number, number]>, qAtM: Arr, kAtN: Arr, kAtDelta: Arr): RelposMeasure {
+  const rows = 2 * pairs.length;
+  const lhs = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) lhs[i] = dotAt(qAtM.data, i * d, kAtN.data, i * d, d);
   const measured: RelposMeasure['pairs'] = [];
   for (let i = 0; i < pairs.length; i++) {
-    const [m, n] = pairs[i]!;
-    measured.push({ m, n, raw: Math.abs(lhs[i]! - dotAt(q, 0, atDelta.value.k.data, i * d, d)), toeplitz: Math.abs(lhs[i]! - lhs[pairs.length + i]!) });
+    const pair = pairs[i]!;
+    measured.push({ m: pair[0], n: pair[1], raw: Math.abs(lhs[i]! - dotAt(q, 0, kAtDelta.data, i * d, d)), toeplitz: Math.abs(lhs[i]! - lhs[pairs.length + i]!) });
   }
-  const out: RelposMeasure = { d, T, dtype: atM.value.q.dtype, scale: normAt(q, 0, d) * normAt(k, 0, d), pairs: measured };
-  return { ok: true, value: out };
+  return { d, T, dtype: qAtM.dtype, scale: normAt(q, 0, d) * normAt(k, 0, d), pairs: measured };
 }
 
 /** The lab's Block D on the learner's code: | ||R_p q|| - ||q|| | at the given positions. */
