@@ -15,6 +15,7 @@ holds no secrets (the grader never sends expected values).
 import importlib
 import importlib.util
 import json
+import math
 import os
 import platform
 import select
@@ -53,34 +54,100 @@ for _fd in (IN_FD, OUT_FD):
 
 # ---------------------------------------------------------------- framing
 
-def _read_exact(n):
-    chunks = []
-    while n > 0:
-        chunk = os.read(IN_FD, min(n, 1 << 20))
-        if not chunk:
-            return None
-        chunks.append(chunk)
-        n -= len(chunk)
-    return b''.join(chunks)
+# One call is in flight at a time, so the grader's next frame is never there
+# before our answer: reading ahead into a buffer is safe, and a small request
+# (prefix, header and payload) usually takes one read instead of three.
+_READ_CHUNK = 1 << 16
+_inbuf = bytearray(_READ_CHUNK)
+_inview = memoryview(_inbuf)
+_instart = 0
+_inend = 0
+
+
+def _fill(need):
+    """Ensures `need` unread bytes in the buffer (grown if needed); False at end of input."""
+    global _inbuf, _inview, _instart, _inend
+    if _inend - _instart >= need:
+        return True
+    if _instart == _inend:
+        _instart = _inend = 0
+    elif _instart + need > len(_inbuf):
+        # Move the unread bytes to the front (or into a bigger buffer).
+        pending = _inend - _instart
+        if need > len(_inbuf):
+            grown = bytearray(need)
+            grown[:pending] = _inview[_instart:_inend]
+            _inbuf, _inview = grown, memoryview(grown)
+        else:
+            _inview[:pending] = _inview[_instart:_inend]
+        _instart, _inend = 0, pending
+    while _inend - _instart < need:
+        n = os.readv(IN_FD, [_inview[_inend:]])
+        if not n:
+            return False
+        _inend += n
+    return True
+
+
+def _take(n):
+    global _instart
+    data = _inview[_instart:_instart + n]
+    _instart += n
+    return data
+
+
+def _read_payload(n):
+    """The payload as its own bytes (arrays are decoded from it after the buffer is reused)."""
+    global _instart, _inend
+    have = min(n, _inend - _instart)
+    if n > len(_inbuf):
+        # A large payload is read straight into its own buffer, no second copy.
+        payload = bytearray(n)
+        view = memoryview(payload)
+        view[:have] = _inview[_instart:_instart + have]
+        _instart += have
+        while have < n:
+            got = os.readv(IN_FD, [view[have:]])
+            if not got:
+                return None
+            have += got
+        return payload
+    if not _fill(n):
+        return None
+    return bytes(_take(n))
 
 
 def read_frame():
-    prefix = _read_exact(PREFIX.size)
-    if prefix is None:
+    if not _fill(PREFIX.size):
         return None, None
-    hlen, plen = PREFIX.unpack(prefix)
-    header = _read_exact(hlen)
-    payload = _read_exact(plen) if plen else b''
-    if header is None or payload is None:
+    hlen, plen = PREFIX.unpack(_take(PREFIX.size))
+    if not _fill(hlen):
         return None, None
-    return json.loads(header.decode('utf-8')), payload
+    header = json.loads(str(_take(hlen), 'utf-8'))
+    payload = _read_payload(plen) if plen else b''
+    if payload is None:
+        return None, None
+    return header, payload
 
 
-def _write_all(data):
-    view = memoryview(data).cast('B')
-    while view:
-        written = os.write(OUT_FD, view)
-        view = view[written:]
+_IOV_MAX = 512
+
+
+def _write_all(chunks):
+    """Writes the chunks in order, as few writev calls as the kernel allows."""
+    views = [memoryview(c).cast('B') for c in chunks]
+    views = [v for v in views if v.nbytes]
+    while views:
+        written = os.writev(OUT_FD, views[:_IOV_MAX])
+        # Drop what went out; a partial write leaves the rest of a chunk first.
+        while written and views:
+            size = views[0].nbytes
+            if written >= size:
+                written -= size
+                views.pop(0)
+            else:
+                views[0] = views[0][written:]
+                written = 0
 
 
 _send_lock = threading.Lock()
@@ -107,37 +174,31 @@ def _send_frame_locked(header, payload):
     # Pad the header to a multiple of 8 bytes (JSON allows trailing spaces):
     # the payload's arrays then stay 8-byte aligned in the grader's frame buffer.
     head += b' ' * (-(PREFIX.size + len(head)) % 8)
-    _write_all(PREFIX.pack(len(head), size) + head)
-    for chunk in chunks:
-        _write_all(chunk)
+    _write_all([PREFIX.pack(len(head), size) + head] + chunks)
 
 
 # ---------------------------------------------------------------- learner output
 
-class OutputRelay:
-    """Learner writes to fd 1 or 2 land in a pipe that we forward as `output`
-    frames on the answer channel, capped; the excess is read and dropped.
-    Being on the same channel as the answers keeps output and results in order."""
+class OutputStream:
+    """One of fd 1 and 2: learner writes land in a pipe that we forward as
+    `output` frames on the answer channel, capped; the excess is read and
+    dropped. Being on the same channel as the answers keeps output and results
+    in order."""
 
     def __init__(self, fd, stream, cap):
         self.stream = stream
         self.cap = cap
         self.sent = 0
         self.dropped = 0
-        self.lock = threading.Lock()
+        self.open = True
         self.read_fd, write_fd = os.pipe()
         os.set_inheritable(self.read_fd, False)
-        # Non-blocking: the relay thread and drain() race for the same bytes,
-        # and neither may block on an empty pipe while holding the lock.
+        # Non-blocking: the relay thread and drain() race for the same bytes.
         os.set_blocking(self.read_fd, False)
         os.dup2(write_fd, fd)  # fd 1/2 stay inheritable: the learner's children write here too
         os.close(write_fd)
-        thread = threading.Thread(target=self._loop, daemon=True)
-        thread.start()
 
     def _forward(self, data):
-        if not data:
-            return
         room = self.cap - self.sent
         keep = data[:max(0, room)]
         self.dropped += len(data) - len(keep)
@@ -147,41 +208,81 @@ class OutputRelay:
         elif self.dropped and self.dropped == len(data):
             send_frame({'type': 'output', 'stream': self.stream, 'dropped': self.dropped})
 
-    def _loop(self):
+    def pump(self):
+        """Forwards what the pipe holds now (caller holds the relay's lock)."""
         while True:
             try:
-                select.select([self.read_fd], [], [])
+                data = os.read(self.read_fd, 1 << 20)
+            except BlockingIOError:
+                return
+            if not data:
+                self.open = False  # every writer is gone
+                return
+            self._forward(data)
+            if len(data) < 1 << 20:
+                return
+
+
+class OutputRelay:
+    """Both output pipes, read by one thread while learner code runs (so a
+    learner printing more than a pipe holds never blocks), and drained before
+    each answer."""
+
+    def __init__(self, cap):
+        self.lock = threading.Lock()
+        self.streams = [OutputStream(1, 'stdout', cap), OutputStream(2, 'stderr', cap)]
+        self.poller = select.poll()
+        for s in self.streams:
+            self.poller.register(s.read_fd, select.POLLIN)
+        self.by_fd = {s.read_fd: s for s in self.streams}
+        thread = threading.Thread(target=self._loop, daemon=True)
+        thread.start()
+
+    def _pump_ready(self, timeout):
+        for fd, _ in self.poller.poll(timeout):
+            stream = self.by_fd[fd]
+            stream.pump()
+            if not stream.open:
+                self.poller.unregister(fd)
+                del self.by_fd[fd]
+
+    def _loop(self):
+        waiter = select.poll()
+        for s in self.streams:
+            waiter.register(s.read_fd, select.POLLIN)
+        while self.by_fd:
+            try:
+                ready = waiter.poll()
                 with self.lock:
-                    try:
-                        data = os.read(self.read_fd, 1 << 20)
-                    except BlockingIOError:
-                        continue  # drain() took the bytes first
-                    if not data:
-                        return  # every writer is gone
-                    self._forward(data)
+                    for fd, _ in ready:
+                        stream = self.by_fd.get(fd)
+                        if stream is None:
+                            waiter.unregister(fd)
+                            continue
+                        stream.pump()
+                        if not stream.open:
+                            waiter.unregister(fd)
+                            self.poller.unregister(fd)
+                            del self.by_fd[fd]
             except OSError:
                 return
 
     def drain(self):
-        """Forwards whatever is still in the pipe (called before each answer)."""
+        """Forwards whatever is still in the pipes (called before each answer):
+        one poll, and reads only from a pipe that holds something. Taking the
+        lock first waits for bytes the thread has read but not yet sent."""
         with self.lock:
-            while True:
-                try:
-                    data = os.read(self.read_fd, 1 << 20)
-                except BlockingIOError:
-                    return
-                if not data:
-                    return
-                self._forward(data)
+            if self.by_fd:
+                self._pump_ready(0)
 
 
-_relays = []
+_relay = None
 
 
 def capture_output():
+    global _relay
     cap = int(_limits.get('outputBytes', 128 * 1024)) // 2
-    for fd, stream in ((1, 'stdout'), (2, 'stderr')):
-        _relays.append(OutputRelay(fd, stream, cap))
+    _relay = OutputRelay(cap)
 
 
 # ---------------------------------------------------------------- limits and isolation
@@ -342,35 +443,47 @@ def apply_limits():
 import numpy as np  # noqa: E402  (after the fd checks, before any learner code)
 
 
+_WIRE = {}  # dtype -> (wire code, dtype name, how to convert) or None; dtype.name is slow to compute
+
+
+def _wire_spec(dt):
+    spec = _WIRE.get(dt)
+    if spec is None and dt not in _WIRE:
+        name = dt.name
+        kind = dt.kind
+        if kind == 'f':
+            spec = {8: ('<f8', name, 'view'), 4: ('<f4', name, 'view'), 2: ('<f4', name, 'copy')}.get(dt.itemsize, ('<f8', name, 'copy'))
+        elif kind == 'c':
+            spec = ('<f8', name, 'complex')
+        elif kind == 'b':
+            spec = ('|u1', 'bool', 'copy')
+        elif kind in 'iu':
+            if name in ('int8', 'uint8'):
+                spec = ('|i1' if name == 'int8' else '|u1', name, 'same')
+            elif name == 'int32':
+                spec = ('<i4', name, 'view')
+            elif name in ('int16', 'uint16'):
+                spec = ('<i4', name, 'copy')
+            else:
+                spec = ('<i8', name, 'view')
+        _WIRE[dt] = spec
+    return spec
+
+
 def _wire_for(arr):
     """(wire dtype string, array converted to it, dtype name, complex flag) or None."""
-    dt = arr.dtype
-    name = dt.name
-    kind = dt.kind
-    if kind == 'f':
-        if dt.itemsize == 8:
-            return '<f8', arr.astype('<f8', copy=False), name, False
-        if dt.itemsize == 4:
-            return '<f4', arr.astype('<f4', copy=False), name, False
-        if dt.itemsize == 2:
-            return '<f4', arr.astype('<f4'), name, False
-        return '<f8', arr.astype('<f8'), name, False
-    if kind == 'c':
-        as128 = arr.astype('<c16', copy=False)
-        return '<f8', as128.view('<f8') if as128.flags.c_contiguous else np.ascontiguousarray(as128).view('<f8'), name, True
-    if kind == 'b':
-        return '|u1', arr.astype('|u1'), 'bool', False
-    if kind in 'iu':
-        if name == 'int8':
-            return '|i1', arr, name, False
-        if name == 'uint8':
-            return '|u1', arr, name, False
-        if name == 'int32':
-            return '<i4', arr.astype('<i4', copy=False), name, False
-        if name in ('int16', 'uint16'):
-            return '<i4', arr.astype('<i4'), name, False
-        return '<i8', arr.astype('<i8', copy=False), name, False
-    return None
+    spec = _wire_spec(arr.dtype)
+    if spec is None:
+        return None
+    code, name, how = spec
+    if how == 'view':
+        return code, arr.astype(code, copy=False), name, False
+    if how == 'copy':
+        return code, arr.astype(code), name, False
+    if how == 'same':
+        return code, arr, name, False
+    as128 = arr.astype('<c16', copy=False)
+    return '<f8', as128.view('<f8') if as128.flags.c_contiguous else np.ascontiguousarray(as128).view('<f8'), name, True
 
 
 class Encoder:
@@ -417,6 +530,8 @@ class Encoder:
     def value(self, obj, depth=0):
         if depth > DEPTH_CAP:
             return self.opaque(obj)
+        if type(obj) is np.ndarray:
+            return self.array(obj)
         if obj is None or isinstance(obj, (bool, np.bool_)):
             return None if obj is None else bool(obj)
         if isinstance(obj, (int, np.integer)) and not isinstance(obj, bool):
@@ -460,7 +575,7 @@ def _resolve(obj):
         raise KeyError('unknown array reference %r' % ref)
     shape = [int(n) for n in obj.get('shape', [])]
     arr = np.array(source, dtype=np.float64)
-    if arr.size != int(np.prod(shape, dtype=np.int64)):
+    if arr.size != math.prod(shape):
         raise ValueError('array reference %r does not hold shape %r' % (ref, shape))
     return arr.reshape(shape)
 
@@ -488,8 +603,8 @@ def decode(obj, payload):
             return _resolve(obj)
         if '$nd' in obj:
             spec = obj['$nd']
-            flat = np.frombuffer(payload, dtype=np.dtype(spec['wire']), count=spec['nbytes'] // np.dtype(spec['wire']).itemsize,
-                                 offset=spec['offset'])
+            wire = np.dtype(spec['wire'])
+            flat = np.frombuffer(payload, dtype=wire, count=spec['nbytes'] // wire.itemsize, offset=spec['offset'])
             if spec.get('complex'):
                 arr = flat.view('<c16').reshape(spec['shape'])
             else:
@@ -674,9 +789,9 @@ def _flush():
             stream.flush()
         except BaseException:
             pass
-    for relay in _relays:
+    if _relay is not None:
         try:
-            relay.drain()
+            _relay.drain()
         except OSError:
             pass
 
