@@ -4,7 +4,7 @@ import type { Detail } from '../../core/types.js';
 import { dHeads, ropeSchema, type RopeCommonOptions } from '../../rope/options.js';
 import { firstRowDots } from '../../rope/kernels.js';
 import { arr, bucketMeans, decayCurve } from '../../rope/reference.js';
-import { fmt, runRopeCheck } from '../../rope/run.js';
+import { runRopeCheck } from '../../rope/run.js';
 import { markShared } from '../../runner/refs.js';
 import type { RopeProbe } from '../../rope/session.js';
 
