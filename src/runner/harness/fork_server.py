@@ -38,9 +38,13 @@ HARNESS = config['harness']
 
 
 def _libc():
+    # libc.so.6 first: ctypes.util.find_library runs `ldconfig -p`, one process per server.
     import ctypes
-    import ctypes.util
-    return ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6', use_errno=True)
+    try:
+        return ctypes.CDLL('libc.so.6', use_errno=True)
+    except OSError:
+        import ctypes.util
+        return ctypes.CDLL(ctypes.util.find_library('c'), use_errno=True)
 
 
 try:
@@ -62,6 +66,9 @@ import runpy  # noqa: E402
 import fcntl  # noqa: E402,F401
 import termios  # noqa: E402,F401
 import types  # noqa: E402
+
+# The harness's hello reports it; parsed once here (platform caches it), not once per child.
+platform.python_version()
 
 # The harness is compiled once here, not once per session: each child runs the
 # same code object as its __main__, as runpy.run_path would (about 5 ms saved a session).
@@ -248,7 +255,7 @@ def child(request):
         main = types.ModuleType('__main__')
         main.__dict__.update({'__file__': HARNESS, '__cached__': None, '__loader__': None,
                               '__package__': '', '__spec__': None, '__builtins__': __builtins__,
-                              'RUBRICATE_SHARED': SHARED})
+                              'RUBRICATE_SHARED': SHARED, 'RUBRICATE_LIBC': libc})
         sys.modules['__main__'] = main
         exec(HARNESS_CODE, main.__dict__)
     except BaseException as exc:  # noqa: BLE001
