@@ -22,6 +22,7 @@ import select
 import struct
 import sys
 import threading
+import _thread
 import time
 import traceback
 # Everything the harness uses is imported before the learner's folder joins
@@ -235,8 +236,10 @@ class OutputRelay:
         for s in self.streams:
             self.poller.register(s.read_fd, select.POLLIN)
         self.by_fd = {s.read_fd: s for s in self.streams}
-        thread = threading.Thread(target=self._loop, daemon=True)
-        thread.start()
+        # A bare thread: threading.Thread's bookkeeping and start handshake cost
+        # about 0.5 ms and 80 page faults in a forked child. It never outlives
+        # the process (the harness ends with os._exit).
+        _thread.start_new_thread(self._loop, ())
 
     def _pump_ready(self, timeout):
         for fd, _ in self.poller.poll(timeout):
