@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RefTable } from './refs.js';
 import type { CallOutcome, FailureKind, NDArray, ResourceLimits, RunFailure, Value } from './types.js';
-import { decodeValue, FrameEncoder, WireError, type Frame } from './wire.js';
+import { decodeValue, FrameEncoder, PROTOCOL_VERSION, WireError, type Frame } from './wire.js';
 
 export type Exit = { code: number | null; signal: NodeJS.Signals | null };
 
@@ -204,6 +204,81 @@ export async function exchangeCall<E extends ChannelEvent>(
       await kill();
       const message = error instanceof WireError ? error.message : String(error);
       return done(failure('malformed', `the answer of ${fn} could not be decoded: ${message}`));
+    }
+  }
+}
+
+/** How a session watches its process start: what differs between a fresh harness and a forked child. */
+export interface StartWatch<E extends ChannelEvent> {
+  /** The learner's module, relative to the submission root. */
+  module: string;
+  limits: ResourceLimits;
+  /** The learner's stderr so far. */
+  stderr: () => string;
+  /** How the process ended, from its exit event. */
+  exitOf: (event: Extract<E, { type: 'exit' }>) => Exit | undefined;
+  /** Ends the process; `abnormal` is false only for a module that failed to import cleanly. */
+  kill: (abnormal: boolean) => Promise<void>;
+  /** The harness's hello (features, references). */
+  onHello: (header: Record<string, unknown>) => void;
+  /** The process died after its hello while importing (a fork server is then replaced). */
+  onDeath?: () => void;
+}
+
+/**
+ * Waits until a learner process has said hello and imported the module:
+ * undefined when it is ready, otherwise the failure (the harness did not
+ * start, the import raised, hung or killed the process, or the process broke
+ * the protocol), after which the process is gone.
+ */
+export async function awaitImport<E extends ChannelEvent>(channel: Pick<CallChannel<E>, 'next'>, budgetMs: number, watch: StartWatch<E>): Promise<RunFailure | undefined> {
+  const { module } = watch;
+  const until = Date.now() + budgetMs;
+  let hello = false;
+  for (;;) {
+    const event = await channel.next(until - Date.now());
+    if (!event) {
+      await watch.kill(true);
+      return hello
+        ? failure('timeout', `importing ${module} took longer than ${Math.round(budgetMs / 1000)} s`, { location: { file: module } })
+        : failure('internal', `the Python harness did not start within ${Math.round(budgetMs / 1000)} s`);
+    }
+    if (event.type === 'exit') {
+      const exit = watch.exitOf(event as Extract<E, { type: 'exit' }>);
+      if (!hello) {
+        const tail = watch.stderr().trim().split('\n').slice(-1)[0] ?? '';
+        return failure('internal', `the Python harness failed to start (exit ${exit?.code ?? exit?.signal})${tail ? `: ${tail}` : ''}`);
+      }
+      const dead = deathFailure(`importing ${module}`, exit, watch.stderr(), watch.limits);
+      if (dead.kind === 'crash') dead.kind = 'import-error';
+      dead.location = { file: module };
+      watch.onDeath?.();
+      return dead;
+    }
+    if (event.type === 'malformed') {
+      await watch.kill(true);
+      return failure('malformed', `the harness broke the protocol while importing: ${(event as Extract<ChannelEvent, { type: 'malformed' }>).message}`);
+    }
+    const header = (event as Extract<ChannelEvent, { type: 'frame' }>).frame.header;
+    if (header.type === 'hello') {
+      if (header.protocol !== PROTOCOL_VERSION) {
+        await watch.kill(true);
+        return failure('internal', `the harness speaks protocol ${String(header.protocol)}, expected ${PROTOCOL_VERSION}`);
+      }
+      hello = true;
+      watch.onHello(header);
+    } else if (header.type === 'ready' && hello) {
+      return undefined;
+    } else if (header.type === 'import-failure' && hello) {
+      const result = failureFromFrame(header);
+      await watch.kill(false);
+      return result;
+    } else if (header.type === 'fatal') {
+      await watch.kill(true);
+      return failure('internal', String(header.message ?? 'the harness failed'));
+    } else {
+      await watch.kill(true);
+      return failure('malformed', `unexpected ${String(header.type)} frame before the module was imported`);
     }
   }
 }

@@ -46,9 +46,9 @@ import {
 } from './sandbox.js';
 import { DEFAULT_LIMITS } from './session.js';
 import type { CallOutcome, IsolationInfo, IsolationLevel, LearnerSession, RunFailure, SessionOptions, Value } from './types.js';
-import { deathFailure, exchangeCall, type CallOptions, failure, failureFromFrame, OutputCapture, stripUndefined, type Exit } from './answers.js';
+import { awaitImport, deathFailure, exchangeCall, type CallOptions, failure, OutputCapture, stripUndefined, type Exit } from './answers.js';
 import { refsFromHello, type RefTable, type SharedStore } from './refs.js';
-import { FrameReader, PROTOCOL_VERSION, type Frame } from './wire.js';
+import { FrameReader, type Frame } from './wire.js';
 
 type Limits = typeof DEFAULT_LIMITS;
 
@@ -472,51 +472,20 @@ class ForkedSession implements LearnerSession {
     return this.awaitImport(proc, budget);
   }
 
-  private async awaitImport(proc: ForkedProcess, budget: number): Promise<RunFailure | undefined> {
-    const until = Date.now() + budget;
-    let hello = false;
-    for (;;) {
-      const event = await proc.next(until - Date.now());
-      if (!event) {
-        await this.killProc(proc);
-        return hello
-          ? failure('timeout', `importing ${this.options.module} took longer than ${Math.round(budget / 1000)} s`, { location: { file: this.options.module } })
-          : failure('internal', `the Python harness did not start within ${Math.round(budget / 1000)} s`);
-      }
-      if (event.type === 'exit') {
-        if (!hello) return failure('internal', `the Python harness failed to start (exit ${event.exit.code ?? event.exit.signal})`);
-        const dead = deathFailure(`importing ${this.options.module}`, event.exit, this.stderr.text(), this.limits);
-        if (dead.kind === 'crash') dead.kind = 'import-error';
-        dead.location = { file: this.options.module };
-        this.server.tainted = true;
-        return dead;
-      }
-      if (event.type === 'malformed') {
-        await this.killProc(proc);
-        return failure('malformed', `the harness broke the protocol while importing: ${event.message}`);
-      }
-      const header = event.frame.header;
-      if (header.type === 'hello') {
-        if (header.protocol !== PROTOCOL_VERSION) {
-          await this.killProc(proc);
-          return failure('internal', `the harness speaks protocol ${String(header.protocol)}, expected ${PROTOCOL_VERSION}`);
-        }
-        hello = true;
+  private awaitImport(proc: ForkedProcess, budget: number): Promise<RunFailure | undefined> {
+    return awaitImport<Event>(proc, budget, {
+      module: this.options.module,
+      limits: this.limits,
+      stderr: () => this.stderr.text(),
+      exitOf: (event) => event.exit,
+      kill: (abnormal) => this.killProc(proc, abnormal),
+      onHello: (header) => {
         proc.refs = refsFromHello(header, this.shared);
-      } else if (header.type === 'ready' && hello) {
-        return undefined;
-      } else if (header.type === 'import-failure' && hello) {
-        const result = failureFromFrame(header);
-        await this.killProc(proc, false);
-        return result;
-      } else if (header.type === 'fatal') {
-        await this.killProc(proc);
-        return failure('internal', String(header.message ?? 'the harness failed'));
-      } else {
-        await this.killProc(proc);
-        return failure('malformed', `unexpected ${String(header.type)} frame before the module was imported`);
-      }
-    }
+      },
+      onDeath: () => {
+        this.server.tainted = true;
+      },
+    });
   }
 
   /** Kills the child and everything it started; the server stays, but is replaced after this session. */

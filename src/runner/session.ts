@@ -32,9 +32,9 @@ import type {
   SessionOptions,
   Value,
 } from './types.js';
-import { deathFailure, exchangeCall, type CallOptions, failure, failureFromFrame, OutputCapture, stripUndefined } from './answers.js';
+import { awaitImport, deathFailure, exchangeCall, type CallOptions, failure, OutputCapture, stripUndefined } from './answers.js';
 import { refsFromHello, type RefTable } from './refs.js';
-import { FrameReader, PROTOCOL_VERSION, type Frame } from './wire.js';
+import { FrameReader, type Frame } from './wire.js';
 
 export const DEFAULT_LIMITS: ResourceLimits & { importTimeoutMs: number } = {
   callTimeoutMs: 10_000,
@@ -252,57 +252,19 @@ class PythonSession implements LearnerSession {
     return { ...learnerEnvironment(this.scratch.home, this.scratch.tmp), RUBRICATE_SANDBOX: this.scratch.token };
   }
 
-  private async awaitImport(proc: HarnessProcess): Promise<RunFailure | undefined> {
+  private awaitImport(proc: HarnessProcess): Promise<RunFailure | undefined> {
     const budget = Math.min(this.limits.importTimeoutMs, Math.max(0, this.remaining()));
-    const until = Date.now() + budget;
-    let hello = false;
-    for (;;) {
-      const event = await proc.next(until - Date.now());
-      if (!event) {
-        await this.kill(proc);
-        return hello
-          ? failure('timeout', `importing ${this.options.module} took longer than ${Math.round(budget / 1000)} s`, {
-              location: { file: this.options.module },
-            })
-          : failure('internal', `the Python harness did not start within ${Math.round(budget / 1000)} s`);
-      }
-      if (event.type === 'exit') {
-        if (!hello) {
-          const tail = this.stderr.text().trim().split('\n').slice(-1)[0] ?? '';
-          return failure('internal', `the Python harness failed to start (exit ${event.code ?? event.signal})${tail ? `: ${tail}` : ''}`);
-        }
-        const dead = deathFailure(`importing ${this.options.module}`, proc.exitInfo, this.stderr.text(), this.limits);
-        if (dead.kind === 'crash') dead.kind = 'import-error';
-        dead.location = { file: this.options.module };
-        return dead;
-      }
-      if (event.type === 'malformed') {
-        await this.kill(proc);
-        return failure('malformed', `the harness broke the protocol while importing: ${event.message}`);
-      }
-      const header = event.frame.header;
-      if (header.type === 'hello') {
-        if (header.protocol !== PROTOCOL_VERSION) {
-          await this.kill(proc);
-          return failure('internal', `the harness speaks protocol ${String(header.protocol)}, expected ${PROTOCOL_VERSION}`);
-        }
-        hello = true;
-        // A harness that resolves `$ref` arguments says so; a restarted process starts with an empty table.
+    return awaitImport<ProcessEvent>(proc, budget, {
+      module: this.options.module,
+      limits: this.limits,
+      stderr: () => this.stderr.text(),
+      exitOf: (event) => ({ code: event.code, signal: event.signal }),
+      kill: () => this.kill(proc),
+      // A harness that resolves `$ref` arguments says so; a restarted process starts with an empty table.
+      onHello: (header) => {
         proc.refs = refsFromHello(header);
-      } else if (header.type === 'ready' && hello) {
-        return undefined;
-      } else if (header.type === 'import-failure' && hello) {
-        const result = failureFromFrame(header);
-        await this.kill(proc);
-        return result;
-      } else if (header.type === 'fatal') {
-        await this.kill(proc);
-        return failure('internal', String(header.message ?? 'the harness failed'));
-      } else {
-        await this.kill(proc);
-        return failure('malformed', `unexpected ${String(header.type)} frame before the module was imported`);
-      }
-    }
+      },
+    });
   }
 
   call(
