@@ -3,12 +3,13 @@
  * (cached by content hash), the lab-02 Rust fixtures graded like their Python
  * twins, compile errors as one located failure, panics and hostile crates.
  */
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { grade } from '../../src/core/engine.js';
 import { resolveRubric } from '../../src/rubric/load.js';
-import { buildRustHarness, compileFailure, openRustSession } from '../../src/runner/rust/index.js';
+import { buildRustHarness, compileFailure, openRustSession, pruneRustCache, rustCacheRoot } from '../../src/runner/rust/index.js';
 import type { LearnerSession, NDArray } from '../../src/runner/types.js';
 import { hashTree, processesWith } from './helpers.js';
 
@@ -62,6 +63,29 @@ describe('rust runner', () => {
     }
     const parsed = compileFailure('   Compiling x v0.1.0\nerror: expected one of `;`\n --> /tmp/c/build/learner/src/lib.rs:3:9\n  |\n');
     expect(parsed.location).toEqual({ file: 'src/lib.rs', line: 3, column: 9 });
+  }, 120_000);
+
+  it('keeps only the binary of a build, and prunes the least recently used entries', async () => {
+    const built = await buildRustHarness(fixture('ok-rust'));
+    expect('binary' in built).toBe(true);
+    if ('binary' in built) {
+      const entry = join(built.binary, '..', '..');
+      expect(readdirSync(entry).sort()).toEqual(['bin']);
+      expect(entry.startsWith(rustCacheRoot())).toBe(true);
+    }
+    const root = mkdtempSync(join(tmpdir(), 'rubricate-rust-cache-'));
+    try {
+      for (const [name, ageSeconds] of [['a', 50], ['b', 10], ['c', 40], ['d', 20], ['e', 30]] as const) {
+        mkdirSync(join(root, name, 'bin'), { recursive: true });
+        const when = new Date(Date.now() - ageSeconds * 1000);
+        utimesSync(join(root, name), when, when);
+      }
+      expect(await pruneRustCache(2, root)).toBe(3);
+      expect(readdirSync(root).sort()).toEqual(['b', 'd']);
+      expect(await pruneRustCache(2, root)).toBe(0);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   }, 120_000);
 
   it('refuses a build script instead of running it', async () => {

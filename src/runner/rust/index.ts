@@ -28,6 +28,40 @@ export function rustCacheRoot(): string {
   return path.join(tmpdir(), 'rubricate-cache', 'rust');
 }
 
+/** Built harnesses kept in the cache; the least recently used beyond this are removed after a build. */
+export const RUST_CACHE_ENTRIES = 256;
+
+/**
+ * Removes the least recently used cache entries beyond `keep` (an entry's
+ * folder time is set when it is built or used). Entries that vanish meanwhile
+ * (another process pruning) are skipped.
+ */
+export async function pruneRustCache(keep: number = RUST_CACHE_ENTRIES, root: string = rustCacheRoot()): Promise<number> {
+  const entries = await fs.readdir(root, { withFileTypes: true }).catch(() => []);
+  const dated: Array<{ dir: string; time: number }> = [];
+  for (const entry of entries) {
+    if (!entry.isDirectory()) continue;
+    const dir = path.join(root, entry.name);
+    const info = await fs.stat(dir).catch(() => undefined);
+    if (info) dated.push({ dir, time: info.mtimeMs });
+  }
+  dated.sort((a, b) => b.time - a.time);
+  const stale = dated.slice(keep);
+  for (const { dir } of stale) await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  return stale.length;
+}
+
+/** Marks a cache entry as just used (its folder time orders pruning). */
+async function touch(dir: string): Promise<void> {
+  const now = new Date();
+  await fs.utimes(dir, now, now).catch(() => undefined);
+}
+
+/** After a build only the binary (or the compile error) is kept: the build folders hold about 0.7 MB per crate. */
+async function dropBuildFolders(dir: string): Promise<void> {
+  for (const sub of ['build', 'target']) await fs.rm(path.join(dir, sub), { recursive: true, force: true }).catch(() => undefined);
+}
+
 async function crateFiles(root: string, rel = ''): Promise<string[]> {
   const out: string[] = [];
   for (const entry of await fs.readdir(path.join(root, rel), { withFileTypes: true })) {
@@ -105,9 +139,17 @@ export async function buildRustHarness(root: string, names: RustFunctionNames = 
   const key = hash.digest('hex').slice(0, 24);
   const dir = path.join(rustCacheRoot(), key);
   const binary = path.join(dir, 'bin', 'harness');
-  if (existsSync(binary)) return { binary, cached: true };
+  if (existsSync(binary)) {
+    // Entries built before build folders were dropped still hold them.
+    if (existsSync(path.join(dir, 'target'))) await dropBuildFolders(dir);
+    await touch(dir);
+    return { binary, cached: true };
+  }
   const failedMarker = path.join(dir, 'compile-error.json');
-  if (existsSync(failedMarker)) return { failure: JSON.parse(readFileSync(failedMarker, 'utf8')) as RunFailure };
+  if (existsSync(failedMarker)) {
+    await touch(dir);
+    return { failure: JSON.parse(readFileSync(failedMarker, 'utf8')) as RunFailure };
+  }
 
   const work = path.join(dir, 'build');
   await fs.rm(work, { recursive: true, force: true });
@@ -146,6 +188,8 @@ export async function buildRustHarness(root: string, names: RustFunctionNames = 
   if (built.code !== 0) {
     const failure = compileFailure(built.stderr);
     await fs.writeFile(failedMarker, JSON.stringify(failure));
+    await dropBuildFolders(dir);
+    await pruneRustCache();
     return { failure };
   }
   await fs.mkdir(path.join(dir, 'bin'), { recursive: true, mode: 0o755 });
@@ -153,6 +197,9 @@ export async function buildRustHarness(root: string, names: RustFunctionNames = 
   chmodSync(`${binary}.tmp`, 0o755);
   await fs.rename(`${binary}.tmp`, binary);
   for (let d = path.join(dir, 'bin'); d !== path.dirname(rustCacheRoot()); d = path.dirname(d)) chmodSync(d, 0o755);
+  await dropBuildFolders(dir);
+  await touch(dir);
+  await pruneRustCache();
   return { binary, cached: false };
 }
 
