@@ -57,7 +57,7 @@ async function touch(dir: string): Promise<void> {
   await fs.utimes(dir, now, now).catch(() => undefined);
 }
 
-/** After a build only the binary (or the compile error) is kept: the build folders hold about 0.7 MB per crate. */
+/** Build folders that entries made by earlier versions still hold (about 0.7 MB a crate): only the binary is needed. */
 async function dropBuildFolders(dir: string): Promise<void> {
   for (const sub of ['build', 'target']) await fs.rm(path.join(dir, sub), { recursive: true, force: true }).catch(() => undefined);
 }
@@ -151,8 +151,32 @@ export async function buildRustHarness(root: string, names: RustFunctionNames = 
     return { failure: JSON.parse(readFileSync(failedMarker, 'utf8')) as RunFailure };
   }
 
-  const work = path.join(dir, 'build');
-  await fs.rm(work, { recursive: true, force: true });
+  // A build folder of its own per attempt (crate copy, harness crate, cargo's
+  // target): two jobs building the same crate at once never share or remove
+  // each other's files; the results land by rename.
+  await fs.mkdir(dir, { recursive: true });
+  const work = await fs.mkdtemp(path.join(dir, 'build-'));
+  try {
+    return await buildIn(work, dir, { root, files, template, names, name, binary, failedMarker });
+  } finally {
+    await fs.rm(work, { recursive: true, force: true }).catch(() => undefined);
+    await pruneRustCache();
+  }
+}
+
+interface BuildPlan {
+  root: string;
+  files: string[];
+  template: string;
+  names: RustFunctionNames;
+  /** The learner crate's package name. */
+  name: string;
+  binary: string;
+  failedMarker: string;
+}
+
+async function buildIn(work: string, dir: string, plan: BuildPlan): Promise<{ binary: string; cached: boolean } | { failure: RunFailure }> {
+  const { root, files, template, names, name, binary, failedMarker } = plan;
   await fs.mkdir(path.join(work, 'learner'), { recursive: true });
   for (const file of files) {
     await fs.mkdir(path.dirname(path.join(work, 'learner', file)), { recursive: true });
@@ -176,7 +200,7 @@ export async function buildRustHarness(root: string, names: RustFunctionNames = 
     HOME: process.env.HOME,
     CARGO_HOME: process.env.CARGO_HOME,
     RUSTUP_HOME: process.env.RUSTUP_HOME,
-    CARGO_TARGET_DIR: path.join(dir, 'target'),
+    CARGO_TARGET_DIR: path.join(work, 'target'),
     CARGO_NET_OFFLINE: 'true',
   };
   const prlimit = ['/usr/bin/prlimit', '/bin/prlimit'].find((p) => existsSync(p));
@@ -187,19 +211,18 @@ export async function buildRustHarness(root: string, names: RustFunctionNames = 
   if (built.timedOut) return { failure: { kind: 'timeout', message: `the crate did not build within ${BUILD_TIMEOUT_MS / 1000} s` } };
   if (built.code !== 0) {
     const failure = compileFailure(built.stderr);
-    await fs.writeFile(failedMarker, JSON.stringify(failure));
-    await dropBuildFolders(dir);
-    await pruneRustCache();
+    await fs.writeFile(`${failedMarker}.${process.pid}.tmp`, JSON.stringify(failure));
+    await fs.rename(`${failedMarker}.${process.pid}.tmp`, failedMarker);
+    await touch(dir);
     return { failure };
   }
   await fs.mkdir(path.join(dir, 'bin'), { recursive: true, mode: 0o755 });
-  copyFileSync(path.join(dir, 'target', 'release', 'rubricate-harness'), `${binary}.tmp`);
-  chmodSync(`${binary}.tmp`, 0o755);
-  await fs.rename(`${binary}.tmp`, binary);
+  const staged = `${binary}.${process.pid}.tmp`;
+  copyFileSync(path.join(work, 'target', 'release', 'rubricate-harness'), staged);
+  chmodSync(staged, 0o755);
+  await fs.rename(staged, binary);
   for (let d = path.join(dir, 'bin'); d !== path.dirname(rustCacheRoot()); d = path.dirname(d)) chmodSync(d, 0o755);
-  await dropBuildFolders(dir);
   await touch(dir);
-  await pruneRustCache();
   return { binary, cached: false };
 }
 
