@@ -16,6 +16,7 @@ import { junitDocument, junitSuite } from '../reporters/junit.js';
 import { markdownReporter } from '../reporters/markdown.js';
 import { ForkServerPool } from '../runner/fork-server.js';
 import { openPythonSession } from '../runner/session.js';
+import { languageOf, openerFor } from '../runner/languages.js';
 import type { IsolationLevel, LearnerSession, SessionOptions } from '../runner/types.js';
 import { writeAtomic } from './atomic.js';
 import { cacheKey } from './cache-key.js';
@@ -203,6 +204,8 @@ export function lazyPool(services: Services): SessionPool {
   const python = typeof services.python === 'string' ? services.python : undefined;
   return {
     async open(options) {
+      // Fork servers hold a warm Python; TypeScript and Rust modules go to their own runners.
+      if (languageOf(options.module) !== 'python') return (await openerFor(options.module))(options);
       pool ??= ForkServerPool.create({ isolation, ...(python ? { python } : {}) }).catch(() => undefined);
       const ready = await pool;
       return ready ? ready.open(options) : openPythonSession(options);

@@ -23,20 +23,10 @@ const FATAL_FAILURES = new Set(['timeout', 'memory', 'crash', 'limit']);
 
 const FLOAT_DTYPES = new Set(['float16', 'float32', 'float64', 'float128', 'longdouble']);
 
+/** The runner for the module's language (imported lazily: document rubrics never load a runner). */
 async function defaultFactory(module: string): Promise<SessionFactory> {
-  // Imported lazily: document rubrics never load the runner.
-  // The runner follows the module's language: .ts/.mts/.js/.mjs run in the Node harness.
-  if (/\.(ts|mts|cts|js|mjs|cjs)$/.test(module)) {
-    const node = await import('../runner/node/index.js');
-    return node.openNodeSession;
-  }
-  // A Rust crate: the module is one of its files (src/lib.rs); the crate root is the submission.
-  if (/\.rs$|(^|\/)Cargo\.toml$/.test(module)) {
-    const rust = await import('../runner/rust/index.js');
-    return (options) => rust.openRustSession(options);
-  }
-  const mod = await import('../runner/session.js');
-  return mod.openPythonSession;
+  const { openerFor } = await import('../runner/languages.js');
+  return openerFor(module);
 }
 
 function isolationOf(value: unknown): SessionOptions['isolation'] {

@@ -14,6 +14,7 @@ import { runBatch, type BatchEvent, type BatchOptions, type BatchResult } from '
 import { threadCount } from '../../src/batch/threads.js';
 import { defaultRegistry, Registry } from '../../src/checks/registry.js';
 import { schemaValidator } from '../../src/core/ajv.js';
+import { grade } from '../../src/core/engine.js';
 import type { Report } from '../../src/core/types.js';
 import { listRubricFiles, loadRubricFile, resolveRubric } from '../../src/rubric/load.js';
 import { probeKind } from './probe-kind.js';
@@ -153,6 +154,27 @@ describe.runIf(workerBuilt)('batch grading in worker threads', () => {
       readJson<{ rows: unknown[] }>(join(base, 't0', 'batch.json')).rows.map(timeless),
     );
   });
+
+  it('grades TypeScript and Rust labs with their own runners, not the Python fork servers, in threads and in-thread', async () => {
+    const cases = [
+      { rubric: 'rope-lab02-ts', folder: new URL('../../fixtures/rope-lab02-ts/ok-typescript', import.meta.url).pathname },
+      { rubric: 'rope-lab02-ts', folder: new URL('../../fixtures/rope-lab02-ts/bug-split-half', import.meta.url).pathname },
+      { rubric: 'rope-lab02-rust', folder: new URL('../../fixtures/rope-lab02-rust/ok-rust', import.meta.url).pathname },
+    ];
+    const base = freshDir('languages');
+    const checks = (report: Report) => report.checks.map((c) => ({ id: c.id, status: c.status, message: c.message }));
+    for (const [index, { rubric: id, folder }] of cases.entries()) {
+      const rubric = await resolveRubric(id);
+      const single = await grade({ rubric, target: folder });
+      expect(single.checks.some((c) => c.status === 'error'), `${id} ${folder}`).toBe(false);
+      for (const threads of [1, 0]) {
+        const out = join(base, `${index}-t${threads}`);
+        await runBatch({ submissions: [folder], rubric, outDir: out, jobs: 1, threads });
+        const name = readdirSync(join(out, 'reports'))[0]!;
+        expect(checks(readJson<Report>(join(out, 'reports', name))), `${id} ${name} threads=${threads}`).toStrictEqual(checks(single));
+      }
+    }
+  }, 240_000);
 
   it('a thread that crashes, ends or never yields costs only its own submission a report: every submission gets one', async () => {
     const { folders, out } = classWith({ crash: 'crash', exit: 'exit', spin: 'spin' });

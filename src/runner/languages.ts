@@ -1,0 +1,31 @@
+/**
+ * Which runner serves a learner module, by its file name: `.ts`, `.mts`,
+ * `.cts`, `.js`, `.mjs` and `.cjs` run in the Node harness, a Rust crate
+ * (`src/lib.rs`, any `.rs` file or `Cargo.toml`) is built against the Rust
+ * harness, everything else is Python.
+ */
+import type { LearnerSession, SessionOptions } from './types.js';
+
+export type RunnerLanguage = 'python' | 'node' | 'rust';
+
+export type SessionOpener = (options: SessionOptions) => Promise<LearnerSession>;
+
+export function languageOf(module: string): RunnerLanguage {
+  if (/\.(ts|mts|cts|js|mjs|cjs)$/.test(module)) return 'node';
+  if (/\.rs$|(^|\/)Cargo\.toml$/.test(module)) return 'rust';
+  return 'python';
+}
+
+/** The plain (not pooled) session opener for a module's language; runners are imported on first use. */
+export async function openerFor(module: string): Promise<SessionOpener> {
+  switch (languageOf(module)) {
+    case 'node':
+      return (await import('./node/index.js')).openNodeSession;
+    case 'rust': {
+      const rust = await import('./rust/index.js');
+      return (options) => rust.openRustSession(options);
+    }
+    default:
+      return (await import('./session.js')).openPythonSession;
+  }
+}
