@@ -86,7 +86,7 @@ function configureThreadHeap(): void {
  * closures had died (Markdown's tokenizers are made afresh for every parse),
  * which then had to be optimised again. Over 200 submissions with two
  * threads: 19 mark-compacts, 1,437 optimisations without it; 5 and 968 with
- * 96 MB (docs/performance.md, "Grading threads' heap").
+ * 96 MB (docs/performance.md, "Compiler, heap and page faults").
  */
 const THREAD_YOUNG_GENERATION_MB = 96;
 

@@ -4,7 +4,7 @@
  * arrays): no row views, no closures, no allocation per row, and always the
  * same argument types, so V8 optimises each of them once per thread instead
  * of recompiling the async check bodies that call them (docs/performance.md,
- * "RoPE judgement").
+ * "Compiler, heap and page faults").
  *
  * Every function sums and compares in the same order as the generic helpers
  * of reference.ts did over row views, so results are bit-identical.
