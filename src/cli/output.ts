@@ -1,7 +1,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { reporterNames, reporters, type Reporter } from '../reporters/index.js';
+import type { Reporter } from '../reporters/index.js';
 
 /** Writes text to a file atomically (write a sibling, then rename), or to stdout. */
 export async function emit(text: string, file?: string): Promise<void> {
@@ -24,7 +24,10 @@ export function useColor(file?: string): boolean {
   return Boolean(process.stdout.isTTY);
 }
 
-export function reporterFor(format: string, allowed: readonly string[] = reporterNames()): Reporter {
+/** The reporter for a format (the reporters are loaded on first use: `--help` does not pay for them). */
+export async function reporterFor(format: string, allowed?: readonly string[]): Promise<Reporter> {
+  const { reporterNames, reporters } = await import('../reporters/index.js');
+  allowed ??= reporterNames();
   const reporter = reporters[format];
   if (!reporter || !allowed.includes(format)) {
     throw new UsageError(`unknown format '${format}', expected one of ${allowed.join(', ')}`);

@@ -1,6 +1,5 @@
 import { Command, Option } from 'commander';
 import { UsageError } from '../../core/errors.js';
-import { checkClaims } from '../../claims/index.js';
 import { CLAIM_KINDS, type Claim, type ClaimKind, type ClaimsReport } from '../../claims/types.js';
 
 export interface ClaimsCommandOptions {
@@ -33,6 +32,7 @@ Exit codes: 0 every claim adds up (warnings allowed), 1 a claim does not add up,
     )
     .action(async (docs: string[], options: ClaimsCommandOptions) => {
       const kinds = parseKinds(options.kinds);
+      const { checkClaims } = await import('../../claims/index.js');
       const report = await checkClaims(docs, kinds ? { kinds } : {});
       const text = options.format === 'json' ? JSON.stringify(report, null, 2) : formatClaimsReport(report, { verbose: Boolean(options.verbose) });
       process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);

@@ -2,10 +2,7 @@ import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
-import { resolveRubric } from '../../rubric/load.js';
-import { loadCurriculum, type Curriculum, type CurriculumModule } from '../../verify/curriculum.js';
-import { renderFindings } from '../../verify/findings.js';
-import { ensureCoverageKind, verifyDocument } from '../../verify/verify.js';
+import type { Curriculum, CurriculumModule } from '../../verify/curriculum.js';
 import { emit } from '../output.js';
 
 export interface FindingsCommandOptions {
@@ -43,6 +40,12 @@ Exit codes: 0 the document was written, 2 usage or configuration error.`,
     .action(async (target: string, options: FindingsCommandOptions) => {
       const info = await stat(target).catch(() => undefined);
       if (!info) throw new UsageError(`not found: ${target} (expected a Markdown build prompt or a curriculum folder)`);
+      const [{ resolveRubric }, { loadCurriculum }, { renderFindings }, { ensureCoverageKind, verifyDocument }] = await Promise.all([
+        import('../../rubric/load.js'),
+        import('../../verify/curriculum.js'),
+        import('../../verify/findings.js'),
+        import('../../verify/verify.js'),
+      ]);
       ensureCoverageKind();
 
       let curriculum: Curriculum | undefined;

@@ -2,19 +2,18 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { appendFile, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
-import { pickBatchRubric } from '../../batch/pick.js';
-import { createProgress, summaryLine } from '../../batch/progress.js';
-import { LAYOUT, runBatch, type BatchFormat } from '../../batch/run.js';
+import { LAYOUT, type BatchFormat } from '../../batch/layout.js';
 import { parseShard } from '../../batch/shard.js';
 import { nameSubmissions, readListFile } from '../../batch/submissions.js';
 import type { Services } from '../../checks/kind.js';
-import { grade } from '../../core/engine.js';
 import { UsageError } from '../../core/errors.js';
 import { exitCodeFor } from '../../core/scoring.js';
 import type { Report } from '../../core/types.js';
 import { githubAnnotations, githubStepSummary } from '../../reporters/github.js';
-import { pickRubric } from '../../rubric/pick.js';
 import { emit, reporterFor, useColor } from '../output.js';
+
+// The engine, the rubric loader and the batch runner are imported when a
+// command runs, not when the program is built: `--help` stays fast.
 
 export interface GradeCommandOptions {
   rubric?: string;
@@ -115,7 +114,7 @@ function inGithubActions(): boolean {
 
 async function gradeSingle(submissions: string[], options: GradeCommandOptions): Promise<void> {
   const reports = await gradeMany(submissions, options);
-  const reporter = reporterFor(options.format, FORMATS);
+  const reporter = await reporterFor(options.format, FORMATS);
   await emit(
     reporter(reports, {
       color: options.format === 'terminal' && useColor(options.output),
@@ -134,6 +133,7 @@ async function gradeSingle(submissions: string[], options: GradeCommandOptions):
 }
 
 async function gradeMany(submissions: string[], options: GradeCommandOptions): Promise<Report[]> {
+  const [{ grade }, { pickRubric }] = await Promise.all([import('../../core/engine.js'), import('../../rubric/pick.js')]);
   const reports: Report[] = [];
   for (const submission of submissions) {
     const info = await stat(submission).catch(() => undefined);
@@ -147,6 +147,11 @@ async function gradeMany(submissions: string[], options: GradeCommandOptions): P
 
 async function gradeBatch(submissions: string[], options: GradeCommandOptions): Promise<void> {
   if (options.output) throw new UsageError('--output names one report file; in batch mode use --out <dir> alone');
+  const [{ pickBatchRubric }, { createProgress, summaryLine }, { runBatch }] = await Promise.all([
+    import('../../batch/pick.js'),
+    import('../../batch/progress.js'),
+    import('../../batch/run.js'),
+  ]);
   const shard = options.shard !== undefined ? parseShard(options.shard) : undefined;
   const entries = nameSubmissions(submissions);
   const rubric = await pickBatchRubric(entries, options.rubric);

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { join, relative } from 'node:path';
-import { mergeBatches } from '../../batch/merge.js';
-import { LAYOUT } from '../../batch/run.js';
+import { LAYOUT } from '../../batch/layout.js';
 import { exitCodeFor } from '../../core/scoring.js';
 
 export function registerMerge(program: Command): void {
@@ -23,6 +22,7 @@ The parts must be graded with the same rubric; a missing shard is reported on st
 Exit codes: 0 no check failed, 1 a check failed or errored in some submission, 2 usage error.`,
     )
     .action(async (parts: string[], options: { out: string; copy: boolean }) => {
+      const { mergeBatches } = await import('../../batch/merge.js');
       const result = await mergeBatches(parts, options.out, { copyReports: options.copy });
       for (const warning of result.warnings) process.stderr.write(`rubricate: warning: ${warning}\n`);
       const n = result.rows.length;

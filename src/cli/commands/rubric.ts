@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { defaultRegistry } from '../../checks/registry.js';
 import { ConfigError, formatLocation } from '../../core/errors.js';
-import { listRubrics, loadRubricFile } from '../../rubric/load.js';
 import { emit } from '../output.js';
 
 export function registerRubric(program: Command): void {
@@ -21,6 +19,7 @@ points, a dimension, a severity, a hint and a visibility. See README.md,
     .description('validate rubric files; every problem is printed as file:line:column')
     .argument('<rubric...>', 'YAML rubric file(s)')
     .action(async (files: string[]) => {
+      const { loadRubricFile } = await import('../../rubric/load.js');
       const lines: string[] = [];
       let bad = 0;
       for (const file of files) {
@@ -42,6 +41,7 @@ points, a dimension, a severity, a hint and a visibility. See README.md,
     .command('list')
     .description('list the rubrics rubricate knows (bundled ones and $RUBRICATE_RUBRICS folders)')
     .action(async () => {
+      const { listRubrics } = await import('../../rubric/load.js');
       const lines: string[] = [];
       for (const entry of await listRubrics()) {
         if (entry.rubric) {
@@ -59,6 +59,7 @@ points, a dimension, a severity, a hint and a visibility. See README.md,
     .command('kinds')
     .description('list the check kinds a rubric criterion can use')
     .action(async () => {
+      const { defaultRegistry } = await import('../../checks/registry.js');
       const kinds = defaultRegistry.all();
       const width = Math.max(...kinds.map((k) => k.name.length), 4);
       await emit(kinds.map((k) => `${k.name.padEnd(width)}  ${k.summary}`).join('\n'));

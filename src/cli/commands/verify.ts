@@ -2,11 +2,7 @@ import { Command, Option } from 'commander';
 import { stat } from 'node:fs/promises';
 import { UsageError } from '../../core/errors.js';
 import type { Report } from '../../core/types.js';
-import { reporters } from '../../reporters/index.js';
-import { renderSarif } from '../../reporters/sarif.js';
-import { resolveRubric } from '../../rubric/load.js';
-import { curriculumSummary, missingRequired, verifyCurriculum, type CurriculumVerification } from '../../verify/curriculum.js';
-import { ensureCoverageKind, verifyDocument } from '../../verify/verify.js';
+import type { CurriculumVerification } from '../../verify/curriculum.js';
 import { emit, useColor } from '../output.js';
 
 export const VERIFY_FORMATS = ['terminal', 'json', 'markdown', 'sarif'] as const;
@@ -51,12 +47,14 @@ Exit codes: 0 no required criterion missing, 1 a required criterion is missing o
     .action(async (target: string, options: VerifyCommandOptions) => {
       const info = await stat(target).catch(() => undefined);
       if (!info) throw new UsageError(`not found: ${target} (expected a Markdown build prompt or a curriculum folder)`);
-      ensureCoverageKind();
+      const libs = await loadLibraries();
+      const { missingRequired, verifyCurriculum, resolveRubric, verifyDocument } = libs;
+      libs.ensureCoverageKind();
       const isCurriculum = info.isDirectory() || /(^|[\\/])curriculum\.ya?ml$/i.test(target);
       if (isCurriculum) {
         if (options.rubric) throw new UsageError('--rubric applies to a single document; a curriculum names its rubrics in curriculum.yaml');
         const result = await verifyCurriculum(target);
-        await emit(renderCurriculum(result, options), options.output);
+        await emit(renderCurriculum(result, options, libs), options.output);
         if (options.format !== 'terminal' || options.output) process.stderr.write(summaryLine(result) + '\n');
         process.exitCode = result.exitCode;
         return;
@@ -64,15 +62,29 @@ Exit codes: 0 no required criterion missing, 1 a required criterion is missing o
       if (!options.rubric) throw new UsageError('verify <document> needs --rubric <id|path> (for example --rubric rope-build-prompt)');
       const rubric = await resolveRubric(options.rubric);
       const report = await verifyDocument({ rubric, document: target });
-      await emit(renderReports([report], options), options.output);
+      await emit(renderReports([report], options, libs), options.output);
       const missing = missingRequired(report, rubric);
       process.exitCode = missing.length > 0 || report.summary.error > 0 ? 1 : 0;
     });
 }
 
-function renderReports(reports: Report[], options: VerifyCommandOptions): string {
-  if (options.format === 'sarif') return renderSarif(reports, { includePassing: Boolean(options.includePassing) });
-  const reporter = reporters[options.format];
+/** What verify needs beyond the program itself, imported when the command runs (`--help` stays fast). */
+async function loadLibraries() {
+  const [{ reporters }, { renderSarif }, { resolveRubric }, curriculum, verify] = await Promise.all([
+    import('../../reporters/index.js'),
+    import('../../reporters/sarif.js'),
+    import('../../rubric/load.js'),
+    import('../../verify/curriculum.js'),
+    import('../../verify/verify.js'),
+  ]);
+  return { reporters, renderSarif, resolveRubric, ...curriculum, ...verify };
+}
+
+type Libraries = Awaited<ReturnType<typeof loadLibraries>>;
+
+function renderReports(reports: Report[], options: VerifyCommandOptions, libs: Libraries): string {
+  if (options.format === 'sarif') return libs.renderSarif(reports, { includePassing: Boolean(options.includePassing) });
+  const reporter = libs.reporters[options.format];
   if (!reporter) throw new UsageError(`unknown format '${options.format}', expected one of ${VERIFY_FORMATS.join(', ')}`);
   return reporter(reports, {
     color: options.format === 'terminal' && useColor(options.output),
@@ -81,13 +93,13 @@ function renderReports(reports: Report[], options: VerifyCommandOptions): string
   });
 }
 
-function renderCurriculum(result: CurriculumVerification, options: VerifyCommandOptions): string {
+function renderCurriculum(result: CurriculumVerification, options: VerifyCommandOptions, libs: Libraries): string {
   const reports = result.verified.map((v) => v.report);
   switch (options.format) {
     case 'terminal':
-      return `${reports.length > 0 ? renderReports(reports, options).trimEnd() + '\n\n' : ''}${curriculumSummary(result)}\n`;
+      return `${reports.length > 0 ? renderReports(reports, options, libs).trimEnd() + '\n\n' : ''}${libs.curriculumSummary(result)}\n`;
     case 'markdown':
-      return `# Curriculum verification: ${summaryLine(result)}\n\n${notVerifiedMarkdown(result)}${reports.length > 0 ? renderReports(reports, options) : ''}`;
+      return `# Curriculum verification: ${summaryLine(result)}\n\n${notVerifiedMarkdown(result)}${reports.length > 0 ? renderReports(reports, options, libs) : ''}`;
     case 'json':
       return (
         JSON.stringify(
@@ -109,7 +121,7 @@ function renderCurriculum(result: CurriculumVerification, options: VerifyCommand
         ) + '\n'
       );
     case 'sarif':
-      return renderReports(reports, options);
+      return renderReports(reports, options, libs);
   }
 }
 
