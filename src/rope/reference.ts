@@ -181,13 +181,6 @@ export function gatherRows(a: Arr, indices: readonly number[]): Arr {
   return arr([indices.length, width], gatherRowsF64(a.data, width, indices), a.dtype);
 }
 
-/** Rows stacked into a 2-D array. */
-export function stackRows(rows: ArrayLike<number>[], width: number): Arr {
-  const out = new Float64Array(rows.length * width);
-  for (let i = 0; i < rows.length; i++) out.set(rows[i]!, i * width);
-  return arr([rows.length, width], out);
-}
-
 // ---- deterministic random inputs -------------------------------------------
 
 /** Arrays smaller than this are drawn afresh: cheaper than a cache lookup. */

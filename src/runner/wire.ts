@@ -17,13 +17,13 @@ export interface Frame {
 export class WireError extends Error {}
 
 /** Wire codes and the typed arrays they map to. */
-const WIRE_TYPES: Record<string, { bytes: number; make: (buffer: ArrayBuffer) => TypedData; view: (buffer: ArrayBuffer, offset: number, length: number) => TypedData }> = {
-  '<f8': { bytes: 8, make: (b) => new Float64Array(b), view: (b, o, n) => new Float64Array(b, o, n) },
-  '<f4': { bytes: 4, make: (b) => new Float32Array(b), view: (b, o, n) => new Float32Array(b, o, n) },
-  '<i8': { bytes: 8, make: (b) => new BigInt64Array(b), view: (b, o, n) => new BigInt64Array(b, o, n) },
-  '<i4': { bytes: 4, make: (b) => new Int32Array(b), view: (b, o, n) => new Int32Array(b, o, n) },
-  '|i1': { bytes: 1, make: (b) => new Int8Array(b), view: (b, o, n) => new Int8Array(b, o, n) },
-  '|u1': { bytes: 1, make: (b) => new Uint8Array(b), view: (b, o, n) => new Uint8Array(b, o, n) },
+const WIRE_TYPES: Record<string, { bytes: number; view: (buffer: ArrayBuffer, offset: number, length: number) => TypedData }> = {
+  '<f8': { bytes: 8, view: (b, o, n) => new Float64Array(b, o, n) },
+  '<f4': { bytes: 4, view: (b, o, n) => new Float32Array(b, o, n) },
+  '<i8': { bytes: 8, view: (b, o, n) => new BigInt64Array(b, o, n) },
+  '<i4': { bytes: 4, view: (b, o, n) => new Int32Array(b, o, n) },
+  '|i1': { bytes: 1, view: (b, o, n) => new Int8Array(b, o, n) },
+  '|u1': { bytes: 1, view: (b, o, n) => new Uint8Array(b, o, n) },
 };
 
 function wireCodeOf(data: TypedData): string {
@@ -154,7 +154,7 @@ function decodeArray(rawSpec: unknown, payload: Buffer): NDArray {
   else {
     const copy = new ArrayBuffer(length);
     new Uint8Array(copy).set(payload.subarray(start, start + length));
-    data = wire.make(copy);
+    data = wire.view(copy, 0, length / wire.bytes);
   }
   const array: NDArray = { kind: 'ndarray', dtype: String(spec.dtype), shape: shape as number[], data };
   if (spec.complex) array.complex = true;

@@ -1,6 +1,5 @@
 import type { CheckKind } from '../kind.js';
-import type { CheckOutcome } from '../../core/types.js';
-import type { Detail } from '../../core/types.js';
+import type { CheckOutcome, Detail } from '../../core/types.js';
 import { dHeads, ropeSchema, type RopeCommonOptions } from '../../rope/options.js';
 import { epsilonOf, frequencies } from '../../rope/reference.js';
 import { fmt, runRopeCheck } from '../../rope/run.js';
