@@ -36,6 +36,7 @@ import {
   removePidsCgroup,
   removeScratch,
   sandboxUser,
+  scratchAt,
   learnerEnvironment,
   visibleFolders,
   type LaunchContext,
@@ -610,14 +611,13 @@ export class ForkServerPool {
       if (server.inMemory) {
         // The child writes the files into its private tmpfs: only paths are decided here.
         image = readSubmissionImage(options.root);
-        const dir = path.join(server.jobsDir, `j${server.served + 1}`);
-        scratch = { dir, work: path.join(dir, 'work'), home: path.join(dir, 'home'), tmp: path.join(dir, 'tmp'), skipped: image.skipped, token: server.token };
+        scratch = scratchAt(path.join(server.jobsDir, `j${server.served + 1}`), server.token, image.skipped);
       } else {
         // The copy goes inside the server's bound folder, so the sandbox sees it.
         const copy = await prepareScratch(options.root);
         const dir = path.join(server.dir, path.basename(copy.dir));
         await rename(copy.dir, dir);
-        scratch = { ...copy, dir, work: path.join(dir, 'work'), home: path.join(dir, 'home'), tmp: path.join(dir, 'tmp') };
+        scratch = scratchAt(dir, copy.token, copy.skipped);
         if (server.user) await chownScratch(scratch, server.user);
       }
       this.stats.sessions++;

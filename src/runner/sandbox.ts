@@ -270,6 +270,11 @@ export interface Scratch {
   token: string;
 }
 
+/** The scratch layout under `dir`: `work` (the submission), `home` and `tmp`. */
+export function scratchAt(dir: string, token: string, skipped: string[] = []): Scratch {
+  return { dir, work: path.join(dir, 'work'), home: path.join(dir, 'home'), tmp: path.join(dir, 'tmp'), skipped, token };
+}
+
 export interface CopyLimits {
   maxFileBytes: number;
   maxTotalBytes: number;
@@ -394,15 +399,7 @@ export function readSubmissionImage(root: string, limits: CopyLimits = DEFAULT_C
  */
 export async function prepareScratch(root: string, limits: CopyLimits = DEFAULT_COPY_LIMITS): Promise<Scratch> {
   const realRoot = submissionRoot(root);
-  const dir = mkdtempSync(path.join(tmpdir(), 'rubricate-'));
-  const scratch: Scratch = {
-    dir,
-    work: path.join(dir, 'work'),
-    home: path.join(dir, 'home'),
-    tmp: path.join(dir, 'tmp'),
-    skipped: [],
-    token: randomBytes(12).toString('hex'),
-  };
+  const scratch = scratchAt(mkdtempSync(path.join(tmpdir(), 'rubricate-')), randomBytes(12).toString('hex'));
   try {
     for (const sub of [scratch.work, scratch.home, scratch.tmp]) mkdirSync(sub);
     scratch.skipped = walkSubmission(realRoot, limits, {
