@@ -15,7 +15,6 @@ import { gradescopeReporter } from '../reporters/gradescope.js';
 import { junitDocument, junitSuite } from '../reporters/junit.js';
 import { markdownReporter } from '../reporters/markdown.js';
 import { ForkServerPool } from '../runner/fork-server.js';
-import { openPythonSession } from '../runner/session.js';
 import { languageOf, openerFor } from '../runner/languages.js';
 import type { IsolationLevel, LearnerSession, SessionOptions } from '../runner/types.js';
 import { writeAtomic } from './atomic.js';
@@ -204,11 +203,13 @@ export function lazyPool(services: Services): SessionPool {
   const python = typeof services.python === 'string' ? services.python : undefined;
   return {
     async open(options) {
-      // Fork servers hold a warm Python; TypeScript and Rust modules go to their own runners.
-      if (languageOf(options.module) !== 'python') return (await openerFor(options.module))(options);
-      pool ??= ForkServerPool.create({ isolation, ...(python ? { python } : {}) }).catch(() => undefined);
-      const ready = await pool;
-      return ready ? ready.open(options) : openPythonSession(options);
+      // Fork servers hold a warm Python; other languages, or no server to be had, get the module's own runner.
+      if (languageOf(options.module) === 'python') {
+        pool ??= ForkServerPool.create({ isolation, ...(python ? { python } : {}) }).catch(() => undefined);
+        const ready = await pool;
+        if (ready) return ready.open(options);
+      }
+      return (await openerFor(options.module))(options);
     },
     async close() {
       const ready = await pool;

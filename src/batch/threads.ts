@@ -73,8 +73,7 @@ let heapConfigured = false;
 function configureThreadHeap(): void {
   if (heapConfigured) return;
   heapConfigured = true;
-  const given = process.execArgv.some((arg) => /^--initial[-_](heap|old[-_]space)[-_]size/.test(arg));
-  if (!given) setFlagsFromString(`--initial-heap-size=${THREAD_INITIAL_HEAP_MB}`);
+  if (!givenOnCommandLine(/^--initial[-_](heap|old[-_]space)[-_]size/)) setFlagsFromString(`--initial-heap-size=${THREAD_INITIAL_HEAP_MB}`);
 }
 
 /**
@@ -92,8 +91,12 @@ const THREAD_YOUNG_GENERATION_MB = 96;
 
 /** A young-generation size given on the command line wins. */
 function threadResourceLimits(): { resourceLimits?: { maxYoungGenerationSizeMb: number } } {
-  const given = process.execArgv.some((arg) => /^--(max|min)[-_]semi[-_]space[-_]size/.test(arg));
-  return given ? {} : { resourceLimits: { maxYoungGenerationSizeMb: THREAD_YOUNG_GENERATION_MB } };
+  return givenOnCommandLine(/^--(max|min)[-_]semi[-_]space[-_]size/) ? {} : { resourceLimits: { maxYoungGenerationSizeMb: THREAD_YOUNG_GENERATION_MB } };
+}
+
+/** Whether the interpreter was started with a V8 flag matching the pattern. */
+function givenOnCommandLine(flag: RegExp): boolean {
+  return process.execArgv.some((arg) => flag.test(arg));
 }
 
 /** The grading thread's script: JavaScript under the built package (tests run the TypeScript sources). */
