@@ -35,7 +35,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
-import { createAjv } from '../core/ajv.js';
+import { compileValidator } from '../core/ajv.js';
 import type { Detail, Location } from '../core/types.js';
 import { getByPointer, parseJsonLocated, type JsonParsed } from '../input/json.js';
 import type { CheckContext, CheckKind } from './kind.js';
@@ -86,7 +86,6 @@ export const manifestOptionsSchema = {
 
 /** The package's schemas folder (this module sits two levels under the package root, in src/ and dist/ alike). */
 const schemasFolder = new URL('../../schemas/', import.meta.url);
-const ajv = createAjv({ useDefaults: false });
 const validators = new Map<string, { validate: ValidateFunction; title: string } | { error: string }>();
 
 /** Compiles (once) a schema from the package's schemas folder. */
@@ -97,7 +96,7 @@ export function manifestValidator(name: string): { validate: ValidateFunction; t
       if (!/^[A-Za-z0-9_.-]+\.json$/.test(name) || name.includes('..')) throw new Error('not a file name in the schemas folder');
       const schema = JSON.parse(readFileSync(fileURLToPath(new URL(name, schemasFolder)), 'utf8')) as Record<string, unknown>;
       const title = typeof schema.title === 'string' ? schema.title : name;
-      entry = { validate: ajv.compile(schema), title };
+      entry = { validate: compileValidator(schema, { useDefaults: false }), title };
     } catch (error) {
       const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
       entry = { error: `schema '${name}' could not be loaded (${reason})` };
