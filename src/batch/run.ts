@@ -29,6 +29,7 @@ import { join, resolve } from 'node:path';
 import type { Services } from '../checks/kind.js';
 import type { Registry } from '../checks/registry.js';
 import { toolVersion } from '../core/paths.js';
+import { runsPython } from '../runner/languages.js';
 import type { Report, Rubric } from '../core/types.js';
 import { junitDocument } from '../reporters/junit.js';
 import { removeTemps, writeAtomic } from './atomic.js';
@@ -192,6 +193,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
         ...settings,
         services,
         forkServer: options.forkServer !== false,
+        sharedPython: options.forkServer !== false && runsPython(rubric),
         ...(options.registryModule ? { registryModule: options.registryModule } : {}),
         sendReports: options.onEvent !== undefined,
       },

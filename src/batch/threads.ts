@@ -21,6 +21,7 @@ import type { Services } from '../checks/kind.js';
 import type { Registry } from '../checks/registry.js';
 import { packageRoot } from '../core/paths.js';
 import type { Report, Rubric } from '../core/types.js';
+import type { PythonInfo } from '../runner/python.js';
 import { overrunMessage, type BatchSettings } from './grade-one.js';
 import type { GradebookRow } from './gradebook.js';
 import type { SubmissionEntry } from './submissions.js';
@@ -35,9 +36,20 @@ export interface ThreadSetup extends BatchSettings {
   registryModule?: string;
   /** Send each report back (the main thread's onEvent wants it); otherwise only the gradebook row. */
   sendReports: boolean;
+  /**
+   * The main thread resolves the Python interpreter (about 0.4 s: a pyenv
+   * shim, then Python importing NumPy) once, while the threads load, and
+   * sends it (`python` message) instead of every thread probing it itself.
+   */
+  sharedPython?: boolean;
 }
 
-export type ToThread = { type: 'grade'; id: number; entry: SubmissionEntry } | { type: 'abort' } | { type: 'close' };
+export type ToThread =
+  | { type: 'grade'; id: number; entry: SubmissionEntry }
+  /** The interpreter the main thread resolved, or why it could not. */
+  | { type: 'python'; info?: PythonInfo; error?: string }
+  | { type: 'abort' }
+  | { type: 'close' };
 
 export type FromThread =
   | { type: 'ready' }
@@ -200,6 +212,22 @@ export function gradeInThreads(entries: readonly SubmissionEntry[], run: ThreadR
 
     const stopping = () => run.signal?.aborted === true || fatal !== undefined;
 
+    // Resolved once here, sent to every thread (and to threads started later, as replacements).
+    let python: Extract<ToThread, { type: 'python' }> | undefined;
+    if (run.setup.sharedPython) {
+      const explicit = typeof run.setup.services.python === 'string' ? run.setup.services.python : undefined;
+      void import('../runner/python.js')
+        .then(({ resolvePython }) => resolvePython(explicit))
+        .then(
+          (info) => ({ type: 'python', info }) as const,
+          (error: unknown) => ({ type: 'python', error: error instanceof Error ? error.message : String(error) }) as const,
+        )
+        .then((message) => {
+          python = message;
+          for (const slot of slots) if (slot && !slot.closing) slot.worker.postMessage(message);
+        });
+    }
+
     const start = (index: number, idleDeaths = 0): void => {
       let worker: Worker;
       try {
@@ -221,6 +249,7 @@ export function gradeInThreads(entries: readonly SubmissionEntry[], run: ThreadR
         exited: new Promise<void>((done) => (exited = done)),
       };
       slots[index] = slot;
+      if (python) worker.postMessage(python);
       worker.on('message', (message: FromThread) => onMessage(slot, message));
       worker.on('error', (error) => {
         slot.death ??= error.message.split('\n')[0] || String(error);

@@ -4,6 +4,7 @@
  * (`src/lib.rs`, any `.rs` file or `Cargo.toml`) is built against the Rust
  * harness, everything else is Python.
  */
+import type { Rubric } from '../core/types.js';
 import type { LearnerSession, SessionOptions } from './types.js';
 
 export type RunnerLanguage = 'python' | 'node' | 'rust';
@@ -14,6 +15,14 @@ export function languageOf(module: string): RunnerLanguage {
   if (/\.(ts|mts|cts|js|mjs|cjs)$/.test(module)) return 'node';
   if (/\.rs$|(^|\/)Cargo\.toml$/.test(module)) return 'rust';
   return 'python';
+}
+
+/** Whether a criterion of the rubric runs a Python module (the `module` option of the code checks). */
+export function runsPython(rubric: Rubric): boolean {
+  return rubric.criteria.some((criterion) => {
+    const modules = (criterion.options as { module?: unknown } | undefined)?.module;
+    return Array.isArray(modules) && modules.some((module) => typeof module === 'string' && languageOf(module) === 'python');
+  });
 }
 
 /** The plain (not pooled) session opener for a module's language; runners are imported on first use. */

@@ -29,7 +29,9 @@ const cache = new Map<string, Promise<PythonInfo>>();
 
 function probe(command: string): Promise<{ path: string; version: string; numpy: string | null; prefixes?: string[] }> {
   return new Promise((resolve, reject) => {
-    execFile(command, ['-I', '-c', PROBE], { timeout: 30_000, maxBuffer: 1 << 20 }, (error, stdout) => {
+    // One BLAS thread: NumPy's OpenBLAS otherwise starts a spinning thread per core for this one import.
+    const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+    execFile(command, ['-I', '-c', PROBE], { env, timeout: 30_000, maxBuffer: 1 << 20 }, (error, stdout) => {
       if (error) {
         reject(error);
         return;
@@ -50,16 +52,35 @@ function probe(command: string): Promise<{ path: string; version: string; numpy:
  * fix when it cannot.
  */
 export function resolvePython(explicit?: string): Promise<PythonInfo> {
-  const command = explicit ?? 'python3';
-  // The same name can mean another interpreter under another PATH.
-  const key = `${command}\0${process.env.PATH ?? ''}`;
+  const key = cacheKey(explicit);
   let pending = cache.get(key);
   if (!pending) {
-    pending = resolveUncached(command, explicit !== undefined);
-    cache.set(key, pending);
-    pending.catch(() => cache.delete(key));
+    pending = resolveUncached(explicit ?? 'python3', explicit !== undefined);
+    remember(key, pending);
   }
   return pending;
+}
+
+/**
+ * Hands this thread an interpreter resolved elsewhere (a batch's main thread
+ * resolves once for all its grading threads): `resolvePython(explicit)` then
+ * waits for it instead of starting its own probe. A rejection is forgotten,
+ * so the next call probes here and reports the problem itself.
+ */
+export function provideResolvedPython(explicit: string | undefined, resolved: Promise<PythonInfo>): void {
+  remember(cacheKey(explicit), resolved);
+}
+
+function cacheKey(explicit: string | undefined): string {
+  // The same name can mean another interpreter under another PATH.
+  return `${explicit ?? 'python3'}\0${process.env.PATH ?? ''}`;
+}
+
+function remember(key: string, pending: Promise<PythonInfo>): void {
+  cache.set(key, pending);
+  pending.catch(() => {
+    if (cache.get(key) === pending) cache.delete(key);
+  });
 }
 
 async function resolveUncached(command: string, explicit: boolean): Promise<PythonInfo> {

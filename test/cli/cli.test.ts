@@ -3,7 +3,9 @@
  * its one-line errors. `npm test` builds dist/ before running the suite.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { schemaValidator } from '../../src/core/ajv.js';
 
@@ -56,6 +58,24 @@ describe.runIf(existsSync(bin))('rubricate CLI', () => {
     expect(r.stderr).toContain("unknown rubric 'rope-lab2'");
     expect(r.stderr).toContain("did you mean 'rope-lab02'");
     expect(r.stderr).not.toMatch(/\bat .*\.js:\d+/);
+  });
+
+  it('an interpreter that cannot run the lab is a configuration error before anything is graded', () => {
+    const out = mkdtempSync(join(tmpdir(), 'rubricate-cli-python-'));
+    try {
+      for (const args of [[], ['--out', join(out, 'batch')]]) {
+        const r = run('grade', 'fixtures/rope-lab02/ok-interleaved', '--python', '/bin/false', ...args);
+        expect(r.code).toBe(2);
+        expect(r.stderr.trim().split('\n')).toEqual(['rubricate: --python /bin/false did not answer as a Python 3 interpreter; pass the path of a Python 3 interpreter that has NumPy']);
+        expect(r.stdout).toBe('');
+      }
+      expect(existsSync(join(out, 'batch'))).toBe(false);
+      // A rubric without Python code checks does not need one.
+      const doc = run('grade', 'fixtures/rope-lab02-ts/ok-typescript', '--rubric', 'rope-lab02-ts', '--python', '/bin/false', '--format', 'json');
+      expect(doc.code).toBe(0);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it('a missing submission folder is a usage error', () => {

@@ -8,7 +8,7 @@ import { nameSubmissions, readListFile } from '../../batch/submissions.js';
 import type { Services } from '../../checks/kind.js';
 import { UsageError } from '../../core/errors.js';
 import { exitCodeFor } from '../../core/scoring.js';
-import type { Report } from '../../core/types.js';
+import type { Report, Rubric } from '../../core/types.js';
 import { githubAnnotations, githubStepSummary } from '../../reporters/github.js';
 import { emit, reporterFor, useColor } from '../output.js';
 
@@ -108,6 +108,19 @@ function servicesOf(options: GradeCommandOptions): Services {
   };
 }
 
+/**
+ * A rubric that runs Python needs a working interpreter with NumPy: a wrong
+ * --python (or none on PATH) is a configuration error (exit 2) before
+ * anything is graded, not an error finding in every code check of every
+ * report. The answer is cached for the sessions (and a batch's threads).
+ */
+async function checkInterpreter(rubric: Rubric, options: GradeCommandOptions): Promise<void> {
+  const { runsPython } = await import('../../runner/languages.js');
+  if (!runsPython(rubric)) return;
+  const { resolvePython } = await import('../../runner/python.js');
+  await resolvePython(options.python);
+}
+
 function inGithubActions(): boolean {
   return process.env.GITHUB_ACTIONS === 'true';
 }
@@ -140,6 +153,7 @@ async function gradeMany(submissions: string[], options: GradeCommandOptions): P
     if (!info) throw new UsageError(`submission not found: ${submission}`);
     if (!info.isDirectory()) throw new UsageError(`not a submission folder: ${submission} (expected a directory)`);
     const rubric = await pickRubric(submission, options.rubric);
+    await checkInterpreter(rubric, options);
     reports.push(await grade({ rubric, target: submission, services: servicesOf(options) }));
   }
   return reports;
@@ -155,6 +169,7 @@ async function gradeBatch(submissions: string[], options: GradeCommandOptions): 
   const shard = options.shard !== undefined ? parseShard(options.shard) : undefined;
   const entries = nameSubmissions(submissions);
   const rubric = await pickBatchRubric(entries, options.rubric);
+  await checkInterpreter(rubric, options);
   const formats: BatchFormat[] = options.format === 'gradescope' || options.format === 'junit' ? [options.format] : [];
   const annotate = inGithubActions() || options.format === 'github';
   const progress = createProgress();
