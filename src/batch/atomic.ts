@@ -3,14 +3,15 @@
  * first, then renamed over the target (atomic on one file system). A run that
  * is killed leaves at most `*.tmp` files, which the next run deletes.
  */
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
+import { ensureDir } from '../core/dirs.js';
 
 let counter = 0;
 
 export async function writeAtomic(file: string, text: string): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
+  await ensureDir(dirname(file));
   // Unique across the grading threads of one process too.
   const temp = `${file}.${process.pid}.${threadId}.${++counter}.tmp`;
   try {

@@ -4,9 +4,10 @@
  * Each part's `batch.json` holds its rows; the parts must use the same rubric.
  * Reports and feedback files are copied next to the merged gradebook.
  */
-import { copyFile, mkdir, readFile, rename, stat } from 'node:fs/promises';
+import { copyFile, readFile, rename, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { UsageError } from '../core/errors.js';
+import { ensureDir, reasonOf } from '../core/dirs.js';
+import { ConfigError, UsageError } from '../core/errors.js';
 import { toolVersion } from '../core/paths.js';
 import { removeTemps, writeAtomic } from './atomic.js';
 import { gradebookCsv, sortRows, type GradebookRow, type RubricOutline } from './gradebook.js';
@@ -66,7 +67,9 @@ export async function mergeBatches(parts: readonly string[], out: string, option
   }
 
   const merged = sortRows([...rows.values()].map((r) => r.row));
-  await mkdir(outDir, { recursive: true });
+  await ensureDir(outDir).catch((error: unknown) => {
+    throw new ConfigError(`cannot create the output folder ${outDir} (${reasonOf(error)})`);
+  });
   await removeTemps([outDir]);
   let hasJunit = false;
   if (options.copyReports !== false) {
@@ -81,7 +84,7 @@ export async function mergeBatches(parts: readonly string[], out: string, option
         const from = join(dir, folder, `${row.submission}.${ext}`);
         if (!(await isFile(from))) continue;
         if (folder === LAYOUT.junit) hasJunit = true;
-        await mkdir(join(outDir, folder), { recursive: true });
+        await ensureDir(join(outDir, folder));
         const to = join(outDir, folder, `${row.submission}.${ext}`);
         const temp = `${to}.${process.pid}.tmp`;
         await copyFile(from, temp);

@@ -1,6 +1,7 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { UsageError } from '../core/errors.js';
+import { ensureDir, reasonOf } from '../core/dirs.js';
+import { ConfigError, UsageError } from '../core/errors.js';
 import type { Reporter } from '../reporters/index.js';
 
 /** Writes text to a file atomically (write a sibling, then rename), or to stdout. */
@@ -10,7 +11,9 @@ export async function emit(text: string, file?: string): Promise<void> {
     return;
   }
   const target = resolve(file);
-  await mkdir(dirname(target), { recursive: true });
+  await ensureDir(dirname(target)).catch((error: unknown) => {
+    throw new ConfigError(`cannot write ${file}: cannot create ${dirname(target)} (${reasonOf(error)})`);
+  });
   const temp = `${target}.${process.pid}.tmp`;
   await writeFile(temp, text);
   await rename(temp, target);

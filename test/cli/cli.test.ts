@@ -15,6 +15,8 @@ function run(...args: string[]) {
   const result = spawnSync(process.execPath, [bin, ...args], {
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' },
+    // A hang (such as Node's recursive mkdir spinning on /proc) fails the test instead of the suite.
+    timeout: 120_000,
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -75,6 +77,15 @@ describe.runIf(existsSync(bin))('rubricate CLI', () => {
       expect(doc.code).toBe(0);
     } finally {
       rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it.runIf(existsSync('/proc/self'))('an output folder that cannot be made is a configuration error, not a hang', () => {
+    for (const args of [['--out', '/proc/rubricate-out'], ['-o', '/proc/rubricate-out/report.json']]) {
+      const r = run('grade', 'fixtures/rope-lab02/ok-interleaved', ...args);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toContain('cannot create');
     }
   });
 

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, promises as fs, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { ensureDir } from '../../core/dirs.js';
 import { harnessDir } from '../sandbox.js';
 import { openHarnessSession } from '../session.js';
 import type { LearnerSession, RunFailure, SessionOptions } from '../types.js';
@@ -154,7 +155,7 @@ export async function buildRustHarness(root: string, names: RustFunctionNames = 
   // A build folder of its own per attempt (crate copy, harness crate, cargo's
   // target): two jobs building the same crate at once never share or remove
   // each other's files; the results land by rename.
-  await fs.mkdir(dir, { recursive: true });
+  await ensureDir(dir);
   const work = await fs.mkdtemp(path.join(dir, 'build-'));
   try {
     return await buildIn(work, dir, { root, files, template, names, name, binary, failedMarker });
