@@ -69,6 +69,12 @@ export interface BatchOptions {
   /** Further settings that change results, for the cache key (interpreter, isolation). */
   settings?: string;
   onEvent?: (event: BatchEvent) => void;
+  /**
+   * Hand each submission's report to `onEvent` (for live output such as CI
+   * annotations). Off by default: a grading thread then sends only the
+   * gradebook row, not a copy of the whole report.
+   */
+  eventReports?: boolean;
   signal?: AbortSignal;
   /**
    * Start learner sessions from pre-warmed fork servers (one per job) instead
@@ -98,8 +104,8 @@ export type BatchEvent =
       type: 'submission';
       entry: SubmissionEntry;
       row: GradebookRow;
-      /** The report, for live output (annotations); do not keep it. */
-      report: Report;
+      /** The report, with `eventReports`, for live output (annotations); do not keep it. */
+      report?: Report;
       reused: boolean;
       done: number;
       total: number;
@@ -184,7 +190,15 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     else graded++;
     done++;
     try {
-      if (outcome.report) options.onEvent?.({ type: 'submission', entry, row: outcome.row, report: outcome.report, reused: outcome.reused, done, total: entries.length });
+      options.onEvent?.({
+        type: 'submission',
+        entry,
+        row: outcome.row,
+        ...(options.eventReports && outcome.report ? { report: outcome.report } : {}),
+        reused: outcome.reused,
+        done,
+        total: entries.length,
+      });
     } catch {
       // Progress output must not undo a written report.
     }
@@ -203,7 +217,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
         forkServer: options.forkServer !== false,
         sharedPython: options.forkServer !== false && runsPython(rubric),
         ...(options.registryModule ? { registryModule: options.registryModule } : {}),
-        sendReports: options.onEvent !== undefined,
+        sendReports: options.onEvent !== undefined && options.eventReports === true,
       },
       onDone: record,
       async onLost(entry, message) {

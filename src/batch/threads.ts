@@ -34,7 +34,7 @@ export interface ThreadSetup extends BatchSettings {
   forkServer: boolean;
   /** Module whose `registry` export holds the check kinds; default: the built-in registry. */
   registryModule?: string;
-  /** Send each report back (the main thread's onEvent wants it); otherwise only the gradebook row. */
+  /** Send each report back (the main thread's onEvent wants it, `eventReports`); otherwise only the gradebook row. */
   sendReports: boolean;
   /**
    * The main thread resolves the Python interpreter (about 0.4 s: a pyenv

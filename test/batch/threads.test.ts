@@ -189,6 +189,8 @@ describe.runIf(workerBuilt)('batch grading in worker threads', () => {
     expect(readdirSync(join(out, 'feedback')).sort()).toEqual(names.map((n) => `${n}.md`));
     expect(readdirSync(join(out, 'reports')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     expect(events.filter((e) => e.type === 'submission').map((e) => (e.type === 'submission' ? e.entry.name : '')).sort()).toEqual(names);
+    // Without eventReports the threads send rows only, not copies of the reports.
+    expect(events.some((e) => e.type === 'submission' && e.report !== undefined)).toBe(false);
 
     const rows = rowsOf(out);
     expect(rows.crash!.slice(5)).toEqual(['error', 'probe: the grading thread stopped while grading this submission (grading thread crashed on purpose); the submission was not graded']);

@@ -201,9 +201,11 @@ async function gradeBatch(submissions: string[], options: GradeCommandOptions): 
       ...(options.audience ? { audience: options.audience } : {}),
       ...(options.submissionTimeout ? { submissionTimeoutMs: options.submissionTimeout * 1000 } : {}),
       signal: controller.signal,
+      // Progress needs only the gradebook rows; annotations need the reports.
+      eventReports: annotate,
       onEvent(event) {
         progress.onEvent(event);
-        if (annotate && event.type === 'submission') process.stdout.write(githubAnnotations(event.report, options.audience));
+        if (annotate && event.type === 'submission' && event.report) process.stdout.write(githubAnnotations(event.report, options.audience));
       },
     });
   } finally {
