@@ -12,7 +12,6 @@ import type { Registry } from '../checks/registry.js';
 import { grade } from '../core/engine.js';
 import type { Report, Rubric } from '../core/types.js';
 import { gradescopeReporter } from '../reporters/gradescope.js';
-import { junitDocument, junitSuite } from '../reporters/junit.js';
 import { markdownReporter } from '../reporters/markdown.js';
 import { ForkServerPool } from '../runner/fork-server.js';
 import { languageOf, openerFor } from '../runner/languages.js';
@@ -95,7 +94,7 @@ async function writeOutcome(entry: SubmissionEntry, settings: BatchSettings, gra
   if (rewrite || !(await exists(paths.feedback))) await writeAtomic(paths.feedback, markdownReporter([report], { audience: settings.audience }));
   for (const format of settings.formats) {
     if (!rewrite && (await exists(paths[format]))) continue;
-    const text = format === 'gradescope' ? gradescopeReporter([report]) : junitDocumentOf(report);
+    const text = format === 'gradescope' ? gradescopeReporter([report]) : await junitDocumentOf(report);
     await writeAtomic(paths[format], text);
   }
   if (rewrite) await writeAtomic(paths.report, JSON.stringify(report, null, 2) + '\n');
@@ -175,7 +174,9 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
-function junitDocumentOf(report: Report): string {
+/** One submission's JUnit document (the XML builder is loaded only by batches that ask for JUnit). */
+async function junitDocumentOf(report: Report): Promise<string> {
+  const { junitDocument, junitSuite } = await import('../reporters/junit.js');
   const s = report.summary;
   return junitDocument([junitSuite(report)], {
     tests: report.checks.length,

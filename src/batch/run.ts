@@ -33,7 +33,6 @@ import { ConfigError } from '../core/errors.js';
 import { toolVersion } from '../core/paths.js';
 import { runsPython } from '../runner/languages.js';
 import type { Report, Rubric } from '../core/types.js';
-import { junitDocument } from '../reporters/junit.js';
 import { removeTemps, writeAtomic } from './atomic.js';
 import { rubricIdentity } from './cache-key.js';
 import { errorReport } from './error-report.js';
@@ -315,5 +314,6 @@ export async function writeCombinedJunit(outDir: string, rows: readonly Gradeboo
     totals.time += (row.durationMs ?? 0) / 1000;
     suites.push('  ' + xml.slice(start, end));
   }
+  const { junitDocument } = await import('../reporters/junit.js');
   await writeAtomic(join(outDir, LAYOUT.junitAll), junitDocument(suites, totals));
 }
