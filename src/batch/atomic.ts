@@ -1,27 +1,13 @@
 /**
- * Files of a batch are written whole or not at all: to a `*.tmp` sibling
- * first, then renamed over the target (atomic on one file system). A run that
- * is killed leaves at most `*.tmp` files, which the next run deletes.
+ * Files of a batch are written whole or not at all (`writeAtomic`, from
+ * src/core/dirs.ts): to a `*.tmp` sibling first, then renamed over the
+ * target. A run that is killed leaves at most `*.tmp` files, which the next
+ * run deletes.
  */
-import { readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { threadId } from 'node:worker_threads';
-import { ensureDir } from '../core/dirs.js';
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 
-let counter = 0;
-
-export async function writeAtomic(file: string, text: string): Promise<void> {
-  await ensureDir(dirname(file));
-  // Unique across the grading threads of one process too.
-  const temp = `${file}.${process.pid}.${threadId}.${++counter}.tmp`;
-  try {
-    await writeFile(temp, text);
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true }).catch(() => undefined);
-    throw error;
-  }
-}
+export { writeAtomic } from '../core/dirs.js';
 
 /** Deletes leftover `*.tmp` files in the given folders (not recursive). Returns how many. */
 export async function removeTemps(folders: readonly string[]): Promise<number> {

@@ -6,8 +6,8 @@
  */
 import { copyFile, readFile, rename, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ensureDir, reasonOf } from '../core/dirs.js';
-import { ConfigError, UsageError } from '../core/errors.js';
+import { ensureDir, ensureOutputFolder, tempSibling } from '../core/dirs.js';
+import { UsageError } from '../core/errors.js';
 import { toolVersion } from '../core/paths.js';
 import { removeTemps, writeAtomic } from './atomic.js';
 import { gradebookCsv, sortRows, type GradebookRow, type RubricOutline } from './gradebook.js';
@@ -67,9 +67,7 @@ export async function mergeBatches(parts: readonly string[], out: string, option
   }
 
   const merged = sortRows([...rows.values()].map((r) => r.row));
-  await ensureDir(outDir).catch((error: unknown) => {
-    throw new ConfigError(`cannot create the output folder ${outDir} (${reasonOf(error)})`);
-  });
+  await ensureOutputFolder(outDir);
   await removeTemps([outDir]);
   let hasJunit = false;
   if (options.copyReports !== false) {
@@ -86,7 +84,7 @@ export async function mergeBatches(parts: readonly string[], out: string, option
         if (folder === LAYOUT.junit) hasJunit = true;
         await ensureDir(join(outDir, folder));
         const to = join(outDir, folder, `${row.submission}.${ext}`);
-        const temp = `${to}.${process.pid}.tmp`;
+        const temp = tempSibling(to);
         await copyFile(from, temp);
         await rename(temp, to);
       }

@@ -28,8 +28,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Services } from '../checks/kind.js';
 import type { Registry } from '../checks/registry.js';
-import { ensureDir, reasonOf } from '../core/dirs.js';
-import { ConfigError } from '../core/errors.js';
+import { ensureOutputFolder } from '../core/dirs.js';
 import { toolVersion } from '../core/paths.js';
 import { runsPython } from '../runner/languages.js';
 import type { Report, Rubric } from '../core/types.js';
@@ -160,11 +159,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   const entries = named.filter((e) => inShard(e.name, options.shard));
   const folders = [LAYOUT.reports, LAYOUT.feedback, ...formats.map((f) => LAYOUT[f])].map((f) => join(outDir, f));
   // An output folder that cannot be made is the command's problem, not every submission's.
-  for (const folder of [outDir, ...folders]) {
-    await ensureDir(folder).catch((error: unknown) => {
-      throw new ConfigError(`cannot create the output folder ${folder} (${reasonOf(error)})`);
-    });
-  }
+  for (const folder of [outDir, ...folders]) await ensureOutputFolder(folder);
   await removeTemps([outDir, ...folders]);
 
   const services = options.services ?? {};

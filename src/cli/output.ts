@@ -1,6 +1,5 @@
-import { rename, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { ensureDir, reasonOf } from '../core/dirs.js';
+import { ensureDir, reasonOf, writeAtomic } from '../core/dirs.js';
 import { ConfigError, UsageError } from '../core/errors.js';
 import type { Reporter } from '../reporters/index.js';
 
@@ -14,9 +13,7 @@ export async function emit(text: string, file?: string): Promise<void> {
   await ensureDir(dirname(target)).catch((error: unknown) => {
     throw new ConfigError(`cannot write ${file}: cannot create ${dirname(target)} (${reasonOf(error)})`);
   });
-  const temp = `${target}.${process.pid}.tmp`;
-  await writeFile(temp, text);
-  await rename(temp, target);
+  await writeAtomic(target, text);
 }
 
 /** Colour on a TTY unless NO_COLOR is set, never into a file; FORCE_COLOR forces it. */

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, promises as fs, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ensureDir } from '../../core/dirs.js';
+import { ensureDir, tempSibling, writeAtomic } from '../../core/dirs.js';
 import { harnessDir } from '../sandbox.js';
 import { openHarnessSession } from '../session.js';
 import type { LearnerSession, RunFailure, SessionOptions } from '../types.js';
@@ -212,13 +212,13 @@ async function buildIn(work: string, dir: string, plan: BuildPlan): Promise<{ bi
   if (built.timedOut) return { failure: { kind: 'timeout', message: `the crate did not build within ${BUILD_TIMEOUT_MS / 1000} s` } };
   if (built.code !== 0) {
     const failure = compileFailure(built.stderr);
-    await fs.writeFile(`${failedMarker}.${process.pid}.tmp`, JSON.stringify(failure));
-    await fs.rename(`${failedMarker}.${process.pid}.tmp`, failedMarker);
+    await writeAtomic(failedMarker, JSON.stringify(failure));
     await touch(dir);
     return { failure };
   }
   await fs.mkdir(path.join(dir, 'bin'), { recursive: true, mode: 0o755 });
-  const staged = `${binary}.${process.pid}.tmp`;
+  // Two grading threads of one process may build the same crate at once: the staged name is theirs alone.
+  const staged = tempSibling(binary);
   copyFileSync(path.join(work, 'target', 'release', 'rubricate-harness'), staged);
   chmodSync(staged, 0o755);
   await fs.rename(staged, binary);
