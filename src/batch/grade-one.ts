@@ -187,6 +187,11 @@ async function junitDocumentOf(report: Report): Promise<string> {
   });
 }
 
+/** The interpreter `--python` named (services.python), or undefined for python3 on PATH. */
+export function explicitPython(services: Services): string | undefined {
+  return typeof services.python === 'string' ? services.python : undefined;
+}
+
 /** A learner-session factory with its own pool, and how to close the pool. */
 export interface SessionPool {
   open: (options: SessionOptions) => Promise<LearnerSession>;
@@ -201,7 +206,7 @@ export interface SessionPool {
 export function lazyPool(services: Services): SessionPool {
   let pool: Promise<ForkServerPool | undefined> | undefined;
   const isolation = typeof services.isolation === 'string' ? (services.isolation as IsolationLevel | 'auto') : 'auto';
-  const python = typeof services.python === 'string' ? services.python : undefined;
+  const python = explicitPython(services);
   return {
     async open(options) {
       // Fork servers hold a warm Python; other languages, or no server to be had, get the module's own runner.

@@ -22,7 +22,7 @@ import type { Registry } from '../checks/registry.js';
 import { packageRoot } from '../core/paths.js';
 import type { Report, Rubric } from '../core/types.js';
 import type { PythonInfo } from '../runner/python.js';
-import { overrunMessage, type BatchSettings } from './grade-one.js';
+import { explicitPython, overrunMessage, type BatchSettings } from './grade-one.js';
 import type { GradebookRow } from './gradebook.js';
 import type { SubmissionEntry } from './submissions.js';
 
@@ -215,9 +215,8 @@ export function gradeInThreads(entries: readonly SubmissionEntry[], run: ThreadR
     // Resolved once here, sent to every thread (and to threads started later, as replacements).
     let python: Extract<ToThread, { type: 'python' }> | undefined;
     if (run.setup.sharedPython) {
-      const explicit = typeof run.setup.services.python === 'string' ? run.setup.services.python : undefined;
       void import('../runner/python.js')
-        .then(({ resolvePython }) => resolvePython(explicit))
+        .then(({ resolvePython }) => resolvePython(explicitPython(run.setup.services)))
         .then(
           (info) => ({ type: 'python', info }) as const,
           (error: unknown) => ({ type: 'python', error: error instanceof Error ? error.message : String(error) }) as const,

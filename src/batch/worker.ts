@@ -9,7 +9,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { ConfigError } from '../core/errors.js';
 import { provideResolvedPython, type PythonInfo } from '../runner/python.js';
-import { firstLine, lazyPool, processSubmission, type Grading } from './grade-one.js';
+import { explicitPython, firstLine, lazyPool, processSubmission, type Grading } from './grade-one.js';
 import { loadRegistryModule, type FromThread, type ThreadSetup, type ToThread } from './threads.js';
 import type { SubmissionEntry } from './submissions.js';
 
@@ -29,9 +29,8 @@ const send = (message: FromThread) => port.postMessage(message);
 // The main thread resolves the interpreter for every thread: sessions wait for its answer.
 let sharedPython: ((message: Extract<ToThread, { type: 'python' }>) => void) | undefined;
 if (setup.sharedPython) {
-  const explicit = typeof setup.services.python === 'string' ? setup.services.python : undefined;
   provideResolvedPython(
-    explicit,
+    explicitPython(setup.services),
     new Promise<PythonInfo>((resolve, reject) => {
       sharedPython = (message) => (message.info ? resolve(message.info) : reject(new ConfigError(message.error ?? 'the Python interpreter could not be resolved')));
     }),
