@@ -33,9 +33,10 @@
  *       - { pointer: /results_summary/relative_position_max_diff, notNull: true, type: number }
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { compileValidator } from '../core/ajv.js';
+import { schemasDir } from '../core/paths.js';
 import type { Detail, Location } from '../core/types.js';
 import { getByPointer, parseJsonLocated, type JsonParsed } from '../input/json.js';
 import type { CheckContext, CheckKind } from './kind.js';
@@ -84,8 +85,7 @@ export const manifestOptionsSchema = {
   },
 } as const;
 
-/** The package's schemas folder (this module sits two levels under the package root, in src/ and dist/ alike). */
-const schemasFolder = new URL('../../schemas/', import.meta.url);
+/** Validators of the package's schemas (schemas/), by file name. */
 const validators = new Map<string, { validate: ValidateFunction; title: string } | { error: string }>();
 
 /** Compiles (once) a schema from the package's schemas folder. */
@@ -94,7 +94,7 @@ export function manifestValidator(name: string): { validate: ValidateFunction; t
   if (!entry) {
     try {
       if (!/^[A-Za-z0-9_.-]+\.json$/.test(name) || name.includes('..')) throw new Error('not a file name in the schemas folder');
-      const schema = JSON.parse(readFileSync(fileURLToPath(new URL(name, schemasFolder)), 'utf8')) as Record<string, unknown>;
+      const schema = JSON.parse(readFileSync(join(schemasDir, name), 'utf8')) as Record<string, unknown>;
       const title = typeof schema.title === 'string' ? schema.title : name;
       entry = { validate: compileValidator(schema, { useDefaults: false }), title };
     } catch (error) {

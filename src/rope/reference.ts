@@ -24,7 +24,7 @@ export interface Arr {
 }
 
 export function arr(shape: number[], data: Float64Array | number[], dtype = 'float64'): Arr {
-  const values = data instanceof Float64Array ? data : Float64Array.from(data);
+  const values = toF64(data);
   if (values.length !== size(shape)) throw new Error(`shape (${shape.join(', ')}) does not hold ${values.length} values`);
   return { shape: [...shape], data: values, dtype };
 }

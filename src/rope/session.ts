@@ -10,7 +10,7 @@ import type { CallOptions } from '../runner/answers.js';
 import type { CallOutcome, LearnerSession, NDArray, RunFailure, SessionOptions, Value } from '../runner/types.js';
 import type { RopeCommonOptions, RopeFunctionNames } from './options.js';
 import { firstNonFinite } from './kernels.js';
-import { arr, type Arr } from './reference.js';
+import { arr, toF64, type Arr } from './reference.js';
 
 /** A value, or the finding that replaces it. */
 export type Probed<T> = { ok: true; value: T } | { ok: false; outcome: CheckOutcome };
@@ -138,7 +138,7 @@ export function expectArray(value: Value | undefined, what: string, call: string
       data: { actualShape: value.shape, expectedShape: [...shape] },
     });
   }
-  const data = value.data instanceof Float64Array ? value.data : Float64Array.from(value.data as ArrayLike<number>);
+  const data = toF64(value.data as ArrayLike<number>);
   const bad = firstNonFinite(data);
   if (bad >= 0) {
     const index = unravel(bad, value.shape);
@@ -162,7 +162,7 @@ function unravel(flat: number, shape: readonly number[]): number[] {
  * own kept table, a shared input) is recognised and sent by reference.
  */
 export function toWire(a: Arr): NDArray {
-  return { kind: 'ndarray', dtype: 'float64', shape: [...a.shape], data: a.data instanceof Float64Array ? a.data : Float64Array.from(a.data) };
+  return { kind: 'ndarray', dtype: 'float64', shape: [...a.shape], data: a.data };
 }
 
 export interface PrecomputeResult {
