@@ -99,6 +99,9 @@ describe('a Python session (auto isolation)', () => {
     const x = nd('float64', [2, 3], Float64Array.of(1, 2, 3, 4, 5, 6));
     const views = await session.call('view_and_copy', [x], { returnInputs: true });
     expect(views.ok && views.aliases).toEqual([0, -1]);
+    // Every returned array counts, in answer order, inside dicts too (as the Node harness reports them).
+    const inDict = await session.call('views_in_dict', [x], { returnInputs: true });
+    expect(inDict.ok && inDict.aliases).toEqual([-1, 0, 0]);
     const scaled = await session.call('scale_in_place', [x, 2], { returnInputs: true });
     expect(scaled.ok).toBe(true);
     if (!scaled.ok) return;

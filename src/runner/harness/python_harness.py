@@ -495,12 +495,15 @@ class Encoder:
         self.chunks = []
         self.size = 0
         self.kept = kept or {}
+        # The arrays encoded so far, in answer order (aliases are reported for these, as the Node harness does).
+        self.arrays = []
 
     def array(self, arr):
         wire = _wire_for(arr)
         if wire is None:
             return self.opaque(arr)
         code, converted, name, is_complex = wire
+        self.arrays.append(arr)
         # The array's own memory when it is contiguous (no copy); a contiguous copy otherwise.
         contiguous = np.ascontiguousarray(converted)
         data = memoryview(contiguous).cast('B') if contiguous.size else b''
@@ -709,15 +712,6 @@ def import_learner():
                       'traceback': text, 'location': location or {'file': rel}}
 
 
-def _flat_arrays(value, out):
-    if isinstance(value, np.ndarray):
-        out.append(value)
-    elif isinstance(value, (tuple, list)):
-        for item in value:
-            _flat_arrays(item, out)
-    return out
-
-
 def _alias_index(arr, args):
     for index, arg in enumerate(args):
         if isinstance(arg, np.ndarray) and np.may_share_memory(arr, arg):
@@ -774,8 +768,8 @@ def serve_call(module, header, payload):
         # The inputs after the call are reported, never kept.
         encoder.kept = {}
         if header.get('returnInputs'):
+            answer['aliases'] = [_alias_index(arr, args) for arr in encoder.arrays]
             answer['inputsAfter'] = [encoder.value(arg) for arg in args]
-            answer['aliases'] = [_alias_index(arr, args) for arr in _flat_arrays(result, [])]
     except OverflowError:
         send_frame({'type': 'failure', 'id': call_id, 'kind': 'malformed',
                     'message': 'the answer of %s is over the limit of %d bytes' % (fn_name, _answer_cap)})
