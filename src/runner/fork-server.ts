@@ -616,7 +616,11 @@ export class ForkServerPool {
         // The copy goes inside the server's bound folder, so the sandbox sees it.
         const copy = await prepareScratch(options.root);
         const dir = path.join(server.dir, path.basename(copy.dir));
-        await rename(copy.dir, dir);
+        // Until the rename, the copy is only `copy`: a failed rename must not leave it behind.
+        await rename(copy.dir, dir).catch(async (error: unknown) => {
+          await removeScratch(copy).catch(() => undefined);
+          throw error;
+        });
         scratch = scratchAt(dir, copy.token, copy.skipped);
         if (server.user) await chownScratch(scratch, server.user);
       }

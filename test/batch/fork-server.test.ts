@@ -5,7 +5,8 @@
  * session gets a fresh server).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ForkServerPool } from '../../src/runner/fork-server.js';
@@ -162,5 +163,30 @@ describe.runIf(hasNumpy()).each(levels)('fork-server pool at the %s level', asyn
     const next = await open('ok');
     expect((await next.call('add', [2, 2])).ok).toBe(true);
     await next.close();
+  });
+});
+
+describe.runIf(hasNumpy())('fork-server pool that copies submissions (rlimits level)', () => {
+  it('removes the scratch copy when moving it into the server folder fails', async () => {
+    // A temporary folder of this test's own: what is left in it afterwards is what leaked.
+    const saved = process.env.TMPDIR;
+    const tmp = mkdtempSync(join(tmpdir(), 'rubricate-leak-test-'));
+    process.env.TMPDIR = tmp;
+    const pool = (await ForkServerPool.create({ isolation: 'rlimits' }))!;
+    try {
+      const first = await pool.open({ root: join(fixtures, 'ok'), module: 'mod.py' });
+      await first.close();
+      // The warm server's folder disappears: the next copy cannot be renamed into it.
+      const serverDirs = readdirSync(tmp).filter((name) => name.startsWith('rubricate-fs-'));
+      expect(serverDirs).toHaveLength(1);
+      rmSync(join(tmp, serverDirs[0]!), { recursive: true, force: true });
+      await expect(pool.open({ root: join(fixtures, 'ok'), module: 'mod.py' })).rejects.toThrow(/ENOENT/);
+      expect(readdirSync(tmp)).toEqual([]);
+    } finally {
+      await pool.close();
+      process.env.TMPDIR = saved;
+      if (saved === undefined) delete process.env.TMPDIR;
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });
