@@ -382,10 +382,33 @@ export async function openPythonSession(options: SessionOptions): Promise<Learne
   const launch: LaunchContext = { python: python.path, prefixes: python.prefixes, harness };
   const user = level === 'bwrap' ? sandboxUser(python.prefixes, harness) : undefined;
   if (user) launch.user = user;
+  return startSession(options, launch, level, limits);
+}
+
+/**
+ * The scratch copy, its owner and pids cgroup, then the session and its
+ * harness. Until the session owns the copy (a failed prepare, chown or
+ * cgroup step), the copy is removed here; after that, by `session.close()`.
+ */
+async function startSession(
+  options: SessionOptions,
+  launch: LaunchContext,
+  level: IsolationLevel,
+  limits: Limits,
+  args?: HarnessSpec['args'],
+  prepare?: HarnessSpec['prepare'],
+): Promise<LearnerSession> {
   const scratch = await prepareScratch(options.root);
-  if (user) await chownScratch(scratch, user);
-  const cgroup = await createPidsCgroup(scratch.token, limits.processes);
-  const session = new PythonSession(options, launch, level, scratch, limits, cgroup);
+  let session: PythonSession;
+  try {
+    await prepare?.(scratch);
+    if (launch.user) await chownScratch(scratch, launch.user);
+    const cgroup = await createPidsCgroup(scratch.token, limits.processes);
+    session = new PythonSession(options, launch, level, scratch, limits, cgroup, args);
+  } catch (error) {
+    await removeScratch(scratch);
+    throw error;
+  }
   liveSessions.add(session);
   installExitHook();
   try {
@@ -432,24 +455,5 @@ export async function openHarnessSession(options: SessionOptions, spec: HarnessS
   }
   const user = level === 'bwrap' ? sandboxUser(spec.prefixes, spec.harness) : undefined;
   if (user) launch.user = user;
-  const scratch = await prepareScratch(options.root);
-  try {
-    await spec.prepare?.(scratch);
-  } catch (error) {
-    await removeScratch(scratch);
-    throw error;
-  }
-  if (user) await chownScratch(scratch, user);
-  const cgroup = await createPidsCgroup(scratch.token, limits.processes);
-  const session = new PythonSession(options, launch, level, scratch, limits, cgroup, args);
-  liveSessions.add(session);
-  installExitHook();
-  try {
-    const importFailure = await session.start();
-    if (importFailure) session.importFailure = importFailure;
-  } catch (error) {
-    await session.close();
-    throw error;
-  }
-  return session;
+  return startSession(options, launch, level, limits, args, spec.prepare);
 }
