@@ -151,22 +151,48 @@ def descendants():
     return out
 
 
+def has_children():
+    """True while any child is alive or not yet reaped. The server is a child
+    subreaper (and at the namespaces level the init of its PID namespace), so
+    every orphaned descendant becomes its child: no children, no descendants."""
+    try:
+        os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        return True
+    except ChildProcessError:
+        return False
+
+
+# The init of a PID namespace of its own: kill(-1) reaches every other process
+# in it, and nothing outside it. Anywhere else kill(-1) would reach every
+# process of the user, so descendants are looked up in /proc instead.
+NAMESPACE_INIT = os.getpid() == 1
+
+
 def sweep():
     """Stops and kills every descendant, then reaps them."""
     for _ in range(20):
-        pids = descendants()
-        if not pids:
-            break
-        for pid in pids:
+        reap()
+        if not has_children():
+            return
+        if NAMESPACE_INIT:
             try:
-                os.kill(pid, signal.SIGSTOP)
+                os.kill(-1, signal.SIGKILL)
             except OSError:
                 pass
-        for pid in set(pids) | set(descendants()):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
+        else:
+            pids = descendants()
+            if not pids:
+                break
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGSTOP)
+                except OSError:
+                    pass
+            for pid in set(pids) | set(descendants()):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
         reap(block_for=0.01)
     # Wait (at most a second) until every child is reaped: a killed process
     # stays a zombie until then, and a zombie still answers kill(pid, 0).
