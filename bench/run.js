@@ -11,12 +11,17 @@
  *    norm checks (bench/baseline.py), with the same number of parallel jobs.
  * 4. Prints submissions per second for both, the ratio, and the peak memory
  *    (resident set of rubricate plus every child process, sampled).
+ * 5. Measures the isolation floor: sessions forked from a warm fork server
+ *    that import a trivial module and answer one trivial call, no checks.
+ *    Its CPU per session bounds what any batch with one sandboxed process
+ *    per submission can reach on this machine, whatever the checks cost.
  *
  * Options: --n 200, --jobs <cores>, --baseline-n <n> (default: min(n, 200)),
  * --keep (leave the temp folder), --rubric rope-lab02, --no-fork-server (a fresh
  * sandboxed interpreter per submission, to see what the fork servers buy),
  * --threads <n> (grading threads; 0 grades on the main thread; default: one
- * per job up to the number of cores, as `rubricate grade`).
+ * per job up to the number of cores, as `rubricate grade`), --floor-n 100
+ * (sessions for the isolation floor; 0 skips it).
  * Run `npm run build` first (the npm script does).
  */
 import { spawn } from 'node:child_process';
@@ -36,6 +41,7 @@ const keep = option('keep', false) === true;
 const forkServer = option('no-fork-server', false) !== true;
 const threadsOption = option('threads', undefined);
 const threads = threadsOption === undefined ? undefined : Number(threadsOption);
+const floorN = Number(option('floor-n', 100));
 
 if (!existsSync(new URL('../dist/batch/run.js', import.meta.url))) {
   console.error('bench: dist/ is missing; run `npm run build` first');
@@ -190,6 +196,46 @@ await Promise.all(
 const baseSeconds = (performance.now() - baseStarted) / 1000;
 const baseRate = baselineFolders.length / baseSeconds;
 
+// --- isolation floor: forked sandboxed sessions that do next to nothing ---------------
+/** CPU of `count` sessions of `calls` trivial calls each, through a fork-server pool of its own (server start-up included). */
+async function floorRun(count, calls) {
+  const { ForkServerPool } = await import(dist('runner/fork-server.js'));
+  const childrenAtStart = childrenCpuMs();
+  const cpuBefore = process.cpuUsage();
+  const pool = await ForkServerPool.create({ isolation: 'auto' });
+  if (!pool) return undefined;
+  const trivial = { root: join(root, 'fixtures', 'batch', 'forked', 'ok'), module: 'mod.py' };
+  let started = 0;
+  await Promise.all(Array.from({ length: jobs }, async () => {
+    while (started++ < count) {
+      const s = await pool.open(trivial);
+      for (let c = 0; c < calls; c++) {
+        const sum = await s.call('add', [1, 2]);
+        if (!sum.ok) throw new Error(`bench: a trivial call of the isolation floor failed: ${sum.failure.message}`);
+      }
+      await s.close();
+    }
+  }));
+  await pool.close();
+  const cpu = process.cpuUsage(cpuBefore);
+  // Learner CPU reaches this process's account once the servers are reaped.
+  let learner = 0;
+  for (let i = 0; i < 50 && learner === 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    learner = childrenCpuMs() - childrenAtStart;
+  }
+  return { grader: (cpu.user + cpu.system) / 1000, learner };
+}
+/** Per session, without the servers' start-up: the difference between a long and a short run. */
+async function isolationFloor(count, calls) {
+  const short = await floorRun(2 * jobs, calls);
+  const long = short && (await floorRun(2 * jobs + count, calls));
+  if (!short || !long) return undefined;
+  return { calls, graderMs: (long.grader - short.grader) / count, learnerMs: (long.learner - short.learner) / count };
+}
+// A correct rope-lab02 submission makes 56 learner calls.
+const floors = forkServer && floorN > 0 ? [await isolationFloor(floorN, 1), await isolationFloor(floorN, 56)].filter(Boolean) : [];
+
 // --- report ------------------------------------------------------------------------
 const ratio = rate / baseRate;
 console.log('');
@@ -204,6 +250,15 @@ console.log(`baseline   ${baselineFolders.length} submissions, fresh python3 (it
 console.log(`           ${baseSeconds.toFixed(2)} s, ${baseRate.toFixed(1)} submissions/s (${baselineOk} answered)`);
 console.log(`ratio      ${ratio.toFixed(1)}x the baseline's throughput (target 20x)`);
 console.log(`1000 submissions would take ${(1000 / rate).toFixed(1)} s at this rate (target < 30 s)`);
-
+if (floors.length > 0) {
+  const cores = Math.min(jobs, availableParallelism());
+  console.log(`floor      ${floorN} sandboxed sessions forked from a warm server (start-up excluded), each importing a trivial module and answering trivial calls, no checks`);
+  for (const floor of floors) {
+    const total = floor.graderMs + floor.learnerMs;
+    const cap = (cores * 1000) / total;
+    console.log(`           ${String(floor.calls).padStart(2)} call${floor.calls === 1 ? ': ' : 's:'} rubricate ${floor.graderMs.toFixed(1)} ms + learner processes ${floor.learnerMs.toFixed(1)} ms CPU a session; ${cores} cores cap it at ${cap.toFixed(0)} sessions/s, ${(cap / baseRate).toFixed(1)}x the baseline`);
+  }
+  console.log(`           20x the baseline leaves ${((cores * 1000) / (20 * baseRate)).toFixed(1)} ms of CPU a submission; 1000 in 30 s leaves ${((cores * 30000) / 1000).toFixed(1)} ms`);
+}
 if (keep) console.log(`kept ${work}`);
 else rmSync(work, { recursive: true, force: true });
