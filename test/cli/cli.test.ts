@@ -3,7 +3,7 @@
  * its one-line errors. `npm test` builds dist/ before running the suite.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -86,6 +86,24 @@ describe.runIf(existsSync(bin))('rubricate CLI', () => {
       expect(r.code).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toContain('cannot create');
+    }
+  });
+
+  it('-o naming a folder is a configuration error before anything is graded, not an internal error', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'rubricate-cli-o-'));
+    try {
+      for (const args of [
+        ['grade', 'fixtures/rope-lab02/ok-interleaved', '-o', folder],
+        ['findings', 'fixtures/verify/build-prompt-complete.md', '--rubric', 'rope-build-prompt', '-o', folder],
+      ]) {
+        const r = run(...args);
+        expect(r.code).toBe(2);
+        expect(r.stderr.trim().split('\n')).toEqual([`rubricate: cannot write ${folder}: it is a folder; name a file to write the report to`]);
+        expect(r.stdout).toBe('');
+      }
+      expect(readdirSync(folder)).toEqual([]);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
     }
   });
 

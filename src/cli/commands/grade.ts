@@ -10,7 +10,7 @@ import { UsageError } from '../../core/errors.js';
 import { exitCodeFor } from '../../core/scoring.js';
 import type { Report, Rubric } from '../../core/types.js';
 import { githubAnnotations, githubStepSummary } from '../../reporters/github.js';
-import { emit, reporterFor, useColor } from '../output.js';
+import { emit, prepareOutput, reporterFor, useColor } from '../output.js';
 
 // The engine, the rubric loader and the batch runner are imported when a
 // command runs, not when the program is built: `--help` stays fast.
@@ -126,6 +126,7 @@ function inGithubActions(): boolean {
 }
 
 async function gradeSingle(submissions: string[], options: GradeCommandOptions): Promise<void> {
+  await prepareOutput(options.output);
   const reports = await gradeMany(submissions, options);
   const reporter = await reporterFor(options.format, FORMATS);
   await emit(
