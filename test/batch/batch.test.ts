@@ -16,6 +16,7 @@ import { nameSubmissions } from '../../src/batch/submissions.js';
 import { parseCsv } from '../../src/batch/csv.js';
 import { Registry } from '../../src/checks/registry.js';
 import { schemaValidator } from '../../src/core/ajv.js';
+import { UsageError } from '../../src/core/errors.js';
 import type { Report } from '../../src/core/types.js';
 import { loadRubricFile } from '../../src/rubric/load.js';
 import { echoKind } from '../helpers/echo-kind.js';
@@ -134,6 +135,19 @@ describe('batch grading', () => {
 });
 
 describe('re-runs and resume', () => {
+  it('refuses an output folder inside a submission (also through a link) before writing anything', async () => {
+    const { classDir, folders } = setup();
+    const alice = join(classDir, 'alice');
+    const link = join(classDir, '..', 'alice-link');
+    symlinkSync(alice, link);
+    for (const outDir of [join(alice, 'graded'), alice, join(link, 'graded')]) {
+      await expect(batch({ submissions: folders, outDir })).rejects.toThrow(UsageError);
+      await expect(batch({ submissions: folders, outDir })).rejects.toThrow(/^the output folder .* is inside the submission .*alice; choose a folder outside every submission$/);
+    }
+    expect(existsSync(join(alice, 'graded'))).toBe(false);
+    expect(readdirSync(alice)).not.toContain('reports');
+  });
+
   it('the rubric identity in the cache key covers the schema files its criteria name', async () => {
     const rubric = await loadRubricFile('rubrics/rope-lab02.yaml');
     const schemas: Record<string, string> = { 'lab02-manifest.schema.json': '{"type":"object"}' };
