@@ -33,11 +33,16 @@ export async function prepareOutput(file?: string): Promise<string | undefined> 
   return target;
 }
 
-/** Colour on a TTY unless NO_COLOR is set, never into a file; FORCE_COLOR forces it. */
+/**
+ * Colour on a TTY unless NO_COLOR is set, never into a file; FORCE_COLOR
+ * forces it, and FORCE_COLOR=0 (or false) turns it off, as in Node and chalk.
+ */
 export function useColor(file?: string): boolean {
   if (file && file !== '-') return false;
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
-  if (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0') return true;
+  const force = process.env.FORCE_COLOR;
+  if (force === '0' || force === 'false') return false;
+  if (force !== undefined) return true;
   return Boolean(process.stdout.isTTY);
 }
 
