@@ -107,6 +107,15 @@ describe.runIf(existsSync(bin))('rubricate CLI', () => {
     }
   });
 
+  it('a missing folder among several is a usage error before any of them is graded', () => {
+    // Grading the hostile loop alone takes its call timeouts (over 10 s).
+    const started = performance.now();
+    const r = run('grade', 'fixtures/rope-lab02/hostile-infinite-loop', 'no/such/folder');
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual(['rubricate: submission not found: no/such/folder']);
+    expect(performance.now() - started).toBeLessThan(8000);
+  });
+
   it('a missing submission folder is a usage error', () => {
     const r = run('grade', 'no/such/folder', '--rubric', 'rope-lab02');
     expect(r.code).toBe(2);

@@ -148,15 +148,18 @@ async function gradeSingle(submissions: string[], options: GradeCommandOptions):
 
 async function gradeMany(submissions: string[], options: GradeCommandOptions): Promise<Report[]> {
   const [{ grade }, { pickRubric }] = await Promise.all([import('../../core/engine.js'), import('../../rubric/pick.js')]);
-  const reports: Report[] = [];
+  // Every folder and its rubric first: a usage or configuration error comes before anything is graded.
+  const jobs: Array<{ submission: string; rubric: Rubric }> = [];
   for (const submission of submissions) {
     const info = await stat(submission).catch(() => undefined);
     if (!info) throw new UsageError(`submission not found: ${submission}`);
     if (!info.isDirectory()) throw new UsageError(`not a submission folder: ${submission} (expected a directory)`);
     const rubric = await pickRubric(submission, options.rubric);
     await checkInterpreter(rubric, options);
-    reports.push(await grade({ rubric, target: submission, services: servicesOf(options) }));
+    jobs.push({ submission, rubric });
   }
+  const reports: Report[] = [];
+  for (const { submission, rubric } of jobs) reports.push(await grade({ rubric, target: submission, services: servicesOf(options) }));
   return reports;
 }
 
