@@ -298,4 +298,25 @@ describe('shards and merge', () => {
   it('refuses to merge a folder that is not a batch output', async () => {
     await expect(mergeBatches([tmp], join(tmp, 'm'))).rejects.toThrow(/not a batch output folder/);
   });
+
+  it('refuses a damaged batch.json with a usage error naming the problem, and a row name that leaves the folder', async () => {
+    const { folders, out } = setup();
+    await batch({ submissions: folders.slice(0, 2), outDir: out });
+    const good = readJson<BatchFile>(join(out, 'batch.json'));
+    const damaged = join(tmp, 'damaged');
+    for (const [edit, problem] of [
+      [(b: BatchFile) => ((b.rows as unknown[])[0] = null), 'unexpected type at /rows/0, expected object'],
+      [(b: BatchFile) => delete (b as Partial<BatchFile>).rows, "missing key 'rows' at /"],
+      [(b: BatchFile) => ((b.rows[0] as { failed: unknown }).failed = 'probe'), 'unexpected type at /rows/0/failed, expected array'],
+      [(b: BatchFile) => (b.rows[0]!.submission = '../../escaped'), 'unexpected value at /rows/0/submission'],
+    ] as const) {
+      const copy = structuredClone(good);
+      edit(copy);
+      mkdirSync(damaged, { recursive: true });
+      writeFileSync(join(damaged, 'batch.json'), JSON.stringify(copy));
+      await expect(mergeBatches([damaged], join(tmp, 'merged-damaged'))).rejects.toThrow(UsageError);
+      await expect(mergeBatches([damaged], join(tmp, 'merged-damaged'))).rejects.toThrow(`batch.json is not a rubricate batch file (${problem}`);
+    }
+    expect(existsSync(join(tmp, 'escaped.json'))).toBe(false);
+  });
 });
