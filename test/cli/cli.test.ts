@@ -80,6 +80,27 @@ describe.runIf(existsSync(bin))('rubricate CLI', () => {
     }
   });
 
+  it.runIf(spawnSync('bwrap', ['--version']).status !== 0)('--isolation bwrap without bubblewrap is a configuration error before anything is graded', () => {
+    const out = mkdtempSync(join(tmpdir(), 'rubricate-cli-bwrap-'));
+    try {
+      for (const args of [
+        ['fixtures/rope-lab02/ok-interleaved'],
+        ['fixtures/rope-lab02/ok-interleaved', '--out', join(out, 'batch')],
+        ['fixtures/rope-lab02-ts/ok-typescript', '--rubric', 'rope-lab02-ts'],
+      ]) {
+        const r = run('grade', ...args, '--isolation', 'bwrap');
+        expect(r.code).toBe(2);
+        expect(r.stderr.trim().split('\n')).toEqual([
+          'rubricate: isolation "bwrap" was requested but bubblewrap is not installed or does not work here; install it (apt-get install bubblewrap) or use --isolation auto',
+        ]);
+        expect(r.stdout).toBe('');
+      }
+      expect(existsSync(join(out, 'batch'))).toBe(false);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
   it.runIf(existsSync('/proc/self'))('an output folder that cannot be made is a configuration error, not a hang', () => {
     for (const args of [['--out', '/proc/rubricate-out'], ['-o', '/proc/rubricate-out/report.json']]) {
       const r = run('grade', 'fixtures/rope-lab02/ok-interleaved', ...args);
