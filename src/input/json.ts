@@ -54,6 +54,16 @@ export function parseJsonLocated(text: string, file: string): JsonParseResult {
     const offset = e.offset ?? offsetOf(text, line, column);
     return { ok: false, message: describeSyntaxError(text, e.message ?? 'invalid JSON', offset, line, column), location: { file, line, column } };
   }
+  const huge = firstNonFinite(doc.body);
+  if (huge) {
+    const { line, column } = huge.loc.start;
+    const literal = text.slice(huge.loc.start.offset, huge.loc.end.offset);
+    return {
+      ok: false,
+      message: `Unexpected number ${literal.length > 40 ? `${literal.slice(0, 40)}...` : literal} at ${line}:${column}, expected a number a 64-bit float can hold (magnitude below 1.8e308)`,
+      location: { file, line, column },
+    };
+  }
   const value = evaluate(doc.body);
   const rootLocation = (): Location => locOf(file, doc.body);
   return {
@@ -68,6 +78,23 @@ export function parseJsonLocated(text: string, file: string): JsonParseResult {
     },
     duplicates: findDuplicates(doc.body, '', file),
   };
+}
+
+/** The first number literal too large for a double (JSON.parse would give Infinity, which schemas and messages show as null). */
+function firstNonFinite(node: AnyNode): AnyNode | undefined {
+  if (node.type === 'Number') return Number.isFinite(node.value) ? undefined : node;
+  if (node.type === 'Object') {
+    for (const member of node.members) {
+      const found = firstNonFinite(member.value);
+      if (found) return found;
+    }
+  } else if (node.type === 'Array') {
+    for (const element of node.elements) {
+      const found = firstNonFinite(element.value);
+      if (found) return found;
+    }
+  }
+  return undefined;
 }
 
 function findDuplicates(node: AnyNode, pointer: string, file: string): Array<{ pointer: string; location: Location }> {

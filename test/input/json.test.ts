@@ -92,6 +92,16 @@ describe('deeply nested JSON', () => {
   });
 });
 
+describe('numbers a double cannot hold', () => {
+  it('refuses a number literal that would parse as Infinity, at its position, instead of passing it on as null', () => {
+    const error = syntaxError('{\n  "seed": 1e999999,\n  "ok": 1e308\n}');
+    expect(error.message).toBe('Unexpected number 1e999999 at 2:11, expected a number a 64-bit float can hold (magnitude below 1.8e308)');
+    expect(error.location).toEqual({ file: 'manifest.json', line: 2, column: 11 });
+    expect(syntaxError('[[-' + '9'.repeat(400) + ']]').message).toMatch(/^Unexpected number -9{39}\.\.\. at 1:3, /);
+    expect(parseJsonLocated('{"tiny": 1e-999, "big": 1.7e308}', 'm.json').ok).toBe(true);
+  });
+});
+
 describe('syntax errors from Python habits', () => {
   it('names None, True, NaN and Infinity and what JSON wants instead', () => {
     expect(syntaxError('{"a": None}').message).toBe("Unexpected None at 1:7, expected null (Python's None is written null in JSON)");
