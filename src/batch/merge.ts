@@ -7,6 +7,7 @@
 import { copyFile, readFile, rename, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ensureDir, ensureOutputFolder, tempSibling } from '../core/dirs.js';
+import { describeAjvError, inlineValidator } from '../core/ajv.js';
 import { UsageError } from '../core/errors.js';
 import { toolVersion } from '../core/paths.js';
 import { removeTemps, writeAtomic } from './atomic.js';
@@ -41,7 +42,11 @@ export async function mergeBatches(parts: readonly string[], out: string, option
         code === 'ENOENT' ? `${part} is not a batch output folder (no ${LAYOUT.batch}; was the run finished?)` : `cannot read ${file}: ${code ?? 'invalid JSON'}`,
       );
     }
-    if (batch?.schemaVersion !== 1 || !Array.isArray(batch.rows) || !batch.rubric?.id) throw new UsageError(`${file} is not a rubricate batch file`);
+    const validate = inlineValidator(BATCH_FILE_SCHEMA);
+    if (!validate(batch)) {
+      const problem = validate.errors?.[0];
+      throw new UsageError(`${file} is not a rubricate batch file${problem ? ` (${describeAjvError(problem)})` : ''}`);
+    }
     if (!outline) outline = batch.rubric;
     else if (outline.id !== batch.rubric.id || outline.version !== batch.rubric.version) {
       throw new UsageError(`${part} was graded with rubric ${batch.rubric.id} v${batch.rubric.version}, the first part with ${outline.id} v${outline.version}; merge parts of one rubric`);
@@ -98,6 +103,55 @@ export async function mergeBatches(parts: readonly string[], out: string, option
   if (hasJunit) await writeCombinedJunit(outDir, merged);
   return { outDir, rows: merged, parts: parts.length, warnings };
 }
+
+const strings = { type: 'array', items: { type: 'string' } };
+const named = (extra: Record<string, unknown> = {}) => ({
+  type: 'object',
+  required: ['id', 'title', ...Object.keys(extra)],
+  properties: { id: { type: 'string' }, title: { type: 'string' }, ...extra },
+});
+
+/**
+ * What merge reads of a part's batch.json. Submission names become file
+ * names in the merged folder, so they must be names rubricate gives (no
+ * folders, no leading dot).
+ */
+const BATCH_FILE_SCHEMA: Record<string, unknown> = {
+  type: 'object',
+  required: ['schemaVersion', 'rubric', 'rows'],
+  properties: {
+    schemaVersion: { const: 1 },
+    rubric: named({
+      version: { type: 'number' },
+      passThreshold: { type: 'number' },
+      dimensions: { type: 'array', items: named() },
+      criteria: { type: 'array', items: named({ dimension: { type: 'string' }, points: { type: 'number' } }) },
+    }),
+    shard: { type: 'object', required: ['index', 'count'], properties: { index: { type: 'integer' }, count: { type: 'integer' } } },
+    rows: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['submission', 'path', 'score', 'maxScore', 'dimensions', 'status', 'diagnosis', 'failed', 'errored', 'warned', 'diagnoses', 'summary'],
+        properties: {
+          submission: { type: 'string', pattern: '^[\\p{L}\\p{N}_][\\p{L}\\p{N}._-]*$' },
+          path: { type: 'string' },
+          score: { type: 'number' },
+          maxScore: { type: 'number' },
+          dimensions: { type: 'object', additionalProperties: { type: 'number' } },
+          status: { enum: ['passed', 'failed', 'error'] },
+          diagnosis: { type: 'string' },
+          failed: strings,
+          errored: strings,
+          warned: strings,
+          diagnoses: strings,
+          summary: { type: 'object', additionalProperties: { type: 'number' } },
+          cacheKey: { type: 'string' },
+        },
+      },
+    },
+  },
+};
 
 async function isFile(path: string): Promise<boolean> {
   return stat(path).then(

@@ -1,9 +1,8 @@
-import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { defaultRegistry, type Registry } from '../checks/registry.js';
 import { UsageError } from '../core/errors.js';
 import type { Rubric } from '../core/types.js';
 import { resolveRubric, rubricForExperiment } from '../rubric/load.js';
+import { readManifest } from '../rubric/pick.js';
 import type { SubmissionEntry } from './submissions.js';
 
 /**
@@ -39,13 +38,6 @@ export async function pickBatchRubric(
 }
 
 async function manifestExperiment(folder: string): Promise<string | undefined> {
-  const file = join(folder, 'manifest.json');
-  try {
-    const info = await stat(file);
-    if (!info.isFile() || info.size > 1024 * 1024) return undefined;
-    const data = JSON.parse((await readFile(file, 'utf8')).replace(/^\uFEFF/, '')) as { experiment?: unknown };
-    return typeof data?.experiment === 'string' && data.experiment !== '' ? data.experiment : undefined;
-  } catch {
-    return undefined;
-  }
+  const manifest = await readManifest(folder);
+  return manifest.readable && typeof manifest.experiment === 'string' && manifest.experiment !== '' ? manifest.experiment : undefined;
 }

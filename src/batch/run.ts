@@ -29,6 +29,7 @@ import { join, resolve } from 'node:path';
 import type { Services } from '../checks/kind.js';
 import type { Registry } from '../checks/registry.js';
 import { ensureOutputFolder } from '../core/dirs.js';
+import { UsageError } from '../core/errors.js';
 import { toolVersion } from '../core/paths.js';
 import { runsPython } from '../runner/languages.js';
 import type { Report, Rubric } from '../core/types.js';
@@ -39,7 +40,7 @@ import { lazyPool, processSubmission, type BatchSettings, type Grading } from '.
 import { gradebookCsv, outlineOf, sortRows, type GradebookRow, type RubricOutline } from './gradebook.js';
 import { LAYOUT, type BatchFormat } from './layout.js';
 import { inShard, type Shard } from './shard.js';
-import { nameSubmissions, type SubmissionEntry } from './submissions.js';
+import { nameSubmissions, submissionHolding, type SubmissionEntry } from './submissions.js';
 import { renderSummary } from './summary.js';
 import { gradeInThreads, loadRegistryModule, threadCount, workerScript } from './threads.js';
 
@@ -157,6 +158,8 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
 
   const named = isNamed(options.submissions) ? [...options.submissions] : nameSubmissions(options.submissions as string[]);
   const entries = named.filter((e) => inShard(e.name, options.shard));
+  const holder = submissionHolding(outDir, named);
+  if (holder) throw new UsageError(`the output folder ${options.outDir} is inside the submission ${holder.path}; choose a folder outside every submission`);
   const folders = [LAYOUT.reports, LAYOUT.feedback, ...formats.map((f) => LAYOUT[f])].map((f) => join(outDir, f));
   // An output folder that cannot be made is the command's problem, not every submission's.
   for (const folder of [outDir, ...folders]) await ensureOutputFolder(folder);

@@ -3,8 +3,9 @@
  * `--from` files, de-duplicated, each with a unique, file-safe output name
  * taken from its folder name (`alice` -> `reports/alice.json`).
  */
+import { realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { UsageError } from '../core/errors.js';
 
 export interface SubmissionEntry {
@@ -74,4 +75,30 @@ export function nameSubmissions(paths: readonly string[]): SubmissionEntry[] {
     out.push({ name, path: byAbs.get(abs)!, abs });
   }
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * The submission whose folder is `dir` or holds it, comparing real paths
+ * (`dir` need not exist yet); undefined when none does. A batch refuses an
+ * output folder inside a submission: the reports would become part of that
+ * submission, its learner code would see the class's reports, and every run
+ * would regrade it.
+ */
+export function submissionHolding(dir: string, entries: readonly SubmissionEntry[]): SubmissionEntry | undefined {
+  const target = realPathOf(dir);
+  return entries.find((entry) => {
+    const root = realPathOf(entry.abs);
+    return target === root || target.startsWith(root.endsWith(sep) ? root : root + sep);
+  });
+}
+
+/** The real path of the deepest part of `path` that exists, with the rest appended. */
+function realPathOf(path: string): string {
+  const abs = resolve(path);
+  try {
+    return realpathSync.native(abs);
+  } catch {
+    const parent = dirname(abs);
+    return parent === abs ? abs : join(realPathOf(parent), basename(abs));
+  }
 }

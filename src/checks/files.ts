@@ -24,7 +24,7 @@
  *       - { path: relative_position_demo.png, minWidth: 200, minHeight: 150 }
  */
 import type { CheckOutcome, Detail } from '../core/types.js';
-import { inspectPng } from '../input/png.js';
+import { inspectPng, pngSize } from '../input/png.js';
 import type { SubmissionFiles } from '../input/files.js';
 import type { CheckContext, CheckKind } from './kind.js';
 
@@ -144,12 +144,25 @@ async function checkImage(ctx: CheckContext, entry: ImageRequirement): Promise<E
 
   const bytes = await ctx.files.readBytes(found);
   if (!bytes.ok) return fail(bytes.message);
-  const info = inspectPng(bytes.bytes);
-  if (!info.ok) return fail(`${found} is ${info.message}`);
   const minWidth = entry.minWidth ?? 200;
   const minHeight = entry.minHeight ?? 150;
   const maxWidth = entry.maxWidth ?? 10000;
   const maxHeight = entry.maxHeight ?? 10000;
+  const tooLarge = ({ width, height }: { width: number; height: number }): EntryResult | undefined => {
+    if (width <= maxWidth && height <= maxHeight) return undefined;
+    const size = `${width}x${height}`;
+    return {
+      ...fail(`${found} is ${size} pixels, expected at most ${maxWidth}x${maxHeight}`),
+      detail: { message: `${found} is too large`, location: { file: found }, actual: size, expected: `at most ${maxWidth}x${maxHeight}` },
+    };
+  };
+  // The header's size first: an oversized image is refused before it is inflated (a PNG of a few
+  // hundred bytes can claim 20000x20000 pixels, gigabytes once decoded).
+  const header = pngSize(bytes.bytes);
+  const claimed = header && tooLarge(header);
+  if (claimed) return claimed;
+  const info = inspectPng(bytes.bytes);
+  if (!info.ok) return fail(`${found} is ${info.message}`);
   const size = `${info.width}x${info.height}`;
   if (info.width < minWidth || info.height < minHeight) {
     return {
@@ -157,12 +170,8 @@ async function checkImage(ctx: CheckContext, entry: ImageRequirement): Promise<E
       detail: { message: `${found} is too small`, location: { file: found }, actual: size, expected: `at least ${minWidth}x${minHeight}` },
     };
   }
-  if (info.width > maxWidth || info.height > maxHeight) {
-    return {
-      ...fail(`${found} is ${size} pixels, expected at most ${maxWidth}x${maxHeight}`),
-      detail: { message: `${found} is too large`, location: { file: found }, actual: size, expected: `at most ${maxWidth}x${maxHeight}` },
-    };
-  }
+  const decoded = tooLarge(info);
+  if (decoded) return decoded;
   if ((entry.notBlank ?? true) && info.blank) {
     const why =
       info.distinctColours === 1

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { ensureDir, reasonOf, writeAtomic } from '../core/dirs.js';
 import { ConfigError, UsageError } from '../core/errors.js';
@@ -9,18 +10,39 @@ export async function emit(text: string, file?: string): Promise<void> {
     process.stdout.write(text.endsWith('\n') ? text : text + '\n');
     return;
   }
+  const target = await prepareOutput(file);
+  await writeAtomic(target!, text).catch((error: unknown) => {
+    throw new ConfigError(`cannot write ${file} (${reasonOf(error)})`);
+  });
+}
+
+/**
+ * Checks, before any work is done, that `-o FILE` can be written: its folder
+ * exists or can be made, and FILE is not a folder. A configuration error
+ * (exit 2) otherwise. Returns the absolute path (undefined for stdout).
+ */
+export async function prepareOutput(file?: string): Promise<string | undefined> {
+  if (!file || file === '-') return undefined;
   const target = resolve(file);
   await ensureDir(dirname(target)).catch((error: unknown) => {
     throw new ConfigError(`cannot write ${file}: cannot create ${dirname(target)} (${reasonOf(error)})`);
   });
-  await writeAtomic(target, text);
+  if ((await stat(target).catch(() => undefined))?.isDirectory()) {
+    throw new ConfigError(`cannot write ${file}: it is a folder; name a file to write the report to`);
+  }
+  return target;
 }
 
-/** Colour on a TTY unless NO_COLOR is set, never into a file; FORCE_COLOR forces it. */
+/**
+ * Colour on a TTY unless NO_COLOR is set, never into a file; FORCE_COLOR
+ * forces it, and FORCE_COLOR=0 (or false) turns it off, as in Node and chalk.
+ */
 export function useColor(file?: string): boolean {
   if (file && file !== '-') return false;
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
-  if (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0') return true;
+  const force = process.env.FORCE_COLOR;
+  if (force === '0' || force === 'false') return false;
+  if (force !== undefined) return true;
   return Boolean(process.stdout.isTTY);
 }
 

@@ -74,6 +74,7 @@ export function reasonOf(error: unknown): string {
     EROFS: 'read-only file system',
     EEXIST: 'something that is not a folder is in the way',
     ENOTDIR: 'a parent is a file, not a folder',
+    EISDIR: 'it is a folder',
     ENOSPC: 'no space left on the device',
   };
   return (e.code && text[e.code]) ?? (e.message ?? String(error)).split('\n')[0]!;

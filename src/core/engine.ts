@@ -10,6 +10,8 @@ import {
   type CheckOutcome,
   type CheckResult,
   type Criterion,
+  type Detail,
+  type Location,
   type Notice,
   type Report,
   type Rubric,
@@ -49,7 +51,8 @@ export async function grade(options: GradeOptions): Promise<Report> {
   const signal = options.signal ?? new AbortController().signal;
   const services = options.services ?? {};
 
-  const notice = (n: Notice) => {
+  const notice = (raw: Notice) => {
+    const n: Notice = { ...raw, message: printable(raw.message), ...(raw.location ? { location: printableLocation(raw.location) } : {}) };
     const key = `${n.level}|${n.message}|${n.location?.file}|${n.location?.line}`;
     if (noticeKeys.has(key)) return;
     noticeKeys.add(key);
@@ -102,7 +105,7 @@ export async function grade(options: GradeOptions): Promise<Report> {
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool: { name: 'rubricate', version: toolVersion() },
     rubric: { id: rubric.id, title: rubric.title, version: rubric.version },
-    submission: { name: basename(targetPath), path: displayPath(targetPath) },
+    submission: { name: printable(basename(targetPath)), path: printable(displayPath(targetPath)) },
     ...score,
     checks,
     notices,
@@ -143,15 +146,47 @@ export function stamp(criterion: Criterion, outcome: CheckOutcome, durationMs = 
     status,
     points: round2(credit * criterion.points),
     maxPoints: criterion.points,
-    message: outcome.message,
+    message: printable(outcome.message),
   };
-  if (outcome.diagnosis) result.diagnosis = outcome.diagnosis;
+  if (outcome.diagnosis) result.diagnosis = printable(outcome.diagnosis);
   if (criterion.hint && status !== 'pass' && status !== 'skip') result.hint = criterion.hint;
-  if (outcome.location) result.location = outcome.location;
-  if (outcome.details?.length) result.details = outcome.details;
+  if (outcome.location) result.location = printableLocation(outcome.location);
+  if (outcome.details?.length) result.details = outcome.details.map(printableDetail);
   if (outcome.data && Object.keys(outcome.data).length > 0) result.data = outcome.data;
   result.durationMs = Math.round(durationMs);
   return result;
+}
+
+/**
+ * Report text without control characters. Messages quote what learners wrote
+ * (exception messages, tracebacks, file names, their text): an escape
+ * sequence in one would reach the instructor's terminal (clear the screen,
+ * retitle the window, write the clipboard) or a CI log, and a carriage return
+ * could print over a line. Controls other than tab and line feed are shown as
+ * their Unicode control pictures (ESC as U+241B); C1 controls as U+FFFD.
+ */
+export function printable(text: string): string {
+  return CONTROLS.test(text)
+    ? text.replace(CONTROLS_ALL, (ch) => {
+        const code = ch.charCodeAt(0);
+        return code < 0x20 ? String.fromCharCode(0x2400 + code) : code === 0x7f ? '\u2421' : '\uFFFD';
+      })
+    : text;
+}
+
+const CONTROLS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/;
+const CONTROLS_ALL = new RegExp(CONTROLS.source, 'g');
+
+function printableLocation(location: Location): Location {
+  return { ...location, file: printable(location.file) };
+}
+
+function printableDetail(detail: Detail): Detail {
+  const out: Detail = { ...detail, message: printable(detail.message) };
+  if (detail.location) out.location = printableLocation(detail.location);
+  if (detail.actual !== undefined) out.actual = printable(detail.actual);
+  if (detail.expected !== undefined) out.expected = printable(detail.expected);
+  return out;
 }
 
 /** Closes every memoised value that holds a resource (runner sessions). */

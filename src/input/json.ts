@@ -5,6 +5,7 @@
  */
 import { evaluate, parse, type AnyNode, type DocumentNode } from '@humanwhocodes/momoa';
 import type { Location } from '../core/types.js';
+import { lineColumn } from './text.js';
 
 export interface JsonParsed {
   ok: true;
@@ -30,7 +31,19 @@ export interface JsonSyntaxError {
 
 export type JsonParseResult = JsonParsed | JsonSyntaxError;
 
+/**
+ * Arrays and objects nested deeper than this are refused before parsing: the
+ * parser and the walks over its tree recurse, and a few hundred kilobytes of
+ * '[' overflow the stack. A manifest is three or four levels deep.
+ */
+export const MAX_JSON_DEPTH = 256;
+
 export function parseJsonLocated(text: string, file: string): JsonParseResult {
+  const tooDeep = nestingBeyond(text, MAX_JSON_DEPTH);
+  if (tooDeep !== undefined) {
+    const { line, column } = lineColumn(text, tooDeep);
+    return { ok: false, message: `nesting deeper than ${MAX_JSON_DEPTH} levels at ${line}:${column}, expected a flatter document`, location: { file, line, column } };
+  }
   let doc: DocumentNode;
   try {
     doc = parse(text, { mode: 'json' });
@@ -40,6 +53,16 @@ export function parseJsonLocated(text: string, file: string): JsonParseResult {
     const column = e.column ?? 1;
     const offset = e.offset ?? offsetOf(text, line, column);
     return { ok: false, message: describeSyntaxError(text, e.message ?? 'invalid JSON', offset, line, column), location: { file, line, column } };
+  }
+  const huge = firstNonFinite(doc.body);
+  if (huge) {
+    const { line, column } = huge.loc.start;
+    const literal = text.slice(huge.loc.start.offset, huge.loc.end.offset);
+    return {
+      ok: false,
+      message: `Unexpected number ${literal.length > 40 ? `${literal.slice(0, 40)}...` : literal} at ${line}:${column}, expected a number a 64-bit float can hold (magnitude below 1.8e308)`,
+      location: { file, line, column },
+    };
   }
   const value = evaluate(doc.body);
   const rootLocation = (): Location => locOf(file, doc.body);
@@ -55,6 +78,23 @@ export function parseJsonLocated(text: string, file: string): JsonParseResult {
     },
     duplicates: findDuplicates(doc.body, '', file),
   };
+}
+
+/** The first number literal too large for a double (JSON.parse would give Infinity, which schemas and messages show as null). */
+function firstNonFinite(node: AnyNode): AnyNode | undefined {
+  if (node.type === 'Number') return Number.isFinite(node.value) ? undefined : node;
+  if (node.type === 'Object') {
+    for (const member of node.members) {
+      const found = firstNonFinite(member.value);
+      if (found) return found;
+    }
+  } else if (node.type === 'Array') {
+    for (const element of node.elements) {
+      const found = firstNonFinite(element.value);
+      if (found) return found;
+    }
+  }
+  return undefined;
 }
 
 function findDuplicates(node: AnyNode, pointer: string, file: string): Array<{ pointer: string; location: Location }> {
@@ -241,4 +281,24 @@ function offsetOf(text: string, line: number, column: number): number {
     offset = next + 1;
   }
   return offset + column - 1;
+}
+
+/** The offset of the first '[' or '{' (outside strings) that opens level `max + 1`, or undefined. */
+function nestingBeyond(text: string, max: number): number | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 0x5c) i++; // backslash: skip the escaped character
+      else if (ch === 0x22) inString = false;
+    } else if (ch === 0x22) {
+      inString = true;
+    } else if (ch === 0x5b || ch === 0x7b) {
+      if (++depth > max) return i;
+    } else if (ch === 0x5d || ch === 0x7d) {
+      depth--;
+    }
+  }
+  return undefined;
 }

@@ -40,9 +40,28 @@ export type PngInspection = PngInfo | { ok: false; message: string };
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
+/**
+ * Images with more pixels than this are not decoded: a few hundred bytes of
+ * PNG can claim 20000x20000 pixels, and inflating them takes gigabytes.
+ * (10000x10000, the files check's default largest plot.)
+ */
+export const MAX_INSPECTED_PIXELS = 100_000_000;
+
+/** Width and height from the IHDR chunk, read without decoding anything; undefined when there is no PNG header. */
+export function pngSize(bytes: Uint8Array): { width: number; height: number } | undefined {
+  if (bytes.length < 24 || !PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (String.fromCharCode(...bytes.subarray(12, 16)) !== 'IHDR') return undefined;
+  return { width: view.getUint32(16), height: view.getUint32(20) };
+}
+
 export function inspectPng(bytes: Uint8Array): PngInspection {
   if (bytes.length === 0) return { ok: false, message: 'an empty file' };
   if (!PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return { ok: false, message: `not a PNG image (${sniffFormat(bytes)})` };
+  const size = pngSize(bytes);
+  if (size && size.width * size.height > MAX_INSPECTED_PIXELS) {
+    return { ok: false, message: `a ${size.width}x${size.height} pixel PNG, too large to inspect (over ${MAX_INSPECTED_PIXELS / 1e6} million pixels)` };
+  }
 
   let image: Counted;
   let colorType = -1;

@@ -1,10 +1,11 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { isMap, isScalar, isSeq, type Document, type Node as YamlNode } from 'yaml';
 import type { ErrorObject } from 'ajv';
 import { closest, describeAjvError, inlineValidator, schemaValidator } from '../core/ajv.js';
 import { ConfigError } from '../core/errors.js';
 import { rubricsDir } from '../core/paths.js';
+import { parseYamlLocated } from '../core/yaml.js';
 import type { Criterion, Location, Rubric } from '../core/types.js';
 import { defaultRegistry, type Registry } from '../checks/registry.js';
 
@@ -19,24 +20,9 @@ export interface RubricProblem {
 /** Parses and validates rubric text. Throws a ConfigError listing every located problem. */
 export function parseRubric(text: string, file: string, registry: Registry = defaultRegistry): Rubric {
   const displayFile = displayPath(file);
-  const lineCounter = new LineCounter();
-  const clean = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
-  const doc = parseDocument(clean, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const at = (offset: number | undefined): Location => {
-    if (offset === undefined) return { file: displayFile };
-    const pos = lineCounter.linePos(offset);
-    return { file: displayFile, line: pos.line, column: pos.col };
-  };
-
-  if (doc.errors.length > 0) {
-    const problems = doc.errors.map((e) => ({
-      message: `YAML syntax: ${firstLine(e.message)}`,
-      location: at(e.pos[0]),
-    }));
-    throw rubricError(displayFile, problems);
-  }
-
-  const data = doc.toJS() as unknown;
+  const parsed = parseYamlLocated(text, displayFile);
+  if (!parsed.ok) throw rubricError(displayFile, parsed.problems);
+  const { doc, data, at } = parsed;
   const problems: RubricProblem[] = [];
   const validate = schemaValidator('rubric.schema.json');
   if (!validate(data)) {
@@ -185,10 +171,6 @@ function rubricError(file: string, problems: RubricProblem[]): ConfigError {
   const first = problems[0]!;
   const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
   return new ConfigError(`invalid rubric ${file}: ${first.message}${more}`, first.location, problems);
-}
-
-function firstLine(text: string): string {
-  return text.split('\n')[0]!.trim();
 }
 
 function displayPath(file: string): string {

@@ -1,6 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '../core/errors.js';
+import { DirectorySubmission } from '../input/submission.js';
 import type { Rubric } from '../core/types.js';
 import { defaultRegistry, type Registry } from '../checks/registry.js';
 import { listRubrics, resolveRubric, rubricForExperiment } from './load.js';
@@ -13,14 +14,8 @@ import { listRubrics, resolveRubric, rubricForExperiment } from './load.js';
 export async function pickRubric(submission: string, rubric: string | Rubric | undefined, registry: Registry = defaultRegistry): Promise<Rubric> {
   if (rubric && typeof rubric === 'object') return rubric;
   if (rubric) return resolveRubric(rubric, registry);
-  const manifestPath = join(submission, 'manifest.json');
-  let experiment: unknown;
-  try {
-    const info = await stat(manifestPath);
-    if (info.size > 1024 * 1024) throw new Error('too large');
-    const data = JSON.parse((await readFile(manifestPath, 'utf8')).replace(/^\uFEFF/, '')) as { experiment?: unknown };
-    experiment = data.experiment;
-  } catch {
+  const manifest = await readManifest(submission);
+  if (!manifest.readable) {
     // No manifest: a code-only submission may still say which language it is in.
     const runner = await detectRunner(submission);
     const byRunner = runner ? await rubricForRunner(runner, registry) : undefined;
@@ -29,14 +24,37 @@ export async function pickRubric(submission: string, rubric: string | Rubric | u
       `cannot choose a rubric for ${submission}: no readable manifest.json with an "experiment" field; pass --rubric <id or path>`,
     );
   }
+  const experiment = manifest.experiment;
   if (typeof experiment !== 'string' || experiment === '') {
     throw new ConfigError(`cannot choose a rubric for ${submission}: manifest.json has no "experiment" string; pass --rubric <id or path>`);
   }
   const found = await rubricForExperiment(experiment, registry);
   if (!found) {
-    throw new ConfigError(`no rubric applies to experiment '${experiment}' (from ${manifestPath}); pass --rubric <id or path>`);
+    throw new ConfigError(`no rubric applies to experiment '${experiment}' (from ${join(submission, MANIFEST)}); pass --rubric <id or path>`);
   }
   return found;
+}
+
+const MANIFEST = 'manifest.json';
+/** A manifest larger than this names no experiment (a real one is a few hundred bytes). */
+const MAX_MANIFEST_BYTES = 1024 * 1024;
+
+/**
+ * What a submission's manifest.json says its experiment is, read as the
+ * manifest check reads it: a regular file inside the folder (never a FIFO,
+ * which would block, nor a link leaving the folder), within the size cap,
+ * decoded with the input hygiene (BOM, UTF-16). `readable` is false when
+ * there is no such file or it is not JSON.
+ */
+export async function readManifest(submission: string): Promise<{ readable: false } | { readable: true; experiment: unknown }> {
+  const read = await new DirectorySubmission(submission, { maxBytes: MAX_MANIFEST_BYTES }).readText(MANIFEST);
+  if (!read.ok) return { readable: false };
+  try {
+    const data = JSON.parse(read.text) as { experiment?: unknown } | null;
+    return { readable: true, experiment: data?.experiment };
+  } catch {
+    return { readable: false };
+  }
 }
 
 /** The learner's language, from the files present: a Cargo crate is Rust, a TypeScript or JavaScript rope module is Node. */

@@ -17,12 +17,20 @@ export function languageOf(module: string): RunnerLanguage {
   return 'python';
 }
 
-/** Whether a criterion of the rubric runs a Python module (the `module` option of the code checks). */
-export function runsPython(rubric: Rubric): boolean {
-  return rubric.criteria.some((criterion) => {
+/** The languages of the learner modules the rubric's code checks run (their `module` option). */
+export function codeLanguages(rubric: Rubric): Set<RunnerLanguage> {
+  const languages = new Set<RunnerLanguage>();
+  for (const criterion of rubric.criteria) {
     const modules = (criterion.options as { module?: unknown } | undefined)?.module;
-    return Array.isArray(modules) && modules.some((module) => typeof module === 'string' && languageOf(module) === 'python');
-  });
+    if (!Array.isArray(modules)) continue;
+    for (const module of modules) if (typeof module === 'string') languages.add(languageOf(module));
+  }
+  return languages;
+}
+
+/** Whether a criterion of the rubric runs a Python module. */
+export function runsPython(rubric: Rubric): boolean {
+  return codeLanguages(rubric).has('python');
 }
 
 /** The plain (not pooled) session opener for a module's language; runners are imported on first use. */

@@ -118,6 +118,20 @@ export async function chooseIsolation(requested: IsolationLevel | 'auto' = 'auto
   return 'rlimits';
 }
 
+/**
+ * The isolation level to run learner code at: the requested one when it
+ * works here, else a configuration error naming what is missing.
+ */
+export async function requireIsolation(requested: IsolationLevel | 'auto' = 'auto'): Promise<IsolationLevel> {
+  const level = await chooseIsolation(requested);
+  if (level) return level;
+  throw new ConfigError(
+    requested === 'bwrap'
+      ? 'isolation "bwrap" was requested but bubblewrap is not installed or does not work here; install it (apt-get install bubblewrap) or use --isolation auto'
+      : `isolation "${requested}" is not available here (it needs root and unshare); use --isolation auto`,
+  );
+}
+
 const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib64', '/lib32', '/libx32', '/etc'];
 /** Files hidden even from a root sandbox (read as their owner otherwise). */
 const HIDDEN_FILES = ['/etc/shadow', '/etc/gshadow', '/etc/shadow-', '/etc/gshadow-', '/etc/sudoers'];

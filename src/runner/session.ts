@@ -2,10 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { ConfigError } from '../core/errors.js';
 import { resolvePython } from './python.js';
 import {
-  chooseIsolation,
   chownScratch,
   createPidsCgroup,
   harnessDir,
@@ -15,6 +13,7 @@ import {
   prepareScratch,
   removePidsCgroup,
   removeScratch,
+  requireIsolation,
   sandboxUser,
   learnerEnvironment,
   visibleFolders,
@@ -370,14 +369,7 @@ class PythonSession implements LearnerSession {
 export async function openPythonSession(options: SessionOptions): Promise<LearnerSession> {
   const limits: Limits = { ...DEFAULT_LIMITS, ...stripUndefined(options.limits ?? {}) };
   const python = await resolvePython(options.python);
-  const level = await chooseIsolation(options.isolation ?? 'auto');
-  if (!level) {
-    throw new ConfigError(
-      options.isolation === 'bwrap'
-        ? 'isolation "bwrap" was requested but bubblewrap is not installed or does not work here; install it (apt-get install bubblewrap) or use --isolation auto'
-        : `isolation "${options.isolation}" is not available here (it needs root and unshare); use --isolation auto`,
-    );
-  }
+  const level = await requireIsolation(options.isolation);
   const harness = harnessDir();
   const launch: LaunchContext = { python: python.path, prefixes: python.prefixes, harness };
   const user = level === 'bwrap' ? sandboxUser(python.prefixes, harness) : undefined;
@@ -442,8 +434,7 @@ export interface HarnessSpec {
  */
 export async function openHarnessSession(options: SessionOptions, spec: HarnessSpec): Promise<LearnerSession> {
   const limits: Limits = { ...DEFAULT_LIMITS, ...stripUndefined(options.limits ?? {}) };
-  const level = await chooseIsolation(options.isolation ?? 'auto');
-  if (!level) throw new ConfigError(`isolation "${options.isolation}" is not available here; use --isolation auto`);
+  const level = await requireIsolation(options.isolation);
   let launch: LaunchContext = { python: spec.interpreter, prefixes: spec.prefixes, harness: spec.harness };
   let args = spec.args;
   if (level === 'namespaces') {

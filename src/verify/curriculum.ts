@@ -1,8 +1,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { type Document, type Node as YamlNode } from 'yaml';
 import { closest, describeAjvError, inlineValidator } from '../core/ajv.js';
 import { ConfigError } from '../core/errors.js';
+import { parseYamlLocated } from '../core/yaml.js';
 import type { Location, Report, Rubric } from '../core/types.js';
 import { defaultRegistry, type Registry } from '../checks/registry.js';
 import { resolveRubric } from '../rubric/load.js';
@@ -124,17 +125,9 @@ export async function loadCurriculum(path: string): Promise<Curriculum> {
 /** Parses manifest text (exported for tests). */
 export function parseCurriculum(text: string, file: string): Curriculum {
   const shown = display(file);
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n'), { lineCounter, uniqueKeys: true, prettyErrors: false });
-  const at = (offset: number | undefined): Location => {
-    if (offset === undefined) return { file: shown };
-    const pos = lineCounter.linePos(offset);
-    return { file: shown, line: pos.line, column: pos.col };
-  };
-  if (doc.errors.length > 0) {
-    throw manifestError(shown, doc.errors.map((e) => ({ message: `YAML syntax: ${e.message.split('\n')[0]}`, location: at(e.pos[0]) })));
-  }
-  const data = doc.toJS() as unknown;
+  const parsed = parseYamlLocated(text, shown);
+  if (!parsed.ok) throw manifestError(shown, parsed.problems);
+  const { doc, data, at } = parsed;
   const validate = inlineValidator(curriculumSchema as unknown as Record<string, unknown>);
   if (!validate(data)) {
     const problems = (validate.errors ?? [])

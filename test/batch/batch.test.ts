@@ -16,6 +16,7 @@ import { nameSubmissions } from '../../src/batch/submissions.js';
 import { parseCsv } from '../../src/batch/csv.js';
 import { Registry } from '../../src/checks/registry.js';
 import { schemaValidator } from '../../src/core/ajv.js';
+import { UsageError } from '../../src/core/errors.js';
 import type { Report } from '../../src/core/types.js';
 import { loadRubricFile } from '../../src/rubric/load.js';
 import { echoKind } from '../helpers/echo-kind.js';
@@ -134,6 +135,19 @@ describe('batch grading', () => {
 });
 
 describe('re-runs and resume', () => {
+  it('refuses an output folder inside a submission (also through a link) before writing anything', async () => {
+    const { classDir, folders } = setup();
+    const alice = join(classDir, 'alice');
+    const link = join(classDir, '..', 'alice-link');
+    symlinkSync(alice, link);
+    for (const outDir of [join(alice, 'graded'), alice, join(link, 'graded')]) {
+      await expect(batch({ submissions: folders, outDir })).rejects.toThrow(UsageError);
+      await expect(batch({ submissions: folders, outDir })).rejects.toThrow(/^the output folder .* is inside the submission .*alice; choose a folder outside every submission$/);
+    }
+    expect(existsSync(join(alice, 'graded'))).toBe(false);
+    expect(readdirSync(alice)).not.toContain('reports');
+  });
+
   it('the rubric identity in the cache key covers the schema files its criteria name', async () => {
     const rubric = await loadRubricFile('rubrics/rope-lab02.yaml');
     const schemas: Record<string, string> = { 'lab02-manifest.schema.json': '{"type":"object"}' };
@@ -283,5 +297,26 @@ describe('shards and merge', () => {
 
   it('refuses to merge a folder that is not a batch output', async () => {
     await expect(mergeBatches([tmp], join(tmp, 'm'))).rejects.toThrow(/not a batch output folder/);
+  });
+
+  it('refuses a damaged batch.json with a usage error naming the problem, and a row name that leaves the folder', async () => {
+    const { folders, out } = setup();
+    await batch({ submissions: folders.slice(0, 2), outDir: out });
+    const good = readJson<BatchFile>(join(out, 'batch.json'));
+    const damaged = join(tmp, 'damaged');
+    for (const [edit, problem] of [
+      [(b: BatchFile) => ((b.rows as unknown[])[0] = null), 'unexpected type at /rows/0, expected object'],
+      [(b: BatchFile) => delete (b as Partial<BatchFile>).rows, "missing key 'rows' at /"],
+      [(b: BatchFile) => ((b.rows[0] as { failed: unknown }).failed = 'probe'), 'unexpected type at /rows/0/failed, expected array'],
+      [(b: BatchFile) => (b.rows[0]!.submission = '../../escaped'), 'unexpected value at /rows/0/submission'],
+    ] as const) {
+      const copy = structuredClone(good);
+      edit(copy);
+      mkdirSync(damaged, { recursive: true });
+      writeFileSync(join(damaged, 'batch.json'), JSON.stringify(copy));
+      await expect(mergeBatches([damaged], join(tmp, 'merged-damaged'))).rejects.toThrow(UsageError);
+      await expect(mergeBatches([damaged], join(tmp, 'merged-damaged'))).rejects.toThrow(`batch.json is not a rubricate batch file (${problem}`);
+    }
+    expect(existsSync(join(tmp, 'escaped.json'))).toBe(false);
   });
 });

@@ -3,7 +3,7 @@
  * its one-line errors. `npm test` builds dist/ before running the suite.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -80,6 +80,27 @@ describe.runIf(existsSync(bin))('rubricate CLI', () => {
     }
   });
 
+  it.runIf(spawnSync('bwrap', ['--version']).status !== 0)('--isolation bwrap without bubblewrap is a configuration error before anything is graded', () => {
+    const out = mkdtempSync(join(tmpdir(), 'rubricate-cli-bwrap-'));
+    try {
+      for (const args of [
+        ['fixtures/rope-lab02/ok-interleaved'],
+        ['fixtures/rope-lab02/ok-interleaved', '--out', join(out, 'batch')],
+        ['fixtures/rope-lab02-ts/ok-typescript', '--rubric', 'rope-lab02-ts'],
+      ]) {
+        const r = run('grade', ...args, '--isolation', 'bwrap');
+        expect(r.code).toBe(2);
+        expect(r.stderr.trim().split('\n')).toEqual([
+          'rubricate: isolation "bwrap" was requested but bubblewrap is not installed or does not work here; install it (apt-get install bubblewrap) or use --isolation auto',
+        ]);
+        expect(r.stdout).toBe('');
+      }
+      expect(existsSync(join(out, 'batch'))).toBe(false);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
   it.runIf(existsSync('/proc/self'))('an output folder that cannot be made is a configuration error, not a hang', () => {
     for (const args of [['--out', '/proc/rubricate-out'], ['-o', '/proc/rubricate-out/report.json']]) {
       const r = run('grade', 'fixtures/rope-lab02/ok-interleaved', ...args);
@@ -87,6 +108,33 @@ describe.runIf(existsSync(bin))('rubricate CLI', () => {
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toContain('cannot create');
     }
+  });
+
+  it('-o naming a folder is a configuration error before anything is graded, not an internal error', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'rubricate-cli-o-'));
+    try {
+      for (const args of [
+        ['grade', 'fixtures/rope-lab02/ok-interleaved', '-o', folder],
+        ['findings', 'fixtures/verify/build-prompt-complete.md', '--rubric', 'rope-build-prompt', '-o', folder],
+      ]) {
+        const r = run(...args);
+        expect(r.code).toBe(2);
+        expect(r.stderr.trim().split('\n')).toEqual([`rubricate: cannot write ${folder}: it is a folder; name a file to write the report to`]);
+        expect(r.stdout).toBe('');
+      }
+      expect(readdirSync(folder)).toEqual([]);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('a missing folder among several is a usage error before any of them is graded', () => {
+    // Grading the hostile loop alone takes its call timeouts (over 10 s).
+    const started = performance.now();
+    const r = run('grade', 'fixtures/rope-lab02/hostile-infinite-loop', 'no/such/folder');
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual(['rubricate: submission not found: no/such/folder']);
+    expect(performance.now() - started).toBeLessThan(8000);
   });
 
   it('a missing submission folder is a usage error', () => {

@@ -2,10 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { CheckKind } from '../../src/checks/kind.js';
 import { Registry } from '../../src/checks/registry.js';
 import { grade } from '../../src/core/engine.js';
 import { exitCodeFor } from '../../src/core/scoring.js';
 import type { Rubric } from '../../src/core/types.js';
+import { reporters } from '../../src/reporters/index.js';
 import { echoKind } from '../helpers/echo-kind.js';
 
 const registry = new Registry([echoKind]);
@@ -100,5 +102,36 @@ describe('engine and scoring', () => {
     expect(report.checks[0]!.message).toContain('rubricate bug');
     expect(report.checks[1]).toMatchObject({ status: 'pass', points: 10 });
     expect(report.summary).toEqual({ pass: 1, warn: 0, fail: 0, error: 1, skip: 0 });
+  });
+
+  it('keeps control characters from learner text out of the report: an escape sequence never reaches a terminal', async () => {
+    const hostile = 'bad \x1b[2J\x1b]0;PWNED\x07 \x00 \r\x9b done';
+    const noisy: CheckKind<Record<string, never>> = {
+      name: 'noisy',
+      summary: 'quotes learner text',
+      targets: ['lab'],
+      optionsSchema: { type: 'object' },
+      run(ctx) {
+        ctx.notice({ level: 'warning', message: `notice ${hostile}`, location: { file: `a\x1bb.md`, line: 1 } });
+        return {
+          status: 'fail',
+          message: `raised ValueError: ${hostile}\nline two\tTabbed`,
+          diagnosis: hostile,
+          location: { file: 'rope\x1b.py', line: 3 },
+          details: [{ message: hostile, actual: '\x1b[31m', expected: '\x07', location: { file: '\x1b' } }],
+        };
+      },
+    };
+    const base = rubric([{ id: 'noisy', options: {} }]);
+    const report = await grade({ registry: new Registry([noisy]), target: root, rubric: { ...base, criteria: [{ ...base.criteria[0]!, kind: 'noisy' }] } });
+    const check = report.checks[0]!;
+    expect(check.message).toBe('raised ValueError: bad ␛[2J␛]0;PWNED␇ ␀ ␍\uFFFD done\nline two\tTabbed');
+    expect(check.diagnosis).toBe('bad ␛[2J␛]0;PWNED␇ ␀ ␍\uFFFD done');
+    expect(check.location).toEqual({ file: 'rope␛.py', line: 3 });
+    expect(check.details).toEqual([{ message: 'bad ␛[2J␛]0;PWNED␇ ␀ ␍\uFFFD done', actual: '␛[31m', expected: '␇', location: { file: '␛' } }]);
+    expect(report.notices).toEqual([{ level: 'warning', message: 'notice bad ␛[2J␛]0;PWNED␇ ␀ ␍\uFFFD done', location: { file: 'a␛b.md', line: 1 } }]);
+    for (const format of ['terminal', 'markdown', 'github'] as const) {
+      expect(reporters[format]!([report], { verbose: true }), format).not.toMatch(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/);
+    }
   });
 });

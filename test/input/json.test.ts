@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { getByPointer, parseJsonLocated, pointerTokens } from '../../src/input/json.js';
+import { getByPointer, MAX_JSON_DEPTH, parseJsonLocated, pointerTokens } from '../../src/input/json.js';
 
 const manifest = `{
   "experiment": "16-rope",
@@ -74,6 +74,31 @@ describe('parseJsonLocated', () => {
     expect(syntaxError('{"a": nope}').message).toBe("Unexpected identifier 'nope' at 1:7, expected a value (a string in double quotes, a number, true, false, null, an object or an array)");
     expect(syntaxError('{"a": "x}').message).toBe(`Unexpected end of input at 1:10, expected '"' to close the string opened at 1:7`);
     expect(syntaxError('').message).toBe('Unexpected end of input at 1:1, expected a value');
+  });
+});
+
+describe('deeply nested JSON', () => {
+  it('refuses nesting beyond MAX_JSON_DEPTH at the bracket that goes too deep, instead of overflowing the stack', () => {
+    const error = syntaxError('{"experiment": "16-rope",\n "x": ' + '['.repeat(100_000) + ']'.repeat(100_000) + '}');
+    expect(error.message).toBe(`nesting deeper than ${MAX_JSON_DEPTH} levels at 2:${7 + MAX_JSON_DEPTH - 1}, expected a flatter document`);
+    expect(error.location).toEqual({ file: 'manifest.json', line: 2, column: 7 + MAX_JSON_DEPTH - 1 });
+  });
+
+  it('parses nesting up to the limit, and does not count brackets inside strings', () => {
+    const deepest = '['.repeat(MAX_JSON_DEPTH) + ']'.repeat(MAX_JSON_DEPTH);
+    expect(parseJsonLocated(deepest, 'm.json').ok).toBe(true);
+    const inStrings = parseJsonLocated(JSON.stringify({ note: '['.repeat(1000) + '\\"{'.repeat(1000) }), 'm.json');
+    expect(inStrings.ok).toBe(true);
+  });
+});
+
+describe('numbers a double cannot hold', () => {
+  it('refuses a number literal that would parse as Infinity, at its position, instead of passing it on as null', () => {
+    const error = syntaxError('{\n  "seed": 1e999999,\n  "ok": 1e308\n}');
+    expect(error.message).toBe('Unexpected number 1e999999 at 2:11, expected a number a 64-bit float can hold (magnitude below 1.8e308)');
+    expect(error.location).toEqual({ file: 'manifest.json', line: 2, column: 11 });
+    expect(syntaxError('[[-' + '9'.repeat(400) + ']]').message).toMatch(/^Unexpected number -9{39}\.\.\. at 1:3, /);
+    expect(parseJsonLocated('{"tiny": 1e-999, "big": 1.7e308}', 'm.json').ok).toBe(true);
   });
 });
 

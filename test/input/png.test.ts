@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { crc32, deflateSync } from 'node:zlib';
 import pngjs from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { decodeCommonForTest, decodeWithPngjsForTest, inspectPng, inspectWithPngjsForTest, sniffFormat } from '../../src/input/png.js';
+import { decodeCommonForTest, decodeWithPngjsForTest, inspectPng, inspectWithPngjsForTest, pngSize, sniffFormat } from '../../src/input/png.js';
+import { bombPng, pngChunk, pngFile } from '../helpers/png.js';
 
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../../fixtures/input/png/${name}`, import.meta.url)));
 
@@ -34,6 +34,16 @@ describe('inspectPng', () => {
     const result = inspectPng(fixture('truncated.png'));
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.message).toContain('truncated');
+  });
+
+  it('refuses a decompression bomb from its header, without inflating it', () => {
+    const bomb = bombPng(60000, 60000);
+    expect(bomb.length).toBeLessThan(2048);
+    expect(pngSize(bomb)).toEqual({ width: 60000, height: 60000 });
+    expect(inspectPng(bomb)).toEqual({ ok: false, message: 'a 60000x60000 pixel PNG, too large to inspect (over 100 million pixels)' });
+    const started = performance.now();
+    expect(inspectPng(bombPng(20000, 20000))).toMatchObject({ ok: false, message: expect.stringContaining('too large to inspect') });
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 
   it('names a JPEG renamed to .png', () => {
@@ -160,27 +170,10 @@ describe('fast PNG decoding', () => {
 
 /** A palette PNG (colour type 3, 8 bits, filter 0 on every row) built by hand: pngjs writes no palettes. */
 function palettePng(width: number, height: number, palette: number[], transparency: number[] | undefined, index: (y: number, x: number) => number): Uint8Array {
-  const chunk = (type: string, body: Uint8Array) => {
-    const out = Buffer.alloc(12 + body.length);
-    out.writeUInt32BE(body.length, 0);
-    out.write(type, 4, 'latin1');
-    Buffer.from(body).copy(out, 8);
-    out.writeUInt32BE(crc32(out.subarray(4, 8 + body.length)), 8 + body.length);
-    return out;
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header[8] = 8;
-  header[9] = 3;
   const raw = Buffer.alloc((width + 1) * height);
   for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) raw[y * (width + 1) + 1 + x] = index(y, x);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', header),
-    chunk('PLTE', Uint8Array.from(palette)),
-    ...(transparency ? [chunk('tRNS', Uint8Array.from(transparency))] : []),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', new Uint8Array()),
+  return pngFile(width, height, 3, raw, [
+    pngChunk('PLTE', Uint8Array.from(palette)),
+    ...(transparency ? [pngChunk('tRNS', Uint8Array.from(transparency))] : []),
   ]);
 }

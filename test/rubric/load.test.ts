@@ -54,6 +54,12 @@ describe('rubric loading', () => {
     expect(problem!.location?.line).toBeGreaterThanOrEqual(2);
   });
 
+  it('refuses a YAML alias bomb with a located problem, not an internal error', () => {
+    const [problem] = problemsOf('bad-alias-bomb.yaml');
+    expect(problem!.message).toMatch(/^YAML aliases: /);
+    expect(problem!.location).toEqual({ file: 'fixtures/rubrics/bad-alias-bomb.yaml', line: 4, column: 8 });
+  });
+
   it('rejects a criterion in an unknown dimension', () => {
     const [problem] = problemsOf('bad-dimension.yaml');
     expect(problem!.message).toContain("unknown dimension 'cod'");

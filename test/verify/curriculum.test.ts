@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../src/core/errors.js';
 import { curriculumSummary, loadCurriculum, parseCurriculum, verifyCurriculum } from '../../src/verify/curriculum.js';
 import { ensureCoverageKind } from '../../src/verify/verify.js';
@@ -59,6 +60,13 @@ describe('curriculum manifest', () => {
     const error = await configError(() => parseCurriculum('id: x\nmodules: [\n', 'c.yaml'));
     expect(error.message).toMatch(/^invalid curriculum c.yaml: YAML syntax/);
     expect(error.location?.line).toBeGreaterThan(0);
+  });
+
+  it('refuses a YAML alias bomb with a located problem', async () => {
+    const text = readFileSync(repo('fixtures/rubrics/bad-alias-bomb.yaml'), 'utf8');
+    const error = await configError(() => parseCurriculum(text, 'c.yaml'));
+    expect(error.message).toMatch(/^invalid curriculum c.yaml: YAML aliases: /);
+    expect(error.location).toEqual({ file: 'c.yaml', line: 4, column: 8 });
   });
 });
 

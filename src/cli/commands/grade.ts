@@ -9,8 +9,9 @@ import type { Services } from '../../checks/kind.js';
 import { UsageError } from '../../core/errors.js';
 import { exitCodeFor } from '../../core/scoring.js';
 import type { Report, Rubric } from '../../core/types.js';
+import type { IsolationLevel } from '../../runner/types.js';
 import { githubAnnotations, githubStepSummary } from '../../reporters/github.js';
-import { emit, reporterFor, useColor } from '../output.js';
+import { emit, prepareOutput, reporterFor, useColor } from '../output.js';
 
 // The engine, the rubric loader and the batch runner are imported when a
 // command runs, not when the program is built: `--help` stays fast.
@@ -109,14 +110,22 @@ function servicesOf(options: GradeCommandOptions): Services {
 }
 
 /**
- * A rubric that runs Python needs a working interpreter with NumPy: a wrong
- * --python (or none on PATH) is a configuration error (exit 2) before
- * anything is graded, not an error finding in every code check of every
- * report. The answer is cached for the sessions (and a batch's threads).
+ * A rubric that runs learner code needs the isolation asked for (--isolation)
+ * and, for Python, a working interpreter with NumPy: either missing is a
+ * configuration error (exit 2) before anything is graded, not an error
+ * finding in every code check of every report. The answers are cached for
+ * the sessions (and a batch's threads).
  */
-async function checkInterpreter(rubric: Rubric, options: GradeCommandOptions): Promise<void> {
-  const { runsPython } = await import('../../runner/languages.js');
-  if (!runsPython(rubric)) return;
+async function checkRunners(rubric: Rubric, options: GradeCommandOptions): Promise<void> {
+  const { codeLanguages } = await import('../../runner/languages.js');
+  const languages = codeLanguages(rubric);
+  if (languages.size === 0) return;
+  const { isolation } = servicesOf(options);
+  if (isolation !== undefined) {
+    const { requireIsolation } = await import('../../runner/sandbox.js');
+    await requireIsolation(isolation as IsolationLevel);
+  }
+  if (!languages.has('python')) return;
   const { resolvePython } = await import('../../runner/python.js');
   await resolvePython(options.python);
 }
@@ -126,6 +135,7 @@ function inGithubActions(): boolean {
 }
 
 async function gradeSingle(submissions: string[], options: GradeCommandOptions): Promise<void> {
+  await prepareOutput(options.output);
   const reports = await gradeMany(submissions, options);
   const reporter = await reporterFor(options.format, FORMATS);
   await emit(
@@ -147,15 +157,18 @@ async function gradeSingle(submissions: string[], options: GradeCommandOptions):
 
 async function gradeMany(submissions: string[], options: GradeCommandOptions): Promise<Report[]> {
   const [{ grade }, { pickRubric }] = await Promise.all([import('../../core/engine.js'), import('../../rubric/pick.js')]);
-  const reports: Report[] = [];
+  // Every folder and its rubric first: a usage or configuration error comes before anything is graded.
+  const jobs: Array<{ submission: string; rubric: Rubric }> = [];
   for (const submission of submissions) {
     const info = await stat(submission).catch(() => undefined);
     if (!info) throw new UsageError(`submission not found: ${submission}`);
     if (!info.isDirectory()) throw new UsageError(`not a submission folder: ${submission} (expected a directory)`);
     const rubric = await pickRubric(submission, options.rubric);
-    await checkInterpreter(rubric, options);
-    reports.push(await grade({ rubric, target: submission, services: servicesOf(options) }));
+    await checkRunners(rubric, options);
+    jobs.push({ submission, rubric });
   }
+  const reports: Report[] = [];
+  for (const { submission, rubric } of jobs) reports.push(await grade({ rubric, target: submission, services: servicesOf(options) }));
   return reports;
 }
 
@@ -169,7 +182,7 @@ async function gradeBatch(submissions: string[], options: GradeCommandOptions): 
   const shard = options.shard !== undefined ? parseShard(options.shard) : undefined;
   const entries = nameSubmissions(submissions);
   const rubric = await pickBatchRubric(entries, options.rubric);
-  await checkInterpreter(rubric, options);
+  await checkRunners(rubric, options);
   const formats: BatchFormat[] = options.format === 'gradescope' || options.format === 'junit' ? [options.format] : [];
   const annotate = inGithubActions() || options.format === 'github';
   const progress = createProgress();

@@ -1,0 +1,32 @@
+import { crc32, deflateSync } from 'node:zlib';
+
+const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** One PNG chunk: length, type, body, CRC. */
+export function pngChunk(type: string, body: Uint8Array): Buffer {
+  const out = Buffer.alloc(12 + body.length);
+  out.writeUInt32BE(body.length, 0);
+  out.write(type, 4, 'latin1');
+  Buffer.from(body).copy(out, 8);
+  out.writeUInt32BE(crc32(out.subarray(4, 8 + body.length)), 8 + body.length);
+  return out;
+}
+
+/** A PNG file from its IHDR fields (8-bit, no interlace), extra chunks before the image data, and the raw scanlines. */
+export function pngFile(width: number, height: number, colorType: number, raw: Uint8Array, before: Buffer[] = []): Buffer {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8;
+  header[9] = colorType;
+  return Buffer.concat([SIGNATURE, pngChunk('IHDR', header), ...before, pngChunk('IDAT', deflateSync(raw)), pngChunk('IEND', new Uint8Array())]);
+}
+
+/**
+ * A decompression bomb: an RGB header claiming width x height pixels over a
+ * few blank rows of data. Well under a kilobyte; decoding it allocates
+ * width x height x 4 bytes.
+ */
+export function bombPng(width: number, height: number): Buffer {
+  return pngFile(width, height, 2, Buffer.alloc((width * 3 + 1) * 4));
+}
