@@ -270,6 +270,17 @@ describe('shards and merge', () => {
     expect(nameSubmissions(['../..', 'sub/we ird;name']).map((e) => e.name)).toContain('we_ird_name');
   });
 
+  it('grades a folder given twice through a link once, under the same name whatever the order', () => {
+    const { folders } = setup();
+    const alice = folders[0]!;
+    const link = `${alice}-link`;
+    symlinkSync(alice, link);
+    const entries = nameSubmissions([link, ...folders]);
+    expect(entries).toHaveLength(folders.length);
+    expect(entries.filter((e) => e.abs === alice || e.abs === link)).toEqual([{ name: 'alice', path: alice, abs: alice }]);
+    expect(nameSubmissions([...folders, link])).toEqual(entries);
+  });
+
   it('merges the shards of a class into the gradebook of the whole class', async () => {
     const { out, folders } = setup();
     const whole = await batch({ submissions: folders, outDir: join(out, 'whole'), formats: ['junit'] });
