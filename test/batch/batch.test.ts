@@ -245,6 +245,7 @@ describe('shards and merge', () => {
     expect(() => parseShard('0/4')).toThrow(/1 <= i <= n/);
     expect(() => parseShard('5/4')).toThrow(/1 <= i <= n/);
     expect(() => parseShard('two')).toThrow(/expected i\/n/);
+    expect(() => parseShard('1/1000000000000')).toThrow("invalid --shard '1/1000000000000': at most 10000 shards");
   });
 
   it('partitions stably: every name in exactly one shard, independent of the list around it', () => {
