@@ -54,25 +54,28 @@ export function safeName(name: string): string {
 }
 
 /**
- * De-duplicates paths (same absolute path) and names them. Names clash when
- * two folders share a base name; the clash is resolved in sorted order of the
+ * De-duplicates paths (the same folder, also when reached through a link:
+ * the smallest absolute path names it) and names them. Names clash when two
+ * folders share a base name; the clash is resolved in sorted order of the
  * absolute paths, so every shard of a CI matrix computes the same names.
  */
 export function nameSubmissions(paths: readonly string[]): SubmissionEntry[] {
-  const byAbs = new Map<string, string>();
+  const byReal = new Map<string, { abs: string; path: string }>();
   for (const path of paths) {
     const abs = resolve(path);
-    if (!byAbs.has(abs)) byAbs.set(abs, path);
+    const real = realPathOf(abs);
+    const seen = byReal.get(real);
+    if (!seen || abs < seen.abs) byReal.set(real, { abs, path });
   }
-  const sorted = [...byAbs.keys()].sort();
+  const sorted = [...byReal.values()].sort((a, b) => (a.abs < b.abs ? -1 : a.abs > b.abs ? 1 : 0));
   const used = new Set<string>();
   const out: SubmissionEntry[] = [];
-  for (const abs of sorted) {
+  for (const { abs, path } of sorted) {
     const base = safeName(basename(abs));
     let name = base;
     for (let k = 2; used.has(name.toLowerCase()); k++) name = `${base}-${k}`;
     used.add(name.toLowerCase());
-    out.push({ name, path: byAbs.get(abs)!, abs });
+    out.push({ name, path, abs });
   }
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

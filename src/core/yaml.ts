@@ -3,7 +3,9 @@
  * syntax errors and data that cannot be built come back as located
  * problems, never as exceptions.
  */
+import { readFile } from 'node:fs/promises';
 import { isAlias, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { decodeText } from '../input/text.js';
 import type { Location } from './types.js';
 
 export interface YamlProblem {
@@ -33,6 +35,16 @@ export function parseYamlLocated(text: string, file: string): ParsedYaml {
     // The yaml package refuses aliases that expand exponentially ("billion laughs").
     return { ok: false, problems: [{ message: `YAML aliases: ${firstLine(error instanceof Error ? error.message : String(error))}`, location: at(firstAliasOffset(doc)) }] };
   }
+}
+
+/**
+ * Reads a YAML file as text the way submissions are read: UTF-16 (with its
+ * byte-order mark, as Windows editors save "Unicode"), a UTF-8 BOM and CRLF
+ * are decoded; a binary file is a problem. `file` is the name problems show.
+ */
+export async function readYamlText(path: string, file: string): Promise<{ ok: true; text: string } | { ok: false; problems: YamlProblem[] }> {
+  const decoded = decodeText(await readFile(path), file);
+  return decoded.ok ? { ok: true, text: decoded.text } : { ok: false, problems: [{ message: decoded.message, location: { file } }] };
 }
 
 function firstAliasOffset(doc: Document): number | undefined {

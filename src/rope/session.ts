@@ -7,6 +7,7 @@
 import type { CheckContext } from '../checks/kind.js';
 import type { CheckOutcome, Detail } from '../core/types.js';
 import type { CallOptions } from '../runner/answers.js';
+import { languageOf, type RunnerLanguage } from '../runner/languages.js';
 import type { CallOutcome, LearnerSession, NDArray, RunFailure, SessionOptions, Value } from '../runner/types.js';
 import type { RopeCommonOptions, RopeFunctionNames } from './options.js';
 import { firstNonFinite } from './kernels.js';
@@ -20,6 +21,8 @@ export type SessionFactory = (options: SessionOptions) => Promise<LearnerSession
 
 /** Failures that would only repeat (and cost a timeout each) if the same function were called again. */
 const FATAL_FAILURES = new Set(['timeout', 'memory', 'crash', 'limit']);
+
+const LANGUAGE_NAMES: Record<RunnerLanguage, string> = { python: 'Python', node: 'TypeScript/JavaScript', rust: 'Rust' };
 
 const FLOAT_DTYPES = new Set(['float16', 'float32', 'float64', 'float128', 'longdouble']);
 
@@ -66,7 +69,7 @@ export async function getRopeSession(
     });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    return { ok: false, outcome: { status: 'error', message: `could not start the learner's Python session: ${reason}` } };
+    return { ok: false, outcome: { status: 'error', message: `could not start the learner's ${LANGUAGE_NAMES[languageOf(module)]} session: ${reason}` } };
   }
   if (session.importFailure) {
     // One finding for a module that does not load: the first code check reports it, the others skip.

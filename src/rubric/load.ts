@@ -1,11 +1,11 @@
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, type Document, type Node as YamlNode } from 'yaml';
 import type { ErrorObject } from 'ajv';
 import { closest, describeAjvError, inlineValidator, schemaValidator } from '../core/ajv.js';
 import { ConfigError } from '../core/errors.js';
 import { rubricsDir } from '../core/paths.js';
-import { parseYamlLocated } from '../core/yaml.js';
+import { parseYamlLocated, readYamlText } from '../core/yaml.js';
 import type { Criterion, Location, Rubric } from '../core/types.js';
 import { defaultRegistry, type Registry } from '../checks/registry.js';
 
@@ -99,8 +99,9 @@ export async function loadRubricFile(file: string, registry: Registry = defaultR
   if (info.size > MAX_RUBRIC_BYTES) {
     throw new ConfigError(`rubric ${displayPath(file)} is ${info.size} bytes, over the ${MAX_RUBRIC_BYTES}-byte limit`);
   }
-  const text = await readFile(file, 'utf8');
-  return parseRubric(text, file, registry);
+  const read = await readYamlText(file, displayPath(file));
+  if (!read.ok) throw rubricError(displayPath(file), read.problems);
+  return parseRubric(read.text, file, registry);
 }
 
 /** Folders searched for rubric ids: RUBRICATE_RUBRICS (path-separated) first, then the bundled rubrics. */

@@ -340,6 +340,8 @@ function walkSubmission(
   visit: { dir(rel: string): void; file(rel: string, source: string): string | undefined },
 ): string[] {
   const skipped: string[] = [];
+  /** A path cut to a readable length: a folder nested hundreds deep has a name of kilobytes. */
+  const skip = (rel: string, why: string) => skipped.push(`${rel.length > 200 ? `${rel.slice(0, 120)}...${rel.slice(-60)}` : rel} (${why})`);
   let total = 0;
   let files = 0;
   const walk = (rel: string): void => {
@@ -347,44 +349,53 @@ function walkSubmission(
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       const relPath = rel ? `${rel}/${entry.name}` : entry.name;
-      const source = path.join(realRoot, relPath);
-      let info = lstatSync(source);
-      if (info.isSymbolicLink()) {
-        let resolved: string;
-        try {
-          resolved = realpathSync(source);
-        } catch {
-          skipped.push(`${relPath} (dangling symlink)`);
-          continue;
-        }
-        if (resolved !== realRoot && !resolved.startsWith(realRoot + path.sep)) {
-          skipped.push(`${relPath} (symlink leaving the submission: ${readlinkSync(source)})`);
-          continue;
-        }
-        info = statSync(resolved);
-        if (info.isDirectory()) {
-          skipped.push(`${relPath} (symlink to a folder)`);
-          continue;
-        }
+      try {
+        visitEntry(entry.name, relPath);
+      } catch (error) {
+        // A path too long for the system (ENAMETOOLONG), a folder that cannot be listed or made, an entry gone
+        // since the listing: the entry (and what is below it) is left out, the rest is copied.
+        skip(relPath, `unreadable: ${errorCode(error)}`);
       }
+    }
+  };
+  const visitEntry = (name: string, relPath: string): void => {
+    const source = path.join(realRoot, relPath);
+    let info = lstatSync(source);
+    if (info.isSymbolicLink()) {
+      let resolved: string;
+      try {
+        resolved = realpathSync(source);
+      } catch {
+        skip(relPath, 'dangling symlink');
+        return;
+      }
+      if (resolved !== realRoot && !resolved.startsWith(realRoot + path.sep)) {
+        skip(relPath, `symlink leaving the submission: ${readlinkSync(source)}`);
+        return;
+      }
+      info = statSync(resolved);
       if (info.isDirectory()) {
-        if (SKIP_DIRS.has(entry.name)) continue;
-        visit.dir(relPath);
-        walk(relPath);
-      } else if (info.isFile()) {
-        if (info.size > limits.maxFileBytes) {
-          skipped.push(`${relPath} (${info.size} bytes, over the per-file cap)`);
-        } else if (total + info.size > limits.maxTotalBytes || files >= limits.maxFiles) {
-          skipped.push(`${relPath} (submission size cap reached)`);
-        } else {
-          const failed = visit.file(relPath, source);
-          if (failed !== undefined) {
-            skipped.push(`${relPath} (unreadable: ${failed})`);
-            continue;
-          }
-          total += info.size;
-          files += 1;
+        skip(relPath, 'symlink to a folder');
+        return;
+      }
+    }
+    if (info.isDirectory()) {
+      if (SKIP_DIRS.has(name)) return;
+      visit.dir(relPath);
+      walk(relPath);
+    } else if (info.isFile()) {
+      if (info.size > limits.maxFileBytes) {
+        skip(relPath, `${info.size} bytes, over the per-file cap`);
+      } else if (total + info.size > limits.maxTotalBytes || files >= limits.maxFiles) {
+        skip(relPath, 'submission size cap reached');
+      } else {
+        const failed = visit.file(relPath, source);
+        if (failed !== undefined) {
+          skip(relPath, `unreadable: ${failed}`);
+          return;
         }
+        total += info.size;
+        files += 1;
       }
     }
   };

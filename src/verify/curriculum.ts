@@ -1,9 +1,9 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { type Document, type Node as YamlNode } from 'yaml';
 import { closest, describeAjvError, inlineValidator } from '../core/ajv.js';
 import { ConfigError } from '../core/errors.js';
-import { parseYamlLocated } from '../core/yaml.js';
+import { parseYamlLocated, readYamlText } from '../core/yaml.js';
 import type { Location, Report, Rubric } from '../core/types.js';
 import { defaultRegistry, type Registry } from '../checks/registry.js';
 import { resolveRubric } from '../rubric/load.js';
@@ -99,8 +99,9 @@ export async function findManifest(path: string): Promise<string> {
 /** Loads and validates a curriculum manifest; every problem is located in the YAML. */
 export async function loadCurriculum(path: string): Promise<Curriculum> {
   const manifest = await findManifest(path);
-  const text = await readFile(manifest, 'utf8');
-  const curriculum = parseCurriculum(text, manifest);
+  const read = await readYamlText(manifest, display(manifest));
+  if (!read.ok) throw manifestError(display(manifest), read.problems);
+  const curriculum = parseCurriculum(read.text, manifest);
   // Referenced files must exist: a broken link is a configuration error, located at the key.
   const problems: Array<{ message: string; location?: Location }> = [];
   for (const module of curriculum.modules) {

@@ -245,6 +245,7 @@ describe('shards and merge', () => {
     expect(() => parseShard('0/4')).toThrow(/1 <= i <= n/);
     expect(() => parseShard('5/4')).toThrow(/1 <= i <= n/);
     expect(() => parseShard('two')).toThrow(/expected i\/n/);
+    expect(() => parseShard('1/1000000000000')).toThrow("invalid --shard '1/1000000000000': at most 10000 shards");
   });
 
   it('partitions stably: every name in exactly one shard, independent of the list around it', () => {
@@ -268,6 +269,17 @@ describe('shards and merge', () => {
     expect(a.map((e) => e.name)).toEqual(['alice', 'alice-2', 'bob']);
     expect(a.map((e) => [e.name, e.abs])).toEqual(b.map((e) => [e.name, e.abs]));
     expect(nameSubmissions(['../..', 'sub/we ird;name']).map((e) => e.name)).toContain('we_ird_name');
+  });
+
+  it('grades a folder given twice through a link once, under the same name whatever the order', () => {
+    const { folders } = setup();
+    const alice = folders[0]!;
+    const link = `${alice}-link`;
+    symlinkSync(alice, link);
+    const entries = nameSubmissions([link, ...folders]);
+    expect(entries).toHaveLength(folders.length);
+    expect(entries.filter((e) => e.abs === alice || e.abs === link)).toEqual([{ name: 'alice', path: alice, abs: alice }]);
+    expect(nameSubmissions([...folders, link])).toEqual(entries);
   });
 
   it('merges the shards of a class into the gradebook of the whole class', async () => {

@@ -2,8 +2,8 @@
  * The command line as users and CI see it: the built bin, its exit codes and
  * its one-line errors. `npm test` builds dist/ before running the suite.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -135,6 +135,38 @@ describe.runIf(existsSync(bin))('rubricate CLI', () => {
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toEqual(['rubricate: submission not found: no/such/folder']);
     expect(performance.now() - started).toBeLessThan(8000);
+  });
+
+  it.runIf(existsSync('/proc/self'))('Ctrl-C while grading exits 130 and leaves no learner process or scratch folder behind', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'rubricate-cli-sigint-'));
+    const child = spawn(process.execPath, [bin, 'grade', 'fixtures/rope-lab02/hostile-infinite-loop'], {
+      env: { ...process.env, TMPDIR: tmp, NO_COLOR: '1' },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const commandLine = (pid: string) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    // Learner processes name their scratch folder, under TMPDIR, on their command line.
+    const learnerProcesses = () => readdirSync('/proc').filter((pid) => /^\d+$/.test(pid) && commandLine(pid).includes(tmp));
+    try {
+      // Wait for the learner's endless loop to be running in its scratch folder.
+      for (let i = 0; i < 200 && learnerProcesses().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(learnerProcesses().length).toBeGreaterThan(0);
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(learnerProcesses()).toEqual([]);
+      expect(readdirSync(tmp)).toEqual([]);
+    } finally {
+      child.kill('SIGKILL');
+      for (const pid of learnerProcesses()) process.kill(Number(pid), 'SIGKILL');
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it('a missing submission folder is a usage error', () => {

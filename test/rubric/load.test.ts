@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Registry } from '../../src/checks/registry.js';
 import { ConfigError } from '../../src/core/errors.js';
-import { parseRubric } from '../../src/rubric/load.js';
+import { loadRubricFile, parseRubric } from '../../src/rubric/load.js';
 import { echoKind } from '../helpers/echo-kind.js';
 
 const registry = new Registry([echoKind]);
@@ -58,6 +60,20 @@ describe('rubric loading', () => {
     const [problem] = problemsOf('bad-alias-bomb.yaml');
     expect(problem!.message).toMatch(/^YAML aliases: /);
     expect(problem!.location).toEqual({ file: 'fixtures/rubrics/bad-alias-bomb.yaml', line: 4, column: 8 });
+  });
+
+  it('reads a rubric saved as UTF-16 (Windows "Unicode"), and refuses a binary file with a one-line problem', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rubricate-rubric-'));
+    try {
+      const utf16 = join(dir, 'utf16.yaml');
+      writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(readFileSync(fixture('ok-minimal.yaml'), 'utf8'), 'utf16le')]));
+      expect((await loadRubricFile(utf16, registry)).id).toBe('minimal');
+      const binary = join(dir, 'binary.yaml');
+      writeFileSync(binary, 'id: x\0\n');
+      await expect(loadRubricFile(binary, registry)).rejects.toThrow(`invalid rubric ${binary}: ${binary} looks binary (NUL byte at offset 5); expected UTF-8 YAML`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('rejects a criterion in an unknown dimension', () => {

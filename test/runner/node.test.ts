@@ -3,7 +3,8 @@
  * through openNodeSession, the calling convention both ways, syntax errors,
  * and the hostile submissions (fixtures/rope-lab02-ts/hostile-*).
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -46,6 +47,20 @@ async function withSession<T>(root: string, mod: string, body: (s: LearnerSessio
 }
 
 describe('node runner', () => {
+  it('runs a submission that also holds a folder nested past PATH_MAX (left out of the sources and the copy)', async () => {
+    const root = tempSubmission({ 'src/rope.ts': readFileSync(join(fixture('ok-typescript'), module), 'utf8') });
+    execFileSync('python3', ['-c', "import os\nfor _ in range(300):\n    os.mkdir('d' * 200)\n    os.chdir('d' * 200)"], { cwd: root });
+    try {
+      await withSession(root, module, async (s) => {
+        expect(s.importFailure).toBeUndefined();
+        const answer = await s.call('ropeFrequencies', [8]);
+        expect(answer.ok).toBe(true);
+      });
+    } finally {
+      execFileSync('rm', ['-rf', join(root, 'd'.repeat(200))]);
+    }
+  });
+
   it('calls the TypeScript lab functions and returns typed arrays with shapes', async () => {
     await withSession(fixture('ok-typescript'), module, async (s) => {
       expect(s.importFailure).toBeUndefined();

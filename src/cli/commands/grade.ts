@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { appendFile, stat } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, constants as osConstants } from 'node:os';
 import { join, relative } from 'node:path';
 import { LAYOUT, type BatchFormat } from '../../batch/layout.js';
 import { parseShard } from '../../batch/shard.js';
@@ -136,7 +136,7 @@ function inGithubActions(): boolean {
 
 async function gradeSingle(submissions: string[], options: GradeCommandOptions): Promise<void> {
   await prepareOutput(options.output);
-  const reports = await gradeMany(submissions, options);
+  const reports = await untilSignal(() => gradeMany(submissions, options));
   const reporter = await reporterFor(options.format, FORMATS);
   await emit(
     reporter(reports, {
@@ -153,6 +153,25 @@ async function gradeSingle(submissions: string[], options: GradeCommandOptions):
     await appendStepSummary(githubStepSummary(reports, options.audience));
   }
   process.exitCode = exitCodeFor(reports);
+}
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * Runs `work` so that Ctrl-C (SIGINT), SIGTERM or SIGHUP exit at once with
+ * 128 + the signal number, through process.exit: its exit hook kills the
+ * learner processes still running and removes their scratch folders. Left
+ * to the default action, the signal ended rubricate alone, and a learner
+ * loop kept a core busy for good.
+ */
+async function untilSignal<T>(work: () => Promise<T>): Promise<T> {
+  const onSignal = (signal: NodeJS.Signals) => process.exit(128 + osConstants.signals[signal]);
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  try {
+    return await work();
+  } finally {
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+  }
 }
 
 async function gradeMany(submissions: string[], options: GradeCommandOptions): Promise<Report[]> {

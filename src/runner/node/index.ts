@@ -57,9 +57,10 @@ export async function transpile(source: string, file: string): Promise<{ js: str
   return { js: out.outputText };
 }
 
+/** The TypeScript files under `dir`; a folder that cannot be listed (no permission, a path too long) is left out. */
 async function listSources(dir: string, rel = ''): Promise<string[]> {
   const found: string[] = [];
-  for (const entry of await fs.readdir(path.join(dir, rel), { withFileTypes: true })) {
+  for (const entry of await fs.readdir(path.join(dir, rel), { withFileTypes: true }).catch(() => [])) {
     const child = rel ? `${rel}/${entry.name}` : entry.name;
     if (entry.isDirectory() && entry.name !== 'node_modules' && !entry.name.startsWith('.')) found.push(...(await listSources(dir, child)));
     else if (entry.isFile() && TS_EXT.test(entry.name) && !entry.name.endsWith('.d.ts')) found.push(child);

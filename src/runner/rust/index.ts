@@ -63,9 +63,10 @@ async function dropBuildFolders(dir: string): Promise<void> {
   for (const sub of ['build', 'target']) await fs.rm(path.join(dir, sub), { recursive: true, force: true }).catch(() => undefined);
 }
 
+/** The crate's files, sorted; a folder that cannot be listed (no permission, a path too long) is left out. */
 async function crateFiles(root: string, rel = ''): Promise<string[]> {
   const out: string[] = [];
-  for (const entry of await fs.readdir(path.join(root, rel), { withFileTypes: true })) {
+  for (const entry of await fs.readdir(path.join(root, rel), { withFileTypes: true }).catch(() => [])) {
     const child = rel ? `${rel}/${entry.name}` : entry.name;
     if (entry.isDirectory()) {
       if (entry.name === 'target' || entry.name.startsWith('.')) continue;

@@ -105,6 +105,21 @@ describe('RoPE check kinds with a fake learner session', () => {
     expect(fake.calls.filter((c) => c.fn === 'precompute_rope').length - precomputes).toBeLessThan(precomputes / 2);
   });
 
+  it('names the language of a learner session that could not start', async () => {
+    for (const [module, language] of [
+      ['src/minimodel/positional/rope.py', 'Python'],
+      ['src/rope.ts', 'TypeScript/JavaScript'],
+      ['src/lib.rs', 'Rust'],
+    ] as const) {
+      const sub = fakeSubmission(new FakeRopeSession(), { ...files, [module]: '// model' });
+      sub.ctx.services.openLearnerSession = async () => {
+        throw new Error('EACCES: permission denied');
+      };
+      const outcome = await sub.run(ropeShapesKind, { module: [module] });
+      expect(outcome).toMatchObject({ status: 'error', message: `could not start the learner's ${language} session: EACCES: permission denied` });
+    }
+  });
+
   it('calls a function that timed out only once, and blames no bug for it', async () => {
     const fake = new FakeRopeSession({ bug: 'apply-hangs' });
     const results = await runAll(fakeSubmission(fake, files));
