@@ -148,6 +148,18 @@ describe('re-runs and resume', () => {
     expect(readdirSync(alice)).not.toContain('reports');
   });
 
+  it('a submission time limit longer than a timer holds does not stop every submission at once', async () => {
+    const { classDir, out } = setup();
+    const slow = join(classDir, 'slow');
+    mkdirSync(slow);
+    writeFileSync(join(slow, 'answer.txt'), 'sleep 200\n');
+    for (const threads of [0, 1]) {
+      const result = await batch({ submissions: [slow], outDir: out, submissionTimeoutMs: 3_000_000_000, threads, force: true });
+      expect(result.rows.map((r) => r.status)).toEqual(['passed']);
+    }
+    expect(readFileSync(join(out, 'grades.csv'), 'utf8')).not.toContain('batch limit');
+  });
+
   it('the rubric identity in the cache key covers the schema files its criteria name', async () => {
     const rubric = await loadRubricFile('rubrics/rope-lab02.yaml');
     const schemas: Record<string, string> = { 'lab02-manifest.schema.json': '{"type":"object"}' };
