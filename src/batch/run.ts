@@ -63,7 +63,7 @@ export interface BatchOptions {
   formats?: readonly BatchFormat[];
   /** Audience of the Markdown feedback (default learner). */
   audience?: 'learner' | 'instructor';
-  /** Wall-clock limit for grading one submission, ms (default 300 000). */
+  /** Wall-clock limit for grading one submission, ms (default 300 000, at most MAX_SUBMISSION_TIMEOUT_MS). */
   submissionTimeoutMs?: number;
   /** Further settings that change results, for the cache key (interpreter, isolation). */
   settings?: string;
@@ -136,6 +136,14 @@ export interface BatchFile {
   rows: GradebookRow[];
 }
 
+/**
+ * The longest time limit for one submission, a million seconds (11.5 days);
+ * longer ones are cut to it. Node's timers hold at most 2^31 - 1 ms (24.8
+ * days) and fire at once beyond it, and the thread watchdog waits a tenth
+ * longer than the limit.
+ */
+export const MAX_SUBMISSION_TIMEOUT_MS = 1_000_000_000;
+
 export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   const started = performance.now();
   const outDir = resolve(options.outDir);
@@ -153,7 +161,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     force: options.force === true,
     audience: options.audience ?? 'learner',
     settings: options.settings ?? '',
-    timeoutMs: options.submissionTimeoutMs ?? 300_000,
+    timeoutMs: Math.min(options.submissionTimeoutMs ?? 300_000, MAX_SUBMISSION_TIMEOUT_MS),
   };
 
   const named = isNamed(options.submissions) ? [...options.submissions] : nameSubmissions(options.submissions as string[]);

@@ -7,6 +7,7 @@ import { realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { UsageError } from '../core/errors.js';
+import { decodeText } from '../input/text.js';
 
 export interface SubmissionEntry {
   /** Unique, file-safe name: the folder name, with `-2`, `-3`... appended on a clash. */
@@ -23,24 +24,26 @@ export interface SubmissionEntry {
  * when the list comes from `ls -d submissions/* > list.txt`.
  */
 export async function readListFile(file: string): Promise<string[]> {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
+    bytes = file === '-' ? await readStdin() : await readFile(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
     throw new UsageError(`cannot read the submission list ${file} (${code})`);
   }
-  return text
-    .replace(/^\uFEFF/, '')
-    .split(/\r?\n/)
+  // Decoded like learners' text: a list that PowerShell wrote (UTF-16 with a BOM) or Notepad (BOM, CRLF) reads the same.
+  const decoded = decodeText(bytes, file === '-' ? 'the standard input' : file);
+  if (!decoded.ok) throw new UsageError(`cannot read the submission list: ${decoded.message}`);
+  return decoded.text
+    .split('\n')
     .map((line) => line.trim())
     .filter((line) => line !== '' && !line.startsWith('#'));
 }
 
-async function readStdin(): Promise<string> {
+async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 /** A file-safe version of a folder name. */

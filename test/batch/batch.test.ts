@@ -12,7 +12,7 @@ import { rubricIdentity } from '../../src/batch/cache-key.js';
 import { mergeBatches } from '../../src/batch/merge.js';
 import { LAYOUT, runBatch, type BatchFile, type BatchOptions } from '../../src/batch/run.js';
 import { inShard, parseShard, shardOf } from '../../src/batch/shard.js';
-import { nameSubmissions } from '../../src/batch/submissions.js';
+import { nameSubmissions, readListFile } from '../../src/batch/submissions.js';
 import { parseCsv } from '../../src/batch/csv.js';
 import { Registry } from '../../src/checks/registry.js';
 import { schemaValidator } from '../../src/core/ajv.js';
@@ -148,6 +148,18 @@ describe('re-runs and resume', () => {
     expect(readdirSync(alice)).not.toContain('reports');
   });
 
+  it('a submission time limit longer than a timer holds does not stop every submission at once', async () => {
+    const { classDir, out } = setup();
+    const slow = join(classDir, 'slow');
+    mkdirSync(slow);
+    writeFileSync(join(slow, 'answer.txt'), 'sleep 200\n');
+    for (const threads of [0, 1]) {
+      const result = await batch({ submissions: [slow], outDir: out, submissionTimeoutMs: 3_000_000_000, threads, force: true });
+      expect(result.rows.map((r) => r.status)).toEqual(['passed']);
+    }
+    expect(readFileSync(join(out, 'grades.csv'), 'utf8')).not.toContain('batch limit');
+  });
+
   it('the rubric identity in the cache key covers the schema files its criteria name', async () => {
     const rubric = await loadRubricFile('rubrics/rope-lab02.yaml');
     const schemas: Record<string, string> = { 'lab02-manifest.schema.json': '{"type":"object"}' };
@@ -269,6 +281,19 @@ describe('shards and merge', () => {
     expect(a.map((e) => e.name)).toEqual(['alice', 'alice-2', 'bob']);
     expect(a.map((e) => [e.name, e.abs])).toEqual(b.map((e) => [e.name, e.abs]));
     expect(nameSubmissions(['../..', 'sub/we ird;name']).map((e) => e.name)).toContain('we_ird_name');
+  });
+
+  it('reads a --from list written as UTF-16 (PowerShell) or with a BOM and CRLF, and refuses a binary one', async () => {
+    const lines = ['# the class', 'x/alice', '', '  y/bob  ', '# done'];
+    const utf16 = join(tmp, 'list-utf16.txt');
+    writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(lines.join('\r\n'), 'utf16le')]));
+    expect(await readListFile(utf16)).toEqual(['x/alice', 'y/bob']);
+    const bom = join(tmp, 'list-bom.txt');
+    writeFileSync(bom, '\uFEFF' + lines.join('\r\n') + '\r\n');
+    expect(await readListFile(bom)).toEqual(['x/alice', 'y/bob']);
+    const binary = join(tmp, 'list-binary.txt');
+    writeFileSync(binary, 'x/alice\0\n');
+    await expect(readListFile(binary)).rejects.toThrow(UsageError);
   });
 
   it('grades a folder given twice through a link once, under the same name whatever the order', () => {

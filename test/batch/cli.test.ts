@@ -4,7 +4,7 @@
  * class of lab fixtures becomes a folder of reports and a gradebook.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -86,5 +86,18 @@ describe.runIf(existsSync(bin) && hasLabKinds && existsSync(labFixtures))('batch
     expect(() => JSON.parse(r.stdout)).not.toThrow();
     expect(r.stderr).toMatch(/^::(error|warning) file=.*not-ok-manifest-schema\/manifest\.json/m);
     expect(readFileSync(summary, 'utf8')).toContain('| submission | score | result | checks |');
+  });
+
+  it('keeps the step summary within the 1 MiB GitHub keeps of a step, counting what the step wrote before', () => {
+    const summary = join(tmp, 'full-step-summary.md');
+    // Earlier commands of the step wrote all but 200 bytes, in three-byte characters.
+    writeFileSync(summary, '✅'.repeat(Math.floor((1024 * 1024 - 200) / 3)) + '\n');
+    const r = run(['grade', join(labFixtures, 'not-ok-manifest-schema'), '--rubric', 'rope-lab02', '--format', 'json'], {
+      GITHUB_ACTIONS: 'true',
+      GITHUB_STEP_SUMMARY: summary,
+    });
+    expect(r.code).toBe(1);
+    expect(statSync(summary).size).toBeLessThanOrEqual(1024 * 1024);
+    expect(readFileSync(summary, 'utf8')).toMatch(/\| submission [^]*_\(truncated: GitHub keeps 1 MiB of summary per step\)_\n$/);
   });
 });

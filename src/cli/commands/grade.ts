@@ -254,12 +254,27 @@ async function gradeBatch(submissions: string[], options: GradeCommandOptions): 
   process.exitCode = exitCodeFor(result.rows);
 }
 
-/** Appends Markdown to the job summary GitHub shows (capped at GitHub's 1 MiB per step). */
+/** What GitHub keeps of one step's summary file. */
+const STEP_SUMMARY_BYTES = 1024 * 1024;
+
+/**
+ * Appends Markdown to the job summary GitHub shows, cut so that the step's
+ * summary file stays within GitHub's 1 MiB (counted in bytes, with what
+ * earlier commands of the step wrote); over it, GitHub drops the summary.
+ */
 async function appendStepSummary(markdown: string): Promise<void> {
   const file = process.env.GITHUB_STEP_SUMMARY;
   if (!file) return;
-  const capped = markdown.length > 1_000_000 ? markdown.slice(0, 1_000_000) + '\n\n_(truncated)_\n' : markdown;
-  await appendFile(file, capped + '\n').catch(() => undefined);
+  const room = STEP_SUMMARY_BYTES - ((await stat(file).catch(() => undefined))?.size ?? 0);
+  let text = markdown + '\n';
+  if (Buffer.byteLength(text) > room) {
+    const note = '\n\n_(truncated: GitHub keeps 1 MiB of summary per step)_\n';
+    const keep = room - Buffer.byteLength(note);
+    if (keep <= 0) return;
+    // A character cut in two decodes as U+FFFD: drop it.
+    text = Buffer.from(markdown).subarray(0, keep).toString('utf8').replace(/\uFFFD+$/, '') + note;
+  }
+  await appendFile(file, text).catch(() => undefined);
 }
 
 function displayPath(path: string): string {

@@ -76,6 +76,112 @@ async function crateFiles(root: string, rel = ''): Promise<string[]> {
   return out.sort();
 }
 
+/**
+ * The first `path = "..."` of Cargo.toml (a [lib] or target path, a path
+ * dependency, a patch) that leaves the crate folder: absolute, with `..`,
+ * or from the home folder. The build runs outside the sandbox, so cargo
+ * would compile (and show in its errors) any file the grader can read.
+ */
+export function manifestPathLeaving(cargoToml: string): string | undefined {
+  for (const match of cargoToml.matchAll(/\bpath\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) {
+    const value = match[1] ?? match[2] ?? '';
+    if (/^[\\/~]|^[A-Za-z]:|(^|[\\/])\.\.([\\/]|$)/.test(value)) return value;
+  }
+  return undefined;
+}
+
+/**
+ * Rust code that makes the compiler read a file named by the learner:
+ * include!, include_str!, include_bytes! (also renamed with `use ... as` or
+ * handed to a macro: any mention of them) and #[path] attributes. The build
+ * runs outside the sandbox, so these could read any file the grader can
+ * (other submissions, keys) into the binary, or into a compile error, and so
+ * into the feedback. Comments and string literals do not count.
+ */
+export function fileReadingCode(source: string): { line: number; column: number; what: string } | undefined {
+  const code = blankCommentsAndStrings(source);
+  const match = /\b(include_str|include_bytes|include)\b|#\s*!?\s*\[\s*(path)\s*=/.exec(code);
+  if (!match) return undefined;
+  const before = code.slice(0, match.index + (match[1] ? 0 : match[0].indexOf('path')));
+  const line = before.split('\n').length;
+  return { line, column: before.length - before.lastIndexOf('\n'), what: match[1] ? `${match[1]}!` : '#[path]' };
+}
+
+/** Replaces comments and the contents of string and character literals with spaces, keeping line breaks. */
+function blankCommentsAndStrings(source: string): string {
+  const out = source.split('');
+  const blank = (from: number, to: number) => {
+    for (let i = from; i < to; i++) if (out[i] !== '\n') out[i] = ' ';
+  };
+  let i = 0;
+  while (i < source.length) {
+    const rest = source.slice(i, i + 3);
+    if (rest.startsWith('//')) {
+      const end = source.indexOf('\n', i);
+      const stop = end === -1 ? source.length : end;
+      blank(i, stop);
+      i = stop;
+    } else if (rest.startsWith('/*')) {
+      // Block comments nest in Rust.
+      let depth = 0;
+      let j = i;
+      while (j < source.length) {
+        if (source.startsWith('/*', j)) {
+          depth++;
+          j += 2;
+        } else if (source.startsWith('*/', j)) {
+          depth--;
+          j += 2;
+          if (depth === 0) break;
+        } else {
+          j++;
+        }
+      }
+      blank(i, j);
+      i = j;
+    } else {
+      const raw = /^b?r(#*)"/.exec(source.slice(i, i + 260));
+      if (raw) {
+        const close = '"' + raw[1];
+        const end = source.indexOf(close, i + raw[0].length);
+        const stop = end === -1 ? source.length : end + close.length;
+        blank(i + raw[0].length, stop - close.length);
+        i = stop;
+      } else if (source[i] === '"') {
+        let j = i + 1;
+        while (j < source.length && source[j] !== '"') j += source[j] === '\\' ? 2 : 1;
+        blank(i + 1, j);
+        i = j + 1;
+      } else if (source[i] === "'") {
+        // A character literal ('x', '\n', '\u{..}'), not a lifetime ('a).
+        const char = /^'(?:\\(?:u\{[0-9a-fA-F_]*\}|x[0-9a-fA-F]{2}|.)|[^'\\])'/su.exec(source.slice(i, i + 16));
+        if (char) blank(i + 1, i + char[0].length - 1);
+        i += char ? char[0].length : 1;
+      } else {
+        i++;
+      }
+    }
+  }
+  return out.join('');
+}
+
+/** The failure for the first Rust file of the crate that makes the compiler read a file, if any. */
+async function fileReadingSource(root: string, files: readonly string[]): Promise<RunFailure | undefined> {
+  for (const file of files) {
+    if (!file.endsWith('.rs')) continue;
+    const source = await fs.readFile(path.join(root, file), 'utf8').catch(() => '');
+    const found = fileReadingCode(source);
+    if (found) {
+      return {
+        kind: 'import-error',
+        message: `${found.what} is not allowed in ${file}: it makes the compiler read a file, and the crate is built outside the sandbox; put the data in the code`,
+        location: { file, line: found.line, column: found.column },
+      };
+    }
+  }
+  return undefined;
+}
+
 function packageName(cargoToml: string): string | undefined {
   const section = /\[package\]([\s\S]*?)(?:\n\[|$)/.exec(cargoToml);
   const name = section ? /\bname\s*=\s*"([^"]+)"/.exec(section[1]!) : null;
@@ -133,8 +239,14 @@ export async function buildRustHarness(root: string, names: RustFunctionNames = 
   if (existsSync(path.join(root, 'build.rs')) || /^\s*build\s*=/m.test(manifest) || /proc-macro\s*=\s*true/.test(manifest)) {
     return { failure: { kind: 'import-error', message: 'build scripts (build.rs) and proc-macro crates are not allowed: they would run at build time', location: { file: existsSync(path.join(root, 'build.rs')) ? 'build.rs' : 'Cargo.toml' } } };
   }
-  const template = readFileSync(path.join(harnessDir(), 'rust', 'main.rs'), 'utf8');
+  const leaving = manifestPathLeaving(manifest);
+  if (leaving !== undefined) {
+    return { failure: { kind: 'import-error', message: `Cargo.toml names the path "${leaving}", outside the crate: the crate builds from its own folder only`, location: { file: 'Cargo.toml' } } };
+  }
   const files = await crateFiles(root);
+  const reading = await fileReadingSource(root, files);
+  if (reading) return { failure: reading };
+  const template = readFileSync(path.join(harnessDir(), 'rust', 'main.rs'), 'utf8');
   const hash = createHash('sha256');
   hash.update(template).update(JSON.stringify(names));
   for (const file of files) hash.update(`${file}\0`).update(await fs.readFile(path.join(root, file))).update('\0');
