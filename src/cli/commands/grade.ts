@@ -6,7 +6,7 @@ import { LAYOUT, type BatchFormat } from '../../batch/layout.js';
 import { parseShard } from '../../batch/shard.js';
 import { nameSubmissions, readListFile } from '../../batch/submissions.js';
 import type { Services } from '../../checks/kind.js';
-import { UsageError } from '../../core/errors.js';
+import { ConfigError, UsageError } from '../../core/errors.js';
 import { exitCodeFor } from '../../core/scoring.js';
 import type { Report, Rubric } from '../../core/types.js';
 import type { IsolationLevel } from '../../runner/types.js';
@@ -110,13 +110,19 @@ function servicesOf(options: GradeCommandOptions): Services {
 }
 
 /**
- * A rubric that runs learner code needs the isolation asked for (--isolation)
- * and, for Python, a working interpreter with NumPy: either missing is a
- * configuration error (exit 2) before anything is graded, not an error
- * finding in every code check of every report. The answers are cached for
- * the sessions (and a batch's threads).
+ * What the rubric needs to grade here, checked before anything is graded: a
+ * lab rubric (a document rubric would fail every check on a folder), and for
+ * learner code the isolation asked for (--isolation) and, for Python, a
+ * working interpreter with NumPy. Each missing is a configuration error (exit
+ * 2), not an error finding in every check of every report. The answers are
+ * cached for the sessions (and a batch's threads).
  */
-async function checkRunners(rubric: Rubric, options: GradeCommandOptions): Promise<void> {
+async function checkRubric(rubric: Rubric, options: GradeCommandOptions): Promise<void> {
+  if (rubric.target !== 'lab') {
+    throw new ConfigError(
+      `rubric '${rubric.id}' verifies documents (target: ${rubric.target}); grade needs a rubric with target: lab (for a document: rubricate verify <document> --rubric ${rubric.id})`,
+    );
+  }
   const { codeLanguages } = await import('../../runner/languages.js');
   const languages = codeLanguages(rubric);
   if (languages.size === 0) return;
@@ -183,7 +189,7 @@ async function gradeMany(submissions: string[], options: GradeCommandOptions): P
     if (!info) throw new UsageError(`submission not found: ${submission}`);
     if (!info.isDirectory()) throw new UsageError(`not a submission folder: ${submission} (expected a directory)`);
     const rubric = await pickRubric(submission, options.rubric);
-    await checkRunners(rubric, options);
+    await checkRubric(rubric, options);
     jobs.push({ submission, rubric });
   }
   const reports: Report[] = [];
@@ -201,7 +207,7 @@ async function gradeBatch(submissions: string[], options: GradeCommandOptions): 
   const shard = options.shard !== undefined ? parseShard(options.shard) : undefined;
   const entries = nameSubmissions(submissions);
   const rubric = await pickBatchRubric(entries, options.rubric);
-  await checkRunners(rubric, options);
+  await checkRubric(rubric, options);
   const formats: BatchFormat[] = options.format === 'gradescope' || options.format === 'junit' ? [options.format] : [];
   const annotate = inGithubActions() || options.format === 'github';
   const progress = createProgress();
