@@ -90,15 +90,20 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/** Digits only: Number() would also take '0x10', '1e3', ' 4 ' and '' (as 0). */
+function digits(value: string): number | undefined {
+  return /^\d+$/.test(value) && Number.isSafeInteger(Number(value)) ? Number(value) : undefined;
+}
+
 function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
+  const n = digits(value);
+  if (n === undefined || n < 1) throw new InvalidArgumentError('expected a positive whole number');
   return n;
 }
 
 function wholeNumber(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number (0 or more)');
+  const n = digits(value);
+  if (n === undefined) throw new InvalidArgumentError('expected a whole number (0 or more)');
   return n;
 }
 
