@@ -160,6 +160,15 @@ describe('re-runs and resume', () => {
     expect(readFileSync(join(out, 'grades.csv'), 'utf8')).not.toContain('batch limit');
   });
 
+  it('the error report of a missing folder whose name has control characters carries none', async () => {
+    const { classDir, out } = setup();
+    const ghost = join(classDir, 'ghost\x1b[2J');
+    await batch({ submissions: [ghost], outDir: out });
+    const report = readJson<Report>(join(out, 'reports', 'ghost_2J.json'));
+    expect(report.submission.path).toContain('ghost␛[2J');
+    expect(JSON.stringify(report)).not.toMatch(/\\u001b/);
+  });
+
   it('the rubric identity in the cache key covers the schema files its criteria name', async () => {
     const rubric = await loadRubricFile('rubrics/rope-lab02.yaml');
     const schemas: Record<string, string> = { 'lab02-manifest.schema.json': '{"type":"object"}' };
