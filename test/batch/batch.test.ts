@@ -212,6 +212,17 @@ describe('re-runs and resume', () => {
     expect(probeCalls.get('alice')).toBe(2);
   });
 
+  it('regrades a report whose check the machine kept from running instead of reusing it', async () => {
+    const { classDir, out } = setup();
+    const alice = join(classDir, 'alice');
+    writeFileSync(join(alice, 'answer.txt'), 'environment\n');
+    const first = await batch({ submissions: [alice], outDir: out });
+    expect(first.rows[0]!.status).toBe('error');
+    const second = await batch({ submissions: [alice], outDir: out });
+    expect([second.graded, second.reused]).toEqual([1, 0]);
+    expect(probeCalls.get('alice')).toBe(2);
+  });
+
   it('a new file, a renamed file or a changed rubric text changes the key', async () => {
     const { classDir, out, folders } = setup();
     await batch({ submissions: folders, outDir: out });
