@@ -1,5 +1,5 @@
 import { isAbsolute, relative } from 'node:path';
-import { stamp } from '../core/engine.js';
+import { printable, stamp } from '../core/engine.js';
 import { scoreChecks } from '../core/scoring.js';
 import { toolVersion } from '../core/paths.js';
 import { REPORT_SCHEMA_VERSION, type Report, type Rubric } from '../core/types.js';
@@ -16,10 +16,10 @@ export function errorReport(rubric: Rubric, submission: { name: string; abs: str
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool: { name: 'rubricate', version: toolVersion() },
     rubric: { id: rubric.id, title: rubric.title, version: rubric.version },
-    submission: { name: submission.name, path: displayPath(submission.abs) },
+    submission: { name: submission.name, path: printable(displayPath(submission.abs)) },
     ...scoreChecks(rubric, checks),
     checks,
-    notices: [{ level: 'error', message }],
+    notices: [{ level: 'error', message: printable(message) }],
     durationMs: Math.round(durationMs),
   };
 }

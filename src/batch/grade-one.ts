@@ -156,11 +156,13 @@ export function firstLine(error: unknown): string {
   return error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
 }
 
-/** The stored report when it exists, parses and carries the same cache key. */
+/** The stored report when it exists, parses, carries the same cache key and was not kept from grading by the machine. */
 async function reusable(file: string, key: string): Promise<Report | undefined> {
   try {
     const report = JSON.parse(await readFile(file, 'utf8')) as Report;
     if (report?.environment?.cacheKey !== key || !Array.isArray(report.checks) || typeof report.summary !== 'object') return undefined;
+    // A check the machine kept from running (its learner session could not start) is graded again, once the machine is fixed.
+    if (report.checks.some((check) => check?.status === 'error' && check.data?.environmentError === true)) return undefined;
     return report;
   } catch {
     return undefined;

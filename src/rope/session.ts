@@ -69,7 +69,11 @@ export async function getRopeSession(
     });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    return { ok: false, outcome: { status: 'error', message: `could not start the learner's ${LANGUAGE_NAMES[languageOf(module)]} session: ${reason}` } };
+    // The machine's fault (no scratch folder, no interpreter...), not the submission's: `environmentError` makes a batch regrade it next run.
+    return {
+      ok: false,
+      outcome: { status: 'error', message: `could not start the learner's ${LANGUAGE_NAMES[languageOf(module)]} session: ${reason}`, data: { environmentError: true } },
+    };
   }
   if (session.importFailure) {
     // One finding for a module that does not load: the first code check reports it, the others skip.

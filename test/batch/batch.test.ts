@@ -160,6 +160,15 @@ describe('re-runs and resume', () => {
     expect(readFileSync(join(out, 'grades.csv'), 'utf8')).not.toContain('batch limit');
   });
 
+  it('the error report of a missing folder whose name has control characters carries none', async () => {
+    const { classDir, out } = setup();
+    const ghost = join(classDir, 'ghost\x1b[2J');
+    await batch({ submissions: [ghost], outDir: out });
+    const report = readJson<Report>(join(out, 'reports', 'ghost_2J.json'));
+    expect(report.submission.path).toContain('ghost␛[2J');
+    expect(JSON.stringify(report)).not.toMatch(/\\u001b/);
+  });
+
   it('the rubric identity in the cache key covers the schema files its criteria name', async () => {
     const rubric = await loadRubricFile('rubrics/rope-lab02.yaml');
     const schemas: Record<string, string> = { 'lab02-manifest.schema.json': '{"type":"object"}' };
@@ -200,6 +209,17 @@ describe('re-runs and resume', () => {
 
     const forced = await batch({ submissions: folders, outDir: out, force: true });
     expect(forced.graded).toBe(7);
+    expect(probeCalls.get('alice')).toBe(2);
+  });
+
+  it('regrades a report whose check the machine kept from running instead of reusing it', async () => {
+    const { classDir, out } = setup();
+    const alice = join(classDir, 'alice');
+    writeFileSync(join(alice, 'answer.txt'), 'environment\n');
+    const first = await batch({ submissions: [alice], outDir: out });
+    expect(first.rows[0]!.status).toBe('error');
+    const second = await batch({ submissions: [alice], outDir: out });
+    expect([second.graded, second.reused]).toEqual([1, 0]);
     expect(probeCalls.get('alice')).toBe(2);
   });
 

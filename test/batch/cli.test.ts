@@ -32,6 +32,15 @@ describe.runIf(existsSync(bin))('batch CLI usage', () => {
     expect(r.stderr.trim()).toBe('rubricate: --jobs needs batch mode: add --out <dir>');
   });
 
+  it('--jobs, --threads and --submission-timeout take digits only', () => {
+    for (const [option, value] of [['--jobs', '0x10'], ['--jobs', '1e3'], ['--threads', ' 2'], ['--threads', ''], ['--submission-timeout', '1e2']]) {
+      const r = run(['grade', 'fixtures/batch/class/alice', '--out', join(tmp, 'digits'), option!, value!]);
+      expect(r.code, `${option} '${value}'`).toBe(2);
+      expect(r.stderr).toContain(`argument '${value}' is invalid`);
+    }
+    expect(existsSync(join(tmp, 'digits'))).toBe(false);
+  });
+
   it('a malformed --shard is a usage error', () => {
     const r = run(['grade', 'fixtures/batch/class/alice', '--out', join(tmp, 'x'), '--shard', '5/4']);
     expect(r.code).toBe(2);

@@ -1,8 +1,9 @@
 /**
  * What the test-only `probe` kind answers, from the submission's answer.txt:
  * `pass`, `partial`, `fail <diagnosis>`, `throw` (a crash inside the kind),
- * `sleep <ms>` (passes after that long) or `hang` (never answers until
- * aborted). Plain JavaScript, so that the grading
+ * `sleep <ms>` (passes after that long), `environment` (an error that is the
+ * machine's fault, as when a learner session cannot start) or `hang` (never
+ * answers until aborted). Plain JavaScript, so that the grading
  * threads of a batch (which run the built dist/) can load it too:
  * probe-kind.ts wraps it for in-thread tests, thread-kinds.js for threads.
  *
@@ -16,6 +17,7 @@ export async function probeAnswer(ctx) {
   if (text === 'pass') return { status: 'pass', message: 'answered pass' };
   if (text === 'partial') return { status: 'fail', credit: 0.5, message: 'half right', location: { file: 'answer.txt', line: 1 } };
   if (text === 'throw') throw new Error('probe crashed on purpose');
+  if (text === 'environment') return { status: 'error', message: 'could not start the session', data: { environmentError: true } };
   const sleep = /^sleep (\d+)$/.exec(text);
   if (sleep) {
     await new Promise((resolve) => setTimeout(resolve, Number(sleep[1])));

@@ -21,6 +21,27 @@ function run(...args: string[]) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/**
+ * Runs `grade` on a lab with `args`, alone and in batch mode: each run is a
+ * configuration error with exactly `line` on stderr, nothing on stdout and
+ * no batch folder made.
+ */
+function expectRefusedBeforeGrading(args: string[], line: string) {
+  const lab = 'fixtures/rope-lab02/ok-interleaved';
+  const out = mkdtempSync(join(tmpdir(), 'rubricate-cli-refused-'));
+  try {
+    for (const batch of [[], ['--out', join(out, 'batch')]]) {
+      const r = run('grade', lab, ...batch, ...args);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toEqual([line]);
+      expect(r.stdout).toBe('');
+    }
+    expect(existsSync(join(out, 'batch'))).toBe(false);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
 describe.runIf(existsSync(bin))('rubricate CLI', () => {
   it('--help teaches the commands and exit codes, and exits 0', () => {
     const r = run('--help');
@@ -81,24 +102,13 @@ describe.runIf(existsSync(bin))('rubricate CLI', () => {
   });
 
   it.runIf(spawnSync('bwrap', ['--version']).status !== 0)('--isolation bwrap without bubblewrap is a configuration error before anything is graded', () => {
-    const out = mkdtempSync(join(tmpdir(), 'rubricate-cli-bwrap-'));
-    try {
-      for (const args of [
-        ['fixtures/rope-lab02/ok-interleaved'],
-        ['fixtures/rope-lab02/ok-interleaved', '--out', join(out, 'batch')],
-        ['fixtures/rope-lab02-ts/ok-typescript', '--rubric', 'rope-lab02-ts'],
-      ]) {
-        const r = run('grade', ...args, '--isolation', 'bwrap');
-        expect(r.code).toBe(2);
-        expect(r.stderr.trim().split('\n')).toEqual([
-          'rubricate: isolation "bwrap" was requested but bubblewrap is not installed or does not work here; install it (apt-get install bubblewrap) or use --isolation auto',
-        ]);
-        expect(r.stdout).toBe('');
-      }
-      expect(existsSync(join(out, 'batch'))).toBe(false);
-    } finally {
-      rmSync(out, { recursive: true, force: true });
-    }
+    // The TypeScript lab too: every rubric that runs learner code needs the isolation.
+    expectRefusedBeforeGrading(
+      ['--isolation', 'bwrap'],
+      'rubricate: isolation "bwrap" was requested but bubblewrap is not installed or does not work here; install it (apt-get install bubblewrap) or use --isolation auto',
+    );
+    const ts = run('grade', 'fixtures/rope-lab02-ts/ok-typescript', '--rubric', 'rope-lab02-ts', '--isolation', 'bwrap');
+    expect([ts.code, ts.stdout]).toEqual([2, '']);
   });
 
   it.runIf(existsSync('/proc/self'))('an output folder that cannot be made is a configuration error, not a hang', () => {
@@ -167,6 +177,13 @@ describe.runIf(existsSync(bin))('rubricate CLI', () => {
       for (const pid of learnerProcesses()) process.kill(Number(pid), 'SIGKILL');
       rmSync(tmp, { recursive: true, force: true });
     }
+  });
+
+  it('grading a folder with a document rubric is a configuration error, not a failure of every check', () => {
+    expectRefusedBeforeGrading(
+      ['--rubric', 'rope-build-prompt'],
+      "rubricate: rubric 'rope-build-prompt' verifies documents (target: document); grade needs a rubric with target: lab (for a document: rubricate verify <document> --rubric rope-build-prompt)",
+    );
   });
 
   it('a missing submission folder is a usage error', () => {

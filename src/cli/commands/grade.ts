@@ -6,7 +6,7 @@ import { LAYOUT, type BatchFormat } from '../../batch/layout.js';
 import { parseShard } from '../../batch/shard.js';
 import { nameSubmissions, readListFile } from '../../batch/submissions.js';
 import type { Services } from '../../checks/kind.js';
-import { UsageError } from '../../core/errors.js';
+import { ConfigError, UsageError } from '../../core/errors.js';
 import { exitCodeFor } from '../../core/scoring.js';
 import type { Report, Rubric } from '../../core/types.js';
 import type { IsolationLevel } from '../../runner/types.js';
@@ -69,7 +69,8 @@ Examples:
 
 Batch mode (--out DIR) writes DIR/reports/<name>.json, DIR/feedback/<name>.md, DIR/grades.csv,
 DIR/summary.md and DIR/batch.json; re-runs skip submissions whose files, rubric and rubricate
-version are unchanged (--force regrades). One broken submission never stops the batch.
+version are unchanged (--force regrades), except those whose learner code could not be started.
+One broken submission never stops the batch.
 With GITHUB_ACTIONS=true, findings become annotations and a summary goes to $GITHUB_STEP_SUMMARY.
 
 Exit codes: 0 every check passed or warned, 1 a check failed or errored, 2 usage or configuration error.`,
@@ -90,15 +91,20 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/** Digits only: Number() would also take '0x10', '1e3', ' 4 ' and '' (as 0). */
+function digits(value: string): number | undefined {
+  return /^\d+$/.test(value) && Number.isSafeInteger(Number(value)) ? Number(value) : undefined;
+}
+
 function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
+  const n = digits(value);
+  if (n === undefined || n < 1) throw new InvalidArgumentError('expected a positive whole number');
   return n;
 }
 
 function wholeNumber(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number (0 or more)');
+  const n = digits(value);
+  if (n === undefined) throw new InvalidArgumentError('expected a whole number (0 or more)');
   return n;
 }
 
@@ -110,13 +116,19 @@ function servicesOf(options: GradeCommandOptions): Services {
 }
 
 /**
- * A rubric that runs learner code needs the isolation asked for (--isolation)
- * and, for Python, a working interpreter with NumPy: either missing is a
- * configuration error (exit 2) before anything is graded, not an error
- * finding in every code check of every report. The answers are cached for
- * the sessions (and a batch's threads).
+ * What the rubric needs to grade here, checked before anything is graded: a
+ * lab rubric (a document rubric would fail every check on a folder), and for
+ * learner code the isolation asked for (--isolation) and, for Python, a
+ * working interpreter with NumPy. Each missing is a configuration error (exit
+ * 2), not an error finding in every check of every report. The answers are
+ * cached for the sessions (and a batch's threads).
  */
-async function checkRunners(rubric: Rubric, options: GradeCommandOptions): Promise<void> {
+async function checkRubric(rubric: Rubric, options: GradeCommandOptions): Promise<void> {
+  if (rubric.target !== 'lab') {
+    throw new ConfigError(
+      `rubric '${rubric.id}' verifies documents (target: ${rubric.target}); grade needs a rubric with target: lab (for a document: rubricate verify <document> --rubric ${rubric.id})`,
+    );
+  }
   const { codeLanguages } = await import('../../runner/languages.js');
   const languages = codeLanguages(rubric);
   if (languages.size === 0) return;
@@ -183,7 +195,7 @@ async function gradeMany(submissions: string[], options: GradeCommandOptions): P
     if (!info) throw new UsageError(`submission not found: ${submission}`);
     if (!info.isDirectory()) throw new UsageError(`not a submission folder: ${submission} (expected a directory)`);
     const rubric = await pickRubric(submission, options.rubric);
-    await checkRunners(rubric, options);
+    await checkRubric(rubric, options);
     jobs.push({ submission, rubric });
   }
   const reports: Report[] = [];
@@ -201,7 +213,7 @@ async function gradeBatch(submissions: string[], options: GradeCommandOptions): 
   const shard = options.shard !== undefined ? parseShard(options.shard) : undefined;
   const entries = nameSubmissions(submissions);
   const rubric = await pickBatchRubric(entries, options.rubric);
-  await checkRunners(rubric, options);
+  await checkRubric(rubric, options);
   const formats: BatchFormat[] = options.format === 'gradescope' || options.format === 'junit' ? [options.format] : [];
   const annotate = inGithubActions() || options.format === 'github';
   const progress = createProgress();

@@ -116,7 +116,11 @@ describe('RoPE check kinds with a fake learner session', () => {
         throw new Error('EACCES: permission denied');
       };
       const outcome = await sub.run(ropeShapesKind, { module: [module] });
-      expect(outcome).toMatchObject({ status: 'error', message: `could not start the learner's ${language} session: EACCES: permission denied` });
+      expect(outcome).toMatchObject({
+        status: 'error',
+        message: `could not start the learner's ${language} session: EACCES: permission denied`,
+        data: { environmentError: true },
+      });
     }
   });
 
