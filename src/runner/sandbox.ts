@@ -21,7 +21,7 @@ const DESCRIPTIONS: Record<IsolationLevel, string> = {
   bwrap:
     'bubblewrap: only system folders and the interpreter visible (read-only), private /tmp, no network, PID namespace, capabilities dropped, resource limits',
   namespaces:
-    'namespaces (unshare): no network, PID namespace, read-only mounts except scratch, capabilities dropped, resource limits',
+    'namespaces (unshare): only system folders and the interpreter visible (read-only), private /tmp, no network, PID namespace, capabilities dropped, resource limits',
   rlimits: 'resource limits only (memory, CPU, file size, processes); network and file system are NOT isolated',
   none: 'no isolation requested: resource limits and process-tree cleanup only; network and file system are NOT isolated',
 };

@@ -142,7 +142,7 @@ describe.each(levels)('isolation level %s', (level) => {
     }
   });
 
-  it(level === 'bwrap' ? 'hides the host file system and runs unprivileged' : 'reports what it leaves visible', async () => {
+  it(level === 'rlimits' ? 'reports what it leaves visible' : 'hides the host file system (and runs unprivileged under bubblewrap)', async () => {
     const session = await open();
     try {
       const original = ok(await session.call('peek', [join(submission, 'hostile.py')])) as string;
@@ -154,9 +154,13 @@ describe.each(levels)('isolation level %s', (level) => {
         expect(ok(await session.call('peek', ['/etc/shadow']))).not.toMatch(/^root:/);
         if (isRoot && session.isolation.description.includes('runs as uid')) expect(uid).toBe(65534);
       } else if (level === 'namespaces') {
-        // The host file system stays visible read-only, but not the host's /tmp, where other submissions' copies live.
+        // System folders stay visible read-only; the host's /tmp (other submissions' copies), the grader's
+        // checkout, /root and every other top-level folder are covered, the password hashes masked.
         expect(work.startsWith('/tmp/')).toBe(true);
         expect(original).toBe('FileNotFoundError');
+        expect(ok(await session.call('peek', [resolve('package.json')]))).toBe('FileNotFoundError');
+        if (existsSync('/root/.bashrc')) expect(ok(await session.call('peek', ['/root/.bashrc']))).toBe('FileNotFoundError');
+        expect(ok(await session.call('peek', ['/etc/shadow']))).toBe('');
         expect(ok(await session.call('peek', ['/etc/passwd'])).startsWith('root:')).toBe(true);
         // Root without capabilities would pass the permission check on kernel tunables: they are mounted read-only.
         expect(ok(await session.call('tune', ['/proc/sys/kernel/printk_ratelimit', '5']))).toBe('OSError');

@@ -315,11 +315,31 @@ def become_subreaper():
         pass
 
 
+# Top-level folders a sandbox keeps (read-only); the rest of / is covered.
+_SYSTEM_TOP = frozenset(('usr', 'bin', 'sbin', 'lib', 'lib64', 'lib32', 'libx32', 'etc', 'dev', 'proc', 'sys', 'tmp'))
+# Readable by root without capabilities: shown as /dev/null (as bubblewrap does).
+_HIDDEN_FILES = ('/etc/shadow', '/etc/gshadow', '/etc/shadow-', '/etc/gshadow-', '/etc/sudoers')
+
+
+def _mask(mount, path):
+    """Shows `path` (a file) as an empty /dev/null, read-only."""
+    MS_RDONLY, MS_NOSUID, MS_REMOUNT, MS_BIND = 1, 2, 32, 4096
+    try:
+        mount('/dev/null', path, None, MS_BIND)
+        mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID)
+    except OSError:
+        pass
+
+
 def setup_namespace(scratch_writable=True, private_tmpfs=None):
     """Inside fresh mount/pid/net namespaces, as root: private /tmp, read-only
     everything else (the kernel's tunables in /proc/sys and /sys included),
-    scratch writable, then drop every capability. Other folders under the
-    host's /tmp (other submissions' scratch copies) are hidden.
+    scratch writable, then drop every capability. As with bubblewrap, only the
+    system folders stay visible: every other top-level folder of the host
+    (/root, /home, /opt, /srv, /var, /run, a checkout, other submissions and
+    their scratch copies in the host's /tmp) is covered by an empty read-only
+    tmpfs, top-level files and the password hashes by /dev/null, and the
+    folders the harness and the interpreter need (`visible`) are bound back.
 
     A fork server keeps its folder read-only (`scratch_writable=False`) and
     mounts `private_tmpfs` = (folder inside it, size in bytes): a size-capped
@@ -364,6 +384,21 @@ def setup_namespace(scratch_writable=True, private_tmpfs=None):
             read_only(point)
         except OSError:
             pass
+    # Everything of the host but its system folders is covered, as bubblewrap
+    # shows only those: homes and /root (keys, tokens), /srv, /var, /run (the
+    # sockets of host services), the grader's checkout and other submissions.
+    covered = []
+    for name in os.listdir('/'):
+        top = '/' + name
+        if name in _SYSTEM_TOP or os.path.islink(top):
+            continue
+        if os.path.isdir(top):
+            covered.append(top)
+        elif os.path.isfile(top):
+            _mask(mount, top)
+    for secret in _HIDDEN_FILES:
+        if os.path.isfile(secret):
+            _mask(mount, secret)
     # Private /tmp and /dev/shm hide every other folder there (other submissions'
     # copies). What must stay reachable is held open first and bound back at its
     # own path: the folders the harness and the interpreter need (config
@@ -374,11 +409,21 @@ def setup_namespace(scratch_writable=True, private_tmpfs=None):
         mount('/proc/self/fd/%d' % fd, folder, None, MS_BIND | (MS_REC if recursive else 0))
         mount(None, folder, None, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | flags)
 
-    held = [(folder, MS_RDONLY, True) for folder in _config.get('visible', [])
-            if isinstance(folder, str) and folder.startswith(('/tmp/', '/dev/shm/')) and os.path.isdir(folder)]
+    hidden_roots = tuple(top + '/' for top in covered) + ('/tmp/', '/dev/shm/')
+    wanted = []
+    for folder in _config.get('visible', []):
+        if not isinstance(folder, str) or not os.path.isdir(folder):
+            continue
+        # At its own path and, when that goes through a symbolic link, at the real one too.
+        for path in dict.fromkeys((os.path.abspath(folder), os.path.realpath(folder))):
+            if path.startswith(hidden_roots):
+                wanted.append(path)
+    held = [(folder, MS_RDONLY, True) for folder in wanted]
     held.append((scratch, 0 if scratch_writable else MS_RDONLY, False))
     fds = [os.open(folder, os.O_RDONLY | os.O_DIRECTORY) for folder, _, _ in held]
     try:
+        for top in covered:
+            mount('tmpfs', top, 'tmpfs', MS_NOSUID | MS_NODEV, 'size=1m,mode=0755')
         mount('tmpfs', '/tmp', 'tmpfs', MS_NOSUID | MS_NODEV, 'size=16m,mode=1777')
         try:
             mount('tmpfs', '/dev/shm', 'tmpfs', MS_NOSUID | MS_NODEV, 'size=16m,mode=1777')
@@ -386,6 +431,9 @@ def setup_namespace(scratch_writable=True, private_tmpfs=None):
             pass
         for (folder, flags, recursive), fd in zip(held, fds):
             bind_back(folder, fd, flags, recursive)
+        # The covering tmpfs mounts only hold the folders bound back: read-only from here on.
+        for top in covered:
+            mount(None, top, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
         if private_tmpfs is not None:
             mount('tmpfs', private_tmpfs[0], 'tmpfs', MS_NOSUID | MS_NODEV,
                   'size=%d,mode=0755' % int(private_tmpfs[1]))
