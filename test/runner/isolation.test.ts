@@ -2,7 +2,7 @@
  * Hostile learner code at every isolation level this machine offers (rlimits
  * always; namespaces and bwrap when available).
  */
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,6 +11,21 @@ import { bwrapWorks, namespacesWork } from '../../src/runner/sandbox.js';
 import { openPythonSession } from '../../src/runner/session.js';
 import type { CallOutcome, IsolationLevel, Value } from '../../src/runner/types.js';
 import { hashTree, processesWith } from './helpers.js';
+
+/** Regular files under `dir` that other users may not read. */
+function privateFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    const full = join(entry.parentPath ?? entry.path, entry.name);
+    if (!entry.isFile()) continue;
+    try {
+      if ((statSync(full).mode & 0o004) === 0) out.push(full);
+    } catch {
+      // gone since the listing
+    }
+  }
+  return out;
+}
 
 const levels: IsolationLevel[] = ['rlimits'];
 if (await namespacesWork()) levels.push('namespaces');
@@ -161,6 +176,9 @@ describe.each(levels)('isolation level %s', (level) => {
         expect(ok(await session.call('peek', [resolve('package.json')]))).toBe('FileNotFoundError');
         if (existsSync('/root/.bashrc')) expect(ok(await session.call('peek', ['/root/.bashrc']))).toBe('FileNotFoundError');
         expect(ok(await session.call('peek', ['/etc/shadow']))).toBe('');
+        // Every other file of /etc that only its owner (root) may read, e.g. host keys and service credentials.
+        const privateEtc = privateFiles('/etc');
+        for (const file of privateEtc.slice(0, 20)) expect(ok(await session.call('peek', [file])), file).toBe('');
         expect(ok(await session.call('peek', ['/etc/passwd'])).startsWith('root:')).toBe(true);
         // Root without capabilities would pass the permission check on kernel tunables: they are mounted read-only.
         expect(ok(await session.call('tune', ['/proc/sys/kernel/printk_ratelimit', '5']))).toBe('OSError');

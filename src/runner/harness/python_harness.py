@@ -317,8 +317,26 @@ def become_subreaper():
 
 # Top-level folders a sandbox keeps (read-only); the rest of / is covered.
 _SYSTEM_TOP = frozenset(('usr', 'bin', 'sbin', 'lib', 'lib64', 'lib32', 'libx32', 'etc', 'dev', 'proc', 'sys', 'tmp'))
-# Readable by root without capabilities: shown as /dev/null (as bubblewrap does).
-_HIDDEN_FILES = ('/etc/shadow', '/etc/gshadow', '/etc/shadow-', '/etc/gshadow-', '/etc/sudoers')
+
+
+def _private_files(top):
+    """Regular files under `top` that other users may not read (password hashes,
+    host keys, service credentials): learner code runs as root without
+    capabilities here, which still passes their owner's permission check, so
+    they are shown as /dev/null, as a sandbox user under bubblewrap could not
+    read them either. About 20 ms for a thousand files in /etc."""
+    import stat
+    found = []
+    for root, _dirs, files in os.walk(top):
+        for name in files:
+            path = os.path.join(root, name)
+            try:
+                mode = os.lstat(path).st_mode
+            except OSError:
+                continue
+            if stat.S_ISREG(mode) and not mode & stat.S_IROTH:
+                found.append(path)
+    return found
 
 
 def _mask(mount, path):
@@ -396,9 +414,8 @@ def setup_namespace(scratch_writable=True, private_tmpfs=None):
             covered.append(top)
         elif os.path.isfile(top):
             _mask(mount, top)
-    for secret in _HIDDEN_FILES:
-        if os.path.isfile(secret):
-            _mask(mount, secret)
+    for secret in _private_files('/etc'):
+        _mask(mount, secret)
     # Private /tmp and /dev/shm hide every other folder there (other submissions'
     # copies). What must stay reachable is held open first and bound back at its
     # own path: the folders the harness and the interpreter need (config
