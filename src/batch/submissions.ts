@@ -1,7 +1,8 @@
 /**
  * The submission list of a batch: folders given as arguments and listed in
  * `--from` files, de-duplicated, each with a unique, file-safe output name
- * taken from its folder name (`alice` -> `reports/alice.json`).
+ * taken from its folder name (`alice` -> `reports/alice.json`), or from the
+ * end of its path when folder names clash (`alice/latest` -> `alice-latest`).
  */
 import { realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -10,7 +11,7 @@ import { UsageError } from '../core/errors.js';
 import { decodeText } from '../input/text.js';
 
 export interface SubmissionEntry {
-  /** Unique, file-safe name: the folder name, with `-2`, `-3`... appended on a clash. */
+  /** Unique, file-safe name: the folder name, or on a clash its shortest distinguishing trailing path (`alice-latest`), with `-2`, `-3`... appended if that still clashes. */
   name: string;
   /** The path as given. */
   path: string;
@@ -58,9 +59,13 @@ export function safeName(name: string): string {
 
 /**
  * De-duplicates paths (the same folder, also when reached through a link:
- * the smallest absolute path names it) and names them. Names clash when two
- * folders share a base name; the clash is resolved in sorted order of the
- * absolute paths, so every shard of a CI matrix computes the same names.
+ * the smallest absolute path names it) and names them. A folder is named by
+ * its base name; folders whose base names clash (`class/*\/latest`, as LMS
+ * exports lay them out) are each named by the shortest run of trailing path
+ * components that no other folder of the clash ends with (`alice-latest`,
+ * `bob-latest`). A name that still clashes gets `-2`, `-3`... in sorted order
+ * of the absolute paths. Names depend on the whole list, not its order, so
+ * every shard of a CI matrix computes the same names.
  */
 export function nameSubmissions(paths: readonly string[]): SubmissionEntry[] {
   const byReal = new Map<string, { abs: string; path: string }>();
@@ -71,16 +76,38 @@ export function nameSubmissions(paths: readonly string[]): SubmissionEntry[] {
     if (!seen || abs < seen.abs) byReal.set(real, { abs, path });
   }
   const sorted = [...byReal.values()].sort((a, b) => (a.abs < b.abs ? -1 : a.abs > b.abs ? 1 : 0));
+  const bases = distinctTails(sorted.map(({ abs }) => abs.split(sep).filter((part) => part !== '')));
   const used = new Set<string>();
   const out: SubmissionEntry[] = [];
-  for (const { abs, path } of sorted) {
-    const base = safeName(basename(abs));
+  sorted.forEach(({ abs, path }, i) => {
+    const base = bases[i]!;
     let name = base;
     for (let k = 2; used.has(name.toLowerCase()); k++) name = `${base}-${k}`;
     used.add(name.toLowerCase());
     out.push({ name, path, abs });
-  }
+  });
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * For each list of path components, the file-safe name of its shortest run
+ * of trailing components that no other list with the same file-safe base
+ * name ends with.
+ */
+function distinctTails(paths: readonly string[][]): string[] {
+  const named = (parts: readonly string[], k: number) => safeName(parts.slice(-k).join('-'));
+  const groups = new Map<string, number[]>();
+  paths.forEach((parts, i) => {
+    const key = named(parts, 1).toLowerCase();
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  });
+  const tail = (parts: readonly string[], k: number) => parts.slice(-k).join(sep);
+  return paths.map((parts, i) => {
+    const others = groups.get(named(parts, 1).toLowerCase())!.filter((j) => j !== i);
+    let k = 1;
+    while (k < parts.length && others.some((j) => tail(paths[j]!, k) === tail(parts, k))) k++;
+    return named(parts, k);
+  });
 }
 
 /**

@@ -298,9 +298,28 @@ describe('shards and merge', () => {
   it('names clashing folders uniquely and the same way whatever the argument order', () => {
     const a = nameSubmissions(['x/alice', 'y/alice', 'z/bob', 'x/alice/']);
     const b = nameSubmissions(['z/bob', 'y/alice', 'x/alice']);
-    expect(a.map((e) => e.name)).toEqual(['alice', 'alice-2', 'bob']);
+    expect(a.map((e) => e.name)).toEqual(['bob', 'x-alice', 'y-alice']);
     expect(a.map((e) => [e.name, e.abs])).toEqual(b.map((e) => [e.name, e.abs]));
     expect(nameSubmissions(['../..', 'sub/we ird;name']).map((e) => e.name)).toContain('we_ird_name');
+  });
+
+  it('names an LMS export (class/<student>/latest) after the students, by the shortest distinguishing end of the path', () => {
+    const list = ['class/alice/latest', 'class/bob/latest', 'old/bob/latest', 'class/carol', 'class/we ird/latest', 'class/we_ird/latest', 'class/Dan/latest', 'class/dan/latest'];
+    const names = nameSubmissions(list).map((e) => [e.path, e.name]);
+    expect(Object.fromEntries(names)).toEqual({
+      'class/alice/latest': 'alice-latest',
+      'class/bob/latest': 'class-bob-latest',
+      'old/bob/latest': 'old-bob-latest',
+      'class/carol': 'carol',
+      // Told apart only by characters a file name cannot keep, or by case: the numeric suffix, in sorted order of the paths.
+      'class/we ird/latest': 'we_ird-latest',
+      'class/we_ird/latest': 'we_ird-latest-2',
+      'class/Dan/latest': 'Dan-latest',
+      'class/dan/latest': 'dan-latest-2',
+    });
+    for (const order of [[...list].reverse(), [...list.slice(3), ...list.slice(0, 3)]]) {
+      expect(nameSubmissions(order).map((e) => [e.path, e.name]).sort()).toEqual([...names].sort());
+    }
   });
 
   it('reads a --from list written as UTF-16 (PowerShell) or with a BOM and CRLF, and refuses a binary one', async () => {
