@@ -186,6 +186,15 @@ describe.runIf(existsSync(bin))('rubricate CLI', () => {
     );
   });
 
+  it('--format gradescope on stdout with several folders is a usage error that points to batch mode', () => {
+    const r = run('grade', 'fixtures/rope-lab02/ok-interleaved', 'no/such/folder', '--format', 'gradescope');
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toEqual([
+      'rubricate: --format gradescope prints the results.json of one submission, not 2: grade one folder, or add --out <dir> (batch mode: one results.json per submission in <dir>/gradescope/)',
+    ]);
+  });
+
   it('a missing submission folder is a usage error', () => {
     const r = run('grade', 'no/such/folder', '--rubric', 'rope-lab02');
     expect(r.code).toBe(2);

@@ -147,6 +147,12 @@ function inGithubActions(): boolean {
 }
 
 async function gradeSingle(submissions: string[], options: GradeCommandOptions): Promise<void> {
+  // Gradescope reads one results.json for one submission; an array of them on stdout is not one.
+  if (options.format === 'gradescope' && !options.output && submissions.length > 1) {
+    throw new UsageError(
+      `--format gradescope prints the results.json of one submission, not ${submissions.length}: grade one folder, or add --out <dir> (batch mode: one results.json per submission in <dir>/${LAYOUT.gradescope}/)`,
+    );
+  }
   await prepareOutput(options.output);
   const reports = await untilSignal(() => gradeMany(submissions, options));
   const reporter = await reporterFor(options.format, FORMATS);
