@@ -53,6 +53,13 @@ function readJson<T>(file: string): T {
 beforeEach(() => probeCalls.clear());
 
 describe('batch grading', () => {
+  it('announces the jobs it uses: at most one per submission to grade', async () => {
+    const { out, folders } = setup();
+    const starts: Array<{ jobs: number; inShard: number }> = [];
+    await batch({ submissions: folders.slice(0, 4), outDir: out, jobs: 1000, onEvent: (e) => void (e.type === 'start' && starts.push({ jobs: e.jobs, inShard: e.inShard })) });
+    expect(starts).toEqual([{ jobs: 4, inShard: 4 }]);
+  });
+
   it('writes one report and one feedback file per submission, a gradebook and a summary', async () => {
     const { out, folders } = setup();
     const result = await batch({ submissions: folders, outDir: out });
