@@ -195,6 +195,18 @@ describe.runIf(existsSync(bin))('rubricate CLI', () => {
     ]);
   });
 
+  it('an empty --rubric or --python is a usage error naming the option, not ignored', () => {
+    const lab = 'fixtures/rope-lab02/ok-interleaved';
+    for (const args of [['grade', lab, '--rubric', ''], ['grade', lab, '--python', ''], ['grade', lab, '--rubric= '], ['verify', 'curricula', '--rubric', ''], ['findings', 'x.md', '-r', '']]) {
+      const r = run(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stdout).toBe('');
+      const lines = r.stderr.trim().split('\n');
+      expect(lines, args.join(' ')).toHaveLength(1);
+      expect(lines[0]).toMatch(args.includes('--python') ? /--python <path>' argument '' is invalid/ : /--rubric <id\|path>' argument ' ?' is invalid/);
+    }
+  });
+
   it('a missing submission folder is a usage error', () => {
     const r = run('grade', 'no/such/folder', '--rubric', 'rope-lab02');
     expect(r.code).toBe(2);
