@@ -24,10 +24,10 @@ export interface SubmissionEntry {
  * `#` are ignored. Relative paths are relative to the current directory, as
  * when the list comes from `ls -d submissions/* > list.txt`.
  */
-export async function readListFile(file: string): Promise<string[]> {
+export async function readListFile(file: string, io: ListInput = { stdin: process.stdin, stderr: process.stderr }): Promise<string[]> {
   let bytes: Uint8Array;
   try {
-    bytes = file === '-' ? await readStdin() : await readFile(file);
+    bytes = file === '-' ? await readStdin(io) : await readFile(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
     throw new UsageError(`cannot read the submission list ${file} (${code})`);
@@ -41,9 +41,17 @@ export async function readListFile(file: string): Promise<string[]> {
     .filter((line) => line !== '' && !line.startsWith('#'));
 }
 
-async function readStdin(): Promise<Buffer> {
+/** Where `--from -` reads the list, and says so when a person is to type it. */
+export interface ListInput {
+  stdin: AsyncIterable<unknown> & { isTTY?: boolean };
+  stderr: { write(text: string): unknown };
+}
+
+async function readStdin(io: ListInput): Promise<Buffer> {
+  // On a terminal, a silent wait looks like a hang.
+  if (io.stdin.isTTY) io.stderr.write('rubricate: reading the submission list from standard input, one folder per line (end with Ctrl-D)\n');
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  for await (const chunk of io.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
 }
 

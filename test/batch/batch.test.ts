@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { rubricIdentity } from '../../src/batch/cache-key.js';
 import { mergeBatches } from '../../src/batch/merge.js';
@@ -340,6 +341,15 @@ describe('shards and merge', () => {
     const binary = join(tmp, 'list-binary.txt');
     writeFileSync(binary, 'x/alice\0\n');
     await expect(readListFile(binary)).rejects.toThrow(UsageError);
+  });
+
+  it('--from - says it reads the list from standard input when that is a terminal, and only then', async () => {
+    for (const isTTY of [true, false]) {
+      const said: string[] = [];
+      const stdin = Object.assign(Readable.from([Buffer.from('x/alice\n# c\ny/bob\n')]), { isTTY });
+      expect(await readListFile('-', { stdin, stderr: { write: (text: string) => said.push(text) } })).toEqual(['x/alice', 'y/bob']);
+      expect(said).toEqual(isTTY ? ['rubricate: reading the submission list from standard input, one folder per line (end with Ctrl-D)\n'] : []);
+    }
   });
 
   it('grades a folder given twice through a link once, under the same name whatever the order', () => {
