@@ -118,6 +118,15 @@ function distinctTails(paths: readonly string[][]): string[] {
   });
 }
 
+/** The paths in their order, without those naming a folder already listed (compared by real path). */
+export function distinctFolders(paths: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return paths.filter((path) => {
+    const real = realPathOf(path);
+    return !seen.has(real) && Boolean(seen.add(real));
+  });
+}
+
 /**
  * The submission whose folder is `dir` or holds it, comparing real paths
  * (`dir` need not exist yet); undefined when none does. A batch refuses an

@@ -207,6 +207,13 @@ describe.runIf(existsSync(bin))('rubricate CLI', () => {
     }
   });
 
+  it('a folder listed twice is graded once', () => {
+    const lab = 'fixtures/rope-lab02/ok-interleaved';
+    const r = run('grade', lab, `${lab}/`, `./${lab}`, '--rubric', 'rope-lab02', '--format', 'json');
+    const reports = ([] as Array<{ submission: { path: string } }>).concat(JSON.parse(r.stdout));
+    expect(reports.map((report) => report.submission.path)).toEqual([lab]);
+  });
+
   it('a missing submission folder is a usage error', () => {
     const r = run('grade', 'no/such/folder', '--rubric', 'rope-lab02');
     expect(r.code).toBe(2);

@@ -4,7 +4,7 @@ import { availableParallelism, constants as osConstants } from 'node:os';
 import { join, relative } from 'node:path';
 import { LAYOUT, type BatchFormat } from '../../batch/layout.js';
 import { parseShard } from '../../batch/shard.js';
-import { nameSubmissions, readListFile } from '../../batch/submissions.js';
+import { distinctFolders, nameSubmissions, readListFile } from '../../batch/submissions.js';
 import type { Services } from '../../checks/kind.js';
 import { ConfigError, UsageError } from '../../core/errors.js';
 import { exitCodeFor } from '../../core/scoring.js';
@@ -147,7 +147,9 @@ function inGithubActions(): boolean {
   return process.env.GITHUB_ACTIONS === 'true';
 }
 
-async function gradeSingle(submissions: string[], options: GradeCommandOptions): Promise<void> {
+async function gradeSingle(listed: string[], options: GradeCommandOptions): Promise<void> {
+  // A folder listed twice (or through a link) is graded once, as in batch mode.
+  const submissions = distinctFolders(listed);
   // Gradescope reads one results.json for one submission; an array of them on stdout is not one.
   if (options.format === 'gradescope' && !options.output && submissions.length > 1) {
     throw new UsageError(
