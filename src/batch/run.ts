@@ -97,7 +97,7 @@ export interface BatchOptions {
 }
 
 export type BatchEvent =
-  /** `threads`: grading threads (0: the calling thread grades). */
+  /** `jobs`: submissions graded at once (at most those in the shard); `threads`: grading threads (0: the calling thread grades). */
   | { type: 'start'; total: number; inShard: number; jobs: number; threads: number }
   | {
       type: 'submission';
@@ -183,7 +183,8 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     hasRegistry: options.registry !== undefined,
     registryModule: options.registryModule,
   });
-  options.onEvent?.({ type: 'start', total: named.length, inShard: entries.length, jobs, threads });
+  // The jobs that can run at once: no more than the submissions to grade.
+  options.onEvent?.({ type: 'start', total: named.length, inShard: entries.length, jobs: Math.min(jobs, Math.max(1, entries.length)), threads });
 
   const rows: GradebookRow[] = [];
   let graded = 0;

@@ -1,7 +1,8 @@
 /**
  * The submission list of a batch: folders given as arguments and listed in
  * `--from` files, de-duplicated, each with a unique, file-safe output name
- * taken from its folder name (`alice` -> `reports/alice.json`).
+ * taken from its folder name (`alice` -> `reports/alice.json`), or from the
+ * end of its path when folder names clash (`alice/latest` -> `alice-latest`).
  */
 import { realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -10,7 +11,7 @@ import { UsageError } from '../core/errors.js';
 import { decodeText } from '../input/text.js';
 
 export interface SubmissionEntry {
-  /** Unique, file-safe name: the folder name, with `-2`, `-3`... appended on a clash. */
+  /** Unique, file-safe name: the folder name, or on a clash its shortest distinguishing trailing path (`alice-latest`), with `-2`, `-3`... appended if that still clashes. */
   name: string;
   /** The path as given. */
   path: string;
@@ -23,10 +24,10 @@ export interface SubmissionEntry {
  * `#` are ignored. Relative paths are relative to the current directory, as
  * when the list comes from `ls -d submissions/* > list.txt`.
  */
-export async function readListFile(file: string): Promise<string[]> {
+export async function readListFile(file: string, io: ListInput = { stdin: process.stdin, stderr: process.stderr }): Promise<string[]> {
   let bytes: Uint8Array;
   try {
-    bytes = file === '-' ? await readStdin() : await readFile(file);
+    bytes = file === '-' ? await readStdin(io) : await readFile(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
     throw new UsageError(`cannot read the submission list ${file} (${code})`);
@@ -40,9 +41,17 @@ export async function readListFile(file: string): Promise<string[]> {
     .filter((line) => line !== '' && !line.startsWith('#'));
 }
 
-async function readStdin(): Promise<Buffer> {
+/** Where `--from -` reads the list, and says so when a person is to type it. */
+export interface ListInput {
+  stdin: AsyncIterable<unknown> & { isTTY?: boolean };
+  stderr: { write(text: string): unknown };
+}
+
+async function readStdin(io: ListInput): Promise<Buffer> {
+  // On a terminal, a silent wait looks like a hang.
+  if (io.stdin.isTTY) io.stderr.write('rubricate: reading the submission list from standard input, one folder per line (end with Ctrl-D)\n');
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  for await (const chunk of io.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
 }
 
@@ -58,9 +67,13 @@ export function safeName(name: string): string {
 
 /**
  * De-duplicates paths (the same folder, also when reached through a link:
- * the smallest absolute path names it) and names them. Names clash when two
- * folders share a base name; the clash is resolved in sorted order of the
- * absolute paths, so every shard of a CI matrix computes the same names.
+ * the smallest absolute path names it) and names them. A folder is named by
+ * its base name; folders whose base names clash (`class/*\/latest`, as LMS
+ * exports lay them out) are each named by the shortest run of trailing path
+ * components that no other folder of the clash ends with (`alice-latest`,
+ * `bob-latest`). A name that still clashes gets `-2`, `-3`... in sorted order
+ * of the absolute paths. Names depend on the whole list, not its order, so
+ * every shard of a CI matrix computes the same names.
  */
 export function nameSubmissions(paths: readonly string[]): SubmissionEntry[] {
   const byReal = new Map<string, { abs: string; path: string }>();
@@ -71,16 +84,47 @@ export function nameSubmissions(paths: readonly string[]): SubmissionEntry[] {
     if (!seen || abs < seen.abs) byReal.set(real, { abs, path });
   }
   const sorted = [...byReal.values()].sort((a, b) => (a.abs < b.abs ? -1 : a.abs > b.abs ? 1 : 0));
+  const bases = distinctTails(sorted.map(({ abs }) => abs.split(sep).filter((part) => part !== '')));
   const used = new Set<string>();
   const out: SubmissionEntry[] = [];
-  for (const { abs, path } of sorted) {
-    const base = safeName(basename(abs));
+  sorted.forEach(({ abs, path }, i) => {
+    const base = bases[i]!;
     let name = base;
     for (let k = 2; used.has(name.toLowerCase()); k++) name = `${base}-${k}`;
     used.add(name.toLowerCase());
     out.push({ name, path, abs });
-  }
+  });
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * For each list of path components, the file-safe name of its shortest run
+ * of trailing components that no other list with the same file-safe base
+ * name ends with.
+ */
+function distinctTails(paths: readonly string[][]): string[] {
+  const named = (parts: readonly string[], k: number) => safeName(parts.slice(-k).join('-'));
+  const groups = new Map<string, number[]>();
+  paths.forEach((parts, i) => {
+    const key = named(parts, 1).toLowerCase();
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  });
+  const tail = (parts: readonly string[], k: number) => parts.slice(-k).join(sep);
+  return paths.map((parts, i) => {
+    const others = groups.get(named(parts, 1).toLowerCase())!.filter((j) => j !== i);
+    let k = 1;
+    while (k < parts.length && others.some((j) => tail(paths[j]!, k) === tail(parts, k))) k++;
+    return named(parts, k);
+  });
+}
+
+/** The paths in their order, without those naming a folder already listed (compared by real path). */
+export function distinctFolders(paths: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return paths.filter((path) => {
+    const real = realPathOf(path);
+    return !seen.has(real) && Boolean(seen.add(real));
+  });
 }
 
 /**

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { rubricIdentity } from '../../src/batch/cache-key.js';
 import { mergeBatches } from '../../src/batch/merge.js';
@@ -53,6 +54,13 @@ function readJson<T>(file: string): T {
 beforeEach(() => probeCalls.clear());
 
 describe('batch grading', () => {
+  it('announces the jobs it uses: at most one per submission to grade', async () => {
+    const { out, folders } = setup();
+    const starts: Array<{ jobs: number; inShard: number }> = [];
+    await batch({ submissions: folders.slice(0, 4), outDir: out, jobs: 1000, onEvent: (e) => void (e.type === 'start' && starts.push({ jobs: e.jobs, inShard: e.inShard })) });
+    expect(starts).toEqual([{ jobs: 4, inShard: 4 }]);
+  });
+
   it('writes one report and one feedback file per submission, a gradebook and a summary', async () => {
     const { out, folders } = setup();
     const result = await batch({ submissions: folders, outDir: out });
@@ -298,9 +306,28 @@ describe('shards and merge', () => {
   it('names clashing folders uniquely and the same way whatever the argument order', () => {
     const a = nameSubmissions(['x/alice', 'y/alice', 'z/bob', 'x/alice/']);
     const b = nameSubmissions(['z/bob', 'y/alice', 'x/alice']);
-    expect(a.map((e) => e.name)).toEqual(['alice', 'alice-2', 'bob']);
+    expect(a.map((e) => e.name)).toEqual(['bob', 'x-alice', 'y-alice']);
     expect(a.map((e) => [e.name, e.abs])).toEqual(b.map((e) => [e.name, e.abs]));
     expect(nameSubmissions(['../..', 'sub/we ird;name']).map((e) => e.name)).toContain('we_ird_name');
+  });
+
+  it('names an LMS export (class/<student>/latest) after the students, by the shortest distinguishing end of the path', () => {
+    const list = ['class/alice/latest', 'class/bob/latest', 'old/bob/latest', 'class/carol', 'class/we ird/latest', 'class/we_ird/latest', 'class/Dan/latest', 'class/dan/latest'];
+    const names = nameSubmissions(list).map((e) => [e.path, e.name]);
+    expect(Object.fromEntries(names)).toEqual({
+      'class/alice/latest': 'alice-latest',
+      'class/bob/latest': 'class-bob-latest',
+      'old/bob/latest': 'old-bob-latest',
+      'class/carol': 'carol',
+      // Told apart only by characters a file name cannot keep, or by case: the numeric suffix, in sorted order of the paths.
+      'class/we ird/latest': 'we_ird-latest',
+      'class/we_ird/latest': 'we_ird-latest-2',
+      'class/Dan/latest': 'Dan-latest',
+      'class/dan/latest': 'dan-latest-2',
+    });
+    for (const order of [[...list].reverse(), [...list.slice(3), ...list.slice(0, 3)]]) {
+      expect(nameSubmissions(order).map((e) => [e.path, e.name]).sort()).toEqual([...names].sort());
+    }
   });
 
   it('reads a --from list written as UTF-16 (PowerShell) or with a BOM and CRLF, and refuses a binary one', async () => {
@@ -314,6 +341,15 @@ describe('shards and merge', () => {
     const binary = join(tmp, 'list-binary.txt');
     writeFileSync(binary, 'x/alice\0\n');
     await expect(readListFile(binary)).rejects.toThrow(UsageError);
+  });
+
+  it('--from - says it reads the list from standard input when that is a terminal, and only then', async () => {
+    for (const isTTY of [true, false]) {
+      const said: string[] = [];
+      const stdin = Object.assign(Readable.from([Buffer.from('x/alice\n# c\ny/bob\n')]), { isTTY });
+      expect(await readListFile('-', { stdin, stderr: { write: (text: string) => said.push(text) } })).toEqual(['x/alice', 'y/bob']);
+      expect(said).toEqual(isTTY ? ['rubricate: reading the submission list from standard input, one folder per line (end with Ctrl-D)\n'] : []);
+    }
   });
 
   it('grades a folder given twice through a link once, under the same name whatever the order', () => {

@@ -186,6 +186,34 @@ describe.runIf(existsSync(bin))('rubricate CLI', () => {
     );
   });
 
+  it('--format gradescope on stdout with several folders is a usage error that points to batch mode', () => {
+    const r = run('grade', 'fixtures/rope-lab02/ok-interleaved', 'no/such/folder', '--format', 'gradescope');
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toEqual([
+      'rubricate: --format gradescope prints the results.json of one submission, not 2: grade one folder, or add --out <dir> (batch mode: one results.json per submission in <dir>/gradescope/)',
+    ]);
+  });
+
+  it('an empty --rubric or --python is a usage error naming the option, not ignored', () => {
+    const lab = 'fixtures/rope-lab02/ok-interleaved';
+    for (const args of [['grade', lab, '--rubric', ''], ['grade', lab, '--python', ''], ['grade', lab, '--rubric= '], ['verify', 'curricula', '--rubric', ''], ['findings', 'x.md', '-r', '']]) {
+      const r = run(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stdout).toBe('');
+      const lines = r.stderr.trim().split('\n');
+      expect(lines, args.join(' ')).toHaveLength(1);
+      expect(lines[0]).toMatch(args.includes('--python') ? /--python <path>' argument '' is invalid/ : /--rubric <id\|path>' argument ' ?' is invalid/);
+    }
+  });
+
+  it('a folder listed twice is graded once', () => {
+    const lab = 'fixtures/rope-lab02/ok-interleaved';
+    const r = run('grade', lab, `${lab}/`, `./${lab}`, '--rubric', 'rope-lab02', '--format', 'json');
+    const reports = ([] as Array<{ submission: { path: string } }>).concat(JSON.parse(r.stdout));
+    expect(reports.map((report) => report.submission.path)).toEqual([lab]);
+  });
+
   it('a missing submission folder is a usage error', () => {
     const r = run('grade', 'no/such/folder', '--rubric', 'rope-lab02');
     expect(r.code).toBe(2);

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import type { Curriculum, CurriculumModule } from '../../verify/curriculum.js';
 import { emit } from '../output.js';
+import { nonEmpty } from '../options.js';
 
 export interface FindingsCommandOptions {
   rubric?: string;
@@ -24,7 +25,7 @@ export function registerFindings(program: Command): void {
     .command('findings')
     .description('write a Markdown findings document: a build prompt verified against a literature rubric')
     .argument('<target>', 'a Markdown build prompt, or a curriculum folder (with --module)')
-    .option('-r, --rubric <id|path>', 'literature rubric (default: the module\'s rubric in curriculum.yaml)')
+    .option('-r, --rubric <id|path>', 'literature rubric (default: the module\'s rubric in curriculum.yaml)', nonEmpty)
     .option('-m, --module <id>', 'module id in the curriculum (default: the prompt\'s file name, or the only verified module)')
     .option('-c, --curriculum <dir>', 'curriculum folder, to name the module and list the modules still to verify')
     .option('-o, --output <file>', 'write the document to a file instead of stdout')

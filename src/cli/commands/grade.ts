@@ -4,7 +4,7 @@ import { availableParallelism, constants as osConstants } from 'node:os';
 import { join, relative } from 'node:path';
 import { LAYOUT, type BatchFormat } from '../../batch/layout.js';
 import { parseShard } from '../../batch/shard.js';
-import { nameSubmissions, readListFile } from '../../batch/submissions.js';
+import { distinctFolders, nameSubmissions, readListFile } from '../../batch/submissions.js';
 import type { Services } from '../../checks/kind.js';
 import { ConfigError, UsageError } from '../../core/errors.js';
 import { exitCodeFor } from '../../core/scoring.js';
@@ -12,6 +12,7 @@ import type { Report, Rubric } from '../../core/types.js';
 import type { IsolationLevel } from '../../runner/types.js';
 import { githubAnnotations, githubStepSummary } from '../../reporters/github.js';
 import { emit, prepareOutput, reporterFor, useColor } from '../output.js';
+import { nonEmpty } from '../options.js';
 
 // The engine, the rubric loader and the batch runner are imported when a
 // command runs, not when the program is built: `--help` stays fast.
@@ -42,10 +43,10 @@ export function registerGrade(program: Command): void {
     .command('grade')
     .description("grade learners' submissions against a rubric; with --out, grade a whole class into a folder")
     .argument('[submission...]', 'submission folder(s): code, README.md, manifest.json, plot')
-    .option('-r, --rubric <id|path>', "rubric id (see 'rubricate rubric list') or YAML file; default: picked from manifest.json \"experiment\"")
+    .option('-r, --rubric <id|path>', "rubric id (see 'rubricate rubric list') or YAML file; default: picked from manifest.json \"experiment\"", nonEmpty)
     .addOption(new Option('-f, --format <format>', 'output format (with --out: gradescope and junit add one file per submission)').choices(FORMATS).default('terminal'))
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
-    .option('--python <path>', 'Python interpreter for learner code (default: the real path of python3)')
+    .option('--python <path>', 'Python interpreter for learner code (default: the real path of python3)', nonEmpty)
     .addOption(new Option('--isolation <level>', 'sandbox for learner code (default: the strongest available)').choices(['auto', 'bwrap', 'namespaces', 'rlimits']))
     .addOption(new Option('--audience <who>', 'learner hides instructor-only checks').choices(['learner', 'instructor']))
     .option('-v, --verbose', 'list passing checks with their messages too')
@@ -146,7 +147,15 @@ function inGithubActions(): boolean {
   return process.env.GITHUB_ACTIONS === 'true';
 }
 
-async function gradeSingle(submissions: string[], options: GradeCommandOptions): Promise<void> {
+async function gradeSingle(listed: string[], options: GradeCommandOptions): Promise<void> {
+  // A folder listed twice (or through a link) is graded once, as in batch mode.
+  const submissions = distinctFolders(listed);
+  // Gradescope reads one results.json for one submission; an array of them on stdout is not one.
+  if (options.format === 'gradescope' && !options.output && submissions.length > 1) {
+    throw new UsageError(
+      `--format gradescope prints the results.json of one submission, not ${submissions.length}: grade one folder, or add --out <dir> (batch mode: one results.json per submission in <dir>/${LAYOUT.gradescope}/)`,
+    );
+  }
   await prepareOutput(options.output);
   const reports = await untilSignal(() => gradeMany(submissions, options));
   const reporter = await reporterFor(options.format, FORMATS);

@@ -4,6 +4,7 @@ import { UsageError } from '../../core/errors.js';
 import type { Report } from '../../core/types.js';
 import type { CurriculumVerification } from '../../verify/curriculum.js';
 import { emit, useColor } from '../output.js';
+import { nonEmpty } from '../options.js';
 
 export const VERIFY_FORMATS = ['terminal', 'json', 'markdown', 'sarif'] as const;
 
@@ -26,7 +27,7 @@ export function registerVerify(program: Command): void {
     .command('verify')
     .description('verify a build prompt (or every module of a curriculum) against a literature rubric')
     .argument('<target>', 'a Markdown build prompt, or a curriculum folder with curriculum.yaml')
-    .option('-r, --rubric <id|path>', 'literature rubric (target: document); required for a single document')
+    .option('-r, --rubric <id|path>', 'literature rubric (target: document); required for a single document', nonEmpty)
     .addOption(new Option('-f, --format <format>', 'output format').choices([...VERIFY_FORMATS]).default('terminal'))
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('--include-passing', 'SARIF: also list covered criteria (kind "pass")')
