@@ -186,13 +186,21 @@ describe.runIf(existsSync(bin))('rubricate CLI', () => {
     );
   });
 
-  it('--format gradescope on stdout with several folders is a usage error that points to batch mode', () => {
-    const r = run('grade', 'fixtures/rope-lab02/ok-interleaved', 'no/such/folder', '--format', 'gradescope');
-    expect(r.code).toBe(2);
-    expect(r.stdout).toBe('');
-    expect(r.stderr.trim().split('\n')).toEqual([
-      'rubricate: --format gradescope prints the results.json of one submission, not 2: grade one folder, or add --out <dir> (batch mode: one results.json per submission in <dir>/gradescope/)',
-    ]);
+  it('--format gradescope with several folders (on stdout or in -o FILE) is a usage error that points to batch mode', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rubricate-gs-'));
+    try {
+      for (const extra of [[], ['-o', join(dir, 'results.json')]]) {
+        const r = run('grade', 'fixtures/rope-lab02/ok-interleaved', 'no/such/folder', '--format', 'gradescope', ...extra);
+        expect(r.code).toBe(2);
+        expect(r.stdout).toBe('');
+        expect(r.stderr.trim().split('\n')).toEqual([
+          'rubricate: --format gradescope writes the results.json of one submission, not 2: grade one folder, or add --out <dir> (batch mode: one results.json per submission in <dir>/gradescope/)',
+        ]);
+      }
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('an empty --rubric or --python is a usage error naming the option, not ignored', () => {

@@ -150,10 +150,10 @@ function inGithubActions(): boolean {
 async function gradeSingle(listed: string[], options: GradeCommandOptions): Promise<void> {
   // A folder listed twice (or through a link) is graded once, as in batch mode.
   const submissions = distinctFolders(listed);
-  // Gradescope reads one results.json for one submission; an array of them on stdout is not one.
-  if (options.format === 'gradescope' && !options.output && submissions.length > 1) {
+  // Gradescope reads one results.json for one submission; an array of them (on stdout or in -o FILE) is not one.
+  if (options.format === 'gradescope' && submissions.length > 1) {
     throw new UsageError(
-      `--format gradescope prints the results.json of one submission, not ${submissions.length}: grade one folder, or add --out <dir> (batch mode: one results.json per submission in <dir>/${LAYOUT.gradescope}/)`,
+      `--format gradescope writes the results.json of one submission, not ${submissions.length}: grade one folder, or add --out <dir> (batch mode: one results.json per submission in <dir>/${LAYOUT.gradescope}/)`,
     );
   }
   await prepareOutput(options.output);
