@@ -100,22 +100,34 @@ export function nameSubmissions(paths: readonly string[]): SubmissionEntry[] {
 /**
  * For each list of path components, the file-safe name of its shortest run
  * of trailing components that no other list with the same file-safe base
- * name ends with.
+ * name ends with (all its components when every run is shared).
  */
 function distinctTails(paths: readonly string[][]): string[] {
   const named = (parts: readonly string[], k: number) => safeName(parts.slice(-k).join('-'));
+  const tail = (parts: readonly string[], k: number) => parts.slice(-k).join(sep);
   const groups = new Map<string, number[]>();
   paths.forEach((parts, i) => {
     const key = named(parts, 1).toLowerCase();
-    groups.set(key, [...(groups.get(key) ?? []), i]);
+    const group = groups.get(key);
+    if (group) group.push(i);
+    else groups.set(key, [i]);
   });
-  const tail = (parts: readonly string[], k: number) => parts.slice(-k).join(sep);
-  return paths.map((parts, i) => {
-    const others = groups.get(named(parts, 1).toLowerCase())!.filter((j) => j !== i);
-    let k = 1;
-    while (k < parts.length && others.some((j) => tail(paths[j]!, k) === tail(parts, k))) k++;
-    return named(parts, k);
-  });
+  const out: string[] = [];
+  for (const group of groups.values()) {
+    // Lengthen the tails of the members still sharing one, a component at a time.
+    let open = group;
+    for (let k = 1; open.length > 0; k++) {
+      const count = new Map<string, number>();
+      for (const i of group) if (k <= paths[i]!.length) count.set(tail(paths[i]!, k), (count.get(tail(paths[i]!, k)) ?? 0) + 1);
+      open = open.filter((i) => {
+        const parts = paths[i]!;
+        if (k < parts.length && count.get(tail(parts, k))! > 1) return true;
+        out[i] = named(parts, k);
+        return false;
+      });
+    }
+  }
+  return out;
 }
 
 /** The paths in their order, without those naming a folder already listed (compared by real path). */
