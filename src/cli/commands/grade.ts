@@ -176,22 +176,34 @@ async function gradeSingle(listed: string[], options: GradeCommandOptions): Prom
   process.exitCode = exitCodeFor(reports);
 }
 
-const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/**
+ * Exits with 128 + the signal's number (130 for SIGINT, 143 for SIGTERM),
+ * through process.exit: its exit hook kills the learner processes still
+ * running and removes their scratch folders.
+ */
+function exitForSignal(signal: NodeJS.Signals): never {
+  process.exit(128 + osConstants.signals[signal]);
+}
+
+/** Handles `signals` with `handler` until the returned function is called. */
+function onSignals(signals: readonly NodeJS.Signals[], handler: (signal: NodeJS.Signals) => void): () => void {
+  for (const signal of signals) process.on(signal, handler);
+  return () => {
+    for (const signal of signals) process.off(signal, handler);
+  };
+}
 
 /**
- * Runs `work` so that Ctrl-C (SIGINT), SIGTERM or SIGHUP exit at once with
- * 128 + the signal number, through process.exit: its exit hook kills the
- * learner processes still running and removes their scratch folders. Left
- * to the default action, the signal ended rubricate alone, and a learner
- * loop kept a core busy for good.
+ * Runs `work` so that Ctrl-C (SIGINT), SIGTERM or SIGHUP exit at once
+ * (`exitForSignal`). Left to the default action, the signal ended rubricate
+ * alone, and a learner loop kept a core busy for good.
  */
 async function untilSignal<T>(work: () => Promise<T>): Promise<T> {
-  const onSignal = (signal: NodeJS.Signals) => process.exit(128 + osConstants.signals[signal]);
-  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  const stop = onSignals(['SIGINT', 'SIGTERM', 'SIGHUP'], exitForSignal);
   try {
     return await work();
   } finally {
-    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+    stop();
   }
 }
 
@@ -230,14 +242,12 @@ async function gradeBatch(submissions: string[], options: GradeCommandOptions): 
   // Ctrl-C (or SIGTERM) once: finish the submissions in flight, write the gradebook, stop; twice: stop now.
   // Finished reports are kept either way, so the next run resumes.
   const controller = new AbortController();
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (controller.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
+  const stopHandling = onSignals(['SIGINT', 'SIGTERM'], (signal) => {
+    if (controller.signal.aborted) exitForSignal(signal);
     controller.abort();
     progress.stop();
     process.stderr.write('rubricate: stopping after the submissions in progress (again to stop now); run the same command to resume\n');
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  });
   let result;
   try {
     result = await runBatch({
@@ -263,8 +273,7 @@ async function gradeBatch(submissions: string[], options: GradeCommandOptions): 
     });
   } finally {
     progress.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stopHandling();
   }
   const gradebook = displayPath(join(result.outDir, LAYOUT.grades));
   process.stdout.write(summaryLine(result, gradebook) + '\n');
