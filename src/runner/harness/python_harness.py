@@ -339,16 +339,6 @@ def _private_files(top):
     return found
 
 
-def _mask(mount, path):
-    """Shows `path` (a file) as an empty /dev/null, read-only."""
-    MS_RDONLY, MS_NOSUID, MS_REMOUNT, MS_BIND = 1, 2, 32, 4096
-    try:
-        mount('/dev/null', path, None, MS_BIND)
-        mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID)
-    except OSError:
-        pass
-
-
 def setup_namespace(scratch_writable=True, private_tmpfs=None):
     """Inside fresh mount/pid/net namespaces, as root: private /tmp, read-only
     everything else (the kernel's tunables in /proc/sys and /sys included),
@@ -376,6 +366,14 @@ def setup_namespace(scratch_writable=True, private_tmpfs=None):
     def read_only(point, recursive=True):
         mount(point, point, None, MS_BIND | (MS_REC if recursive else 0))
         mount(None, point, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+    def mask(path):
+        """Shows `path` (a file) as an empty /dev/null, read-only."""
+        try:
+            mount('/dev/null', path, None, MS_BIND)
+            mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID)
+        except OSError:
+            pass
 
     scratch = _config['scratch']
     mount(None, '/', None, MS_REC | MS_PRIVATE)
@@ -413,9 +411,9 @@ def setup_namespace(scratch_writable=True, private_tmpfs=None):
         if os.path.isdir(top):
             covered.append(top)
         elif os.path.isfile(top):
-            _mask(mount, top)
+            mask(top)
     for secret in _private_files('/etc'):
-        _mask(mount, secret)
+        mask(secret)
     # Private /tmp and /dev/shm hide every other folder there (other submissions'
     # copies). What must stay reachable is held open first and bound back at its
     # own path: the folders the harness and the interpreter need (config
