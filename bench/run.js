@@ -12,7 +12,8 @@
  * 4. Prints submissions per second for both, the ratio, and the peak memory
  *    (resident set of rubricate plus every child process, sampled).
  * 5. Measures the isolation floor: sessions forked from a warm fork server
- *    that import a trivial module and answer one trivial call, no checks.
+ *    that import a trivial module and answer one trivial call, or 56 (as many
+ *    as a correct rope-lab02 submission's checks make), no checks.
  *    Its CPU per session bounds what any batch with one sandboxed process
  *    per submission can reach on this machine, whatever the checks cost.
  *
