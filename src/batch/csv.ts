@@ -2,6 +2,7 @@
  * RFC 4180 CSV: fields separated by commas, records by CRLF; a field holding a
  * comma, a double quote, CR or LF is quoted and its quotes are doubled.
  */
+import { terminalText } from '../reporters/escape.js';
 
 /** Quotes one field when RFC 4180 requires it. */
 export function csvField(value: string | number): string {
@@ -10,12 +11,14 @@ export function csvField(value: string | number): string {
 }
 
 /**
- * Defuses spreadsheet formulas in text that may come from learners (folder
- * names, quoted messages): a leading `=`, `+`, `-`, `@`, tab or CR makes
- * Excel and LibreOffice evaluate the cell, so such text gets a leading `'`.
+ * Text that may come from learners (folder names, quoted messages) for a
+ * spreadsheet cell: control and bidi characters made visible (one line), and
+ * formulas defused: a leading `=`, `+`, `-` or `@` makes Excel and
+ * LibreOffice evaluate the cell, so such text gets a leading `'`.
  */
 export function safeText(text: string): string {
-  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  const visible = terminalText(text);
+  return /^[=+\-@]/.test(visible) ? `'${visible}` : visible;
 }
 
 export function csvRecord(fields: ReadonlyArray<string | number>): string {

@@ -3,6 +3,7 @@
  * submission otherwise (CI logs, files), and the final one-line summary.
  */
 import cliProgress from 'cli-progress';
+import { terminalText } from '../reporters/escape.js';
 import type { BatchEvent, BatchResult } from './run.js';
 
 export interface Progress {
@@ -34,7 +35,7 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, inte
         return;
       }
       const r = event.row;
-      const line = `${r.submission} ${fmt(r.score)}/${fmt(r.maxScore)} ${r.status}${event.reused ? ' (unchanged)' : ''}`;
+      const line = `${terminalText(r.submission)} ${fmt(r.score)}/${fmt(r.maxScore)} ${r.status}${event.reused ? ' (unchanged)' : ''}`;
       if (bar) bar.update(event.done, { last: line.slice(0, 60) });
       else stream.write(`[${event.done}/${event.total}] ${line}\n`);
     },

@@ -3,6 +3,7 @@
  * distribution, how many submissions failed each check, the most common
  * diagnoses, and which submissions could not be graded completely.
  */
+import { markdownCode, markdownText as md } from '../reporters/escape.js';
 import { fmtPoints } from '../reporters/types.js';
 import type { GradebookRow, RubricOutline } from './gradebook.js';
 import { sortRows } from './gradebook.js';
@@ -23,7 +24,7 @@ export function renderSummary(outline: RubricOutline, rows: readonly GradebookRo
   const errored = rows.filter((r) => r.status === 'error').length;
   out.push(`# Grading summary: ${md(outline.title)}`);
   out.push('');
-  out.push(`Rubric \`${outline.id}\` v${outline.version}; pass mark ${Math.round(outline.passThreshold * 100)}%.${meta.scope ? ` ${md(meta.scope)}.` : ''}`);
+  out.push(`Rubric ${markdownCode(outline.id)} v${outline.version}; pass mark ${Math.round(outline.passThreshold * 100)}%.${meta.scope ? ` ${md(meta.scope)}.` : ''}`);
   out.push('');
   out.push(`**${n} submission${n === 1 ? '' : 's'}**: ${passed} passed, ${failed} not passed, ${errored} with grading errors.`);
   if (meta.graded !== undefined || meta.reused !== undefined) {
@@ -70,7 +71,7 @@ export function renderSummary(outline: RubricOutline, rows: readonly GradebookRo
   const criteria = [...outline.criteria].sort(
     (a, b) => (f.get(b.id) ?? 0) + (e.get(b.id) ?? 0) - ((f.get(a.id) ?? 0) + (e.get(a.id) ?? 0)),
   );
-  for (const c of criteria) out.push(`| \`${c.id}\` | ${md(c.title)} | ${f.get(c.id) ?? 0} | ${e.get(c.id) ?? 0} | ${w.get(c.id) ?? 0} |`);
+  for (const c of criteria) out.push(`| ${markdownCode(c.id, { cell: true })} | ${md(c.title)} | ${f.get(c.id) ?? 0} | ${e.get(c.id) ?? 0} | ${w.get(c.id) ?? 0} |`);
   out.push('');
 
   const diagnoses = new Map<string, number>();
@@ -92,7 +93,7 @@ export function renderSummary(outline: RubricOutline, rows: readonly GradebookRo
     out.push('');
     out.push('Look at these by hand: a check could not run to the end.');
     out.push('');
-    for (const r of broken.slice(0, 100)) out.push(`- \`${code(r.submission)}\`: ${md(r.diagnosis)}`);
+    for (const r of broken.slice(0, 100)) out.push(`- ${markdownCode(r.submission)}: ${md(r.diagnosis)}`);
     if (broken.length > 100) out.push(`- ... and ${broken.length - 100} more (see grades.csv)`);
     out.push('');
   }
@@ -106,13 +107,4 @@ function median(sorted: readonly number[]): number {
 
 function round2(x: number): number {
   return Math.round(x * 100) / 100;
-}
-
-/** Keeps learner-derived text from breaking tables or injecting HTML. */
-function md(text: string): string {
-  return text.replace(/[\r\n]+/g, ' ').replace(/</g, '&lt;').replace(/\|/g, '\\|');
-}
-
-function code(text: string): string {
-  return text.replace(/`/g, "'");
 }

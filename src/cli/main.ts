@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { RubricateError, formatLocation } from '../core/errors.js';
 import { toolVersion } from '../core/paths.js';
+import { terminalText } from '../reporters/escape.js';
 import { registerClaims } from './commands/claims.js';
 import { registerFindings } from './commands/findings.js';
 import { registerGrade } from './commands/grade.js';
@@ -57,12 +58,13 @@ function reportError(error: unknown): number {
     return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : 2;
   }
   if (error instanceof RubricateError) {
+    // One line: a path or a quoted value in the message may be a learner's.
     const where = error.location ? `${formatLocation(error.location)}: ` : '';
-    process.stderr.write(`rubricate: ${where}${error.message.replace(/\n/g, ' ')}\n`);
+    process.stderr.write(`rubricate: ${terminalText(where + error.message)}\n`);
     return 2;
   }
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`rubricate: internal error: ${message.split('\n')[0]} (please report this; RUBRICATE_DEBUG=1 shows the stack)\n`);
+  process.stderr.write(`rubricate: internal error: ${terminalText(message.split('\n')[0]!)} (please report this; RUBRICATE_DEBUG=1 shows the stack)\n`);
   if (process.env.RUBRICATE_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
   return 2;
 }

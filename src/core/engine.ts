@@ -3,6 +3,7 @@ import type { CheckContext, Services } from '../checks/kind.js';
 import { defaultRegistry, type Registry } from '../checks/registry.js';
 import { DirectorySubmission } from '../input/submission.js';
 import type { SubmissionFiles } from '../input/files.js';
+import { visibleText } from '../reporters/escape.js';
 import { toolVersion } from './paths.js';
 import { scoreChecks } from './scoring.js';
 import {
@@ -161,21 +162,15 @@ export function stamp(criterion: Criterion, outcome: CheckOutcome, durationMs = 
  * Report text without control characters. Messages quote what learners wrote
  * (exception messages, tracebacks, file names, their text): an escape
  * sequence in one would reach the instructor's terminal (clear the screen,
- * retitle the window, write the clipboard) or a CI log, and a carriage return
- * could print over a line. Controls other than tab and line feed are shown as
- * their Unicode control pictures (ESC as U+241B); C1 controls as U+FFFD.
+ * retitle the window, write the clipboard) or a CI log, a carriage return
+ * could print over a line, and a bidi override reorder what a reader sees.
+ * Line breaks are kept here (each format decides what to do with them, in
+ * src/reporters/escape.ts); every other control, bidi and invisible
+ * formatting character is shown as a visible mark (ESC as U+241B).
  */
 export function printable(text: string): string {
-  return CONTROLS.test(text)
-    ? text.replace(CONTROLS_ALL, (ch) => {
-        const code = ch.charCodeAt(0);
-        return code < 0x20 ? String.fromCharCode(0x2400 + code) : code === 0x7f ? '\u2421' : '\uFFFD';
-      })
-    : text;
+  return visibleText(text, { keepNewlines: true });
 }
-
-const CONTROLS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/;
-const CONTROLS_ALL = new RegExp(CONTROLS.source, 'g');
 
 function printableLocation(location: Location): Location {
   return { ...location, file: printable(location.file) };

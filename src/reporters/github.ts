@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { formatLocation } from '../core/errors.js';
 import type { CheckResult, Report, Status } from '../core/types.js';
+import { githubData, githubProperty, htmlText, markdownCode, markdownText } from './escape.js';
 import { fmtPoints, percent, visibleChecks, type Reporter } from './types.js';
 
 /**
@@ -24,7 +25,7 @@ export function githubAnnotations(report: Report, audience?: 'learner' | 'instru
     if (!level) continue;
     const props: string[] = [];
     if (check.location) {
-      props.push(`file=${escapeProperty(joinPath(report.submission.path, check.location.file))}`);
+      props.push(`file=${githubProperty(joinPath(report.submission.path, check.location.file))}`);
       if (check.location.line !== undefined) props.push(`line=${check.location.line}`);
       if (check.location.endLine !== undefined) props.push(`endLine=${check.location.endLine}`);
       if (check.location.column !== undefined) props.push(`col=${check.location.column}`);
@@ -32,8 +33,8 @@ export function githubAnnotations(report: Report, audience?: 'learner' | 'instru
         props.push(`endColumn=${check.location.endColumn}`);
       }
     }
-    props.push(`title=${escapeProperty(`${report.submission.name}: ${check.title} (${fmtPoints(check.points)}/${fmtPoints(check.maxPoints)})`)}`);
-    out += `::${level} ${props.join(',')}::${escapeData(message(check))}\n`;
+    props.push(`title=${githubProperty(`${report.submission.name}: ${check.title} (${fmtPoints(check.points)}/${fmtPoints(check.maxPoints)})`)}`);
+    out += `::${level} ${props.join(',')}::${githubData(message(check))}\n`;
   }
   return out;
 }
@@ -49,23 +50,13 @@ function joinPath(submission: string, file: string): string {
   return submission === '.' ? file : posix.join(submission.split('\\').join('/'), file);
 }
 
-/** Workflow-command data: `%`, CR and LF are percent-encoded. */
-export function escapeData(text: string): string {
-  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-}
-
-/** Workflow-command property values: as data, plus `:` and `,`. */
-export function escapeProperty(text: string): string {
-  return escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
-}
-
 /** Markdown for `$GITHUB_STEP_SUMMARY`: one table row per submission, then the findings of those that need work. */
 export function githubStepSummary(reports: readonly Report[], audience?: 'learner' | 'instructor'): string {
   const out: string[] = ['### rubricate', '', '| submission | score | result | checks |', '| --- | ---: | --- | --- |'];
   for (const r of reports) {
     const s = r.summary;
     out.push(
-      `| ${md(r.submission.path)} | ${fmtPoints(r.score)}/${fmtPoints(r.maxScore)} (${percent(r.score, r.maxScore)}) | ` +
+      `| ${markdownText(r.submission.path)} | ${fmtPoints(r.score)}/${fmtPoints(r.maxScore)} (${percent(r.score, r.maxScore)}) | ` +
         `${r.passed ? '✅ passed' : '❌ not passed'} | ${s.pass} passed, ${s.warn} warned, ${s.fail} failed, ${s.error} errored |`,
     );
   }
@@ -73,16 +64,13 @@ export function githubStepSummary(reports: readonly Report[], audience?: 'learne
   for (const r of reports) {
     const open = visibleChecks(r, audience).filter((c) => c.status === 'fail' || c.status === 'error');
     if (open.length === 0) continue;
-    out.push(`<details><summary>${md(r.submission.path)}: ${open.length} check${open.length > 1 ? 's' : ''} to fix</summary>`, '');
+    // The summary line is raw HTML (an HTML block), where Markdown escapes do not apply.
+    out.push(`<details><summary>${htmlText(r.submission.path)}: ${open.length} check${open.length > 1 ? 's' : ''} to fix</summary>`, '');
     for (const c of open) {
-      const where = c.location ? ` (\`${formatLocation(c.location).replace(/`/g, "'")}\`)` : '';
-      out.push(`- **${md(c.title)}**${where}: ${md(c.message)}${c.diagnosis ? ` _Likely cause:_ ${md(c.diagnosis)}` : ''}`);
+      const where = c.location ? ` (${markdownCode(formatLocation(c.location))})` : '';
+      out.push(`- **${markdownText(c.title)}**${where}: ${markdownText(c.message)}${c.diagnosis ? ` _Likely cause:_ ${markdownText(c.diagnosis)}` : ''}`);
     }
     out.push('', '</details>', '');
   }
   return out.join('\n') + '\n';
-}
-
-function md(text: string): string {
-  return text.replace(/[\r\n]+/g, ' ').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/\|/g, '\\|');
 }

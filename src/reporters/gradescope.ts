@@ -1,5 +1,6 @@
 import { formatLocation } from '../core/errors.js';
 import type { CheckResult, Report } from '../core/types.js';
+import { plainText } from './escape.js';
 import { fmtPoints, percent, type Reporter } from './types.js';
 
 /**
@@ -45,16 +46,16 @@ export function gradescopeResults(report: Report): GradescopeResults {
   return {
     score: report.score,
     execution_time: Math.max(0, Math.round((report.durationMs ?? 0) / 1000)),
-    output,
+    output: plainText(output),
     visibility: 'visible',
     stdout_visibility: 'hidden',
     tests: report.checks.map((check, i) => ({
       score: check.points,
       max_score: check.maxPoints,
       status: passedFor(check) ? 'passed' : 'failed',
-      name: check.title,
+      name: plainText(check.title),
       number: String(i + 1),
-      output: feedback(check),
+      output: plainText(feedback(check)),
       tags: [check.dimension, check.kind],
       visibility: check.visibility === 'instructor' ? 'hidden' : 'visible',
     })),

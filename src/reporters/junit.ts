@@ -1,14 +1,16 @@
 import { create } from 'xmlbuilder2';
 import { formatLocation } from '../core/errors.js';
 import type { CheckResult, Report } from '../core/types.js';
+import { xmlText } from './escape.js';
 import { visibleChecks, type Reporter } from './types.js';
 
 /**
  * JUnit XML, the format CI servers show as test results: one `<testsuite>`
  * per submission, one `<testcase>` per check. `fail` becomes `<failure>`,
  * `error` becomes `<error>`, `skip` becomes `<skipped>`; a warning passes and
- * carries its message in `<system-out>`. Learner-derived text is escaped by
- * xmlbuilder2 and characters XML 1.0 forbids are replaced.
+ * carries its message in `<system-out>`. Markup in report text is escaped by
+ * xmlbuilder2; `xmlText` replaces characters XML 1.0 forbids and shows
+ * control and bidi characters.
  */
 export const junitReporter: Reporter = (reports, options = {}) => {
   const totals = { tests: 0, failures: 0, errors: 0, skipped: 0, time: 0 };
@@ -48,7 +50,7 @@ export function junitSuite(report: Report, audience?: 'learner' | 'instructor'):
   const checks = visibleChecks(report, audience);
   const doc = create({ invalidCharReplacement: '\uFFFD' });
   const suite = doc.ele('testsuite', {
-    name: clean(report.submission.name),
+    name: attribute(report.submission.name),
     tests: String(checks.length),
     failures: String(checks.filter((c) => c.status === 'fail').length),
     errors: String(checks.filter((c) => c.status === 'error').length),
@@ -61,17 +63,17 @@ export function junitSuite(report: Report, audience?: 'learner' | 'instructor'):
   props.ele('property', { name: 'passed', value: String(report.passed) });
   for (const check of checks) {
     const testcase = suite.ele('testcase', {
-      name: clean(check.title),
-      classname: clean(`${report.rubric.id}.${check.dimension}.${check.id}`),
+      name: attribute(check.title),
+      classname: attribute(`${report.rubric.id}.${check.dimension}.${check.id}`),
       time: seconds(check.durationMs ?? 0),
     });
-    if (check.location) testcase.att('file', clean(check.location.file));
+    if (check.location) testcase.att('file', attribute(check.location.file));
     if (check.location?.line !== undefined) testcase.att('line', String(check.location.line));
     const body = describe(check);
-    if (check.status === 'fail') testcase.ele('failure', { message: clean(check.message), type: check.kind }).txt(clean(body));
-    else if (check.status === 'error') testcase.ele('error', { message: clean(check.message), type: check.kind }).txt(clean(body));
-    else if (check.status === 'skip') testcase.ele('skipped', { message: clean(check.message) });
-    else if (check.status === 'warn') testcase.ele('system-out').txt(clean(`warning: ${body}`));
+    if (check.status === 'fail') testcase.ele('failure', { message: attribute(check.message), type: check.kind }).txt(xmlText(body));
+    else if (check.status === 'error') testcase.ele('error', { message: attribute(check.message), type: check.kind }).txt(xmlText(body));
+    else if (check.status === 'skip') testcase.ele('skipped', { message: attribute(check.message) });
+    else if (check.status === 'warn') testcase.ele('system-out').txt(xmlText(`warning: ${body}`));
   }
   const xml = suite.end({ prettyPrint: true, headless: true });
   return xml.replace(/^/gm, '  ') + '\n';
@@ -89,9 +91,8 @@ function describe(check: CheckResult): string {
   return lines.join('\n');
 }
 
-/** Removes characters XML 1.0 cannot carry (controls other than tab, LF, CR; lone surrogates; U+FFFE/FFFF). */
-export function clean(text: string): string {
-  return text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+function attribute(text: string): string {
+  return xmlText(text, { keepNewlines: false });
 }
 
 function seconds(ms: number): string {

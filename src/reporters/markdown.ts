@@ -1,5 +1,6 @@
 import { formatLocation } from '../core/errors.js';
 import type { CheckResult, Report, Status } from '../core/types.js';
+import { markdownCode, markdownText } from './escape.js';
 import { fmtPoints, percent, visibleChecks, type Reporter } from './types.js';
 
 const LABEL: Record<Status, string> = { pass: '✅ pass', warn: '⚠️ warning', fail: '❌ fail', error: '🛑 error', skip: '⏭️ skipped' };
@@ -8,7 +9,9 @@ const LABEL: Record<Status, string> = { pass: '✅ pass', warn: '⚠️ warning'
  * Feedback a learner can read: the score per dimension, what to fix first
  * (with where, why and a hint), then what already works. By default it is
  * written for learners, so instructor-only checks are left out (their points
- * still count in the totals, which says so).
+ * still count in the totals, which says so). Report text is literal: prose
+ * through `markdownText`, locations and values through `markdownCode`, so no
+ * learner string renders as HTML, an image, a link or a heading.
  */
 export const markdownReporter: Reporter = (reports, options = {}) => {
   const audience = options.audience ?? 'learner';
@@ -19,9 +22,9 @@ function renderOne(report: Report, audience: 'learner' | 'instructor'): string {
   const out: string[] = [];
   const checks = visibleChecks(report, audience);
   const hidden = report.checks.length - checks.length;
-  out.push(`# Feedback: ${escape(report.submission.name)}`);
+  out.push(`# Feedback: ${markdownText(report.submission.name)}`);
   out.push('');
-  out.push(`Rubric: **${escape(report.rubric.title)}** (\`${report.rubric.id}\` v${report.rubric.version})`);
+  out.push(`Rubric: **${markdownText(report.rubric.title)}** (${markdownCode(report.rubric.id)} v${report.rubric.version})`);
   out.push('');
   const verdict = report.passed ? '**passed**' : '**not passed yet**';
   out.push(
@@ -31,7 +34,7 @@ function renderOne(report: Report, audience: 'learner' | 'instructor'): string {
   out.push('');
   out.push('| Dimension | Score |');
   out.push('| --- | --- |');
-  for (const d of report.dimensions) out.push(`| ${escape(d.title)} | ${fmtPoints(d.score)} / ${fmtPoints(d.maxScore)} |`);
+  for (const d of report.dimensions) out.push(`| ${markdownText(d.title)} | ${fmtPoints(d.score)} / ${fmtPoints(d.maxScore)} |`);
   out.push('');
   if (hidden > 0) {
     out.push(`_${hidden} instructor-only check${hidden > 1 ? 's are' : ' is'} not shown here; ${hidden > 1 ? 'their' : 'its'} points are included in the totals._`);
@@ -40,7 +43,7 @@ function renderOne(report: Report, audience: 'learner' | 'instructor'): string {
   if (report.notices.length > 0) {
     out.push('## About your files');
     out.push('');
-    for (const n of report.notices) out.push(`- ${n.location ? `\`${formatLocation(n.location)}\`: ` : ''}${escape(n.message)}`);
+    for (const n of report.notices) out.push(`- ${n.location ? `${markdownCode(formatLocation(n.location))}: ` : ''}${markdownText(n.message)}`);
     out.push('');
   }
   const todo = checks.filter((c) => c.status !== 'pass');
@@ -59,7 +62,7 @@ function renderOne(report: Report, audience: 'learner' | 'instructor'): string {
   if (done.length > 0) {
     out.push('## What already works');
     out.push('');
-    for (const check of done) out.push(`- ${LABEL.pass} **${escape(check.title)}** (${fmtPoints(check.points)}/${fmtPoints(check.maxPoints)}): ${escape(check.message)}`);
+    for (const check of done) out.push(`- ${LABEL.pass} **${markdownText(check.title)}** (${fmtPoints(check.points)}/${fmtPoints(check.maxPoints)}): ${markdownText(check.message)}`);
     out.push('');
   }
   return out.join('\n');
@@ -67,37 +70,28 @@ function renderOne(report: Report, audience: 'learner' | 'instructor'): string {
 
 function renderCheck(check: CheckResult): string[] {
   const out: string[] = [];
-  out.push(`### ${LABEL[check.status]}: ${escape(check.title)} (${fmtPoints(check.points)}/${fmtPoints(check.maxPoints)})`);
+  out.push(`### ${LABEL[check.status]}: ${markdownText(check.title)} (${fmtPoints(check.points)}/${fmtPoints(check.maxPoints)})`);
   out.push('');
-  const where = check.location ? ` (\`${formatLocation(check.location)}\`)` : '';
-  out.push(`${escape(check.message)}${where}`);
+  const where = check.location ? ` (${markdownCode(formatLocation(check.location))})` : '';
+  out.push(`${markdownText(check.message)}${where}`);
   out.push('');
   if (check.diagnosis) {
-    out.push(`**Likely cause:** ${escape(check.diagnosis)}`);
+    out.push(`**Likely cause:** ${markdownText(check.diagnosis)}`);
     out.push('');
   }
   const details = check.details ?? [];
   if (details.length > 0) {
     for (const d of details.slice(0, 20)) {
-      const at = d.location ? `\`${formatLocation(d.location)}\`: ` : '';
-      const cmp = d.expected !== undefined ? ` (found ${inline(d.actual ?? '?')}, expected ${inline(d.expected)})` : '';
-      out.push(`- ${at}${escape(d.message)}${cmp}`);
+      const at = d.location ? `${markdownCode(formatLocation(d.location))}: ` : '';
+      const cmp = d.expected !== undefined ? ` (found ${markdownCode(d.actual ?? '?')}, expected ${markdownCode(d.expected)})` : '';
+      out.push(`- ${at}${markdownText(d.message)}${cmp}`);
     }
     if (details.length > 20) out.push(`- ... and ${details.length - 20} more`);
     out.push('');
   }
   if (check.hint) {
-    out.push(`> **Hint:** ${escape(check.hint)}`);
+    out.push(`> **Hint:** ${markdownText(check.hint)}`);
     out.push('');
   }
   return out;
-}
-
-/** Keeps learner text from breaking the document (tables, HTML). */
-function escape(text: string): string {
-  return text.replace(/</g, '&lt;').replace(/\|/g, '\\|');
-}
-
-function inline(text: string): string {
-  return '`' + text.replace(/`/g, "'") + '`';
 }

@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import type { CheckResult, Location, Report, Status } from '../core/types.js';
+import { sarifText, wellFormed } from './escape.js';
 import type { Reporter, ReporterOptions } from './types.js';
 
 /**
@@ -104,12 +105,12 @@ function ruleFor(id: string, report: Report, check: CheckResult): Rule {
   const rule: Rule = {
     id,
     name: pascal(check.id),
-    shortDescription: { text: check.title },
+    shortDescription: { text: sarifText(check.title) },
     defaultConfiguration: { level: defaultLevel(check) },
     properties: { tags: [report.rubric.id, check.dimension], rubric: report.rubric.id, kind: check.kind, dimension: check.dimension },
   };
-  if (check.hint) rule.help = { text: check.hint };
-  rule.fullDescription = { text: `${check.title} (${report.rubric.title}, criterion '${check.id}', check kind '${check.kind}').` };
+  if (check.hint) rule.help = { text: sarifText(check.hint) };
+  rule.fullDescription = { text: sarifText(`${check.title} (${report.rubric.title}, criterion '${check.id}', check kind '${check.kind}').`) };
   rule.properties.tags = [...new Set(rule.properties.tags)];
   return rule;
 }
@@ -122,7 +123,7 @@ function resultFor(report: Report, check: CheckResult, ruleId: string, index: nu
     ruleIndex: index,
     kind,
     level,
-    message: { text: text || check.title },
+    message: { text: sarifText(text || check.title) },
     locations: [physical(report, check.location)],
     partialFingerprints: { rubricateCheck: `${report.rubric.id}/${check.id}/${toUri(report.submission.path)}` },
     properties: { status: check.status, points: check.points, maxPoints: check.maxPoints, dimension: check.dimension },
@@ -130,7 +131,7 @@ function resultFor(report: Report, check: CheckResult, ruleId: string, index: nu
   const related = (check.details ?? [])
     .filter((d) => d.location)
     .slice(0, 20)
-    .map((d, i) => ({ id: i, ...physical(report, d.location), message: { text: d.actual ? `${d.message}: ${d.actual}` : d.message } }));
+    .map((d, i) => ({ id: i, ...physical(report, d.location), message: { text: sarifText(d.actual ? `${d.message}: ${d.actual}` : d.message) } }));
   if (related.length > 0) result.relatedLocations = related;
   return result;
 }
@@ -181,7 +182,8 @@ export function artifactUri(submissionPath: string, file: string | undefined): s
 }
 
 function toUri(path: string): string {
-  return path
+  // A learner's file name may hold a lone surrogate, which encodeURIComponent refuses.
+  return wellFormed(path)
     .split('/')
     .map((segment) => encodeURIComponent(segment).replace(/%3A/gi, ':'))
     .join('/')

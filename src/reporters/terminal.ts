@@ -1,6 +1,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { formatLocation } from '../core/errors.js';
-import type { CheckResult, Status } from '../core/types.js';
+import type { CheckResult, Location, Status } from '../core/types.js';
+import { terminalText as t } from './escape.js';
 import { fmtPoints, percent, visibleChecks, type Reporter } from './types.js';
 
 const SYMBOL: Record<Status, string> = { pass: '✓', warn: '!', fail: '✗', error: '⚠', skip: '-' };
@@ -12,7 +13,10 @@ function paint(c: ChalkInstance): Record<Status, (s: string) => string> {
 /**
  * Human report for a terminal: checks grouped by dimension, the failing ones
  * with their location, diagnosis and hint, then the score. Colour only when
- * asked (the CLI asks when stdout is a TTY and NO_COLOR is unset).
+ * asked (the CLI asks when stdout is a TTY and NO_COLOR is unset). Every
+ * text of a report goes through `terminalText`: one line each, control and
+ * bidi characters visible, so learner text can neither move the cursor nor
+ * start a CI workflow command.
  */
 export const terminalReporter: Reporter = (reports, options = {}) => {
   const c = new Chalk({ level: options.color ? 1 : 0 });
@@ -20,14 +24,14 @@ export const terminalReporter: Reporter = (reports, options = {}) => {
   const out: string[] = [];
   for (const report of reports) {
     out.push(
-      `${c.bold(report.submission.path)} ${c.dim(`· ${report.rubric.title} (${report.rubric.id} v${report.rubric.version})`)}`,
+      `${c.bold(t(report.submission.path))} ${c.dim(`· ${t(report.rubric.title)} (${t(report.rubric.id)} v${report.rubric.version})`)}`,
     );
     const env = report.environment as { isolation?: { level?: string; description?: string } } | undefined;
-    if (env?.isolation?.level) out.push(c.dim(`  learner code isolation: ${env.isolation.description ?? env.isolation.level}`));
+    if (env?.isolation?.level) out.push(c.dim(`  learner code isolation: ${t(env.isolation.description ?? env.isolation.level)}`));
     for (const notice of report.notices) {
-      const where = notice.location ? `${formatLocation(notice.location)}  ` : '';
+      const where = notice.location ? `${located(notice.location)}  ` : '';
       const tone = notice.level === 'error' ? c.red : notice.level === 'warning' ? c.yellow : c.dim;
-      out.push(`  ${tone(notice.level)}  ${where}${notice.message}`);
+      out.push(`  ${tone(notice.level)}  ${where}${t(notice.message)}`);
     }
     const checks = visibleChecks(report, options.audience);
     const dims = report.dimensions.length > 0 ? report.dimensions : [{ id: '', title: 'Checks', score: report.score, maxScore: report.maxScore }];
@@ -35,11 +39,11 @@ export const terminalReporter: Reporter = (reports, options = {}) => {
       const mine = checks.filter((check) => dim.id === '' || check.dimension === dim.id);
       if (mine.length === 0) continue;
       out.push('');
-      out.push(`  ${c.bold(dim.title)} ${c.dim(`${fmtPoints(dim.score)}/${fmtPoints(dim.maxScore)}`)}`);
-      const idWidth = Math.max(...mine.map((check) => check.id.length));
+      out.push(`  ${c.bold(t(dim.title))} ${c.dim(`${fmtPoints(dim.score)}/${fmtPoints(dim.maxScore)}`)}`);
+      const idWidth = Math.max(...mine.map((check) => t(check.id).length));
       for (const check of mine) {
         if (!options.verbose && check.status === 'pass') {
-          out.push(`    ${color.pass(SYMBOL.pass)} ${check.id.padEnd(idWidth)}  ${c.dim(pointsOf(check))}`);
+          out.push(`    ${color.pass(SYMBOL.pass)} ${t(check.id).padEnd(idWidth)}  ${c.dim(pointsOf(check))}`);
           continue;
         }
         out.push(...checkLines(check, idWidth, c, color));
@@ -77,16 +81,21 @@ function checkLines(
   color: Record<Status, (s: string) => string>,
 ): string[] {
   const lines: string[] = [];
-  const where = check.location ? `${c.cyan(formatLocation(check.location))}  ` : '';
-  lines.push(`    ${color[check.status](SYMBOL[check.status])} ${check.id.padEnd(idWidth)}  ${c.dim(pointsOf(check))}  ${where}${check.message}`);
+  const where = check.location ? `${c.cyan(located(check.location))}  ` : '';
+  lines.push(`    ${color[check.status](SYMBOL[check.status])} ${t(check.id).padEnd(idWidth)}  ${c.dim(pointsOf(check))}  ${where}${t(check.message)}`);
   const pad = ' '.repeat(8);
   for (const detail of (check.details ?? []).slice(0, 12)) {
-    const at = detail.location ? `${c.cyan(formatLocation(detail.location))}  ` : '';
-    const cmp = detail.expected !== undefined ? c.dim(` (found ${detail.actual ?? '?'}, expected ${detail.expected})`) : '';
-    lines.push(`${pad}${c.dim('·')} ${at}${detail.message}${cmp}`);
+    const at = detail.location ? `${c.cyan(located(detail.location))}  ` : '';
+    const cmp = detail.expected !== undefined ? c.dim(` (found ${t(detail.actual ?? '?')}, expected ${t(detail.expected)})`) : '';
+    lines.push(`${pad}${c.dim('·')} ${at}${t(detail.message)}${cmp}`);
   }
   if ((check.details?.length ?? 0) > 12) lines.push(`${pad}${c.dim(`· ... ${check.details!.length - 12} more`)}`);
-  if (check.diagnosis) lines.push(`${pad}${c.bold('diagnosis:')} ${check.diagnosis}`);
-  if (check.hint) lines.push(`${pad}${c.dim('hint:')} ${check.hint}`);
+  if (check.diagnosis) lines.push(`${pad}${c.bold('diagnosis:')} ${t(check.diagnosis)}`);
+  if (check.hint) lines.push(`${pad}${c.dim('hint:')} ${t(check.hint)}`);
   return lines;
+}
+
+/** `file:line:column`, the file name being the learner's. */
+function located(location: Location): string {
+  return t(formatLocation(location));
 }

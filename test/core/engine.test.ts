@@ -125,11 +125,11 @@ describe('engine and scoring', () => {
     const base = rubric([{ id: 'noisy', options: {} }]);
     const report = await grade({ registry: new Registry([noisy]), target: root, rubric: { ...base, criteria: [{ ...base.criteria[0]!, kind: 'noisy' }] } });
     const check = report.checks[0]!;
-    expect(check.message).toBe('raised ValueError: bad ␛[2J␛]0;PWNED␇ ␀ ␍\uFFFD done\nline two\tTabbed');
-    expect(check.diagnosis).toBe('bad ␛[2J␛]0;PWNED␇ ␀ ␍\uFFFD done');
+    expect(check.message).toBe('raised ValueError: bad ␛[2J␛]0;PWNED␇ ␀ ␍<U+009B> done\nline two\tTabbed');
+    expect(check.diagnosis).toBe('bad ␛[2J␛]0;PWNED␇ ␀ ␍<U+009B> done');
     expect(check.location).toEqual({ file: 'rope␛.py', line: 3 });
-    expect(check.details).toEqual([{ message: 'bad ␛[2J␛]0;PWNED␇ ␀ ␍\uFFFD done', actual: '␛[31m', expected: '␇', location: { file: '␛' } }]);
-    expect(report.notices).toEqual([{ level: 'warning', message: 'notice bad ␛[2J␛]0;PWNED␇ ␀ ␍\uFFFD done', location: { file: 'a␛b.md', line: 1 } }]);
+    expect(check.details).toEqual([{ message: 'bad ␛[2J␛]0;PWNED␇ ␀ ␍<U+009B> done', actual: '␛[31m', expected: '␇', location: { file: '␛' } }]);
+    expect(report.notices).toEqual([{ level: 'warning', message: 'notice bad ␛[2J␛]0;PWNED␇ ␀ ␍<U+009B> done', location: { file: 'a␛b.md', line: 1 } }]);
     for (const format of ['terminal', 'markdown', 'github'] as const) {
       expect(reporters[format]!([report], { verbose: true }), format).not.toMatch(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/);
     }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { join, relative } from 'node:path';
 import { LAYOUT } from '../../batch/layout.js';
 import { exitCodeFor } from '../../core/scoring.js';
+import { terminalText } from '../../reporters/escape.js';
 
 export function registerMerge(program: Command): void {
   program
@@ -24,7 +25,7 @@ Exit codes: 0 no check failed, 1 a check failed or errored in some submission, 2
     .action(async (parts: string[], options: { out: string; copy: boolean }) => {
       const { mergeBatches } = await import('../../batch/merge.js');
       const result = await mergeBatches(parts, options.out, { copyReports: options.copy });
-      for (const warning of result.warnings) process.stderr.write(`rubricate: warning: ${warning}\n`);
+      for (const warning of result.warnings) process.stderr.write(`rubricate: warning: ${terminalText(warning)}\n`);
       const n = result.rows.length;
       const count = (s: string) => result.rows.filter((r) => r.status === s).length;
       const gradebook = relative(process.cwd(), join(result.outDir, LAYOUT.grades)) || LAYOUT.grades;
