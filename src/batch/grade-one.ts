@@ -184,7 +184,6 @@ async function junitDocumentOf(report: Report): Promise<string> {
     tests: report.checks.length,
     failures: s.fail,
     errors: s.error,
-    skipped: s.skip,
     time: (report.durationMs ?? 0) / 1000,
   });
 }

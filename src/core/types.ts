@@ -58,7 +58,14 @@ export interface Notice {
 }
 
 export type Severity = 'error' | 'warning' | 'info';
-export type Visibility = 'learner' | 'instructor';
+/**
+ * Who sees a check: `learner` everyone; `instructor` instructors only (left
+ * out of learner feedback; Gradescope `hidden`); `after_due_date` and
+ * `after_published` are Gradescope's: rubricate's own learner feedback shows
+ * them (it is handed back after grading), Gradescope holds them back until
+ * the due date, or until grades are published.
+ */
+export type Visibility = 'learner' | 'instructor' | 'after_due_date' | 'after_published';
 
 export interface Dimension {
   id: string;

@@ -11,7 +11,7 @@ import { exitCodeFor } from '../../core/scoring.js';
 import type { Report, Rubric } from '../../core/types.js';
 import type { IsolationLevel } from '../../runner/types.js';
 import { githubAnnotations, githubStepSummary } from '../../reporters/github.js';
-import { emit, prepareOutput, reporterFor, useColor } from '../output.js';
+import { emit, prepareOutput, reporterFor, terminalWidth, useColor } from '../output.js';
 import { nonEmpty } from '../options.js';
 
 // The engine, the rubric loader and the batch runner are imported when a
@@ -162,6 +162,7 @@ async function gradeSingle(listed: string[], options: GradeCommandOptions): Prom
   await emit(
     reporter(reports, {
       color: options.format === 'terminal' && useColor(options.output),
+      ...(options.format === 'terminal' && terminalWidth(options.output) ? { width: terminalWidth(options.output)! } : {}),
       ...(options.audience ? { audience: options.audience } : {}),
       ...(options.verbose ? { verbose: true } : {}),
     }),
