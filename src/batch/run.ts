@@ -24,7 +24,7 @@
  *   gradebook rows stay in memory.
  */
 import { availableParallelism } from 'node:os';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Services } from '../checks/kind.js';
 import type { Registry } from '../checks/registry.js';
@@ -34,6 +34,7 @@ import { toolVersion } from '../core/paths.js';
 import { runsPython } from '../runner/languages.js';
 import type { Report, Rubric } from '../core/types.js';
 import { removeTemps, writeAtomic } from './atomic.js';
+import { readBatchFile, type BatchFile } from './batch-file.js';
 import { rubricIdentity } from './cache-key.js';
 import { errorReport } from './error-report.js';
 import { lazyPool, processSubmission, type BatchSettings, type Grading } from './grade-one.js';
@@ -125,16 +126,11 @@ export interface BatchResult {
   stopped: boolean;
   /** Grading threads used (0: graded on the calling thread). */
   threads: number;
+  /** Gradebook rows kept from earlier runs into the same folder (submissions not graded in this run). */
+  kept: number;
 }
 
-/** `batch.json`: what `rubricate merge` needs from a part. */
-export interface BatchFile {
-  schemaVersion: 1;
-  tool: { name: 'rubricate'; version: string };
-  rubric: RubricOutline;
-  shard?: Shard;
-  rows: GradebookRow[];
-}
+export type { BatchFile } from './batch-file.js';
 
 /**
  * The longest time limit for one submission, a million seconds (11.5 days);
@@ -243,17 +239,20 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   const sorted = sortRows(rows);
   const durationMs = Math.round(performance.now() - started);
   const scope = options.shard ? `Shard ${options.shard.index}/${options.shard.count} of ${named.length} submissions` : undefined;
-  await writeAtomic(join(outDir, LAYOUT.grades), gradebookCsv(outline, sorted));
-  await writeAtomic(join(outDir, LAYOUT.summary), renderSummary(outline, sorted, { ...(scope ? { scope } : {}), durationMs, graded, reused }));
+  // The gradebook holds the whole class: rows of earlier runs into this folder stay unless regraded now.
+  const earlier = await earlierRows(outDir, outline, options.shard, new Set(sorted.map((r) => r.submission)));
+  const gradebook = sortRows([...sorted, ...earlier]);
+  await writeAtomic(join(outDir, LAYOUT.grades), gradebookCsv(outline, gradebook));
+  await writeAtomic(join(outDir, LAYOUT.summary), renderSummary(outline, gradebook, { ...(scope ? { scope } : {}), durationMs, graded, reused, kept: earlier.length }));
   const batchFile: BatchFile = {
     schemaVersion: 1,
     tool: { name: 'rubricate', version },
     rubric: outline,
     ...(options.shard ? { shard: options.shard } : {}),
-    rows: sorted,
+    rows: gradebook,
   };
   await writeAtomic(join(outDir, LAYOUT.batch), JSON.stringify(batchFile, null, 2) + '\n');
-  if (formats.includes('junit')) await writeCombinedJunit(outDir, sorted);
+  if (formats.includes('junit')) await writeCombinedJunit(outDir, gradebook);
 
   return {
     outDir,
@@ -267,7 +266,27 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     durationMs,
     stopped: sorted.length < entries.length,
     threads,
+    kept: earlier.length,
   };
+}
+
+/**
+ * The gradebook rows an earlier run wrote into `outDir` (its batch.json) for
+ * submissions not graded now, when that run used the same rubric version and
+ * shard and the submission's report is still there: regrading one learner
+ * into a class's folder keeps the rest of the class. Deleting a report drops
+ * its row.
+ */
+async function earlierRows(outDir: string, outline: RubricOutline, shard: Shard | undefined, now: ReadonlySet<string>): Promise<GradebookRow[]> {
+  const batch = await readBatchFile(outDir).catch(() => undefined);
+  if (!batch || batch.rubric.id !== outline.id || batch.rubric.version !== outline.version) return [];
+  if ((batch.shard?.index ?? 0) !== (shard?.index ?? 0) || (batch.shard?.count ?? 0) !== (shard?.count ?? 0)) return [];
+  const kept: GradebookRow[] = [];
+  for (const row of batch.rows) {
+    if (now.has(row.submission)) continue;
+    if (await stat(join(outDir, LAYOUT.reports, `${row.submission}.json`)).then((s) => s.isFile(), () => false)) kept.push(row);
+  }
+  return kept;
 }
 
 function isNamed(list: BatchOptions['submissions']): list is SubmissionEntry[] {

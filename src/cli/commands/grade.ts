@@ -4,12 +4,13 @@ import { availableParallelism, constants as osConstants } from 'node:os';
 import { join, relative } from 'node:path';
 import { LAYOUT, type BatchFormat } from '../../batch/layout.js';
 import { parseShard } from '../../batch/shard.js';
-import { distinctFolders, nameSubmissions, readListFile } from '../../batch/submissions.js';
+import { batchFolders, distinctFolders, nameSubmissions, readListFile } from '../../batch/submissions.js';
 import type { Services } from '../../checks/kind.js';
 import { ConfigError, UsageError } from '../../core/errors.js';
 import { exitCodeFor } from '../../core/scoring.js';
 import type { Report, Rubric } from '../../core/types.js';
 import type { IsolationLevel } from '../../runner/types.js';
+import { terminalText } from '../../reporters/escape.js';
 import { githubAnnotations, githubStepSummary } from '../../reporters/github.js';
 import { emit, prepareOutput, reporterFor, terminalWidth, useColor } from '../output.js';
 import { nonEmpty } from '../options.js';
@@ -74,7 +75,12 @@ version are unchanged (--force regrades), except those whose learner code could 
 One broken submission never stops the batch.
 With GITHUB_ACTIONS=true, findings become annotations and a summary goes to $GITHUB_STEP_SUMMARY.
 
-Exit codes: 0 every check passed or warned, 1 a check failed or errored, 2 usage or configuration error.`,
+Batch mode grades folders: files beside them (an LMS's metadata, *.json, *.yml) are skipped with one
+notice; a path that does not exist is a usage error. Grading some learners into a class's --out folder
+updates their rows: grades.csv, summary.md and batch.json keep the rest of the class.
+
+Exit codes: 0 every check passed or warned, 1 a check failed or errored, 2 usage or configuration error,
+130/143 a batch stopped by Ctrl-C/SIGTERM before the end (run the same command to resume).`,
     )
     .action(async (args: string[], options: GradeCommandOptions) => {
       const submissions = [...args];
@@ -225,8 +231,22 @@ async function gradeMany(submissions: string[], options: GradeCommandOptions): P
   return reports;
 }
 
-async function gradeBatch(submissions: string[], options: GradeCommandOptions): Promise<void> {
+/** Formats batch mode writes besides its reports and feedback (terminal: progress and summary on the terminal). */
+const BATCH_FORMATS = new Set(['terminal', 'gradescope', 'junit', 'github']);
+
+async function gradeBatch(listed: string[], options: GradeCommandOptions): Promise<void> {
   if (options.output) throw new UsageError('--output names one report file; in batch mode use --out <dir> alone');
+  if (!BATCH_FORMATS.has(options.format)) {
+    throw new UsageError(
+      `--format ${options.format} is for one submission; batch mode always writes ${LAYOUT.reports}/<name>.json and ${LAYOUT.feedback}/<name>.md, and --format adds gradescope, junit or github`,
+    );
+  }
+  const { folders: submissions, skipped } = batchFolders(listed);
+  if (skipped.length > 0) {
+    const shown = skipped.slice(0, 5).map(terminalText).join(', ');
+    process.stderr.write(`rubricate: skipped ${skipped.length} path${skipped.length === 1 ? '' : 's'} that ${skipped.length === 1 ? 'is not a submission folder' : 'are not submission folders'}: ${shown}${skipped.length > 5 ? ', ...' : ''}\n`);
+  }
+  if (submissions.length === 0) throw new UsageError('no submission folder among the paths given');
   const [{ pickBatchRubric }, { createProgress, summaryLine }, { runBatch }] = await Promise.all([
     import('../../batch/pick.js'),
     import('../../batch/progress.js'),
@@ -243,8 +263,10 @@ async function gradeBatch(submissions: string[], options: GradeCommandOptions): 
   // Ctrl-C (or SIGTERM) once: finish the submissions in flight, write the gradebook, stop; twice: stop now.
   // Finished reports are kept either way, so the next run resumes.
   const controller = new AbortController();
+  let stoppedBy: NodeJS.Signals | undefined;
   const stopHandling = onSignals(['SIGINT', 'SIGTERM'], (signal) => {
     if (controller.signal.aborted) exitForSignal(signal);
+    stoppedBy = signal;
     controller.abort();
     progress.stop();
     process.stderr.write('rubricate: stopping after the submissions in progress (again to stop now); run the same command to resume\n');
@@ -282,7 +304,8 @@ async function gradeBatch(submissions: string[], options: GradeCommandOptions): 
     const { readFile } = await import('node:fs/promises');
     await appendStepSummary(await readFile(join(result.outDir, LAYOUT.summary), 'utf8'));
   }
-  process.exitCode = exitCodeFor(result.rows);
+  // Stopped by a signal: 128 + its number (130, 143), so CI never reads a partial class as success.
+  process.exitCode = result.stopped && stoppedBy ? 128 + osConstants.signals[stoppedBy] : exitCodeFor(result.rows);
 }
 
 /** What GitHub keeps of one step's summary file. */
