@@ -12,4 +12,5 @@ export const LAYOUT = {
   summary: 'summary.md',
   batch: 'batch.json',
   junitAll: 'junit.xml',
+  canvas: 'canvas.csv',
 } as const;

@@ -25,7 +25,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { readFile, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { Services } from '../checks/kind.js';
 import type { Registry } from '../checks/registry.js';
 import { ensureOutputFolder } from '../core/dirs.js';
@@ -38,7 +38,10 @@ import { readBatchFile, type BatchFile } from './batch-file.js';
 import { rubricIdentity } from './cache-key.js';
 import { errorReport } from './error-report.js';
 import { lazyPool, processSubmission, type BatchSettings, type Grading } from './grade-one.js';
-import { gradebookCsv, outlineOf, sortRows, type GradebookRow, type RubricOutline } from './gradebook.js';
+import type { Override } from './adjust.js';
+import { canvasCsv, gradebookCsv, outlineOf, sortRows, type GradebookRow, type RubricOutline } from './gradebook.js';
+import { matchRoster, type Roster, type RosterMatch } from './roster.js';
+import type { TimesTable } from './times.js';
 import { LAYOUT, type BatchFormat } from './layout.js';
 import { inShard, type Shard } from './shard.js';
 import { nameSubmissions, submissionHolding, type SubmissionEntry } from './submissions.js';
@@ -89,6 +92,16 @@ export interface BatchOptions {
    * (or `registryModule`); otherwise the batch grades on the calling thread.
    */
   threads?: number;
+  /** Points set by the instructor, applied to the reports (src/batch/adjust.ts). */
+  overrides?: Override[];
+  /** Apply the rubric's late policy against this due date; hand-in times from `times` (an LMS export) or the files. */
+  late?: { due: Date; times?: TimesTable };
+  /** The class roster: learner columns in grades.csv, `missing` rows, and what `canvas` needs. */
+  roster?: Roster;
+  /** Write grades.csv with a UTF-8 byte order mark (Excel). */
+  csvBom?: boolean;
+  /** Also write canvas.csv, Canvas's gradebook import, with this assignment column (needs `roster`). */
+  canvas?: { assignment: string };
   /**
    * A JavaScript module (path or file URL) whose `registry` export holds the
    * check kinds, for custom kinds in thread mode: every thread imports it. A
@@ -128,6 +141,8 @@ export interface BatchResult {
   threads: number;
   /** Gradebook rows kept from earlier runs into the same folder (submissions not graded in this run). */
   kept: number;
+  /** Problems worth a line on stderr: roster entries without a submission, submissions no learner claims. */
+  warnings: string[];
 }
 
 export type { BatchFile } from './batch-file.js';
@@ -158,9 +173,14 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     audience: options.audience ?? 'learner',
     settings: options.settings ?? '',
     timeoutMs: Math.min(options.submissionTimeoutMs ?? 300_000, MAX_SUBMISSION_TIMEOUT_MS),
+    ...(options.overrides?.length ? { overrides: options.overrides } : {}),
+    ...(options.late ? { late: options.late } : {}),
   };
+  if (options.canvas && !options.roster) throw new UsageError('the Canvas gradebook needs a roster (--roster FILE) with canvas_id, sis_user_id or sis_login_id for each learner');
 
-  const named = isNamed(options.submissions) ? [...options.submissions] : nameSubmissions(options.submissions as string[]);
+  const listed = isNamed(options.submissions) ? [...options.submissions] : nameSubmissions(options.submissions as string[]);
+  const roster = options.roster ? matchRoster(options.roster, listed.map((e) => ({ name: e.name, folder: basename(e.abs) }))) : undefined;
+  const named = roster ? listed.map((e) => (roster.bySubmission.has(e.name) ? { ...e, learner: roster.bySubmission.get(e.name)!.id } : e)) : listed;
   const entries = named.filter((e) => inShard(e.name, options.shard));
   const holder = submissionHolding(outDir, named);
   if (holder) throw new UsageError(`the output folder ${options.outDir} is inside the submission ${holder.path}; choose a folder outside every submission`);
@@ -242,7 +262,8 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   // The gradebook holds the whole class: rows of earlier runs into this folder stay unless regraded now.
   const earlier = await earlierRows(outDir, outline, options.shard, new Set(sorted.map((r) => r.submission)));
   const gradebook = sortRows([...sorted, ...earlier]);
-  await writeAtomic(join(outDir, LAYOUT.grades), gradebookCsv(outline, gradebook));
+  await writeAtomic(join(outDir, LAYOUT.grades), gradebookCsv(outline, gradebook, { ...(roster ? { roster } : {}), ...(options.csvBom ? { bom: true } : {}) }));
+  if (options.canvas && roster) await writeAtomic(join(outDir, LAYOUT.canvas), canvasCsv(outline, gradebook, roster, options.canvas.assignment));
   await writeAtomic(join(outDir, LAYOUT.summary), renderSummary(outline, gradebook, { ...(scope ? { scope } : {}), durationMs, graded, reused, kept: earlier.length }));
   const batchFile: BatchFile = {
     schemaVersion: 1,
@@ -267,7 +288,17 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     stopped: sorted.length < entries.length,
     threads,
     kept: earlier.length,
+    warnings: roster ? rosterWarnings(roster) : [],
   };
+}
+
+function rosterWarnings(match: RosterMatch): string[] {
+  const list = (names: readonly string[]) => `${names.slice(0, 10).join(', ')}${names.length > 10 ? `, ... (${names.length} in all)` : ''}`;
+  const out: string[] = [];
+  if (match.unclaimed.length > 0) out.push(`no learner in the roster for ${match.unclaimed.length} submission${match.unclaimed.length === 1 ? '' : 's'}: ${list(match.unclaimed)}`);
+  if (match.ambiguous.length > 0) out.push(`submissions matching several learners' folder patterns (left unassigned): ${list(match.ambiguous)}`);
+  if (match.missing.length > 0) out.push(`${match.missing.length} learner${match.missing.length === 1 ? ' has' : 's have'} no submission (rows marked missing): ${list(match.missing.map((l) => l.id))}`);
+  return out;
 }
 
 /**

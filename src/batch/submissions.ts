@@ -17,6 +17,8 @@ export interface SubmissionEntry {
   path: string;
   /** Absolute path. */
   abs: string;
+  /** The learner's id, when a roster names the submission's learner. */
+  learner?: string;
 }
 
 /**
