@@ -81,6 +81,7 @@ async function writeOutcome(entry: SubmissionEntry, settings: BatchSettings, gra
     feedback: join(outDir, LAYOUT.feedback, `${entry.name}.md`),
     gradescope: join(outDir, LAYOUT.gradescope, `${entry.name}.json`),
     junit: join(outDir, LAYOUT.junit, `${entry.name}.xml`),
+    html: join(outDir, LAYOUT.html, `${entry.name}.html`),
   };
   // Stopped before it began: nothing to write, the next run grades it.
   if (!forced && grading.signal?.aborted) return undefined;
@@ -103,7 +104,12 @@ async function writeOutcome(entry: SubmissionEntry, settings: BatchSettings, gra
   if (rewrite || !(await exists(paths.feedback))) await writeAtomic(paths.feedback, markdownReporter([report], { audience: settings.audience }));
   for (const format of settings.formats) {
     if (!rewrite && (await exists(paths[format]))) continue;
-    const text = format === 'gradescope' ? gradescopeReporter([report]) : await junitDocumentOf(report);
+    const text =
+      format === 'gradescope'
+        ? gradescopeReporter([report])
+        : format === 'junit'
+          ? await junitDocumentOf(report)
+          : await (await import('../reporters/html/pages.js')).learnerPage(report, { audience: settings.audience, classLink: `../${LAYOUT.report}` });
     await writeAtomic(paths[format], text);
   }
   if (rewrite) await writeAtomic(paths.report, JSON.stringify(report, null, 2) + '\n');

@@ -274,6 +274,11 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   };
   await writeAtomic(join(outDir, LAYOUT.batch), JSON.stringify(batchFile, null, 2) + '\n');
   if (formats.includes('junit')) await writeCombinedJunit(outDir, gradebook);
+  if (formats.includes('html')) {
+    const { classPage } = await import('../reporters/html/pages.js');
+    const html = await classPage(outline, gradebook, { ...(scope ? { scope } : {}), linkOf: (row) => `${LAYOUT.html}/${encodeURIComponent(row.submission)}.html` });
+    await writeAtomic(join(outDir, LAYOUT.report), html);
+  }
 
   return {
     outDir,

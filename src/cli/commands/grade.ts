@@ -42,7 +42,7 @@ export interface GradeCommandOptions {
   canvasAssignment?: string;
 }
 
-const FORMATS = ['terminal', 'json', 'markdown', 'gradescope', 'junit', 'github', 'canvas'];
+const FORMATS = ['terminal', 'json', 'markdown', 'gradescope', 'junit', 'github', 'html', 'canvas'];
 /** Formats whose stdout is read by a program: CI annotations must not be mixed into it. */
 const MACHINE_FORMATS = new Set(['json', 'gradescope', 'junit']);
 
@@ -52,7 +52,7 @@ export function registerGrade(program: Command): void {
     .description("grade learners' submissions against a rubric; with --out, grade a whole class into a folder")
     .argument('[submission...]', 'submission folder(s): code, README.md, manifest.json, plot')
     .option('-r, --rubric <id|path>', "rubric id (see 'rubricate rubric list') or YAML file; default: picked from manifest.json \"experiment\"", nonEmpty)
-    .addOption(new Option('-f, --format <format>', 'output format (with --out: gradescope and junit add one file per submission)').choices(FORMATS).default('terminal'))
+    .addOption(new Option('-f, --format <format>', 'output format (with --out: gradescope, junit and html add one file per submission, html a class page, canvas an LMS import)').choices(FORMATS).default('terminal'))
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('--python <path>', 'Python interpreter for learner code (default: the real path of python3)', nonEmpty)
     .addOption(new Option('--isolation <level>', 'sandbox for learner code (default: the strongest available)').choices(['auto', 'bwrap', 'namespaces', 'rlimits']))
@@ -186,24 +186,17 @@ function inGithubActions(): boolean {
 async function gradeSingle(listed: string[], options: GradeCommandOptions): Promise<void> {
   // A folder listed twice (or through a link) is graded once, as in batch mode.
   const submissions = distinctFolders(listed);
-  // Gradescope reads one results.json for one submission; an array of them (on stdout or in -o FILE) is not one.
-  if (options.format === 'gradescope' && submissions.length > 1) {
-    throw new UsageError(
-      `--format gradescope writes the results.json of one submission, not ${submissions.length}: grade one folder, or add --out <dir> (batch mode: one results.json per submission in <dir>/${LAYOUT.gradescope}/)`,
-    );
+  // Gradescope reads one results.json for one submission; an array of them (on stdout or in -o FILE) is not one. Likewise one HTML page.
+  if ((options.format === 'gradescope' || options.format === 'html') && submissions.length > 1) {
+    const [what, where] =
+      options.format === 'gradescope'
+        ? ['the results.json', `one results.json per submission in <dir>/${LAYOUT.gradescope}/`]
+        : ['the page', `${LAYOUT.report} for the class and one page per submission in <dir>/${LAYOUT.html}/`];
+    throw new UsageError(`--format ${options.format} writes ${what} of one submission, not ${submissions.length}: grade one folder, or add --out <dir> (batch mode: ${where})`);
   }
   await prepareOutput(options.output);
   const reports = await untilSignal(() => gradeMany(submissions, options));
-  const reporter = await reporterFor(options.format, FORMATS);
-  await emit(
-    reporter(reports, {
-      color: options.format === 'terminal' && useColor(options.output),
-      ...(options.format === 'terminal' && terminalWidth(options.output) ? { width: terminalWidth(options.output)! } : {}),
-      ...(options.audience ? { audience: options.audience } : {}),
-      ...(options.verbose ? { verbose: true } : {}),
-    }),
-    options.output,
-  );
+  await emit(await render(reports, options), options.output);
   if (inGithubActions() && options.format !== 'github') {
     const toStdout = !options.output && MACHINE_FORMATS.has(options.format);
     const annotations = reports.map((r) => githubAnnotations(r, options.audience)).join('');
@@ -211,6 +204,21 @@ async function gradeSingle(listed: string[], options: GradeCommandOptions): Prom
     await appendStepSummary(githubStepSummary(reports, options.audience));
   }
   process.exitCode = exitCodeFor(reports);
+}
+
+/** The reports in the asked format (HTML pages render their charts, so this is async). */
+async function render(reports: Report[], options: GradeCommandOptions): Promise<string> {
+  if (options.format === 'html') {
+    const { learnerPage } = await import('../../reporters/html/pages.js');
+    return learnerPage(reports[0]!, options.audience ? { audience: options.audience } : {});
+  }
+  const reporter = await reporterFor(options.format, FORMATS);
+  return reporter(reports, {
+    color: options.format === 'terminal' && useColor(options.output),
+    ...(options.format === 'terminal' && terminalWidth(options.output) ? { width: terminalWidth(options.output)! } : {}),
+    ...(options.audience ? { audience: options.audience } : {}),
+    ...(options.verbose ? { verbose: true } : {}),
+  });
 }
 
 /**
@@ -295,13 +303,13 @@ async function adjustmentsOf(options: GradeCommandOptions, rubrics: readonly Rub
 }
 
 /** Formats batch mode writes besides its reports and feedback (terminal: progress and summary on the terminal). */
-const BATCH_FORMATS = new Set(['terminal', 'gradescope', 'junit', 'github', 'canvas']);
+const BATCH_FORMATS = new Set(['terminal', 'gradescope', 'junit', 'github', 'html', 'canvas']);
 
 async function gradeBatch(listed: string[], options: GradeCommandOptions): Promise<void> {
   if (options.output) throw new UsageError('--output names one report file; in batch mode use --out <dir> alone');
   if (!BATCH_FORMATS.has(options.format)) {
     throw new UsageError(
-      `--format ${options.format} is for one submission; batch mode always writes ${LAYOUT.reports}/<name>.json and ${LAYOUT.feedback}/<name>.md, and --format adds gradescope, junit, github or canvas`,
+      `--format ${options.format} is for one submission; batch mode always writes ${LAYOUT.reports}/<name>.json and ${LAYOUT.feedback}/<name>.md, and --format adds gradescope, junit, github, html or canvas`,
     );
   }
   const { folders: submissions, skipped } = batchFolders(listed);
@@ -319,7 +327,7 @@ async function gradeBatch(listed: string[], options: GradeCommandOptions): Promi
   const entries = nameSubmissions(submissions);
   const rubric = await pickBatchRubric(entries, options.rubric);
   await checkRubric(rubric, options);
-  const formats: BatchFormat[] = options.format === 'gradescope' || options.format === 'junit' ? [options.format] : [];
+  const formats: BatchFormat[] = options.format === 'gradescope' || options.format === 'junit' || options.format === 'html' ? [options.format] : [];
   const adjustments = await adjustmentsOf(options, [rubric]);
   const roster = options.roster ? await (await import('../../batch/roster.js')).readRoster(options.roster) : undefined;
   if (options.format === 'canvas' && !roster) throw new UsageError('--format canvas needs --roster <file>: Canvas matches students by the ids the roster gives');
