@@ -246,6 +246,23 @@ describe('re-runs and resume', () => {
     expect(readJson<BatchFile>(join(out, 'batch.json')).rows.map((r) => r.submission)).toEqual(['bob']);
   });
 
+  it('a class of 30 graded with the HTML report, then one learner regraded: gradebook, summary and class page hold all 30', async () => {
+    const { classDir, out, folders } = setup();
+    const class30: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const folder = join(classDir, `learner-${String(i).padStart(2, '0')}`);
+      cpSync(folders[i % folders.length]!, folder, { recursive: true });
+      class30.push(folder);
+    }
+    await batch({ submissions: class30, outDir: out, formats: ['html'] });
+    await batch({ submissions: [class30[7]!], outDir: out, formats: ['html'], force: true });
+    expect(parseCsv(readFileSync(join(out, 'grades.csv'), 'utf8'))).toHaveLength(31);
+    expect(readFileSync(join(out, 'summary.md'), 'utf8')).toContain('**30 submissions**');
+    const page = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(page.match(/<a href="html\/learner-\d\d\.html">/g)).toHaveLength(30);
+    expect(readdirSync(join(out, 'html'))).toHaveLength(30);
+  });
+
   it('regrades a report whose check the machine kept from running instead of reusing it', async () => {
     const { classDir, out } = setup();
     const alice = join(classDir, 'alice');
