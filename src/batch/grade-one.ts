@@ -16,12 +16,14 @@ import { markdownReporter } from '../reporters/markdown.js';
 import { ForkServerPool } from '../runner/fork-server.js';
 import { languageOf, openerFor } from '../runner/languages.js';
 import type { IsolationLevel, LearnerSession, SessionOptions } from '../runner/types.js';
+import { adjust, overridesFor, unadjust, type Override, type SubmissionTime } from './adjust.js';
 import { writeAtomic } from './atomic.js';
 import { cacheKey } from './cache-key.js';
 import { errorReport } from './error-report.js';
 import { rowFromReport, type GradebookRow } from './gradebook.js';
 import { LAYOUT, type BatchFormat } from './layout.js';
 import type { SubmissionEntry } from './submissions.js';
+import { submissionTime, type TimesTable } from './times.js';
 
 /** What every submission of a batch is graded and written with: plain data, the same in every thread. */
 export interface BatchSettings {
@@ -38,6 +40,10 @@ export interface BatchSettings {
   settings: string;
   /** Wall-clock limit for grading one submission, ms. */
   timeoutMs: number;
+  /** Points set by the instructor (src/batch/adjust.ts). */
+  overrides?: Override[];
+  /** Late penalties: the due date, and hand-in times from the LMS export when known. */
+  late?: { due: Date; times?: TimesTable };
 }
 
 /** How this thread grades: its services (learner sessions), check kinds and stop signal. */
@@ -75,6 +81,7 @@ async function writeOutcome(entry: SubmissionEntry, settings: BatchSettings, gra
     feedback: join(outDir, LAYOUT.feedback, `${entry.name}.md`),
     gradescope: join(outDir, LAYOUT.gradescope, `${entry.name}.json`),
     junit: join(outDir, LAYOUT.junit, `${entry.name}.xml`),
+    html: join(outDir, LAYOUT.html, `${entry.name}.html`),
   };
   // Stopped before it began: nothing to write, the next run grades it.
   if (!forced && grading.signal?.aborted) return undefined;
@@ -89,16 +96,41 @@ async function writeOutcome(entry: SubmissionEntry, settings: BatchSettings, gra
     if (grading.signal?.aborted) return undefined;
     report.environment = { ...(report.environment ?? {}), ...(key ? { cacheKey: key } : {}) };
   }
+  // Overrides and the late penalty are applied to the report as graded: a reused report is restored first.
+  const stored = report;
+  report = await applyAdjustments(reused ? unadjust(report, settings.rubric) : report, entry, settings);
   // Feedback and extra formats first, the JSON report last: it marks the submission done.
-  const rewrite = !reused;
+  const rewrite = !reused || JSON.stringify(report) !== JSON.stringify(stored);
   if (rewrite || !(await exists(paths.feedback))) await writeAtomic(paths.feedback, markdownReporter([report], { audience: settings.audience }));
   for (const format of settings.formats) {
     if (!rewrite && (await exists(paths[format]))) continue;
-    const text = format === 'gradescope' ? gradescopeReporter([report]) : await junitDocumentOf(report);
+    const text =
+      format === 'gradescope'
+        ? gradescopeReporter([report])
+        : format === 'junit'
+          ? await junitDocumentOf(report)
+          : await (await import('../reporters/html/pages.js')).learnerPage(report, { audience: settings.audience, classLink: `../${LAYOUT.report}` });
     await writeAtomic(paths[format], text);
   }
   if (rewrite) await writeAtomic(paths.report, JSON.stringify(report, null, 2) + '\n');
   return { row: rowFromReport(report, entry.name, entry.path), report, reused };
+}
+
+/** The report with this learner's overrides and the late penalty (when a due date is set) applied. */
+async function applyAdjustments(report: Report, entry: SubmissionEntry, settings: BatchSettings): Promise<Report> {
+  const overrides = overridesFor(settings.overrides, entry.learner ? [entry.name, entry.learner] : [entry.name]);
+  const { late } = settings;
+  const policy = settings.rubric.late;
+  if (overrides.length === 0 && !(late && policy)) return report;
+  return adjust(report, settings.rubric, {
+    overrides,
+    ...(late && policy ? { late: { due: late.due, policy, ...(await withTime(entry.abs, late.times)) } } : {}),
+  });
+}
+
+async function withTime(folder: string, times?: TimesTable): Promise<{ submitted?: SubmissionTime }> {
+  const submitted = await submissionTime(folder, times);
+  return submitted ? { submitted } : {};
 }
 
 /** The error message of a submission whose grading ran past the batch's limit. */
@@ -184,7 +216,6 @@ async function junitDocumentOf(report: Report): Promise<string> {
     tests: report.checks.length,
     failures: s.fail,
     errors: s.error,
-    skipped: s.skip,
     time: (report.durationMs ?? 0) / 1000,
   });
 }

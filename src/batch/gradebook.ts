@@ -5,6 +5,7 @@
  */
 import type { CheckResult, Report, Rubric, Status } from '../core/types.js';
 import { csvRecord, safeText } from './csv.js';
+import type { RosterMatch } from './roster.js';
 
 /** `error`: at least one check could not be graded (crash, timeout of the batch guard, internal error). */
 export type RowStatus = 'passed' | 'failed' | 'error';
@@ -32,6 +33,10 @@ export interface GradebookRow {
   /** Hash of the submission, rubric and tool version the report was graded with. */
   cacheKey?: string;
   durationMs?: number;
+  /** The late penalty taken off `score` (a fraction), when the submission was late. */
+  latePenalty?: number;
+  /** Checks whose points the instructor set. */
+  overridden?: string[];
 }
 
 /** What the gradebook and summary need to know about the rubric. */
@@ -98,23 +103,94 @@ export function rowFromReport(report: Report, submission: string, path: string):
     diagnoses,
     summary: { ...report.summary },
     ...(typeof cacheKey === 'string' ? { cacheKey } : {}),
+    ...(report.late && report.late.penalty > 0 ? { latePenalty: report.late.penalty } : {}),
+    ...(report.checks.some((c) => c.override) ? { overridden: report.checks.filter((c) => c.override).map((c) => c.id) } : {}),
     ...(report.durationMs !== undefined ? { durationMs: report.durationMs } : {}),
   };
 }
 
-/** `grades.csv`: submission, total, max, one column per dimension, status, diagnosis. Rows sorted by submission. */
-export function gradebookCsv(outline: RubricOutline, rows: readonly GradebookRow[]): string {
-  const header = ['submission', 'total', 'max', ...outline.dimensions.map((d) => d.id), 'status', 'diagnosis'];
-  let out = csvRecord(header);
+export interface GradebookOptions {
+  /** The roster matched to the submissions: adds learner columns, and a row for each learner without a submission. */
+  roster?: RosterMatch;
+  /** Start with a UTF-8 byte order mark, so Excel reads names such as José right. */
+  bom?: boolean;
+}
+
+/**
+ * `grades.csv`: submission, total, max, one column per dimension, status,
+ * diagnosis; with a roster, the learner's id, name and email first, and
+ * learners without a submission as `missing` rows; a `late_penalty` column
+ * when a penalty was applied, `overridden` when the instructor set points.
+ * Rows sorted by submission (learners without one last, by id).
+ */
+export function gradebookCsv(outline: RubricOutline, rows: readonly GradebookRow[], options: GradebookOptions = {}): string {
+  const roster = options.roster;
+  const late = rows.some((r) => r.latePenalty !== undefined);
+  const overridden = rows.some((r) => r.overridden !== undefined);
+  const header = [
+    ...(roster ? ['learner_id', 'name', 'email'] : []),
+    'submission',
+    'total',
+    'max',
+    ...outline.dimensions.map((d) => d.id),
+    'status',
+    ...(late ? ['late_penalty'] : []),
+    ...(overridden ? ['overridden'] : []),
+    'diagnosis',
+  ];
+  let out = (options.bom ? '\uFEFF' : '') + csvRecord(header);
   for (const row of sortRows(rows)) {
+    const learner = roster?.bySubmission.get(row.submission);
     out += csvRecord([
+      ...(roster ? [learner?.id ?? '', learner?.name ?? '', learner?.email ?? ''].map(safeText) : []),
       safeText(row.submission),
       row.score,
       row.maxScore,
       ...outline.dimensions.map((d) => row.dimensions[d.id] ?? 0),
       row.status,
+      ...(late ? [row.latePenalty ?? 0] : []),
+      ...(overridden ? [(row.overridden ?? []).join(' ')] : []),
       safeText(row.diagnosis),
     ]);
+  }
+  for (const learner of roster?.missing ?? []) {
+    out += csvRecord([
+      ...[learner.id, learner.name, learner.email].map(safeText),
+      '',
+      '',
+      rows[0]?.maxScore ?? '',
+      ...outline.dimensions.map(() => ''),
+      'missing',
+      ...(late ? [''] : []),
+      ...(overridden ? [''] : []),
+      'no submission',
+    ]);
+  }
+  return out;
+}
+
+/**
+ * Canvas's gradebook import (Grades > Import): `Student, ID, SIS User ID, SIS
+ * Login ID, Section` and one column for the assignment, named as in Canvas
+ * (`Lab 02 (1234)` with the assignment id matches an existing column), then
+ * a `Points Possible` row. Canvas matches students by ID or SIS ids, so every
+ * learner comes from the roster; a learner without a submission gets an
+ * empty cell (Canvas leaves the grade as it is).
+ */
+export function canvasCsv(outline: RubricOutline, rows: readonly GradebookRow[], roster: RosterMatch, assignment: string): string {
+  const byLearner = new Map<string, GradebookRow>();
+  for (const row of rows) {
+    const learner = roster.bySubmission.get(row.submission);
+    if (learner) byLearner.set(learner.id, row);
+  }
+  const learners = [...roster.bySubmission.values(), ...roster.missing].filter((l, i, all) => all.findIndex((m) => m.id === l.id) === i);
+  learners.sort((a, b) => (a.name || a.id).localeCompare(b.name || b.id));
+  const max = rows[0]?.maxScore ?? outline.criteria.reduce((sum, c) => sum + c.points, 0);
+  let out = csvRecord(['Student', 'ID', 'SIS User ID', 'SIS Login ID', 'Section', assignment]);
+  out += csvRecord(['Points Possible', '', '', '', '', max]);
+  for (const learner of learners) {
+    const row = byLearner.get(learner.id);
+    out += csvRecord([safeText(learner.name || learner.id), learner.canvasId, learner.sisUserId, learner.sisLoginId, safeText(learner.section), row ? row.score : '']);
   }
   return out;
 }

@@ -4,15 +4,16 @@
  * Each part's `batch.json` holds its rows; the parts must use the same rubric.
  * Reports and feedback files are copied next to the merged gradebook.
  */
-import { copyFile, readFile, rename, stat } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
+import { copyFile, rename, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ensureDir, ensureOutputFolder, tempSibling } from '../core/dirs.js';
-import { describeAjvError, inlineValidator } from '../core/ajv.js';
 import { UsageError } from '../core/errors.js';
 import { toolVersion } from '../core/paths.js';
 import { removeTemps, writeAtomic } from './atomic.js';
 import { gradebookCsv, sortRows, type GradebookRow, type RubricOutline } from './gradebook.js';
-import { LAYOUT, writeCombinedJunit, type BatchFile } from './run.js';
+import { readBatchFile, type BatchFile } from './batch-file.js';
+import { LAYOUT, writeCombinedJunit } from './run.js';
 import { renderSummary } from './summary.js';
 
 export interface MergeResult {
@@ -26,27 +27,16 @@ export interface MergeResult {
 export async function mergeBatches(parts: readonly string[], out: string, options: { copyReports?: boolean } = {}): Promise<MergeResult> {
   if (parts.length === 0) throw new UsageError('nothing to merge: pass the output folders of batch runs');
   const outDir = resolve(out);
+  // Writing the merged gradebook into a part would replace that part's own batch.json and grades.
+  const clash = parts.find((part) => sameFolder(part, outDir));
+  if (clash !== undefined) throw new UsageError(`--out ${out} is one of the parts being merged (${clash}); merge into a new folder`);
   const warnings: string[] = [];
   let outline: RubricOutline | undefined;
   const rows = new Map<string, { row: GradebookRow; dir: string }>();
   const shards = new Map<number, Set<number>>();
   for (const part of parts) {
     const dir = resolve(part);
-    const file = join(dir, LAYOUT.batch);
-    let batch: BatchFile;
-    try {
-      batch = JSON.parse(await readFile(file, 'utf8')) as BatchFile;
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      throw new UsageError(
-        code === 'ENOENT' ? `${part} is not a batch output folder (no ${LAYOUT.batch}; was the run finished?)` : `cannot read ${file}: ${code ?? 'invalid JSON'}`,
-      );
-    }
-    const validate = inlineValidator(BATCH_FILE_SCHEMA);
-    if (!validate(batch)) {
-      const problem = validate.errors?.[0];
-      throw new UsageError(`${file} is not a rubricate batch file${problem ? ` (${describeAjvError(problem)})` : ''}`);
-    }
+    const batch = await readBatchFile(dir, part);
     if (!outline) outline = batch.rubric;
     else if (outline.id !== batch.rubric.id || outline.version !== batch.rubric.version) {
       throw new UsageError(`${part} was graded with rubric ${batch.rubric.id} v${batch.rubric.version}, the first part with ${outline.id} v${outline.version}; merge parts of one rubric`);
@@ -104,58 +94,21 @@ export async function mergeBatches(parts: readonly string[], out: string, option
   return { outDir, rows: merged, parts: parts.length, warnings };
 }
 
-const strings = { type: 'array', items: { type: 'string' } };
-const named = (extra: Record<string, unknown> = {}) => ({
-  type: 'object',
-  required: ['id', 'title', ...Object.keys(extra)],
-  properties: { id: { type: 'string' }, title: { type: 'string' }, ...extra },
-});
-
-/**
- * What merge reads of a part's batch.json. Submission names become file
- * names in the merged folder, so they must be names rubricate gives (no
- * folders, no leading dot).
- */
-const BATCH_FILE_SCHEMA: Record<string, unknown> = {
-  type: 'object',
-  required: ['schemaVersion', 'rubric', 'rows'],
-  properties: {
-    schemaVersion: { const: 1 },
-    rubric: named({
-      version: { type: 'number' },
-      passThreshold: { type: 'number' },
-      dimensions: { type: 'array', items: named() },
-      criteria: { type: 'array', items: named({ dimension: { type: 'string' }, points: { type: 'number' } }) },
-    }),
-    shard: { type: 'object', required: ['index', 'count'], properties: { index: { type: 'integer' }, count: { type: 'integer' } } },
-    rows: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['submission', 'path', 'score', 'maxScore', 'dimensions', 'status', 'diagnosis', 'failed', 'errored', 'warned', 'diagnoses', 'summary'],
-        properties: {
-          submission: { type: 'string', pattern: '^[\\p{L}\\p{N}_][\\p{L}\\p{N}._-]*$' },
-          path: { type: 'string' },
-          score: { type: 'number' },
-          maxScore: { type: 'number' },
-          dimensions: { type: 'object', additionalProperties: { type: 'number' } },
-          status: { enum: ['passed', 'failed', 'error'] },
-          diagnosis: { type: 'string' },
-          failed: strings,
-          errored: strings,
-          warned: strings,
-          diagnoses: strings,
-          summary: { type: 'object', additionalProperties: { type: 'number' } },
-          cacheKey: { type: 'string' },
-        },
-      },
-    },
-  },
-};
-
 async function isFile(path: string): Promise<boolean> {
   return stat(path).then(
     (s) => s.isFile(),
     () => false,
   );
+}
+
+/** True when `a` and `b` are the same folder (through links too); a folder that does not exist yet is compared by path. */
+function sameFolder(a: string, b: string): boolean {
+  const real = (p: string) => {
+    try {
+      return realpathSync.native(p);
+    } catch {
+      return resolve(p);
+    }
+  };
+  return real(a) === real(b);
 }

@@ -54,7 +54,7 @@ export function summaryLine(result: BatchResult, gradebook: string): string {
   return (
     `${done} in ${secs.toFixed(1)} s${rate}: ` +
     `${result.passed} passed, ${result.failed} not passed, ${result.errored} with errors; ` +
-    `${result.graded} graded, ${result.reused} unchanged. Gradebook: ${gradebook}`
+    `${result.graded} graded, ${result.reused} unchanged${result.kept ? `; ${result.kept} more kept from earlier runs` : ''}. Gradebook: ${gradebook}`
   );
 }
 

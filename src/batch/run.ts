@@ -24,8 +24,8 @@
  *   gradebook rows stay in memory.
  */
 import { availableParallelism } from 'node:os';
-import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
 import type { Services } from '../checks/kind.js';
 import type { Registry } from '../checks/registry.js';
 import { ensureOutputFolder } from '../core/dirs.js';
@@ -34,10 +34,14 @@ import { toolVersion } from '../core/paths.js';
 import { runsPython } from '../runner/languages.js';
 import type { Report, Rubric } from '../core/types.js';
 import { removeTemps, writeAtomic } from './atomic.js';
+import { readBatchFile, type BatchFile } from './batch-file.js';
 import { rubricIdentity } from './cache-key.js';
 import { errorReport } from './error-report.js';
 import { lazyPool, processSubmission, type BatchSettings, type Grading } from './grade-one.js';
-import { gradebookCsv, outlineOf, sortRows, type GradebookRow, type RubricOutline } from './gradebook.js';
+import type { Override } from './adjust.js';
+import { canvasCsv, gradebookCsv, outlineOf, sortRows, type GradebookRow, type RubricOutline } from './gradebook.js';
+import { matchRoster, type Roster, type RosterMatch } from './roster.js';
+import type { TimesTable } from './times.js';
 import { LAYOUT, type BatchFormat } from './layout.js';
 import { inShard, type Shard } from './shard.js';
 import { nameSubmissions, submissionHolding, type SubmissionEntry } from './submissions.js';
@@ -88,6 +92,16 @@ export interface BatchOptions {
    * (or `registryModule`); otherwise the batch grades on the calling thread.
    */
   threads?: number;
+  /** Points set by the instructor, applied to the reports (src/batch/adjust.ts). */
+  overrides?: Override[];
+  /** Apply the rubric's late policy against this due date; hand-in times from `times` (an LMS export) or the files. */
+  late?: { due: Date; times?: TimesTable };
+  /** The class roster: learner columns in grades.csv, `missing` rows, and what `canvas` needs. */
+  roster?: Roster;
+  /** Write grades.csv with a UTF-8 byte order mark (Excel). */
+  csvBom?: boolean;
+  /** Also write canvas.csv, Canvas's gradebook import, with this assignment column (needs `roster`). */
+  canvas?: { assignment: string };
   /**
    * A JavaScript module (path or file URL) whose `registry` export holds the
    * check kinds, for custom kinds in thread mode: every thread imports it. A
@@ -125,16 +139,13 @@ export interface BatchResult {
   stopped: boolean;
   /** Grading threads used (0: graded on the calling thread). */
   threads: number;
+  /** Gradebook rows kept from earlier runs into the same folder (submissions not graded in this run). */
+  kept: number;
+  /** Problems worth a line on stderr: roster entries without a submission, submissions no learner claims. */
+  warnings: string[];
 }
 
-/** `batch.json`: what `rubricate merge` needs from a part. */
-export interface BatchFile {
-  schemaVersion: 1;
-  tool: { name: 'rubricate'; version: string };
-  rubric: RubricOutline;
-  shard?: Shard;
-  rows: GradebookRow[];
-}
+export type { BatchFile } from './batch-file.js';
 
 /**
  * The longest time limit for one submission, a million seconds (11.5 days);
@@ -162,9 +173,14 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     audience: options.audience ?? 'learner',
     settings: options.settings ?? '',
     timeoutMs: Math.min(options.submissionTimeoutMs ?? 300_000, MAX_SUBMISSION_TIMEOUT_MS),
+    ...(options.overrides?.length ? { overrides: options.overrides } : {}),
+    ...(options.late ? { late: options.late } : {}),
   };
+  if (options.canvas && !options.roster) throw new UsageError('the Canvas gradebook needs a roster (--roster FILE) with canvas_id, sis_user_id or sis_login_id for each learner');
 
-  const named = isNamed(options.submissions) ? [...options.submissions] : nameSubmissions(options.submissions as string[]);
+  const listed = isNamed(options.submissions) ? [...options.submissions] : nameSubmissions(options.submissions as string[]);
+  const roster = options.roster ? matchRoster(options.roster, listed.map((e) => ({ name: e.name, folder: basename(e.abs) }))) : undefined;
+  const named = roster ? listed.map((e) => (roster.bySubmission.has(e.name) ? { ...e, learner: roster.bySubmission.get(e.name)!.id } : e)) : listed;
   const entries = named.filter((e) => inShard(e.name, options.shard));
   const holder = submissionHolding(outDir, named);
   if (holder) throw new UsageError(`the output folder ${options.outDir} is inside the submission ${holder.path}; choose a folder outside every submission`);
@@ -243,17 +259,26 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   const sorted = sortRows(rows);
   const durationMs = Math.round(performance.now() - started);
   const scope = options.shard ? `Shard ${options.shard.index}/${options.shard.count} of ${named.length} submissions` : undefined;
-  await writeAtomic(join(outDir, LAYOUT.grades), gradebookCsv(outline, sorted));
-  await writeAtomic(join(outDir, LAYOUT.summary), renderSummary(outline, sorted, { ...(scope ? { scope } : {}), durationMs, graded, reused }));
+  // The gradebook holds the whole class: rows of earlier runs into this folder stay unless regraded now.
+  const earlier = await earlierRows(outDir, outline, options.shard, new Set(sorted.map((r) => r.submission)));
+  const gradebook = sortRows([...sorted, ...earlier]);
+  await writeAtomic(join(outDir, LAYOUT.grades), gradebookCsv(outline, gradebook, { ...(roster ? { roster } : {}), ...(options.csvBom ? { bom: true } : {}) }));
+  if (options.canvas && roster) await writeAtomic(join(outDir, LAYOUT.canvas), canvasCsv(outline, gradebook, roster, options.canvas.assignment));
+  await writeAtomic(join(outDir, LAYOUT.summary), renderSummary(outline, gradebook, { ...(scope ? { scope } : {}), durationMs, graded, reused, kept: earlier.length }));
   const batchFile: BatchFile = {
     schemaVersion: 1,
     tool: { name: 'rubricate', version },
     rubric: outline,
     ...(options.shard ? { shard: options.shard } : {}),
-    rows: sorted,
+    rows: gradebook,
   };
   await writeAtomic(join(outDir, LAYOUT.batch), JSON.stringify(batchFile, null, 2) + '\n');
-  if (formats.includes('junit')) await writeCombinedJunit(outDir, sorted);
+  if (formats.includes('junit')) await writeCombinedJunit(outDir, gradebook);
+  if (formats.includes('html')) {
+    const { classPage } = await import('../reporters/html/pages.js');
+    const html = await classPage(outline, gradebook, { ...(scope ? { scope } : {}), linkOf: (row) => `${LAYOUT.html}/${encodeURIComponent(row.submission)}.html` });
+    await writeAtomic(join(outDir, LAYOUT.report), html);
+  }
 
   return {
     outDir,
@@ -267,7 +292,37 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     durationMs,
     stopped: sorted.length < entries.length,
     threads,
+    kept: earlier.length,
+    warnings: roster ? rosterWarnings(roster) : [],
   };
+}
+
+function rosterWarnings(match: RosterMatch): string[] {
+  const list = (names: readonly string[]) => `${names.slice(0, 10).join(', ')}${names.length > 10 ? `, ... (${names.length} in all)` : ''}`;
+  const out: string[] = [];
+  if (match.unclaimed.length > 0) out.push(`no learner in the roster for ${match.unclaimed.length} submission${match.unclaimed.length === 1 ? '' : 's'}: ${list(match.unclaimed)}`);
+  if (match.ambiguous.length > 0) out.push(`submissions matching several learners' folder patterns (left unassigned): ${list(match.ambiguous)}`);
+  if (match.missing.length > 0) out.push(`${match.missing.length} learner${match.missing.length === 1 ? ' has' : 's have'} no submission (rows marked missing): ${list(match.missing.map((l) => l.id))}`);
+  return out;
+}
+
+/**
+ * The gradebook rows an earlier run wrote into `outDir` (its batch.json) for
+ * submissions not graded now, when that run used the same rubric version and
+ * shard and the submission's report is still there: regrading one learner
+ * into a class's folder keeps the rest of the class. Deleting a report drops
+ * its row.
+ */
+async function earlierRows(outDir: string, outline: RubricOutline, shard: Shard | undefined, now: ReadonlySet<string>): Promise<GradebookRow[]> {
+  const batch = await readBatchFile(outDir).catch(() => undefined);
+  if (!batch || batch.rubric.id !== outline.id || batch.rubric.version !== outline.version) return [];
+  if ((batch.shard?.index ?? 0) !== (shard?.index ?? 0) || (batch.shard?.count ?? 0) !== (shard?.count ?? 0)) return [];
+  const kept: GradebookRow[] = [];
+  for (const row of batch.rows) {
+    if (now.has(row.submission)) continue;
+    if (await stat(join(outDir, LAYOUT.reports, `${row.submission}.json`)).then((s) => s.isFile(), () => false)) kept.push(row);
+  }
+  return kept;
 }
 
 function isNamed(list: BatchOptions['submissions']): list is SubmissionEntry[] {
@@ -306,7 +361,7 @@ async function gradeHere(
 
 /** `junit.xml`: every per-submission suite in one document, read back from the per-submission files. */
 export async function writeCombinedJunit(outDir: string, rows: readonly GradebookRow[]): Promise<void> {
-  const totals = { tests: 0, failures: 0, errors: 0, skipped: 0, time: 0 };
+  const totals = { tests: 0, failures: 0, errors: 0, time: 0 };
   const suites: string[] = [];
   for (const row of rows) {
     const xml = await readFile(join(outDir, LAYOUT.junit, `${row.submission}.xml`), 'utf8').catch(() => '');
@@ -317,7 +372,6 @@ export async function writeCombinedJunit(outDir: string, rows: readonly Gradeboo
     totals.tests += s.pass + s.warn + s.fail + s.error + s.skip;
     totals.failures += s.fail;
     totals.errors += s.error;
-    totals.skipped += s.skip;
     totals.time += (row.durationMs ?? 0) / 1000;
     suites.push('  ' + xml.slice(start, end));
   }

@@ -4,7 +4,7 @@
  * taken from its folder name (`alice` -> `reports/alice.json`), or from the
  * end of its path when folder names clash (`alice/latest` -> `alice-latest`).
  */
-import { realpathSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { UsageError } from '../core/errors.js';
@@ -17,6 +17,8 @@ export interface SubmissionEntry {
   path: string;
   /** Absolute path. */
   abs: string;
+  /** The learner's id, when a roster names the submission's learner. */
+  learner?: string;
 }
 
 /**
@@ -126,6 +128,41 @@ function distinctTails(paths: readonly string[][]): string[] {
         return false;
       });
     }
+  }
+  return out;
+}
+
+/** Folders an archive or LMS export adds beside the submissions (macOS resource forks). */
+const NOT_SUBMISSIONS = new Set(['__MACOSX']);
+
+export interface BatchPaths {
+  /** The paths that name submission folders, in their order. */
+  folders: string[];
+  /** Paths left out: files beside the folders (an LMS's metadata, `*.json`, `*.yml`), archive debris. */
+  skipped: string[];
+}
+
+/**
+ * Sorts the paths of a batch into submission folders and what an LMS export
+ * or a glob brings along (files, `__MACOSX`): those are skipped, not graded
+ * as broken submissions. A path that does not exist is a usage error, as in
+ * single mode: a typo must not become a 0-point row.
+ */
+export function batchFolders(paths: readonly string[]): BatchPaths {
+  const out: BatchPaths = { folders: [], skipped: [] };
+  for (const path of paths) {
+    let isFolder: boolean;
+    try {
+      isFolder = statSync(path).isDirectory();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw new UsageError(`submission not found: ${path}`);
+      // A folder that exists but cannot be read is a submission with a problem: its report says so.
+      out.folders.push(path);
+      continue;
+    }
+    if (isFolder && !NOT_SUBMISSIONS.has(basename(resolve(path)))) out.folders.push(path);
+    else out.skipped.push(path);
   }
   return out;
 }

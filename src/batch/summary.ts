@@ -14,6 +14,8 @@ export interface SummaryMeta {
   durationMs?: number;
   graded?: number;
   reused?: number;
+  /** Rows kept from earlier runs into the same folder. */
+  kept?: number;
 }
 
 export function renderSummary(outline: RubricOutline, rows: readonly GradebookRow[], meta: SummaryMeta = {}): string {
@@ -29,7 +31,8 @@ export function renderSummary(outline: RubricOutline, rows: readonly GradebookRo
   out.push(`**${n} submission${n === 1 ? '' : 's'}**: ${passed} passed, ${failed} not passed, ${errored} with grading errors.`);
   if (meta.graded !== undefined || meta.reused !== undefined) {
     const time = meta.durationMs !== undefined ? ` in ${(meta.durationMs / 1000).toFixed(1)} s` : '';
-    out.push(`${meta.graded ?? 0} graded${time}, ${meta.reused ?? 0} unchanged since the last run (reports reused).`);
+    const kept = meta.kept ? `, ${meta.kept} kept from earlier runs into this folder` : '';
+    out.push(`${meta.graded ?? 0} graded${time}, ${meta.reused ?? 0} unchanged since the last run (reports reused)${kept}.`);
   }
   out.push('');
   if (n === 0) return out.join('\n') + '\n';

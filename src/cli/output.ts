@@ -34,8 +34,9 @@ export async function prepareOutput(file?: string): Promise<string | undefined> 
 }
 
 /**
- * Colour on a TTY unless NO_COLOR is set, never into a file; FORCE_COLOR
- * forces it, and FORCE_COLOR=0 (or false) turns it off, as in Node and chalk.
+ * Colour on a TTY unless NO_COLOR is set or TERM is `dumb`, never into a
+ * file; FORCE_COLOR forces it, and FORCE_COLOR=0 (or false) turns it off, as
+ * in Node and chalk.
  */
 export function useColor(file?: string): boolean {
   if (file && file !== '-') return false;
@@ -43,7 +44,18 @@ export function useColor(file?: string): boolean {
   const force = process.env.FORCE_COLOR;
   if (force === '0' || force === 'false') return false;
   if (force !== undefined) return true;
+  if (process.env.TERM === 'dumb') return false;
   return Boolean(process.stdout.isTTY);
+}
+
+/**
+ * The width to wrap terminal reports to: the terminal's columns on a TTY,
+ * else `COLUMNS` when set (a file or pipe otherwise keeps long lines whole).
+ */
+export function terminalWidth(file?: string): number | undefined {
+  if (file && file !== '-') return undefined;
+  const columns = process.stdout.isTTY ? process.stdout.columns : Number(process.env.COLUMNS);
+  return Number.isInteger(columns) && columns >= 40 ? columns : undefined;
 }
 
 /** The reporter for a format (the reporters are loaded on first use: `--help` does not pay for them). */

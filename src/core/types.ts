@@ -55,10 +55,19 @@ export interface Notice {
   level: 'info' | 'warning' | 'error';
   message: string;
   location?: Location;
+  /** Written by an instructor's adjustment (override, late penalty), not by grading. */
+  adjustment?: boolean;
 }
 
 export type Severity = 'error' | 'warning' | 'info';
-export type Visibility = 'learner' | 'instructor';
+/**
+ * Who sees a check: `learner` everyone; `instructor` instructors only (left
+ * out of learner feedback; Gradescope `hidden`); `after_due_date` and
+ * `after_published` are Gradescope's: rubricate's own learner feedback shows
+ * them (it is handed back after grading), Gradescope holds them back until
+ * the due date, or until grades are published.
+ */
+export type Visibility = 'learner' | 'instructor' | 'after_due_date' | 'after_published';
 
 export interface Dimension {
   id: string;
@@ -112,6 +121,8 @@ export interface Rubric {
   appliesTo: { experiment?: string[]; runner?: string };
   /** Fraction of maxScore needed to pass, in [0, 1]. */
   passThreshold: number;
+  /** Late policy, applied when a due date is given. */
+  late?: LatePolicy;
   dimensions: Dimension[];
   criteria: Criterion[];
   /** Literature source (verification rubrics). */
@@ -138,6 +149,8 @@ export interface CheckResult {
   details?: Detail[];
   data?: Record<string, unknown>;
   durationMs?: number;
+  /** Points set by the instructor (src/batch/adjust.ts): `points` replaced `originalPoints`. */
+  override?: { points: number; originalPoints: number; reason: string };
 }
 
 export interface DimensionScore {
@@ -165,4 +178,24 @@ export interface Report {
   notices: Notice[];
   environment?: Record<string, unknown>;
   durationMs?: number;
+  /** The late penalty applied to `score` (src/batch/adjust.ts). */
+  late?: LateRecord;
+}
+
+/** A rubric's late policy: the fraction of the total lost per started day after the due date (plus grace), at most `max`. */
+export interface LatePolicy {
+  perDay: number;
+  max?: number;
+  graceMinutes?: number;
+}
+
+export interface LateRecord {
+  submittedAt: string;
+  due: string;
+  hoursLate: number;
+  /** Fraction of the score taken off (0 when on time). */
+  penalty: number;
+  scoreBeforePenalty: number;
+  /** How the submission time is known: an LMS export's metadata, a times file, or the files' modification times. */
+  source: string;
 }

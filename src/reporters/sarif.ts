@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import type { CheckResult, Location, Report, Status } from '../core/types.js';
-import { sarifText, wellFormed } from './escape.js';
+import { markdownText, sarifText, wellFormed } from './escape.js';
 import type { Reporter, ReporterOptions } from './types.js';
 
 /**
@@ -35,8 +35,8 @@ interface Rule {
   id: string;
   name: string;
   shortDescription: { text: string };
-  fullDescription?: { text: string };
-  help?: { text: string };
+  fullDescription: { text: string };
+  help: { text: string; markdown: string };
   defaultConfiguration: { level: Level };
   properties: { tags: string[]; rubric: string; kind: string; dimension: string };
 }
@@ -101,18 +101,23 @@ export function renderSarif(reports: readonly Report[], options: SarifOptions = 
 /** The SARIF reporter, for the `--format` map. */
 export const sarifReporter: Reporter = (reports, options = {}) => renderSarif(reports, options);
 
+/**
+ * A rule per criterion. GitHub code scanning requires `fullDescription` and
+ * `help` on every rule (it shows help under the alert): the help is the
+ * rubric's hint, or, without one, what the criterion checks.
+ */
 function ruleFor(id: string, report: Report, check: CheckResult): Rule {
-  const rule: Rule = {
+  const what = `${check.title} (${report.rubric.title}, criterion '${check.id}', check kind '${check.kind}').`;
+  const help = check.hint ?? `rubricate checks: ${what} See the report's message for what was found.`;
+  return {
     id,
     name: pascal(check.id),
     shortDescription: { text: sarifText(check.title) },
+    fullDescription: { text: sarifText(what) },
+    help: { text: sarifText(help), markdown: markdownText(help) },
     defaultConfiguration: { level: defaultLevel(check) },
-    properties: { tags: [report.rubric.id, check.dimension], rubric: report.rubric.id, kind: check.kind, dimension: check.dimension },
+    properties: { tags: [...new Set([report.rubric.id, check.dimension])], rubric: report.rubric.id, kind: check.kind, dimension: check.dimension },
   };
-  if (check.hint) rule.help = { text: sarifText(check.hint) };
-  rule.fullDescription = { text: sarifText(`${check.title} (${report.rubric.title}, criterion '${check.id}', check kind '${check.kind}').`) };
-  rule.properties.tags = [...new Set(rule.properties.tags)];
-  return rule;
 }
 
 function resultFor(report: Report, check: CheckResult, ruleId: string, index: number): Record<string, unknown> {

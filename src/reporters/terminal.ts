@@ -1,4 +1,5 @@
 import { Chalk, type ChalkInstance } from 'chalk';
+import wrapAnsi from 'wrap-ansi';
 import { formatLocation } from '../core/errors.js';
 import type { CheckResult, Location, Status } from '../core/types.js';
 import { terminalText as t } from './escape.js';
@@ -16,7 +17,12 @@ function paint(c: ChalkInstance): Record<Status, (s: string) => string> {
  * asked (the CLI asks when stdout is a TTY and NO_COLOR is unset). Every
  * text of a report goes through `terminalText`: one line each, control and
  * bidi characters visible, so learner text can neither move the cursor nor
- * start a CI workflow command.
+ * start a CI workflow command. With `width` (the CLI passes the terminal's),
+ * long lines wrap between words, continuing under their own indent.
+ *
+ * The verdict says PASSED only when the exit code is 0: a submission above
+ * the pass mark with a failing check reads "above the pass mark, N checks
+ * failed", since CI reads exit code 1 as a failure.
  */
 export const terminalReporter: Reporter = (reports, options = {}) => {
   const c = new Chalk({ level: options.color ? 1 : 0 });
@@ -50,7 +56,12 @@ export const terminalReporter: Reporter = (reports, options = {}) => {
       }
     }
     out.push('');
-    const verdict = report.passed ? c.green.bold('PASSED') : c.red.bold('NOT PASSED');
+    const failing = report.summary.fail + report.summary.error;
+    const verdict = !report.passed
+      ? c.red.bold('NOT PASSED')
+      : failing > 0
+        ? c.yellow.bold(`above the pass mark, ${failing} check${failing === 1 ? '' : 's'} failed`)
+        : c.green.bold('PASSED');
     out.push(
       `  ${c.bold('Score')} ${fmtPoints(report.score)}/${fmtPoints(report.maxScore)} (${percent(report.score, report.maxScore)})` +
         ` · pass threshold ${Math.round(report.passThreshold * 100)}% · ${verdict}`,
@@ -67,8 +78,20 @@ export const terminalReporter: Reporter = (reports, options = {}) => {
     );
     out.push('');
   }
-  return out.join('\n');
+  return (options.width ? out.flatMap((line) => wrapLine(line, options.width!)) : out).join('\n');
 };
+
+/** `line` cut between words to `width` columns (ANSI styles kept); continuations indented under the line's text. */
+function wrapLine(line: string, width: number): string[] {
+  const indent = /^ */.exec(line)![0].length;
+  const hang = Math.min(indent + 4, Math.floor(width / 2));
+  const room = Math.max(20, width - hang);
+  const body = line.slice(indent);
+  const pieces = wrapAnsi(body, Math.max(20, width - indent), { hard: true, trim: true }).split('\n');
+  if (pieces.length === 1) return [line];
+  const rest = wrapAnsi(pieces.slice(1).join(' '), room, { hard: true, trim: true }).split('\n');
+  return [' '.repeat(indent) + pieces[0], ...rest.map((piece) => ' '.repeat(hang) + piece)];
+}
 
 function pointsOf(check: CheckResult): string {
   return `${fmtPoints(check.points)}/${fmtPoints(check.maxPoints)}`;

@@ -7,6 +7,8 @@ export interface ReporterOptions {
   audience?: 'learner' | 'instructor';
   /** Print every check, not only those that need attention (terminal reporter). */
   verbose?: boolean;
+  /** Wrap lines to this many columns (terminal reporter; the CLI passes the terminal's width). */
+  width?: number;
 }
 
 /** A reporter is a pure function from reports to text; only the CLI writes. */

@@ -220,6 +220,49 @@ describe('re-runs and resume', () => {
     expect(probeCalls.get('alice')).toBe(2);
   });
 
+  it('regrading one learner into the class folder keeps every other row of the gradebook, summary and batch file', async () => {
+    const { classDir, out, folders } = setup();
+    await batch({ submissions: folders, outDir: out });
+    const before = readFileSync(join(out, 'grades.csv'), 'utf8');
+    writeFileSync(join(classDir, 'bob', 'answer.txt'), 'pass\n');
+    const again = await batch({ submissions: [join(classDir, 'bob')], outDir: out, force: true });
+    expect(again.graded).toBe(1);
+    expect(again.kept).toBe(6);
+    const rows = parseCsv(readFileSync(join(out, 'grades.csv'), 'utf8'));
+    expect(rows.slice(1).map((r) => r[0])).toEqual(['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'grace']);
+    expect(rows.find((r) => r[0] === 'bob')?.[5]).toBe('passed');
+    // Every other row is as it was.
+    const unchanged = (csv: string) => parseCsv(csv).filter((r) => r[0] !== 'bob');
+    expect(unchanged(readFileSync(join(out, 'grades.csv'), 'utf8'))).toEqual(unchanged(before));
+    expect(readJson<BatchFile>(join(out, 'batch.json')).rows).toHaveLength(7);
+    const summary = readFileSync(join(out, 'summary.md'), 'utf8');
+    expect(summary).toContain('**7 submissions**');
+    expect(summary).toContain('6 kept from earlier runs into this folder');
+    // A deleted report drops its row; another rubric version starts the gradebook afresh.
+    rmSync(join(out, 'reports', 'grace.json'));
+    await batch({ submissions: [join(classDir, 'bob')], outDir: out });
+    expect(readJson<BatchFile>(join(out, 'batch.json')).rows.map((r) => r.submission)).not.toContain('grace');
+    await runBatch({ rubric: { ...rubric, version: 2 }, registry, submissions: [join(classDir, 'bob')], outDir: out });
+    expect(readJson<BatchFile>(join(out, 'batch.json')).rows.map((r) => r.submission)).toEqual(['bob']);
+  });
+
+  it('a class of 30 graded with the HTML report, then one learner regraded: gradebook, summary and class page hold all 30', async () => {
+    const { classDir, out, folders } = setup();
+    const class30: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const folder = join(classDir, `learner-${String(i).padStart(2, '0')}`);
+      cpSync(folders[i % folders.length]!, folder, { recursive: true });
+      class30.push(folder);
+    }
+    await batch({ submissions: class30, outDir: out, formats: ['html'] });
+    await batch({ submissions: [class30[7]!], outDir: out, formats: ['html'], force: true });
+    expect(parseCsv(readFileSync(join(out, 'grades.csv'), 'utf8'))).toHaveLength(31);
+    expect(readFileSync(join(out, 'summary.md'), 'utf8')).toContain('**30 submissions**');
+    const page = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(page.match(/<a href="html\/learner-\d\d\.html">/g)).toHaveLength(30);
+    expect(readdirSync(join(out, 'html'))).toHaveLength(30);
+  });
+
   it('regrades a report whose check the machine kept from running instead of reusing it', async () => {
     const { classDir, out } = setup();
     const alice = join(classDir, 'alice');
@@ -386,6 +429,15 @@ describe('shards and merge', () => {
 
     const incomplete = await mergeBatches(parts.slice(0, 2), join(out, 'merged-2'));
     expect(incomplete.warnings.join('\n')).toContain('3/3 missing');
+  });
+
+  it('refuses to merge into one of the parts it reads', async () => {
+    const { out, folders } = setup();
+    await batch({ submissions: folders.slice(0, 2), outDir: join(out, 'a') });
+    await batch({ submissions: folders.slice(2, 4), outDir: join(out, 'b') });
+    const before = readFileSync(join(out, 'a', 'batch.json'), 'utf8');
+    await expect(mergeBatches([join(out, 'a'), join(out, 'b')], join(out, 'a'))).rejects.toThrow(/is one of the parts being merged/);
+    expect(readFileSync(join(out, 'a', 'batch.json'), 'utf8')).toBe(before);
   });
 
   it('refuses to merge a folder that is not a batch output', async () => {

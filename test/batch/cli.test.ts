@@ -3,8 +3,8 @@
  * usage errors are one line with exit 2; with the check kinds registered, a
  * class of lab fixtures becomes a folder of reports and a gradebook.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -108,5 +108,83 @@ describe.runIf(existsSync(bin) && hasLabKinds && existsSync(labFixtures))('batch
     expect(r.code).toBe(1);
     expect(statSync(summary).size).toBeLessThanOrEqual(1024 * 1024);
     expect(readFileSync(summary, 'utf8')).toMatch(/\| submission [^]*_\(truncated: GitHub keeps 1 MiB of summary per step\)_\n$/);
+  });
+});
+
+/** A rubric that only looks for files: grading it runs no learner code, so a class of hundreds grades in seconds. */
+function filesRubric(): string {
+  const file = join(tmp, 'files-only.yaml');
+  writeFileSync(
+    file,
+    'id: files-only\ntitle: Files only\nversion: 1\ntarget: lab\npassThreshold: 0.5\ndimensions:\n  - { id: code, title: Code }\n' +
+      'criteria:\n  - id: readme\n    title: A README\n    kind: files\n    points: 1\n    dimension: code\n    options:\n      required:\n        - path: README.md\n',
+  );
+  return file;
+}
+
+/** `count` submission folders, each with a README, and the files an LMS export puts beside them. */
+function lmsExport(name: string, count: number): { dir: string; folders: string[] } {
+  const dir = join(tmp, name);
+  const folders: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const folder = join(dir, `learner-${String(i).padStart(4, '0')}`);
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'README.md'), '# notes\n');
+    folders.push(folder);
+  }
+  writeFileSync(join(dir, 'submission_metadata.yml'), 'learner-0000: {}\n');
+  writeFileSync(join(dir, 'learner-0000.expected.json'), '{}\n');
+  mkdirSync(join(dir, '__MACOSX'));
+  return { dir, folders };
+}
+
+describe.runIf(existsSync(bin) && defaultRegistry.get('files') !== undefined)('batch CLI: what is a submission, how a batch ends', () => {
+  it('skips files and archive debris beside the folders with one notice, and grades only the folders', () => {
+    const { dir } = lmsExport('lms', 3);
+    const paths = readdirSync(dir).map((n) => join(dir, n));
+    const r = run(['grade', ...paths, '--rubric', filesRubric(), '--out', join(tmp, 'lms-out')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^rubricate: skipped 3 paths that are not submission folders: .*(submission_metadata\.yml|__MACOSX|expected\.json)/m);
+    expect(readdirSync(join(tmp, 'lms-out', 'reports')).sort()).toEqual(['learner-0000.json', 'learner-0001.json', 'learner-0002.json']);
+  });
+
+  it('a missing path is a usage error before anything is written, as in single mode', () => {
+    const { folders } = lmsExport('missing', 1);
+    const r = run(['grade', folders[0]!, join(tmp, 'no-such-learner'), '--rubric', filesRubric(), '--out', join(tmp, 'missing-out')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(`rubricate: submission not found: ${join(tmp, 'no-such-learner')}`);
+    expect(existsSync(join(tmp, 'missing-out'))).toBe(false);
+  });
+
+  it('refuses a single-report format in batch mode instead of ignoring it', () => {
+    const { folders } = lmsExport('formats', 1);
+    for (const format of ['markdown', 'json']) {
+      const r = run(['grade', folders[0]!, '--rubric', filesRubric(), '--out', join(tmp, 'formats-out'), '--format', format]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`--format ${format} is for one submission; batch mode always writes reports/<name>.json and feedback/<name>.md`);
+    }
+  });
+
+  it('a batch stopped by SIGINT exits 130 and says how many were graded', async () => {
+    const { folders } = lmsExport('stopped', 400);
+    const list = join(tmp, 'stopped.txt');
+    writeFileSync(list, folders.join('\n'));
+    const child = spawn(process.execPath, [bin, 'grade', '--from', list, '--rubric', filesRubric(), '--out', join(tmp, 'stopped-out'), '--jobs', '1', '--threads', '0'], {
+      env: { ...process.env, NO_COLOR: '1', CI: '1', GITHUB_ACTIONS: '' },
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    // Interrupt once the first submission is graded (its progress line), as a person pressing Ctrl-C would.
+    await new Promise<void>((resolve) => {
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (/\[1\/400\]/.test(stderr)) resolve();
+      });
+    });
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(code).toBe(130);
+    expect(stdout).toMatch(/^stopped: \d+ of 400 submissions/);
   });
 });

@@ -56,7 +56,7 @@ describe('JUnit reporter', () => {
     expect(suites.map((s) => s['@name'])).toEqual(['alice', 'bob', 'dave']);
     for (const suite of suites) expect(asArray(suite.testcase as Node[])).toHaveLength(3);
     const bobProbe = asArray(suites[1]!.testcase as Node[])[0]!;
-    expect(bobProbe['@classname']).toBe('batch-test.code.probe');
+    expect(bobProbe['@classname']).toBe('bob.code');
     expect((bobProbe.failure as Node)['@message']).toBe('answered fail');
     expect(String((bobProbe.failure as Node)['#'])).toContain('Likely cause: pairs (i, i+d/2) rotated');
     const daveProbe = asArray(suites[2]!.testcase as Node[])[0]!;
@@ -82,7 +82,7 @@ describe('JUnit reporter', () => {
 describe('Gradescope reporter', () => {
   it('follows results.json: score, tests with points, status, visibility from the rubric', () => {
     const results = JSON.parse(gradescopeReporter([carol])) as ReturnType<typeof gradescopeResults>;
-    expect(Object.keys(results).sort()).toEqual(['execution_time', 'output', 'score', 'stdout_visibility', 'tests', 'visibility']);
+    expect(Object.keys(results).sort()).toEqual(['execution_time', 'output', 'output_format', 'score', 'stdout_visibility', 'test_output_format', 'tests', 'visibility']);
     expect(results.score).toBe(15);
     expect(results.tests.reduce((a, t) => a + t.score, 0)).toBe(15);
     expect(results.tests.map((t) => [t.name, t.score, t.max_score, t.status, t.visibility])).toEqual([
@@ -90,8 +90,8 @@ describe('Gradescope reporter', () => {
       ['Always passes', 5, 5, 'passed', 'visible'],
       ['Instructor-only check', 5, 5, 'passed', 'hidden'],
     ]);
-    expect(results.tests[0]!.output).toContain('half right (answer.txt:1)');
-    expect(results.tests[0]!.output).toContain('Hint: Write pass in answer.txt.');
+    expect(results.tests[0]!.output).toContain('half right (`answer.txt:1`)');
+    expect(results.tests[0]!.output).toContain('**Hint:** Write pass in answer.txt.');
     expect(results.tests[0]!.tags).toEqual(['code', 'probe']);
     expect(results.tests.map((t) => t.number)).toEqual(['1', '2', '3']);
     expect(results.stdout_visibility).toBe('hidden');

@@ -263,6 +263,23 @@ describe('every format keeps learner text as data', () => {
     expect(csv.replace(/\r\n/g, '\n')).not.toMatch(FORBIDDEN);
   });
 
+  it('html pages: learner text is text, never markup', async () => {
+    const { learnerPage, classPage } = await import('../../src/reporters/html/pages.js');
+    const learner = await learnerPage(attacked, { audience: 'instructor', classLink: '../report.html' });
+    const row = rowFromReport(attacked, ALL, 'x');
+    const cls = await classPage(OUTLINE, [row], { linkOf: () => 'html/x.html' });
+    for (const html of [learner, cls]) {
+      const tags = [...html.matchAll(/<([a-zA-Z][\w-]*)/g)].map((m) => m[1]!.toLowerCase());
+      expect(tags).not.toContain('img');
+      expect(tags.filter((t) => t === 'script').length).toBeLessThanOrEqual(1);
+      expect(html).not.toMatch(FORBIDDEN);
+      expect(html).toContain('onerror');
+    }
+    // The plain report's pages have exactly the same tags: learner text added none.
+    const tagsOf = (html: string) => [...html.matchAll(/<([a-zA-Z][\w-]*)/g)].map((m) => m[1]!.toLowerCase()).join(' ');
+    expect(tagsOf(learner)).toBe(tagsOf(await learnerPage(plain, { audience: 'instructor', classLink: '../report.html' })));
+  });
+
   it('json keeps the learner text exactly (data for programs)', () => {
     expect((JSON.parse(reporters.json!([attacked])) as Report).checks[1]!.message).toBe(ALL);
   });

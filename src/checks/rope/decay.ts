@@ -7,6 +7,7 @@ import { arr, bucketMeans, decayCurve } from '../../rope/reference.js';
 import { runRopeCheck } from '../../rope/run.js';
 import { markShared } from '../../runner/refs.js';
 import type { RopeProbe } from '../../rope/session.js';
+import type { Plot } from '../../reporters/html/charts.js';
 
 export interface DecayOptions extends RopeCommonOptions {
   d: number[];
@@ -26,6 +27,7 @@ async function judge(probe: RopeProbe, options: DecayOptions): Promise<CheckOutc
   const details: Detail[] = [];
   const data: Record<string, unknown> = {};
   const problems: string[] = [];
+  const plots: Plot[] = [];
   const { T } = options;
   for (const d of options.d) {
     const ones = arr([T, d], markShared(new Float64Array(T * d).fill(1), `ones:${T}x${d}`));
@@ -36,6 +38,7 @@ async function judge(probe: RopeProbe, options: DecayOptions): Promise<CheckOutc
     const reference = bucketMeans(decayCurve(d, T - 1));
     const round = (xs: number[]) => xs.map((x) => Number(x.toFixed(3)));
     data[`d${d}`] = { s1: Number(s[1]!.toFixed(4)), buckets: round(means), reference: round(reference) };
+    plots.push(decayPlot(d, means, reference));
     details.push({ message: `d_head=${d}: s(1) = ${s[1]!.toFixed(3)}, bucket means ${round(means).join(', ')}`, expected: round(reference).join(', ') });
     if (d >= 32 && !(s[1]! >= options.minFirst)) problems.push(`D1: s(1) = ${s[1]!.toFixed(3)} at d_head=${d}, expected >= ${options.minFirst}`);
     if (d >= 32) {
@@ -51,8 +54,24 @@ async function judge(probe: RopeProbe, options: DecayOptions): Promise<CheckOutc
       problems.push(`D3: the bucket mean over distances [${2 ** far.j}, ${2 ** (far.j + 1)}) is ${means[far.j]!.toFixed(3)} at d_head=${d}, expected ${reference[far.j]!.toFixed(3)} ± ${options.bucketTolerance}`);
     }
   }
+  data.plots = plots;
   if (problems.length > 0) return { status: 'fail', message: problems[0]!, details: [...problems.slice(1).map((m) => ({ message: m })), ...details], data };
   return { status: 'pass', message: `long-term decay follows the reference (D1-D3) at d_head ${options.d.join(', ')}, distances up to ${T - 1}`, details, data };
+}
+
+/** The HTML report's picture of the decay rule: bucket means of the learner's rotation against the reference. */
+function decayPlot(d: number, means: number[], reference: number[]): Plot {
+  const points = (values: number[]) => values.map((m, j): [number, number] => [2 ** j, Number(m.toFixed(4))]);
+  return {
+    title: `Long-term decay at d_head = ${d}`,
+    x: { title: 'distance (start of the bucket [2^j, 2^(j+1)))', scale: 'log' },
+    y: { title: 'mean of <R_0 1, R_r 1> / d' },
+    series: [
+      { name: 'your apply_rope', points: points(means) },
+      { name: 'reference', points: points(reference), dashed: true },
+    ],
+    note: 'the curves should coincide: RoFormer section 3.4.3',
+  };
 }
 
 /**

@@ -4,14 +4,16 @@ import { availableParallelism, constants as osConstants } from 'node:os';
 import { join, relative } from 'node:path';
 import { LAYOUT, type BatchFormat } from '../../batch/layout.js';
 import { parseShard } from '../../batch/shard.js';
-import { distinctFolders, nameSubmissions, readListFile } from '../../batch/submissions.js';
+import { parseTime } from '../../batch/times.js';
+import { batchFolders, distinctFolders, nameSubmissions, readListFile } from '../../batch/submissions.js';
 import type { Services } from '../../checks/kind.js';
 import { ConfigError, UsageError } from '../../core/errors.js';
 import { exitCodeFor } from '../../core/scoring.js';
 import type { Report, Rubric } from '../../core/types.js';
 import type { IsolationLevel } from '../../runner/types.js';
+import { terminalText } from '../../reporters/escape.js';
 import { githubAnnotations, githubStepSummary } from '../../reporters/github.js';
-import { emit, prepareOutput, reporterFor, useColor } from '../output.js';
+import { emit, prepareOutput, reporterFor, terminalWidth, useColor } from '../output.js';
 import { nonEmpty } from '../options.js';
 
 // The engine, the rubric loader and the batch runner are imported when a
@@ -32,9 +34,15 @@ export interface GradeCommandOptions {
   force?: boolean;
   shard?: string;
   submissionTimeout?: number;
+  overrides?: string;
+  due?: Date;
+  times?: string;
+  roster?: string;
+  csvBom?: boolean;
+  canvasAssignment?: string;
 }
 
-const FORMATS = ['terminal', 'json', 'markdown', 'gradescope', 'junit', 'github'];
+const FORMATS = ['terminal', 'json', 'markdown', 'gradescope', 'junit', 'github', 'html', 'canvas'];
 /** Formats whose stdout is read by a program: CI annotations must not be mixed into it. */
 const MACHINE_FORMATS = new Set(['json', 'gradescope', 'junit']);
 
@@ -44,7 +52,7 @@ export function registerGrade(program: Command): void {
     .description("grade learners' submissions against a rubric; with --out, grade a whole class into a folder")
     .argument('[submission...]', 'submission folder(s): code, README.md, manifest.json, plot')
     .option('-r, --rubric <id|path>', "rubric id (see 'rubricate rubric list') or YAML file; default: picked from manifest.json \"experiment\"", nonEmpty)
-    .addOption(new Option('-f, --format <format>', 'output format (with --out: gradescope and junit add one file per submission)').choices(FORMATS).default('terminal'))
+    .addOption(new Option('-f, --format <format>', 'output format (with --out: gradescope, junit and html add one file per submission, html a class page, canvas an LMS import)').choices(FORMATS).default('terminal'))
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('--python <path>', 'Python interpreter for learner code (default: the real path of python3)', nonEmpty)
     .addOption(new Option('--isolation <level>', 'sandbox for learner code (default: the strongest available)').choices(['auto', 'bwrap', 'namespaces', 'rlimits']))
@@ -57,6 +65,12 @@ export function registerGrade(program: Command): void {
     .option('--force', 'batch mode: regrade submissions whose report is up to date')
     .option('--shard <i/n>', 'batch mode: grade only part i of n (a stable partition by submission name); merge the parts with rubricate merge')
     .option('--submission-timeout <seconds>', 'batch mode: wall-clock limit for one submission (default 300)', positiveInt)
+    .option('--overrides <file>', 'CSV learner,check,points,reason: points set by hand, applied and shown as such', nonEmpty)
+    .option('--due <time>', "due date (ISO 8601, e.g. 2026-12-01T23:59:00Z): apply the rubric's late policy", dueDate)
+    .option('--times <file>', 'hand-in times from the LMS export (Gradescope submission_metadata.yml, or CSV submission,time); default: file times', nonEmpty)
+    .option('--roster <file>', 'batch mode: CSV id,name,email,folder[,canvas_id,sis_user_id,sis_login_id,section] mapping folders to learners', nonEmpty)
+    .option('--csv-bom', 'batch mode: write grades.csv with a byte order mark, for Excel')
+    .option('--canvas-assignment <name>', "batch mode, --format canvas: the assignment column, as Canvas names it ('Lab 02 (1234)'; default: the rubric title)", nonEmpty)
     .addHelpText(
       'after',
       `
@@ -74,18 +88,40 @@ version are unchanged (--force regrades), except those whose learner code could 
 One broken submission never stops the batch.
 With GITHUB_ACTIONS=true, findings become annotations and a summary goes to $GITHUB_STEP_SUMMARY.
 
-Exit codes: 0 every check passed or warned, 1 a check failed or errored, 2 usage or configuration error.`,
+Batch mode grades folders: files beside them (an LMS's metadata, *.json, *.yml) are skipped with one
+notice; a path that does not exist is a usage error. Grading some learners into a class's --out folder
+updates their rows: grades.csv, summary.md and batch.json keep the rest of the class.
+
+Instructor adjustments: --overrides sets a check's points for a learner (shown in the feedback with its
+reason); --due applies the rubric's late policy (late: {perDay, max, graceMinutes}) using the LMS's
+hand-in times (--times) or the files' modification times. --roster adds learner ids to grades.csv and
+missing rows; --format canvas writes canvas.csv for Canvas's gradebook import (Moodle: import grades.csv
+by email, see docs/gradebook.md).
+
+Exit codes: 0 every check passed or warned, 1 a check failed or errored, 2 usage or configuration error,
+130/143 a batch stopped by Ctrl-C/SIGTERM before the end (run the same command to resume).`,
     )
     .action(async (args: string[], options: GradeCommandOptions) => {
       const submissions = [...args];
       for (const list of options.from ?? []) submissions.push(...(await readListFile(list)));
       if (submissions.length === 0) throw new UsageError('no submission given: pass folders, or --from <list>');
       if (options.out !== undefined) return gradeBatch(submissions, options);
-      for (const flag of ['jobs', 'threads', 'force', 'shard', 'submissionTimeout'] as const) {
-        if (options[flag] !== undefined) throw new UsageError(`--${flag === 'submissionTimeout' ? 'submission-timeout' : flag} needs batch mode: add --out <dir>`);
+      for (const flag of ['jobs', 'threads', 'force', 'shard', 'submissionTimeout', 'roster', 'csvBom', 'canvasAssignment'] as const) {
+        if (options[flag] !== undefined) throw new UsageError(`--${kebab(flag)} needs batch mode: add --out <dir>`);
       }
+      if (options.format === 'canvas') throw new UsageError('--format canvas writes the gradebook of a class: add --out <dir> and --roster <file>');
       return gradeSingle(submissions, options);
     });
+}
+
+function kebab(flag: string): string {
+  return flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+function dueDate(value: string): Date {
+  const at = parseTime(value);
+  if (!at) throw new InvalidArgumentError('expected a time such as 2026-12-01T23:59:00Z (ISO 8601, with a time zone or UTC)');
+  return at;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -150,23 +186,17 @@ function inGithubActions(): boolean {
 async function gradeSingle(listed: string[], options: GradeCommandOptions): Promise<void> {
   // A folder listed twice (or through a link) is graded once, as in batch mode.
   const submissions = distinctFolders(listed);
-  // Gradescope reads one results.json for one submission; an array of them (on stdout or in -o FILE) is not one.
-  if (options.format === 'gradescope' && submissions.length > 1) {
-    throw new UsageError(
-      `--format gradescope writes the results.json of one submission, not ${submissions.length}: grade one folder, or add --out <dir> (batch mode: one results.json per submission in <dir>/${LAYOUT.gradescope}/)`,
-    );
+  // Gradescope reads one results.json for one submission; an array of them (on stdout or in -o FILE) is not one. Likewise one HTML page.
+  if ((options.format === 'gradescope' || options.format === 'html') && submissions.length > 1) {
+    const [what, where] =
+      options.format === 'gradescope'
+        ? ['the results.json', `one results.json per submission in <dir>/${LAYOUT.gradescope}/`]
+        : ['the page', `${LAYOUT.report} for the class and one page per submission in <dir>/${LAYOUT.html}/`];
+    throw new UsageError(`--format ${options.format} writes ${what} of one submission, not ${submissions.length}: grade one folder, or add --out <dir> (batch mode: ${where})`);
   }
   await prepareOutput(options.output);
   const reports = await untilSignal(() => gradeMany(submissions, options));
-  const reporter = await reporterFor(options.format, FORMATS);
-  await emit(
-    reporter(reports, {
-      color: options.format === 'terminal' && useColor(options.output),
-      ...(options.audience ? { audience: options.audience } : {}),
-      ...(options.verbose ? { verbose: true } : {}),
-    }),
-    options.output,
-  );
+  await emit(await render(reports, options), options.output);
   if (inGithubActions() && options.format !== 'github') {
     const toStdout = !options.output && MACHINE_FORMATS.has(options.format);
     const annotations = reports.map((r) => githubAnnotations(r, options.audience)).join('');
@@ -174,6 +204,21 @@ async function gradeSingle(listed: string[], options: GradeCommandOptions): Prom
     await appendStepSummary(githubStepSummary(reports, options.audience));
   }
   process.exitCode = exitCodeFor(reports);
+}
+
+/** The reports in the asked format (HTML pages render their charts, so this is async). */
+async function render(reports: Report[], options: GradeCommandOptions): Promise<string> {
+  if (options.format === 'html') {
+    const { learnerPage } = await import('../../reporters/html/pages.js');
+    return learnerPage(reports[0]!, options.audience ? { audience: options.audience } : {});
+  }
+  const reporter = await reporterFor(options.format, FORMATS);
+  return reporter(reports, {
+    color: options.format === 'terminal' && useColor(options.output),
+    ...(options.format === 'terminal' && terminalWidth(options.output) ? { width: terminalWidth(options.output)! } : {}),
+    ...(options.audience ? { audience: options.audience } : {}),
+    ...(options.verbose ? { verbose: true } : {}),
+  });
 }
 
 /**
@@ -219,13 +264,60 @@ async function gradeMany(submissions: string[], options: GradeCommandOptions): P
     await checkRubric(rubric, options);
     jobs.push({ submission, rubric });
   }
+  const adjustments = await adjustmentsOf(options, jobs.map((j) => j.rubric));
   const reports: Report[] = [];
-  for (const { submission, rubric } of jobs) reports.push(await grade({ rubric, target: submission, services: servicesOf(options) }));
+  for (const { submission, rubric } of jobs) {
+    const report = await grade({ rubric, target: submission, services: servicesOf(options) });
+    reports.push(await adjustments.apply(report, rubric, submission));
+  }
   return reports;
 }
 
-async function gradeBatch(submissions: string[], options: GradeCommandOptions): Promise<void> {
+/**
+ * The instructor's adjustments for this run (--overrides, --due, --times),
+ * read and checked against the rubrics before anything is graded.
+ */
+async function adjustmentsOf(options: GradeCommandOptions, rubrics: readonly Rubric[]) {
+  const { adjust, checkOverrides, overridesFor, readOverrides } = await import('../../batch/adjust.js');
+  const { readTimes, submissionTime } = await import('../../batch/times.js');
+  const overrides = options.overrides ? await readOverrides(options.overrides) : undefined;
+  for (const rubric of rubrics) {
+    if (overrides) checkOverrides(overrides, rubric);
+    if (options.due && !rubric.late) throw new ConfigError(`--due was given, but rubric '${rubric.id}' has no late policy (late: { perDay: 0.1 })`);
+  }
+  if (options.times && !options.due) throw new UsageError('--times gives hand-in times for late penalties: add --due <time>');
+  const times = options.times ? await readTimes(options.times) : undefined;
+  return {
+    overrides,
+    times,
+    async apply(report: Report, rubric: Rubric, folder: string): Promise<Report> {
+      const mine = overridesFor(overrides, [report.submission.name]);
+      if (mine.length === 0 && !options.due) return report;
+      const submitted = options.due ? await submissionTime(folder, times) : undefined;
+      return adjust(report, rubric, {
+        overrides: mine,
+        ...(options.due && rubric.late ? { late: { due: options.due, policy: rubric.late, ...(submitted ? { submitted } : {}) } } : {}),
+      });
+    },
+  };
+}
+
+/** Formats batch mode writes besides its reports and feedback (terminal: progress and summary on the terminal). */
+const BATCH_FORMATS = new Set(['terminal', 'gradescope', 'junit', 'github', 'html', 'canvas']);
+
+async function gradeBatch(listed: string[], options: GradeCommandOptions): Promise<void> {
   if (options.output) throw new UsageError('--output names one report file; in batch mode use --out <dir> alone');
+  if (!BATCH_FORMATS.has(options.format)) {
+    throw new UsageError(
+      `--format ${options.format} is for one submission; batch mode always writes ${LAYOUT.reports}/<name>.json and ${LAYOUT.feedback}/<name>.md, and --format adds gradescope, junit, github, html or canvas`,
+    );
+  }
+  const { folders: submissions, skipped } = batchFolders(listed);
+  if (skipped.length > 0) {
+    const shown = skipped.slice(0, 5).map(terminalText).join(', ');
+    process.stderr.write(`rubricate: skipped ${skipped.length} path${skipped.length === 1 ? '' : 's'} that ${skipped.length === 1 ? 'is not a submission folder' : 'are not submission folders'}: ${shown}${skipped.length > 5 ? ', ...' : ''}\n`);
+  }
+  if (submissions.length === 0) throw new UsageError('no submission folder among the paths given');
   const [{ pickBatchRubric }, { createProgress, summaryLine }, { runBatch }] = await Promise.all([
     import('../../batch/pick.js'),
     import('../../batch/progress.js'),
@@ -235,15 +327,21 @@ async function gradeBatch(submissions: string[], options: GradeCommandOptions): 
   const entries = nameSubmissions(submissions);
   const rubric = await pickBatchRubric(entries, options.rubric);
   await checkRubric(rubric, options);
-  const formats: BatchFormat[] = options.format === 'gradescope' || options.format === 'junit' ? [options.format] : [];
+  const formats: BatchFormat[] = options.format === 'gradescope' || options.format === 'junit' || options.format === 'html' ? [options.format] : [];
+  const adjustments = await adjustmentsOf(options, [rubric]);
+  const roster = options.roster ? await (await import('../../batch/roster.js')).readRoster(options.roster) : undefined;
+  if (options.format === 'canvas' && !roster) throw new UsageError('--format canvas needs --roster <file>: Canvas matches students by the ids the roster gives');
+  if (options.canvasAssignment !== undefined && options.format !== 'canvas') throw new UsageError('--canvas-assignment names the column of --format canvas');
   const annotate = inGithubActions() || options.format === 'github';
   const progress = createProgress();
   const services = servicesOf(options);
   // Ctrl-C (or SIGTERM) once: finish the submissions in flight, write the gradebook, stop; twice: stop now.
   // Finished reports are kept either way, so the next run resumes.
   const controller = new AbortController();
+  let stoppedBy: NodeJS.Signals | undefined;
   const stopHandling = onSignals(['SIGINT', 'SIGTERM'], (signal) => {
     if (controller.signal.aborted) exitForSignal(signal);
+    stoppedBy = signal;
     controller.abort();
     progress.stop();
     process.stderr.write('rubricate: stopping after the submissions in progress (again to stop now); run the same command to resume\n');
@@ -263,6 +361,11 @@ async function gradeBatch(submissions: string[], options: GradeCommandOptions): 
       ...(shard ? { shard } : {}),
       ...(options.audience ? { audience: options.audience } : {}),
       ...(options.submissionTimeout ? { submissionTimeoutMs: options.submissionTimeout * 1000 } : {}),
+      ...(adjustments.overrides ? { overrides: adjustments.overrides } : {}),
+      ...(options.due ? { late: { due: options.due, ...(adjustments.times ? { times: adjustments.times } : {}) } } : {}),
+      ...(roster ? { roster } : {}),
+      ...(options.csvBom ? { csvBom: true } : {}),
+      ...(options.format === 'canvas' ? { canvas: { assignment: options.canvasAssignment ?? rubric.title } } : {}),
       signal: controller.signal,
       // Progress needs only the gradebook rows; annotations need the reports.
       eventReports: annotate,
@@ -275,13 +378,15 @@ async function gradeBatch(submissions: string[], options: GradeCommandOptions): 
     progress.stop();
     stopHandling();
   }
+  for (const warning of result.warnings) process.stderr.write(`rubricate: warning: ${terminalText(warning)}\n`);
   const gradebook = displayPath(join(result.outDir, LAYOUT.grades));
   process.stdout.write(summaryLine(result, gradebook) + '\n');
   if (inGithubActions()) {
     const { readFile } = await import('node:fs/promises');
     await appendStepSummary(await readFile(join(result.outDir, LAYOUT.summary), 'utf8'));
   }
-  process.exitCode = exitCodeFor(result.rows);
+  // Stopped by a signal: 128 + its number (130, 143), so CI never reads a partial class as success.
+  process.exitCode = result.stopped && stoppedBy ? 128 + osConstants.signals[stoppedBy] : exitCodeFor(result.rows);
 }
 
 /** What GitHub keeps of one step's summary file. */

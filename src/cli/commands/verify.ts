@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { UsageError } from '../../core/errors.js';
 import type { Report } from '../../core/types.js';
 import type { CurriculumVerification } from '../../verify/curriculum.js';
-import { emit, useColor } from '../output.js';
+import { emit, terminalWidth, useColor } from '../output.js';
 import { nonEmpty } from '../options.js';
 
 export const VERIFY_FORMATS = ['terminal', 'json', 'markdown', 'sarif'] as const;
@@ -89,6 +89,7 @@ function renderReports(reports: Report[], options: VerifyCommandOptions, libs: L
   if (!reporter) throw new UsageError(`unknown format '${options.format}', expected one of ${VERIFY_FORMATS.join(', ')}`);
   return reporter(reports, {
     color: options.format === 'terminal' && useColor(options.output),
+    ...(options.format === 'terminal' && terminalWidth(options.output) ? { width: terminalWidth(options.output)! } : {}),
     audience: 'instructor',
     ...(options.verbose ? { verbose: true } : {}),
   });
