@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, readdir, rmdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -430,9 +430,8 @@ export function readSubmissionImage(root: string, limits: CopyLimits = DEFAULT_C
  */
 export async function prepareScratch(root: string, limits: CopyLimits = DEFAULT_COPY_LIMITS): Promise<Scratch> {
   const realRoot = submissionRoot(root);
-  const scratch = scratchAt(mkdtempSync(path.join(tmpdir(), 'rubricate-')), randomBytes(12).toString('hex'));
+  const scratch = emptyScratch();
   try {
-    for (const sub of [scratch.work, scratch.home, scratch.tmp]) mkdirSync(sub);
     scratch.skipped = walkSubmission(realRoot, limits, {
       dir: (rel) => mkdirSync(path.join(scratch.work, rel)),
       file: (rel, source) => {
@@ -444,6 +443,36 @@ export async function prepareScratch(root: string, limits: CopyLimits = DEFAULT_
         }
       },
     });
+    return scratch;
+  } catch (error) {
+    await removeScratch(scratch);
+    throw error;
+  }
+}
+
+/** A fresh private scratch folder with empty `work`, `home` and `tmp`. */
+function emptyScratch(): Scratch {
+  const scratch = scratchAt(mkdtempSync(path.join(tmpdir(), 'rubricate-')), randomBytes(12).toString('hex'));
+  try {
+    for (const sub of [scratch.work, scratch.home, scratch.tmp]) mkdirSync(sub);
+  } catch (error) {
+    rmSync(scratch.dir, { recursive: true, force: true });
+    throw error;
+  }
+  return scratch;
+}
+
+/**
+ * A fresh scratch folder holding `image` (from `readSubmissionImage`): the
+ * sandbox gets exactly the files the grader read, hashed or parsed, with no
+ * second walk of the submission in between.
+ */
+export async function scratchFromImage(image: SubmissionImage): Promise<Scratch> {
+  const scratch = emptyScratch();
+  scratch.skipped = [...image.skipped];
+  try {
+    for (const dir of image.dirs) mkdirSync(path.join(scratch.work, dir));
+    for (const file of image.files) writeFileSync(path.join(scratch.work, file.path), file.data, { flag: 'wx' });
     return scratch;
   } catch (error) {
     await removeScratch(scratch);

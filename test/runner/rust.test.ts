@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { grade } from '../../src/core/engine.js';
 import { resolveRubric } from '../../src/rubric/load.js';
-import { buildRustHarness, compileFailure, fileReadingCode, manifestPathLeaving, openRustSession, pruneRustCache, rustCacheRoot } from '../../src/runner/rust/index.js';
+import { buildRustHarness, compileFailure, fileReadingCode, openRustSession, pruneRustCache, rustCacheRoot } from '../../src/runner/rust/index.js';
 import type { LearnerSession, NDArray } from '../../src/runner/types.js';
 import { hashTree, processesWith } from './helpers.js';
 
@@ -94,28 +94,27 @@ describe('rust runner', () => {
     expect(existsSync('/tmp/rubricate-hostile-build-script.txt')).toBe(false);
   });
 
-  it('refuses a crate that would make the compiler read a file of the grading machine', async () => {
+  it('refuses, early and located, a crate that asks the compiler to read a file', async () => {
     const included = await buildRustHarness(fixture('hostile-include-file'));
     expect('failure' in included && included.failure).toEqual({
       kind: 'import-error',
-      message: 'include_str! is not allowed in src/lib.rs: it makes the compiler read a file, and the crate is built outside the sandbox; put the data in the code',
+      message: 'include_str! is not allowed in src/lib.rs: a lab crate does not read files at compile time; put the data in the code',
       location: { file: 'src/lib.rs', line: 4, column: 10 },
     });
     const pathed = await buildRustHarness(fixture('hostile-path-outside'));
-    expect('failure' in pathed && pathed.failure).toMatchObject({ kind: 'import-error', location: { file: 'Cargo.toml' } });
-    expect('failure' in pathed && pathed.failure.message).toContain('"/etc/passwd", outside the crate');
+    expect('failure' in pathed && pathed.failure).toEqual({
+      kind: 'import-error',
+      message: 'Cargo.toml: [lib] path "/etc/passwd" is not allowed: it must name a .rs file of the crate (under src/, no "..")',
+      location: { file: 'Cargo.toml', line: 9 },
+    });
   });
 
-  it('finds file-reading code outside comments and strings only, and paths leaving the crate', () => {
+  it('finds file-reading code outside comments and strings only', () => {
     expect(fileReadingCode('// include_str!("x")\n/* /* include!("y") */ */\nlet s = "include_bytes!(\\"z\\")";\nlet r = r#"#[path = "a"]"#;\nlet c = \'"\';\nfn f<\'a>(x: &\'a str) {}\n')).toBeUndefined();
     expect(fileReadingCode('fn f() {}\nconst A: &[u8] = include_bytes!("/etc/shadow");')).toEqual({ line: 2, column: 18, what: 'include_bytes!' });
     expect(fileReadingCode('macro_rules! m { ($x:ident) => { $x!("/etc/passwd") } }\nm!(include);')).toEqual({ line: 2, column: 4, what: 'include!' });
     expect(fileReadingCode('#[path = "/etc/passwd"]\nmod stolen;')).toEqual({ line: 1, column: 3, what: '#[path]' });
     expect(fileReadingCode('let included = 1; let include_count = 2;')).toBeUndefined();
-    expect(manifestPathLeaving('[lib]\npath = "src/lib.rs"\n')).toBeUndefined();
-    expect(manifestPathLeaving('[dependencies]\nx = { path = "../other" }\n')).toBe('../other');
-    expect(manifestPathLeaving("[lib]\npath = '~/.ssh/id_rsa'\n")).toBe('~/.ssh/id_rsa');
-    expect(manifestPathLeaving('[lib]\npath = "C:\\\\x.rs"\n')).toBe('C:\\\\x.rs');
   });
 
   it('turns a panic into a located exception and keeps serving', async () => {

@@ -8,7 +8,10 @@ started through this script so they get exactly the same setup:
     python3 -I -B ns_exec.py CONFIG_JSON -- COMMAND ARGS...
 
 It runs the Python harness's own `setup_namespace()` and then replaces itself
-with COMMAND, handing on the protocol pipes (fd 3 and 4).
+with COMMAND, handing on the protocol pipes (fd 3 and 4). A command that
+speaks no protocol (a compiler run by src/runner/sandbox-command.ts) gets
+CONFIG_JSON `"pipes": false`: the pipes are closed before it starts, so
+nothing it runs can write frames to the grader.
 """
 import importlib.util
 import os
@@ -30,5 +33,8 @@ except OSError as exc:
     harness.send_frame({'type': 'fatal', 'message': 'sandbox setup failed: %s' % exc})
     os._exit(71)
 for fd in (harness.IN_FD, harness.OUT_FD):
-    os.set_inheritable(fd, True)
+    if harness._config.get('pipes', True) is False:
+        os.close(fd)
+    else:
+        os.set_inheritable(fd, True)
 os.execv(command[0], command)
