@@ -116,7 +116,7 @@ export async function runSandboxedCommand(spec: SandboxCommand): Promise<Sandbox
     '--',
     '/bin/sh',
     '-c',
-    'cd -- "$0" || exit 70; exec "$@"',
+    'cd -- "$0" || exit 70; unset OLDPWD; exec "$@"',
     spec.cwd ?? scratch.work,
     spec.command,
     ...spec.args,

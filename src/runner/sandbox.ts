@@ -425,6 +425,29 @@ export function readSubmissionImage(root: string, limits: CopyLimits = DEFAULT_C
 }
 
 /**
+ * Why the file `rel` of the submission is not in `image`: the walk's reason
+ * (a link leaving the submission, a cap...), or what the entry is (a named
+ * pipe, a device, a folder), found with lstat, without opening it. Undefined
+ * when there is no such entry.
+ */
+export function unreadReason(root: string, image: SubmissionImage, rel: string): string | undefined {
+  const skipped = image.skipped.find((entry) => entry.startsWith(`${rel} (`));
+  if (skipped) return skipped.slice(rel.length + 2, -1);
+  let info;
+  try {
+    info = lstatSync(path.join(root, rel));
+  } catch {
+    return undefined;
+  }
+  if (info.isFIFO()) return 'it is a named pipe (FIFO)';
+  if (info.isSocket()) return 'it is a socket';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'it is a device';
+  if (info.isDirectory()) return 'it is a folder';
+  if (info.isSymbolicLink()) return 'it is a symbolic link the walk did not follow';
+  return info.isFile() ? undefined : 'it is not a regular file';
+}
+
+/**
  * Copies the submission's files into a fresh private scratch directory
  * (`work`, beside `home` and `tmp`); the submission itself is only read.
  */

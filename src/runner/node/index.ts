@@ -9,7 +9,7 @@
  */
 import { existsSync, promises as fs, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { harnessDir, readSubmissionImage, type SubmissionImage } from '../sandbox.js';
+import { harnessDir, readSubmissionImage, unreadReason, type SubmissionImage } from '../sandbox.js';
 import { openHarnessSession } from '../session.js';
 import type { LearnerSession, RunFailure, SessionOptions } from '../types.js';
 
@@ -72,13 +72,6 @@ function tsSources(image: SubmissionImage): Map<string, Buffer> {
   return found;
 }
 
-/** Why the learner module is not in the image (a link out of the submission, a special file...), when the walk said so. */
-function skippedModule(image: SubmissionImage, module: string): RunFailure | undefined {
-  const entry = image.skipped.find((s) => s.startsWith(`${module} (`));
-  if (!entry) return undefined;
-  return { kind: 'import-error', message: `${module} was not read: ${entry.slice(module.length + 2, -1)}; the module must be a regular file of the submission`, location: { file: module } };
-}
-
 /** A session whose module never imported: every call fails with the same finding. */
 function deadSession(failure: RunFailure): LearnerSession {
   return {
@@ -101,8 +94,10 @@ export async function openNodeSession(options: SessionOptions): Promise<LearnerS
   const sources = image ? tsSources(image) : new Map<string, Buffer>();
   const compiled = new Map<string, string>();
   const wanted = options.module.split(path.sep).join('/');
-  const skipped = image ? skippedModule(image, wanted) : undefined;
-  if (skipped) return deadSession(skipped);
+  const unread = image && !image.files.some((f) => f.path === wanted) ? unreadReason(options.root, image, wanted) : undefined;
+  if (unread !== undefined) {
+    return deadSession({ kind: 'import-error', message: `${wanted} was not read: ${unread}; the module must be a regular file of the submission`, location: { file: wanted } });
+  }
   for (const rel of [wanted, ...[...sources.keys()].filter((s) => s !== wanted)]) {
     const source = sources.get(rel);
     if (!TS_EXT.test(rel) || source === undefined) continue;

@@ -11,13 +11,13 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, promises as fs, lstatSync } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../../core/errors.js';
 import { ensureDir, tempSibling, writeAtomic } from '../../core/dirs.js';
 import { readScratchFile, runSandboxedCommand, type CommandLimits, type SandboxCommandResult } from '../sandbox-command.js';
-import { harnessDir, readSubmissionImage, removeScratch, requireIsolation, scratchFromImage, type SubmissionImage } from '../sandbox.js';
+import { harnessDir, readSubmissionImage, removeScratch, requireIsolation, scratchFromImage, unreadReason, type SubmissionImage } from '../sandbox.js';
 import { openHarnessSession } from '../session.js';
 import type { IsolationLevel, LearnerSession, RunFailure, SessionOptions } from '../types.js';
 import { checkManifest } from './manifest.js';
@@ -301,20 +301,11 @@ export interface RustBuildOptions {
 
 export type RustBuild = { binary: string; cached: boolean; image: SubmissionImage } | { failure: RunFailure };
 
-/** Why Cargo.toml is not in the image: a file the walk skipped (with its reason), a special file, or none at all. */
+/** The finding for a crate whose Cargo.toml is not in the image. */
 function missingManifest(root: string, image: SubmissionImage): RunFailure {
-  const location = { file: 'Cargo.toml' };
-  const skipped = image.skipped.find((entry) => entry.startsWith('Cargo.toml ('));
-  if (skipped) return { kind: 'import-error', message: `Cargo.toml was not read: ${skipped.slice('Cargo.toml ('.length, -1)}; it must be a regular file of the crate`, location };
-  let kind: string | undefined;
-  try {
-    const info = lstatSync(path.join(root, 'Cargo.toml'));
-    kind = info.isFIFO() ? 'a named pipe (FIFO)' : info.isSocket() ? 'a socket' : info.isCharacterDevice() || info.isBlockDevice() ? 'a device' : info.isDirectory() ? 'a folder' : info.isSymbolicLink() ? 'a symbolic link' : 'not a regular file';
-  } catch {
-    kind = undefined;
-  }
-  if (kind) return { kind: 'import-error', message: `Cargo.toml is ${kind}, not a regular file: it was not read`, location };
-  return { kind: 'import-error', message: 'no Cargo.toml at the submission root', location };
+  const reason = unreadReason(root, image, 'Cargo.toml');
+  const message = reason === undefined ? 'no Cargo.toml at the submission root' : `Cargo.toml was not read: ${reason}; it must be a regular file of the crate`;
+  return { kind: 'import-error', message, location: { file: 'Cargo.toml' } };
 }
 
 /**
@@ -324,7 +315,7 @@ function missingManifest(root: string, image: SubmissionImage): RunFailure {
  * built at `rlimits` (the host's files readable) may carry them, and its
  * binary is never reused by a sandboxed build.
  */
-function cacheKey(template: string, names: RustFunctionNames, toolchain: RustToolchain, level: IsolationLevel, image: SubmissionImage): string {
+export function rustBuildKey(template: string, names: RustFunctionNames, toolchain: RustToolchain, level: IsolationLevel, image: SubmissionImage): string {
   const hash = createHash('sha256');
   hash.update(template).update(JSON.stringify(names)).update(toolchain.version).update(level);
   for (const file of [...image.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
@@ -361,7 +352,7 @@ export async function buildRustHarness(root: string, names: RustFunctionNames = 
   const maxBinary = options.maxBinaryBytes ?? MAX_BINARY_BYTES;
   const template = await fs.readFile(path.join(harnessDir(), 'rust', 'main.rs'), 'utf8');
   const cacheRoot = rustCacheRoot();
-  const dir = path.join(cacheRoot, cacheKey(template, names, toolchain, level, image));
+  const dir = path.join(cacheRoot, rustBuildKey(template, names, toolchain, level, image));
   const binary = path.join(dir, 'bin', 'harness');
   const failedMarker = path.join(dir, 'compile-error.json');
   const cached = await fs.lstat(binary).catch(() => undefined);
