@@ -14,7 +14,7 @@
  */
 import { spawn } from 'node:child_process';
 import { constants, existsSync } from 'node:fs';
-import { open, realpath } from 'node:fs/promises';
+import { open, readdir, readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { OutputCapture } from './answers.js';
@@ -83,15 +83,39 @@ export interface SandboxCommandResult {
 
 const PRLIMIT = ['/usr/bin/prlimit', '/bin/prlimit'];
 
-/** prlimit's arguments for `limits` (RLIMIT_NPROC only without a pids cgroup: it counts every process of the user). */
-function prlimitArgs(limits: CommandLimits, withNproc: boolean): string[] {
+/**
+ * Threads (the kernel's unit for RLIMIT_NPROC) of every process whose real
+ * user is `uid`: the grader's own, its other sessions, anything else the
+ * user runs.
+ */
+async function userTasks(uid: number): Promise<number> {
+  let total = 0;
+  for (const name of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(name)) continue;
+    const status = await readFile(`/proc/${name}/status`, 'latin1').catch(() => '');
+    const real = /^Uid:\s+(\d+)/m.exec(status);
+    if (real && Number(real[1]) === uid) total += Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? 1);
+  }
+  return total;
+}
+
+/**
+ * prlimit's arguments for `limits`. RLIMIT_NPROC only without a pids cgroup
+ * (root has one; the limit does not bind root anyway), and then as
+ * `processes` more than the user runs now: it counts every thread of the
+ * user on the machine, so a bare 64 would fail a compiler's threads wherever
+ * the grader's user already runs 64.
+ */
+async function prlimitArgs(limits: CommandLimits, withNproc: boolean): Promise<string[]> {
   const cpu = Math.max(1, Math.floor(limits.cpuSeconds));
+  const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
+  const nproc = withNproc && uid !== undefined ? limits.processes + (await userTasks(uid)) : undefined;
   return [
     `--as=${limits.memoryBytes}`,
     `--cpu=${cpu}:${cpu + 1}`,
     `--fsize=${limits.fileSizeBytes}`,
     '--core=0',
-    ...(withNproc ? [`--nproc=${limits.processes}`] : []),
+    ...(nproc !== undefined ? [`--nproc=${nproc}`] : []),
   ];
 }
 
@@ -112,7 +136,7 @@ export async function runSandboxedCommand(spec: SandboxCommand): Promise<Sandbox
   const cgroup = await createPidsCgroup(scratch.token, limits.processes);
   // Inside the sandbox: limits first, then the working folder (bubblewrap starts a sandbox user in /).
   const inner = [
-    ...prlimitArgs(limits, !cgroup),
+    ...(await prlimitArgs(limits, !cgroup)),
     '--',
     '/bin/sh',
     '-c',

@@ -352,6 +352,8 @@ export async function buildRustHarness(root: string, names: RustFunctionNames = 
   const maxBinary = options.maxBinaryBytes ?? MAX_BINARY_BYTES;
   const template = await fs.readFile(path.join(harnessDir(), 'rust', 'main.rs'), 'utf8');
   const cacheRoot = rustCacheRoot();
+  // Before trusting an entry: only this user can have written one.
+  await ensureCacheRoot(cacheRoot);
   const dir = path.join(cacheRoot, rustBuildKey(template, names, toolchain, level, image));
   const binary = path.join(dir, 'bin', 'harness');
   const failedMarker = path.join(dir, 'compile-error.json');
@@ -363,13 +365,12 @@ export async function buildRustHarness(root: string, names: RustFunctionNames = 
     await touch(dir);
     return { binary, cached: true, image };
   }
-  const failed = await fs.readFile(failedMarker, 'utf8').catch(() => undefined);
+  const failed = await fs.readFile(failedMarker, 'utf8').then((text) => JSON.parse(text) as RunFailure).catch(() => undefined);
   if (failed !== undefined) {
     await touch(dir);
-    return { failure: JSON.parse(failed) as RunFailure };
+    return { failure: failed };
   }
 
-  await ensureCacheRoot(cacheRoot);
   const built = await buildCrateInSandbox(image, { name: checked.name, names, template, toolchain, level, maxBinaryBytes: maxBinary });
   try {
     if ('failure' in built) {
