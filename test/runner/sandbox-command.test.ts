@@ -71,7 +71,7 @@ for (const { level, available, title } of allLevels) {
       expect(processesWith(name)).toEqual([]);
     }, 60_000);
 
-    it.skipIf(level === 'rlimits')('writes only inside scratch', async () => {
+    it.skipIf(level === 'rlimits')(`writes only inside scratch${level === 'rlimits' ? ' [skipped: rlimits does not isolate the file system]' : ''}`, async () => {
       const secret = hostSecret();
       dirs.push(secret.dir);
       const { result, scratch } = await sh(level, `echo kept > "$HOME/../work/kept.txt"; echo x > ${secret.marker}; cat ${secret.file}; exit 0`);
