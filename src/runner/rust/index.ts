@@ -383,9 +383,14 @@ export async function buildRustHarness(root: string, names: RustFunctionNames = 
     // Two grading threads or processes may build the same crate at once: the staged name is theirs alone, the result lands by rename.
     await ensureDir(path.join(dir, 'bin'));
     const staged = tempSibling(binary);
-    await fs.writeFile(staged, built.data, { mode: 0o755 });
-    await fs.chmod(staged, 0o755);
-    await fs.rename(staged, binary);
+    try {
+      await fs.writeFile(staged, built.data, { mode: 0o755 });
+      await fs.chmod(staged, 0o755);
+      await fs.rename(staged, binary);
+    } catch (error) {
+      await fs.rm(staged, { force: true }).catch(() => undefined);
+      throw error;
+    }
     for (const d of [path.join(dir, 'bin'), dir]) await fs.chmod(d, 0o755);
     await touch(dir);
     return { binary, cached: false, image };
