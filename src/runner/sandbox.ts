@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, readdir, rmdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -425,14 +425,36 @@ export function readSubmissionImage(root: string, limits: CopyLimits = DEFAULT_C
 }
 
 /**
+ * Why the file `rel` of the submission is not in `image`: the walk's reason
+ * (a link leaving the submission, a cap...), or what the entry is (a named
+ * pipe, a device, a folder), found with lstat, without opening it. Undefined
+ * when there is no such entry.
+ */
+export function unreadReason(root: string, image: SubmissionImage, rel: string): string | undefined {
+  const skipped = image.skipped.find((entry) => entry.startsWith(`${rel} (`));
+  if (skipped) return skipped.slice(rel.length + 2, -1);
+  let info;
+  try {
+    info = lstatSync(path.join(root, rel));
+  } catch {
+    return undefined;
+  }
+  if (info.isFIFO()) return 'it is a named pipe (FIFO)';
+  if (info.isSocket()) return 'it is a socket';
+  if (info.isCharacterDevice() || info.isBlockDevice()) return 'it is a device';
+  if (info.isDirectory()) return 'it is a folder';
+  if (info.isSymbolicLink()) return 'it is a symbolic link the walk did not follow';
+  return info.isFile() ? undefined : 'it is not a regular file';
+}
+
+/**
  * Copies the submission's files into a fresh private scratch directory
  * (`work`, beside `home` and `tmp`); the submission itself is only read.
  */
 export async function prepareScratch(root: string, limits: CopyLimits = DEFAULT_COPY_LIMITS): Promise<Scratch> {
   const realRoot = submissionRoot(root);
-  const scratch = scratchAt(mkdtempSync(path.join(tmpdir(), 'rubricate-')), randomBytes(12).toString('hex'));
+  const scratch = emptyScratch();
   try {
-    for (const sub of [scratch.work, scratch.home, scratch.tmp]) mkdirSync(sub);
     scratch.skipped = walkSubmission(realRoot, limits, {
       dir: (rel) => mkdirSync(path.join(scratch.work, rel)),
       file: (rel, source) => {
@@ -444,6 +466,36 @@ export async function prepareScratch(root: string, limits: CopyLimits = DEFAULT_
         }
       },
     });
+    return scratch;
+  } catch (error) {
+    await removeScratch(scratch);
+    throw error;
+  }
+}
+
+/** A fresh private scratch folder with empty `work`, `home` and `tmp`. */
+function emptyScratch(): Scratch {
+  const scratch = scratchAt(mkdtempSync(path.join(tmpdir(), 'rubricate-')), randomBytes(12).toString('hex'));
+  try {
+    for (const sub of [scratch.work, scratch.home, scratch.tmp]) mkdirSync(sub);
+  } catch (error) {
+    rmSync(scratch.dir, { recursive: true, force: true });
+    throw error;
+  }
+  return scratch;
+}
+
+/**
+ * A fresh scratch folder holding `image` (from `readSubmissionImage`): the
+ * sandbox gets exactly the files the grader read, hashed or parsed, with no
+ * second walk of the submission in between.
+ */
+export async function scratchFromImage(image: SubmissionImage): Promise<Scratch> {
+  const scratch = emptyScratch();
+  scratch.skipped = [...image.skipped];
+  try {
+    for (const dir of image.dirs) mkdirSync(path.join(scratch.work, dir));
+    for (const file of image.files) writeFileSync(path.join(scratch.work, file.path), file.data, { flag: 'wx' });
     return scratch;
   } catch (error) {
     await removeScratch(scratch);

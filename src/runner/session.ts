@@ -14,12 +14,14 @@ import {
   removePidsCgroup,
   removeScratch,
   requireIsolation,
+  scratchFromImage,
   sandboxUser,
   learnerEnvironment,
   visibleFolders,
   type LaunchContext,
   type PidsCgroup,
   type Scratch,
+  type SubmissionImage,
 } from './sandbox.js';
 import type {
   CallOutcome,
@@ -389,8 +391,9 @@ async function startSession(
   limits: Limits,
   args?: HarnessSpec['args'],
   prepare?: HarnessSpec['prepare'],
+  image?: SubmissionImage,
 ): Promise<LearnerSession> {
-  const scratch = await prepareScratch(options.root);
+  const scratch = image ? await scratchFromImage(image) : await prepareScratch(options.root);
   let session: PythonSession;
   try {
     await prepare?.(scratch);
@@ -426,6 +429,12 @@ export interface HarnessSpec {
   args: (config: Record<string, unknown>) => string[];
   /** Runs on the scratch copy before the harness starts (e.g. writes transpiled sources). */
   prepare?: (scratch: { work: string; dir: string }) => Promise<void>;
+  /**
+   * The submission as the grader already read it (`readSubmissionImage`) to
+   * transpile, hash or build it: the scratch copy is made from it, so the
+   * process runs the very files the grader looked at. Default: a fresh copy.
+   */
+  image?: SubmissionImage;
 }
 
 /**
@@ -446,5 +455,5 @@ export async function openHarnessSession(options: SessionOptions, spec: HarnessS
   }
   const user = level === 'bwrap' ? sandboxUser(spec.prefixes, spec.harness) : undefined;
   if (user) launch.user = user;
-  return startSession(options, launch, level, limits, args, spec.prepare);
+  return startSession(options, launch, level, limits, args, spec.prepare, spec.image);
 }

@@ -1,12 +1,15 @@
 /**
  * JavaScript/TypeScript learners: the same sandbox and protocol as Python
  * (docs/runner-protocol.md), with `node_harness.mjs` as the harness. TypeScript
- * is transpiled in the grader (the `typescript` package, syntax only, no type
- * check) and the JavaScript runs in the sandbox under Node's permission model.
+ * is transpiled in the grader (the `typescript` package, syntax only: no type
+ * check, no tsconfig, no import is followed, nothing of the learner runs) from
+ * the submission image the sandbox gets (`readSubmissionImage`: no link out of
+ * the submission, no special file), and the JavaScript runs in the sandbox
+ * under Node's permission model.
  */
 import { existsSync, promises as fs, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { harnessDir } from '../sandbox.js';
+import { harnessDir, readSubmissionImage, unreadReason, type SubmissionImage } from '../sandbox.js';
 import { openHarnessSession } from '../session.js';
 import type { LearnerSession, RunFailure, SessionOptions } from '../types.js';
 
@@ -57,13 +60,14 @@ export async function transpile(source: string, file: string): Promise<{ js: str
   return { js: out.outputText };
 }
 
-/** The TypeScript files under `dir`; a folder that cannot be listed (no permission, a path too long) is left out. */
-async function listSources(dir: string, rel = ''): Promise<string[]> {
-  const found: string[] = [];
-  for (const entry of await fs.readdir(path.join(dir, rel), { withFileTypes: true }).catch(() => [])) {
-    const child = rel ? `${rel}/${entry.name}` : entry.name;
-    if (entry.isDirectory() && entry.name !== 'node_modules' && !entry.name.startsWith('.')) found.push(...(await listSources(dir, child)));
-    else if (entry.isFile() && TS_EXT.test(entry.name) && !entry.name.endsWith('.d.ts')) found.push(child);
+/** The TypeScript files of the image to transpile (not declarations, nothing under a dot folder). */
+function tsSources(image: SubmissionImage): Map<string, Buffer> {
+  const found = new Map<string, Buffer>();
+  for (const file of image.files) {
+    const parts = file.path.split('/');
+    const name = parts.pop()!;
+    if (!TS_EXT.test(name) || name.endsWith('.d.ts') || parts.some((part) => part.startsWith('.'))) continue;
+    found.set(file.path, file.data);
   }
   return found;
 }
@@ -85,22 +89,20 @@ function deadSession(failure: RunFailure): LearnerSession {
  * module's first syntax error makes `importFailure`, and no process starts.
  */
 export async function openNodeSession(options: SessionOptions): Promise<LearnerSession> {
-  const sources = existsSync(options.root) ? await listSources(options.root) : [];
+  // Read once: what is transpiled and what the sandbox gets are the same files.
+  const image = existsSync(options.root) ? readSubmissionImage(options.root) : undefined;
+  const sources = image ? tsSources(image) : new Map<string, Buffer>();
   const compiled = new Map<string, string>();
   const wanted = options.module.split(path.sep).join('/');
-  for (const rel of [wanted, ...sources.filter((s) => s !== wanted)]) {
-    if (!TS_EXT.test(rel)) continue;
-    let source: string;
-    try {
-      source = await fs.readFile(path.join(options.root, rel), 'utf8');
-    } catch {
-      continue;
-    }
-    const result = await transpile(source, rel);
-    if ('failure' in result) {
-      if (rel === wanted || compiled.size > 0 || sources.includes(rel)) return deadSession(result.failure);
-      continue;
-    }
+  const unread = image && !image.files.some((f) => f.path === wanted) ? unreadReason(options.root, image, wanted) : undefined;
+  if (unread !== undefined) {
+    return deadSession({ kind: 'import-error', message: `${wanted} was not read: ${unread}; the module must be a regular file of the submission`, location: { file: wanted } });
+  }
+  for (const rel of [wanted, ...[...sources.keys()].filter((s) => s !== wanted)]) {
+    const source = sources.get(rel);
+    if (!TS_EXT.test(rel) || source === undefined) continue;
+    const result = await transpile(source.toString('utf8'), rel);
+    if ('failure' in result) return deadSession(result.failure);
     compiled.set(rel, result.js);
   }
   const node = realpathSync(process.execPath);
@@ -132,6 +134,7 @@ export async function openNodeSession(options: SessionOptions): Promise<LearnerS
     prefixes: [prefix],
     harness,
     args: nodeArgs,
+    ...(image ? { image } : {}),
     prepare: async (scratch) => {
       for (const [rel, js] of compiled) {
         const target = path.join(scratch.work, jsPathOf(rel));

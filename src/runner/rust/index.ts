@@ -1,18 +1,26 @@
 /**
  * Rust learners: the learner's crate is built with a generated harness crate
  * (`src/runner/harness/rust/main.rs`, no external crates, `cargo build
- * --offline`), cached by content hash under the OS temp folder, and the binary
- * runs in the same sandbox and protocol as Python (docs/runner-protocol.md).
+ * --offline`) INSIDE the learner sandbox, at the session's isolation level
+ * (src/runner/sandbox-command.ts): the build sees the toolchain read-only and
+ * the crate's own files, writes only its scratch folder, and runs under
+ * resource limits and a hard wall-clock limit. Before that, Cargo.toml is
+ * held to what a lab crate needs (./manifest.ts). The binary, checked and
+ * capped, is cached by content hash under the OS temp folder, and runs in the
+ * same sandbox and protocol as Python (docs/runner-protocol.md).
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, promises as fs, readFileSync } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { ConfigError } from '../../core/errors.js';
 import { ensureDir, tempSibling, writeAtomic } from '../../core/dirs.js';
-import { harnessDir } from '../sandbox.js';
+import { readScratchFile, runSandboxedCommand, type CommandLimits, type SandboxCommandResult } from '../sandbox-command.js';
+import { harnessDir, readSubmissionImage, removeScratch, requireIsolation, scratchFromImage, unreadReason, type SubmissionImage } from '../sandbox.js';
 import { openHarnessSession } from '../session.js';
-import type { LearnerSession, RunFailure, SessionOptions } from '../types.js';
+import type { IsolationLevel, LearnerSession, RunFailure, SessionOptions } from '../types.js';
+import { checkManifest } from './manifest.js';
 
 export interface RustFunctionNames {
   frequencies: string;
@@ -25,6 +33,27 @@ const DEFAULT_NAMES: RustFunctionNames = { frequencies: 'rope_frequencies', prec
 /** Build limit (wall clock), separate from the per-call timeout. */
 export const BUILD_TIMEOUT_MS = 180_000;
 
+/**
+ * Limits of one build, applied inside the sandbox: each process (cargo,
+ * rustc, the linker) gets `memoryBytes` of address space and `cpuSeconds`,
+ * no file over `fileSizeBytes`, `processes` tasks together (threads count),
+ * and the whole build `wallMs`. A lab crate builds in about 150 MB.
+ */
+export const BUILD_LIMITS: CommandLimits = {
+  memoryBytes: 2 * 1024 ** 3,
+  cpuSeconds: 300,
+  fileSizeBytes: 256 * 1024 ** 2,
+  processes: 64,
+  wallMs: BUILD_TIMEOUT_MS,
+  outputBytes: 256 * 1024,
+};
+
+/** A built harness binary larger than this is refused (a lab's is under 1 MB; each session gets a copy). */
+export const MAX_BINARY_BYTES = 64 * 1024 ** 2;
+
+/** The cache's total size: the least recently used entries beyond it are removed after a build. */
+export const RUST_CACHE_BYTES = 1024 ** 3;
+
 export function rustCacheRoot(): string {
   return path.join(tmpdir(), 'rubricate-cache', 'rust');
 }
@@ -32,12 +61,24 @@ export function rustCacheRoot(): string {
 /** Built harnesses kept in the cache; the least recently used beyond this are removed after a build. */
 export const RUST_CACHE_ENTRIES = 256;
 
+/** Bytes of the files directly in an entry and in its `bin` folder (what an entry holds). */
+async function entryBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const sub of [dir, path.join(dir, 'bin')]) {
+    for (const entry of await fs.readdir(sub, { withFileTypes: true }).catch(() => [])) {
+      if (entry.isFile()) total += (await fs.lstat(path.join(sub, entry.name)).catch(() => ({ size: 0 }))).size;
+    }
+  }
+  return total;
+}
+
 /**
- * Removes the least recently used cache entries beyond `keep` (an entry's
- * folder time is set when it is built or used). Entries that vanish meanwhile
- * (another process pruning) are skipped.
+ * Removes the least recently used cache entries beyond `keep` entries or
+ * beyond `maxBytes` in all (an entry's folder time is set when it is built
+ * or used). Entries that vanish meanwhile (another process pruning) are
+ * skipped.
  */
-export async function pruneRustCache(keep: number = RUST_CACHE_ENTRIES, root: string = rustCacheRoot()): Promise<number> {
+export async function pruneRustCache(keep: number = RUST_CACHE_ENTRIES, root: string = rustCacheRoot(), maxBytes: number = RUST_CACHE_BYTES): Promise<number> {
   const entries = await fs.readdir(root, { withFileTypes: true }).catch(() => []);
   const dated: Array<{ dir: string; time: number }> = [];
   for (const entry of entries) {
@@ -47,9 +88,38 @@ export async function pruneRustCache(keep: number = RUST_CACHE_ENTRIES, root: st
     if (info) dated.push({ dir, time: info.mtimeMs });
   }
   dated.sort((a, b) => b.time - a.time);
-  const stale = dated.slice(keep);
-  for (const { dir } of stale) await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
-  return stale.length;
+  let total = 0;
+  let removed = 0;
+  for (const [index, { dir }] of dated.entries()) {
+    total += await entryBytes(dir);
+    if (index >= keep || total > maxBytes) {
+      await fs.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      removed++;
+    }
+  }
+  return removed;
+}
+
+/**
+ * Makes the cache folder (and its parent under the temp folder) and checks
+ * that nobody else can write there: in a shared /tmp, a folder made first by
+ * another user could hold a binary of theirs under a crate's key.
+ */
+async function ensureCacheRoot(root: string): Promise<void> {
+  await ensureDir(root);
+  const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
+  for (const dir of [path.dirname(root), root]) {
+    let info = await fs.lstat(dir);
+    if (info.isDirectory() && info.uid === uid && (info.mode & 0o022) !== 0) {
+      // Made by this user under a permissive umask.
+      await fs.chmod(dir, info.mode & 0o755);
+      info = await fs.lstat(dir);
+    }
+    const foreign = !info.isDirectory() || (uid !== undefined && info.uid !== uid) || (info.mode & 0o022) !== 0;
+    if (foreign) {
+      throw new ConfigError(`the Rust build cache ${dir} is not a folder of this user that only it can write; remove it, or set TMPDIR to a private folder`);
+    }
+  }
 }
 
 /** Marks a cache entry as just used (its folder time orders pruning). */
@@ -63,40 +133,15 @@ async function dropBuildFolders(dir: string): Promise<void> {
   for (const sub of ['build', 'target']) await fs.rm(path.join(dir, sub), { recursive: true, force: true }).catch(() => undefined);
 }
 
-/** The crate's files, sorted; a folder that cannot be listed (no permission, a path too long) is left out. */
-async function crateFiles(root: string, rel = ''): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await fs.readdir(path.join(root, rel), { withFileTypes: true }).catch(() => [])) {
-    const child = rel ? `${rel}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) {
-      if (entry.name === 'target' || entry.name.startsWith('.')) continue;
-      out.push(...(await crateFiles(root, child)));
-    } else if (entry.isFile()) out.push(child);
-  }
-  return out.sort();
-}
-
-/**
- * The first `path = "..."` of Cargo.toml (a [lib] or target path, a path
- * dependency, a patch) that leaves the crate folder: absolute, with `..`,
- * or from the home folder. The build runs outside the sandbox, so cargo
- * would compile (and show in its errors) any file the grader can read.
- */
-export function manifestPathLeaving(cargoToml: string): string | undefined {
-  for (const match of cargoToml.matchAll(/\bpath\s*=\s*(?:"([^"]*)"|'([^']*)')/g)) {
-    const value = match[1] ?? match[2] ?? '';
-    if (/^[\\/~]|^[A-Za-z]:|(^|[\\/])\.\.([\\/]|$)/.test(value)) return value;
-  }
-  return undefined;
-}
-
 /**
  * Rust code that makes the compiler read a file named by the learner:
  * include!, include_str!, include_bytes! (also renamed with `use ... as` or
- * handed to a macro: any mention of them) and #[path] attributes. The build
- * runs outside the sandbox, so these could read any file the grader can
- * (other submissions, keys) into the binary, or into a compile error, and so
- * into the feedback. Comments and string literals do not count.
+ * handed to a macro: any mention of them) and #[path] attributes. A lab crate
+ * needs none of them, so they are refused with a located, readable finding.
+ * This is a courtesy, not the containment: the build runs in the sandbox,
+ * where a file outside the crate does not exist (`.incbin`, `cfg_attr`,
+ * macro-made paths and spellings this scan misses all end there). Comments
+ * and string literals do not count.
  */
 export function fileReadingCode(source: string): { line: number; column: number; what: string } | undefined {
   const code = blankCommentsAndStrings(source);
@@ -166,26 +211,19 @@ function blankCommentsAndStrings(source: string): string {
 }
 
 /** The failure for the first Rust file of the crate that makes the compiler read a file, if any. */
-async function fileReadingSource(root: string, files: readonly string[]): Promise<RunFailure | undefined> {
+function fileReadingSource(files: SubmissionImage['files']): RunFailure | undefined {
   for (const file of files) {
-    if (!file.endsWith('.rs')) continue;
-    const source = await fs.readFile(path.join(root, file), 'utf8').catch(() => '');
-    const found = fileReadingCode(source);
+    if (!file.path.endsWith('.rs') || /(^|\/)(target|\.[^/]*)\//.test(file.path)) continue;
+    const found = fileReadingCode(file.data.toString('utf8'));
     if (found) {
       return {
         kind: 'import-error',
-        message: `${found.what} is not allowed in ${file}: it makes the compiler read a file, and the crate is built outside the sandbox; put the data in the code`,
-        location: { file, line: found.line, column: found.column },
+        message: `${found.what} is not allowed in ${file.path}: a lab crate does not read files at compile time; put the data in the code`,
+        location: { file: file.path, line: found.line, column: found.column },
       };
     }
   }
   return undefined;
-}
-
-function packageName(cargoToml: string): string | undefined {
-  const section = /\[package\]([\s\S]*?)(?:\n\[|$)/.exec(cargoToml);
-  const name = section ? /\bname\s*=\s*"([^"]+)"/.exec(section[1]!) : null;
-  return name?.[1];
 }
 
 /** The compiler's first error as a located failure. */
@@ -215,129 +253,255 @@ export function compileFailure(stderr: string): RunFailure {
   return failure;
 }
 
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ code: number; stderr: string; timedOut: boolean }> {
+// ------------------------------------------------------------------ toolchain
+
+/** The Rust toolchain the build uses: its own cargo and rustc (never a rustup proxy, which reads rust-toolchain files of the crate). */
+export interface RustToolchain {
+  /** `rustc --print sysroot`, real path: shown read-only in the sandbox. */
+  sysroot: string;
+  cargo: string;
+  rustc: string;
+  /** `rustc -vV`: part of the cache key. */
+  version: string;
+}
+
+function capture(command: string, args: string[]): Promise<string | undefined> {
   return new Promise((resolve) => {
-    execFile(command, args, { cwd, env, timeout: BUILD_TIMEOUT_MS, maxBuffer: 8 << 20 }, (error, _stdout, stderr) => {
-      const e = error as (NodeJS.ErrnoException & { killed?: boolean; code?: number | string }) | null;
-      resolve({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, stderr: String(stderr), timedOut: Boolean(e?.killed) });
-    });
+    // From a folder of no submission, with the grader's environment (rustup finds its toolchains with it).
+    execFile(command, args, { cwd: tmpdir(), timeout: 30_000, maxBuffer: 1 << 20 }, (error, stdout) => resolve(error ? undefined : String(stdout).trim()));
   });
+}
+
+let toolchainProbe: Promise<RustToolchain | undefined> | undefined;
+
+/** The toolchain `rustc` on the grader's PATH belongs to, found once; undefined when there is none. */
+export function findRustToolchain(): Promise<RustToolchain | undefined> {
+  toolchainProbe ??= (async () => {
+    const printed = await capture('rustc', ['--print', 'sysroot']);
+    if (!printed) return undefined;
+    const sysroot = await fs.realpath(printed).catch(() => undefined);
+    if (!sysroot) return undefined;
+    const cargo = path.join(sysroot, 'bin', 'cargo');
+    const rustc = path.join(sysroot, 'bin', 'rustc');
+    for (const tool of [cargo, rustc]) if (!(await fs.stat(tool).then((s) => s.isFile(), () => false))) return undefined;
+    const version = await capture(rustc, ['-vV']);
+    return version ? { sysroot, cargo, rustc, version } : undefined;
+  })();
+  return toolchainProbe;
+}
+
+// ------------------------------------------------------------------ build
+
+export interface RustBuildOptions {
+  /** Isolation level of the build (default `auto`: the strongest the machine has, as for the run). */
+  isolation?: IsolationLevel | 'auto';
+  /** Largest binary kept (default MAX_BINARY_BYTES). */
+  maxBinaryBytes?: number;
+}
+
+export type RustBuild = { binary: string; cached: boolean; image: SubmissionImage } | { failure: RunFailure };
+
+/** The finding for a crate whose Cargo.toml is not in the image. */
+function missingManifest(root: string, image: SubmissionImage): RunFailure {
+  const reason = unreadReason(root, image, 'Cargo.toml');
+  const message = reason === undefined ? 'no Cargo.toml at the submission root' : `Cargo.toml was not read: ${reason}; it must be a regular file of the crate`;
+  return { kind: 'import-error', message, location: { file: 'Cargo.toml' } };
+}
+
+/**
+ * The key of a build: harness, names, toolchain, isolation level, and every
+ * file the sandbox gets (the image, the same list the scratch copy is made
+ * from). The level is in it because what a build could read differs: a crate
+ * built at `rlimits` (the host's files readable) may carry them, and its
+ * binary is never reused by a sandboxed build.
+ */
+export function rustBuildKey(template: string, names: RustFunctionNames, toolchain: RustToolchain, level: IsolationLevel, image: SubmissionImage): string {
+  const hash = createHash('sha256');
+  hash.update(template).update(JSON.stringify(names)).update(toolchain.version).update(level);
+  for (const file of [...image.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+    hash.update(`${file.path}\0${file.data.length}\0`).update(file.data);
+  }
+  return hash.digest('hex').slice(0, 32);
 }
 
 /**
  * Builds (or finds in the cache) the harness binary for the crate at `root`.
- * Returns the binary, or the failure that replaces the session.
+ * Returns the binary and the submission image it was built from (the run's
+ * scratch copy is made from the same image), or the failure that replaces
+ * the session.
  */
-export async function buildRustHarness(root: string, names: RustFunctionNames = DEFAULT_NAMES): Promise<{ binary: string; cached: boolean } | { failure: RunFailure }> {
-  const cargoPath = path.join(root, 'Cargo.toml');
-  if (!existsSync(cargoPath)) return { failure: { kind: 'import-error', message: 'no Cargo.toml at the submission root', location: { file: 'Cargo.toml' } } };
-  const name = packageName(readFileSync(cargoPath, 'utf8'));
-  if (!name) return { failure: { kind: 'import-error', message: 'Cargo.toml has no [package] name', location: { file: 'Cargo.toml' } } };
-  // Build scripts and proc macros would run learner code at build time, outside the
-  // sandbox (the build is only under prlimit and --offline): refused.
-  const manifest = readFileSync(cargoPath, 'utf8');
-  if (existsSync(path.join(root, 'build.rs')) || /^\s*build\s*=/m.test(manifest) || /proc-macro\s*=\s*true/.test(manifest)) {
-    return { failure: { kind: 'import-error', message: 'build scripts (build.rs) and proc-macro crates are not allowed: they would run at build time', location: { file: existsSync(path.join(root, 'build.rs')) ? 'build.rs' : 'Cargo.toml' } } };
+export async function buildRustHarness(root: string, names: RustFunctionNames = DEFAULT_NAMES, options: RustBuildOptions = {}): Promise<RustBuild> {
+  const image = readSubmissionImage(root);
+  const manifestFile = image.files.find((f) => f.path === 'Cargo.toml');
+  if (!manifestFile) return { failure: missingManifest(root, image) };
+  const checked = checkManifest(manifestFile.data.toString('utf8'));
+  if ('finding' in checked) {
+    const { message, line, column } = checked.finding;
+    return { failure: { kind: 'import-error', message, location: { file: 'Cargo.toml', ...(line ? { line } : {}), ...(column ? { column } : {}) } } };
   }
-  const leaving = manifestPathLeaving(manifest);
-  if (leaving !== undefined) {
-    return { failure: { kind: 'import-error', message: `Cargo.toml names the path "${leaving}", outside the crate: the crate builds from its own folder only`, location: { file: 'Cargo.toml' } } };
+  if (image.files.some((f) => f.path === 'build.rs')) {
+    return { failure: { kind: 'import-error', message: 'build.rs is not allowed: Cargo would compile and run it as a build script, code that runs at build time; a lab crate has none', location: { file: 'build.rs' } } };
   }
-  const files = await crateFiles(root);
-  const reading = await fileReadingSource(root, files);
+  const reading = fileReadingSource(image.files);
   if (reading) return { failure: reading };
-  const template = readFileSync(path.join(harnessDir(), 'rust', 'main.rs'), 'utf8');
-  const hash = createHash('sha256');
-  hash.update(template).update(JSON.stringify(names));
-  for (const file of files) hash.update(`${file}\0`).update(await fs.readFile(path.join(root, file))).update('\0');
-  const key = hash.digest('hex').slice(0, 24);
-  const dir = path.join(rustCacheRoot(), key);
+  const toolchain = await findRustToolchain();
+  if (!toolchain) {
+    return { failure: { kind: 'internal', message: 'no Rust toolchain was found (rustc on PATH, with cargo beside it): install Rust (rustup) to grade Rust crates' } };
+  }
+  const level = await requireIsolation(options.isolation);
+  const maxBinary = options.maxBinaryBytes ?? MAX_BINARY_BYTES;
+  const template = await fs.readFile(path.join(harnessDir(), 'rust', 'main.rs'), 'utf8');
+  const cacheRoot = rustCacheRoot();
+  // Before trusting an entry: only this user can have written one.
+  await ensureCacheRoot(cacheRoot);
+  const dir = path.join(cacheRoot, rustBuildKey(template, names, toolchain, level, image));
   const binary = path.join(dir, 'bin', 'harness');
-  if (existsSync(binary)) {
+  const failedMarker = path.join(dir, 'compile-error.json');
+  const cached = await fs.lstat(binary).catch(() => undefined);
+  if (cached) {
+    if (!cached.isFile() || cached.size > maxBinary) return { failure: oversized(cached.isFile() ? cached.size : undefined, maxBinary) };
     // Entries built before build folders were dropped still hold them.
     if (existsSync(path.join(dir, 'target'))) await dropBuildFolders(dir);
     await touch(dir);
-    return { binary, cached: true };
+    return { binary, cached: true, image };
   }
-  const failedMarker = path.join(dir, 'compile-error.json');
-  if (existsSync(failedMarker)) {
+  const failed = await fs.readFile(failedMarker, 'utf8').then((text) => JSON.parse(text) as RunFailure).catch(() => undefined);
+  if (failed !== undefined) {
     await touch(dir);
-    return { failure: JSON.parse(readFileSync(failedMarker, 'utf8')) as RunFailure };
+    return { failure: failed };
   }
 
-  // A build folder of its own per attempt (crate copy, harness crate, cargo's
-  // target): two jobs building the same crate at once never share or remove
-  // each other's files; the results land by rename.
-  await ensureDir(dir);
-  const work = await fs.mkdtemp(path.join(dir, 'build-'));
+  const built = await buildCrateInSandbox(image, { name: checked.name, names, template, toolchain, level, maxBinaryBytes: maxBinary });
   try {
-    return await buildIn(work, dir, { root, files, template, names, name, binary, failedMarker });
+    if ('failure' in built) {
+      if (built.compileError) {
+        await writeAtomic(failedMarker, JSON.stringify(built.failure));
+        await touch(dir);
+      }
+      return { failure: built.failure };
+    }
+    // Two grading threads or processes may build the same crate at once: the staged name is theirs alone, the result lands by rename.
+    await ensureDir(path.join(dir, 'bin'));
+    const staged = tempSibling(binary);
+    try {
+      await fs.writeFile(staged, built.data, { mode: 0o755 });
+      await fs.chmod(staged, 0o755);
+      await fs.rename(staged, binary);
+    } catch (error) {
+      await fs.rm(staged, { force: true }).catch(() => undefined);
+      throw error;
+    }
+    for (const d of [path.join(dir, 'bin'), dir]) await fs.chmod(d, 0o755);
+    await touch(dir);
+    return { binary, cached: false, image };
   } finally {
-    await fs.rm(work, { recursive: true, force: true }).catch(() => undefined);
     await pruneRustCache();
   }
 }
 
-interface BuildPlan {
-  root: string;
-  files: string[];
-  template: string;
-  names: RustFunctionNames;
-  /** The learner crate's package name. */
-  name: string;
-  binary: string;
-  failedMarker: string;
+function oversized(size: number | undefined, cap: number): RunFailure {
+  const mib = (n: number) => `${Math.round((n / 1024 ** 2) * 10) / 10} MiB`;
+  return {
+    kind: 'limit',
+    message: size === undefined ? 'the built binary is not a regular file' : `the built binary is ${mib(size)}, over the ${mib(cap)} cap (large static data in the crate?)`,
+  };
 }
 
-async function buildIn(work: string, dir: string, plan: BuildPlan): Promise<{ binary: string; cached: boolean } | { failure: RunFailure }> {
-  const { root, files, template, names, name, binary, failedMarker } = plan;
-  await fs.mkdir(path.join(work, 'learner'), { recursive: true });
-  for (const file of files) {
-    await fs.mkdir(path.dirname(path.join(work, 'learner', file)), { recursive: true });
-    await fs.copyFile(path.join(root, file), path.join(work, 'learner', file));
+export interface CrateBuildPlan {
+  /** The learner crate's package name (checked by checkManifest). */
+  name: string;
+  names: RustFunctionNames;
+  /** The harness main.rs template. */
+  template: string;
+  toolchain: RustToolchain;
+  level: IsolationLevel;
+  maxBinaryBytes: number;
+  limits?: CommandLimits;
+}
+
+export type CrateBuild =
+  | { data: Buffer; result: SandboxCommandResult }
+  /** `compileError`: the compiler refused the crate (cached); otherwise a limit, a timeout or the machine (not cached). */
+  | { failure: RunFailure; compileError: boolean; result?: SandboxCommandResult };
+
+/**
+ * Builds the harness crate against the learner crate `image` in a fresh
+ * scratch folder, inside the sandbox at `plan.level`, and returns the binary
+ * (read out of scratch by the grader, after the build's processes are dead,
+ * with a size cap). No manifest or source check here: this is the
+ * containment itself, and tests call it with crates that checkManifest
+ * would refuse (build scripts, proc macros) to show that.
+ */
+export async function buildCrateInSandbox(image: SubmissionImage, plan: CrateBuildPlan): Promise<CrateBuild> {
+  const { toolchain, names } = plan;
+  const limits = plan.limits ?? BUILD_LIMITS;
+  const scratch = await scratchFromImage(image);
+  try {
+    const crate = path.join(scratch.dir, 'harness');
+    const target = path.join(scratch.dir, 'target');
+    const cargoHome = path.join(scratch.dir, 'cargo-home');
+    for (const d of [path.join(crate, 'src'), target, cargoHome]) await fs.mkdir(d, { recursive: true });
+    const main = plan.template
+      .replace('__FREQUENCIES__', names.frequencies)
+      .replace('__PRECOMPUTE__', names.precompute)
+      .replace('__APPLY__', names.apply)
+      .replace('__FREQUENCIES_NAME__', names.frequencies)
+      .replace('__PRECOMPUTE_NAME__', names.precompute)
+      .replace('__APPLY_NAME__', names.apply);
+    await fs.writeFile(path.join(crate, 'src', 'main.rs'), main);
+    await fs.writeFile(
+      path.join(crate, 'Cargo.toml'),
+      `[package]\nname = "rubricate-harness"\nversion = "0.0.0"\nedition = "2021"\n\n[dependencies]\nlearner = { path = ${JSON.stringify(scratch.work)}, package = ${JSON.stringify(plan.name)} }\n\n[profile.release]\nopt-level = 2\ndebug = false\npanic = "unwind"\nincremental = false\n\n[workspace]\n`,
+    );
+    const inSysroot = ['/usr', '/bin', '/lib'].some((sys) => toolchain.sysroot === sys || toolchain.sysroot.startsWith(`${sys}/`));
+    const result = await runSandboxedCommand({
+      level: plan.level,
+      scratch,
+      command: toolchain.cargo,
+      args: ['build', '--offline', '--release', '--quiet', '--color', 'never', '--manifest-path', path.join(crate, 'Cargo.toml')],
+      // Cargo reads configuration from the working folder up: the harness crate's, never the learner's.
+      cwd: crate,
+      visible: inSysroot ? [] : [toolchain.sysroot],
+      env: {
+        CARGO_HOME: cargoHome,
+        CARGO_TARGET_DIR: target,
+        CARGO_NET_OFFLINE: 'true',
+        CARGO_INCREMENTAL: '0',
+        RUSTC: toolchain.rustc,
+        // Paths in errors and panics name the crate's files as `learner/src/...`, not the scratch folder.
+        CARGO_ENCODED_RUSTFLAGS: [`--remap-path-prefix=${scratch.dir}=build`, `--remap-path-prefix=${scratch.work}=learner`].join('\x1f'),
+      },
+      limits,
+    });
+    if (result.setupFailure !== undefined) return { failure: { kind: 'internal', message: `the build sandbox could not be set up: ${result.setupFailure}` }, compileError: false, result };
+    if (result.timedOut) return { failure: { kind: 'timeout', message: `the crate did not build within ${Math.round(limits.wallMs / 1000)} s` }, compileError: false, result };
+    const limit = buildLimitFailure(result, limits);
+    if (limit) return { failure: limit, compileError: false, result };
+    if (result.code !== 0) {
+      // Cargo exits with 101 when the compiler refused the crate: only that is the crate's own (cached) failure.
+      const compileError = result.code === 101 && /^error(\[E\d+\])?:/m.test(result.stderr);
+      return { failure: compileFailure(result.stderr), compileError, result };
+    }
+    const out = await readScratchFile(scratch, path.join(target, 'release', 'rubricate-harness'), plan.maxBinaryBytes);
+    if ('refused' in out) {
+      const size = /it is (\d+) bytes/.exec(out.refused);
+      return { failure: size ? oversized(Number(size[1]), plan.maxBinaryBytes) : { kind: 'import-error', message: `the built binary was not kept: ${out.refused}` }, compileError: false, result };
+    }
+    return { data: out.data, result };
+  } finally {
+    await removeScratch(scratch);
   }
-  await fs.mkdir(path.join(work, 'harness', 'src'), { recursive: true });
-  const main = template
-    .replace('__FREQUENCIES__', names.frequencies)
-    .replace('__PRECOMPUTE__', names.precompute)
-    .replace('__APPLY__', names.apply)
-    .replace('__FREQUENCIES_NAME__', names.frequencies)
-    .replace('__PRECOMPUTE_NAME__', names.precompute)
-    .replace('__APPLY_NAME__', names.apply);
-  await fs.writeFile(path.join(work, 'harness', 'src', 'main.rs'), main);
-  await fs.writeFile(
-    path.join(work, 'harness', 'Cargo.toml'),
-    `[package]\nname = "rubricate-harness"\nversion = "0.0.0"\nedition = "2021"\n\n[dependencies]\nlearner = { path = "../learner", package = ${JSON.stringify(name)} }\n\n[profile.release]\nopt-level = 2\ndebug = false\npanic = "unwind"\n\n[workspace]\n`,
-  );
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    CARGO_HOME: process.env.CARGO_HOME,
-    RUSTUP_HOME: process.env.RUSTUP_HOME,
-    CARGO_TARGET_DIR: path.join(work, 'target'),
-    CARGO_NET_OFFLINE: 'true',
-  };
-  const prlimit = ['/usr/bin/prlimit', '/bin/prlimit'].find((p) => existsSync(p));
-  const cargo = ['build', '--offline', '--release', '--quiet', '--color', 'never'];
-  const built = prlimit
-    ? await run(prlimit, ['--as=8589934592', '--fsize=1073741824', '--cpu=600', '--', 'cargo', ...cargo], path.join(work, 'harness'), env)
-    : await run('cargo', cargo, path.join(work, 'harness'), env);
-  if (built.timedOut) return { failure: { kind: 'timeout', message: `the crate did not build within ${BUILD_TIMEOUT_MS / 1000} s` } };
-  if (built.code !== 0) {
-    const failure = compileFailure(built.stderr);
-    await writeAtomic(failedMarker, JSON.stringify(failure));
-    await touch(dir);
-    return { failure };
-  }
-  await fs.mkdir(path.join(dir, 'bin'), { recursive: true, mode: 0o755 });
-  // Two grading threads of one process may build the same crate at once: the staged name is theirs alone.
-  const staged = tempSibling(binary);
-  copyFileSync(path.join(work, 'target', 'release', 'rubricate-harness'), staged);
-  chmodSync(staged, 0o755);
-  await fs.rename(staged, binary);
-  for (let d = path.join(dir, 'bin'); d !== path.dirname(rustCacheRoot()); d = path.dirname(d)) chmodSync(d, 0o755);
-  await touch(dir);
-  return { binary, cached: false };
+}
+
+/** A build stopped by a resource limit (cargo reports the signal of the rustc or linker it lost), as a finding. */
+function buildLimitFailure(result: SandboxCommandResult, limits: CommandLimits): RunFailure | undefined {
+  const text = `${result.signal ?? ''} ${result.stderr.slice(-8192)}`;
+  const mib = (n: number) => `${Math.round(n / 1024 ** 2)} MiB`;
+  if (/SIGXFSZ/.test(text)) return { kind: 'limit', message: `the build wrote a file over the ${mib(limits.fileSizeBytes)} cap (large static data in the crate?)` };
+  if (/SIGXCPU/.test(text)) return { kind: 'limit', message: `a build process used its ${limits.cpuSeconds} s of CPU time and was stopped` };
+  if (/memory allocation of \d+ bytes failed|out of memory|Cannot allocate memory/i.test(text)) return { kind: 'memory', message: `the build ran out of memory (limit ${mib(limits.memoryBytes)} per process)` };
+  if (/SIGKILL/.test(text)) return { kind: 'limit', message: 'a build process was killed (SIGKILL: a resource limit or the system stopped it)' };
+  return undefined;
 }
 
 function deadSession(failure: RunFailure): LearnerSession {
@@ -355,7 +519,7 @@ function deadSession(failure: RunFailure): LearnerSession {
  * names a file of the crate, e.g. src/lib.rs). Function names: `names`.
  */
 export async function openRustSession(options: SessionOptions, names: RustFunctionNames = DEFAULT_NAMES): Promise<LearnerSession> {
-  const built = await buildRustHarness(options.root, names);
+  const built = await buildRustHarness(options.root, names, options.isolation ? { isolation: options.isolation } : {});
   if ('failure' in built) return deadSession(built.failure);
   const prlimit = ['/usr/bin/prlimit', '/bin/prlimit'].find((p) => existsSync(p));
   const memory = options.limits?.memoryBytes ?? 1024 * 1024 * 1024;
@@ -367,6 +531,8 @@ export async function openRustSession(options: SessionOptions, names: RustFuncti
     interpreter: prlimit ?? '/usr/bin/env',
     prefixes: [],
     harness: harnessDir(),
+    // The files the binary was built from, not a second copy of the folder.
+    image: built.image,
     prepare: async (scratch) => {
       await fs.mkdir(path.dirname(inScratch(scratch.dir)), { recursive: true });
       await fs.copyFile(built.binary, inScratch(scratch.dir));
