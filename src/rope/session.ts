@@ -6,6 +6,7 @@
  */
 import type { CheckContext } from '../checks/kind.js';
 import type { CheckOutcome, Detail } from '../core/types.js';
+import { planCopy } from '../input/listing.js';
 import type { CallOptions } from '../runner/answers.js';
 import { languageOf, type RunnerLanguage } from '../runner/languages.js';
 import type { CallOutcome, LearnerSession, NDArray, RunFailure, SessionOptions, Value } from '../runner/types.js';
@@ -61,6 +62,14 @@ export async function getRopeSession(
     session = await ctx.memo(`rope:session:${module}`, async () => {
       const factory = (ctx.services.openLearnerSession as SessionFactory | undefined) ?? (await defaultFactory(module));
       const sessionOptions: SessionOptions = { root: ctx.root, module };
+      // The submission's one file list: the sandbox copy is made from the list the cache key covers.
+      const listing = ctx.files.listing?.();
+      if (listing) {
+        sessionOptions.listing = listing;
+        for (const skipped of planCopy(listing).skipped) {
+          ctx.notice({ level: 'warning', message: `left out of the copy the learner's code runs in: ${skipped}` });
+        }
+      }
       if (typeof ctx.services.python === 'string') sessionOptions.python = ctx.services.python;
       const isolation = isolationOf(ctx.services.isolation);
       if (isolation) sessionOptions.isolation = isolation;

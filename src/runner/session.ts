@@ -390,7 +390,7 @@ async function startSession(
   args?: HarnessSpec['args'],
   prepare?: HarnessSpec['prepare'],
 ): Promise<LearnerSession> {
-  const scratch = await prepareScratch(options.root);
+  const scratch = await prepareScratch(options.root, options.listing);
   let session: PythonSession;
   try {
     await prepare?.(scratch);

@@ -6,6 +6,7 @@
  */
 import { existsSync, promises as fs, realpathSync } from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_COPY_LIMITS, listSubmission, planCopy, readListedFile } from '../../input/listing.js';
 import { harnessDir } from '../sandbox.js';
 import { openHarnessSession } from '../session.js';
 import type { LearnerSession, RunFailure, SessionOptions } from '../types.js';
@@ -57,15 +58,31 @@ export async function transpile(source: string, file: string): Promise<{ js: str
   return { js: out.outputText };
 }
 
-/** The TypeScript files under `dir`; a folder that cannot be listed (no permission, a path too long) is left out. */
-async function listSources(dir: string, rel = ''): Promise<string[]> {
-  const found: string[] = [];
-  for (const entry of await fs.readdir(path.join(dir, rel), { withFileTypes: true }).catch(() => [])) {
-    const child = rel ? `${rel}/${entry.name}` : entry.name;
-    if (entry.isDirectory() && entry.name !== 'node_modules' && !entry.name.startsWith('.')) found.push(...(await listSources(dir, child)));
-    else if (entry.isFile() && TS_EXT.test(entry.name) && !entry.name.endsWith('.d.ts')) found.push(child);
+/**
+ * The TypeScript files of the sandbox copy (the submission's one file list,
+ * within the copy's caps), each with its source read safely; a file that
+ * cannot be read is left out, as from the copy.
+ */
+function typescriptSources(options: SessionOptions): Map<string, string> {
+  const sources = new Map<string, string>();
+  if (!existsSync(options.root)) return sources;
+  const listing = options.listing ?? listSubmission(options.root);
+  for (const file of planCopy(listing).files) {
+    if (!TS_EXT.test(file.rel) || file.rel.endsWith('.d.ts')) continue;
+    const read = readListedFile(listing, file, DEFAULT_COPY_LIMITS.maxFileBytes);
+    if (read.ok) sources.set(file.rel, read.data.toString('utf8'));
   }
-  return found;
+  return sources;
+}
+
+/**
+ * The import failure of a source the TypeScript compiler itself gave up on
+ * (it recurses: a few hundred kilobytes of nested brackets overflow its
+ * stack): the learner's file, not the machine, so it is not retried.
+ */
+function untranspilable(file: string, error: unknown): RunFailure {
+  const reason = error instanceof RangeError ? 'nested too deeply for the TypeScript compiler' : error instanceof Error ? error.message.split('\n')[0] : String(error);
+  return { kind: 'import-error', message: `${file} could not be transpiled (${reason})`, location: { file } };
 }
 
 /** A session whose module never imported: every call fails with the same finding. */
@@ -85,22 +102,14 @@ function deadSession(failure: RunFailure): LearnerSession {
  * module's first syntax error makes `importFailure`, and no process starts.
  */
 export async function openNodeSession(options: SessionOptions): Promise<LearnerSession> {
-  const sources = existsSync(options.root) ? await listSources(options.root) : [];
+  const sources = typescriptSources(options);
   const compiled = new Map<string, string>();
   const wanted = options.module.split(path.sep).join('/');
-  for (const rel of [wanted, ...sources.filter((s) => s !== wanted)]) {
-    if (!TS_EXT.test(rel)) continue;
-    let source: string;
-    try {
-      source = await fs.readFile(path.join(options.root, rel), 'utf8');
-    } catch {
-      continue;
-    }
-    const result = await transpile(source, rel);
-    if ('failure' in result) {
-      if (rel === wanted || compiled.size > 0 || sources.includes(rel)) return deadSession(result.failure);
-      continue;
-    }
+  for (const rel of [wanted, ...[...sources.keys()].filter((s) => s !== wanted)]) {
+    const source = sources.get(rel);
+    if (!TS_EXT.test(rel) || source === undefined) continue;
+    const result = await transpile(source, rel).catch((error: unknown) => ({ failure: untranspilable(rel, error) }));
+    if ('failure' in result) return deadSession(result.failure);
     compiled.set(rel, result.js);
   }
   const node = realpathSync(process.execPath);
