@@ -142,6 +142,25 @@ describe('batch grading', () => {
   });
 });
 
+describe('submissions the batch does not grade', () => {
+  it('gives each its own error report with the reason, in thread mode and on this thread, and grades the rest', async () => {
+    for (const threads of [0, 2]) {
+      const { out, folders } = setup();
+      const bob = folders.find((f) => f.endsWith('/bob'))!;
+      const why = "manifest.json names experiment '17-attention', which rubric 'attention-lab03' grades";
+      const result = await batch({ submissions: folders, outDir: out, notGraded: new Map([[bob, why]]), threads });
+      expect(result.total).toBe(folders.length);
+      const report = readJson<Report>(join(out, 'reports', 'bob.json'));
+      expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+      expect(report.checks.every((c) => c.status === 'error' && c.message === why)).toBe(true);
+      const rows = Object.fromEntries(result.rows.map((r) => [r.submission, r.status]));
+      expect(rows.bob).toBe('error');
+      expect(rows.alice).toBe('passed');
+      if (threads === 0) expect(probeCalls.has('bob')).toBe(false);
+    }
+  });
+});
+
 describe('re-runs and resume', () => {
   it('refuses an output folder inside a submission (also through a link) before writing anything', async () => {
     const { classDir, folders } = setup();

@@ -233,7 +233,7 @@ async function gradeBatch(submissions: string[], options: GradeCommandOptions): 
   ]);
   const shard = options.shard !== undefined ? parseShard(options.shard) : undefined;
   const entries = nameSubmissions(submissions);
-  const rubric = await pickBatchRubric(entries, options.rubric);
+  const { rubric, elsewhere } = await pickBatchRubric(entries, options.rubric);
   await checkRubric(rubric, options);
   const formats: BatchFormat[] = options.format === 'gradescope' || options.format === 'junit' ? [options.format] : [];
   const annotate = inGithubActions() || options.format === 'github';
@@ -253,6 +253,7 @@ async function gradeBatch(submissions: string[], options: GradeCommandOptions): 
     result = await runBatch({
       submissions: entries,
       rubric,
+      notGraded: elsewhere,
       outDir: options.out!,
       formats,
       services,
