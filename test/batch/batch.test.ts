@@ -362,6 +362,18 @@ describe('shards and merge', () => {
     await expect(readListFile(binary)).rejects.toThrow(UsageError);
   });
 
+  it('reads a --from list from a pipe (as <(ls -d class/*) gives), and stops at 16 MiB of an endless one', async () => {
+    const fifo = join(tmp, 'list-fifo');
+    execFileSync('mkfifo', [fifo]);
+    const writer = import('node:fs').then((fs) => fs.promises.writeFile(fifo, 'x/alice\ny/bob\n'));
+    expect(await readListFile(fifo)).toEqual(['x/alice', 'y/bob']);
+    await writer;
+    await expect(readListFile('/dev/zero')).rejects.toThrow('the submission list /dev/zero is over 16 MiB; split it into several lists, each read by its own --from');
+    const stdin = Object.assign(Readable.from((function* () { for (;;) yield Buffer.alloc(1024 * 1024, 0x61); })()), { isTTY: false });
+    await expect(readListFile('-', { stdin, stderr: { write: () => true } })).rejects.toThrow('the submission list the standard input is over 16 MiB');
+    await expect(readListFile(tmp)).rejects.toThrow('is a folder; --from takes a file with one folder per line');
+  });
+
   it('--from - says it reads the list from standard input when that is a terminal, and only then', async () => {
     for (const isTTY of [true, false]) {
       const said: string[] = [];
