@@ -6,7 +6,8 @@
  *
  * A submission is hostile data, names and file kinds included. A read:
  * - resolves the path inside the submission (`..`, absolute paths and links
- *   whose real path leaves the folder are refused: `outside-root`);
+ *   whose real path leaves the folder are refused: `outside-root`; links to
+ *   folders are not followed, as the file list does not follow them);
  * - checks the file kind before opening (`refusal`: only a regular file with
  *   one hard link is read; a FIFO, socket or device never is, and a hard
  *   link may be the content of a file the learner may not read);
@@ -148,6 +149,20 @@ export function resolveSubmissionFile(realRoot: string, rel: string): ResolvedFi
   }
   if (!isInside(realRoot, real)) {
     return { ok: false, path: norm, problem: 'outside-root', message: `${norm} is a link to a place outside the submission folder` };
+  }
+  // Folders on the way are real folders: a link to a folder is not followed, as the file list (and so the sandbox copy) does not follow it.
+  const slash = norm.lastIndexOf('/');
+  if (slash > 0) {
+    const parent = join(realRoot, ...norm.slice(0, slash).split('/'));
+    let realParent: string;
+    try {
+      realParent = realpathSync.native(parent);
+    } catch (error) {
+      return { ok: false, path: norm, problem: 'unreadable', message: `${norm} could not be read (${errorCode(error)})` };
+    }
+    if (realParent !== parent) {
+      return { ok: false, path: norm, problem: 'unreadable', message: `${norm} is reached through a link to a folder, which is not followed (copy the folder instead of linking it)` };
+    }
   }
   let stats: Stats;
   try {

@@ -105,6 +105,25 @@ describe('readSubmissionFile', () => {
     });
   });
 
+  it('does not follow a link to a folder, even one inside the submission (the file list does not either)', () => {
+    mkdirSync(join(root, 'real-folder'));
+    writeFileSync(join(root, 'real-folder', 'inner.md'), 'inner\n');
+    symlinkSync('real-folder', join(root, 'folder-link'));
+    try {
+      expect(readSubmissionFile(root, 'real-folder/inner.md', { maxBytes: 100 })).toMatchObject({ ok: true });
+      expect(readSubmissionFile(root, 'folder-link/inner.md', { maxBytes: 100 })).toEqual({
+        ok: false,
+        path: 'folder-link/inner.md',
+        problem: 'unreadable',
+        message: 'folder-link/inner.md is reached through a link to a folder, which is not followed (copy the folder instead of linking it)',
+      });
+      expect(listSubmission(root).refused).toContainEqual({ rel: 'folder-link', reason: 'symlink to a folder' });
+    } finally {
+      rmSync(join(root, 'folder-link'));
+      rmSync(join(root, 'real-folder'), { recursive: true });
+    }
+  });
+
   it('refuses paths that leave the folder', () => {
     for (const bad of ['../x', '/etc/passwd', 'a/../../x']) {
       expect(readSubmissionFile(root, bad, { maxBytes: 1024 })).toMatchObject({ ok: false, problem: 'outside-root' });
