@@ -60,7 +60,7 @@ export async function pickBatchRubric(
     if (own.id === chosen.id) continue;
     elsewhere.set(
       entry.abs,
-      `manifest.json names experiment '${shorten(experiment)}', which rubric '${own.id}' grades; this batch grades with rubric '${chosen.id}' ` +
+      `manifest.json names experiment ${shorten(experiment)}, which rubric '${own.id}' grades; this batch grades with rubric '${chosen.id}' ` +
         `(named by ${first!.count} of ${named.length} manifests), so this submission was not graded: grade it on its own with --rubric ${own.id}`,
     );
   }
@@ -72,7 +72,7 @@ async function manifestExperiment(folder: string): Promise<string | undefined> {
   return manifest.readable && typeof manifest.experiment === 'string' && manifest.experiment !== '' ? manifest.experiment : undefined;
 }
 
-/** Learner text cut to a length that fits a message. */
+/** Learner text cut to a length that fits a message, quoted as JSON (control characters escaped). */
 function shorten(text: string): string {
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  return JSON.stringify(text.length > 80 ? `${text.slice(0, 77)}...` : text);
 }

@@ -20,6 +20,9 @@ export type Probed<T> = { ok: true; value: T } | { ok: false; outcome: CheckOutc
 /** Opens a learner session; `ctx.services.openLearnerSession` overrides the runner's (tests, other runtimes). */
 export type SessionFactory = (options: SessionOptions) => Promise<LearnerSession>;
 
+/** Entries left out of the sandbox copy that are named one by one in the report's notices. */
+const MAX_COPY_NOTICES = 20;
+
 /** Failures that would only repeat (and cost a timeout each) if the same function were called again. */
 const FATAL_FAILURES = new Set(['timeout', 'memory', 'crash', 'limit']);
 
@@ -66,8 +69,11 @@ export async function getRopeSession(
       const listing = ctx.files.listing?.();
       if (listing) {
         sessionOptions.listing = listing;
-        for (const skipped of planCopy(listing).skipped) {
-          ctx.notice({ level: 'warning', message: `left out of the copy the learner's code runs in: ${skipped}` });
+        const { skipped } = planCopy(listing);
+        // A few are worth reading; a folder of 20,000 FIFOs is one notice more, not 20,000.
+        for (const entry of skipped.slice(0, MAX_COPY_NOTICES)) ctx.notice({ level: 'warning', message: `left out of the copy the learner's code runs in: ${entry}` });
+        if (skipped.length > MAX_COPY_NOTICES) {
+          ctx.notice({ level: 'warning', message: `left out of the copy the learner's code runs in: ${skipped.length - MAX_COPY_NOTICES} more entries` });
         }
       }
       if (typeof ctx.services.python === 'string') sessionOptions.python = ctx.services.python;
