@@ -71,7 +71,8 @@ Examples:
 Batch mode (--out DIR) writes DIR/reports/<name>.json, DIR/feedback/<name>.md, DIR/grades.csv,
 DIR/summary.md and DIR/batch.json; re-runs skip submissions whose files, rubric and rubricate
 version are unchanged (--force regrades), except those whose learner code could not be started.
-One broken submission never stops the batch.
+One broken submission never stops the batch; without --rubric, the rubric most manifests name
+is used, and a submission whose manifest names another rubric gets an error report saying so.
 With GITHUB_ACTIONS=true, findings become annotations and a summary goes to $GITHUB_STEP_SUMMARY.
 
 Exit codes: 0 every check passed or warned, 1 a check failed or errored, 2 usage or configuration error.`,
