@@ -84,7 +84,7 @@ describe('picking the rubric of a batch', () => {
     // The deep manifest is valid JSON and counts like any other; the huge one (over 1 MiB) names nothing.
     expect([...picked.elsewhere.keys()]).toEqual([join(scratch, 'other')]);
     expect(picked.elsewhere.get(join(scratch, 'other'))).toBe(
-      'manifest.json names experiment "17-attention", which rubric 'attention-lab03' grades; this batch grades with rubric 'rope-lab02' (named by 3 of 4 manifests), so this submission was not graded: grade it on its own with --rubric attention-lab03',
+      `manifest.json names experiment "17-attention", which rubric 'attention-lab03' grades; this batch grades with rubric 'rope-lab02' (named by 3 of 4 manifests), so this submission was not graded: grade it on its own with --rubric attention-lab03`,
     );
   });
 
