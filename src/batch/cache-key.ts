@@ -1,26 +1,28 @@
 /**
  * The cache key of a graded submission: a SHA-256 over the tool version, the
- * rubric file, the grading settings and every file of the submission (its
- * relative path, kind and content). Same key, same report: re-runs skip it.
+ * rubric file, the grading settings and the submission's file list
+ * (listing.ts), the same list the sandbox copy is made from: every folder,
+ * every listed file (its relative path, size and content, read through
+ * safe-read.ts) and every entry the list refused, with the reason. Same
+ * key, same report: re-runs skip it.
  *
- * Only regular files are read, through a bounded stream; FIFOs, sockets and
- * devices are named but never opened (opening a FIFO would block), symlinks
- * contribute their target text, and a file that cannot be read contributes
- * its error code, so hashing never hangs and never throws on learner input.
+ * So whatever learner code sees in the sandbox, and whatever the checks
+ * read, is in the key: a file under a folder the list skips
+ * (.ipynb_checkpoints, __pycache__...) is neither copied nor hashed. A
+ * listing cut short (over `MAX_LISTED_ENTRIES` entries) has no key: such a
+ * submission is graded every time.
  */
-import { createHash, type Hash } from 'node:crypto';
-import { createReadStream, readFileSync } from 'node:fs';
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { schemasDir } from '../core/paths.js';
 import type { Rubric } from '../core/types.js';
+import { listSubmission, readListedFile, type SubmissionListing } from '../input/listing.js';
 
-/** Folders that never influence grading. */
-const SKIPPED = new Set(['.git', 'node_modules', '__pycache__', '.ipynb_checkpoints', '.venv']);
-/** Bytes of one file that enter the hash; beyond that its size and mtime stand in for the rest. */
-const MAX_HASHED_BYTES = 64 * 1024 * 1024;
-/** Entries visited per submission; a folder with more is hashed by its first ones plus the count. */
-const MAX_ENTRIES = 20_000;
+/** Bytes of one file that enter the hash: more than any cap a read or the sandbox copy uses; beyond it, its size and time stand in. */
+export const MAX_HASHED_BYTES = 16 * 1024 * 1024;
+/** Bytes of a submission that enter the hash; files after them are hashed by size and time (a submission is not a data set). */
+export const MAX_HASHED_TOTAL = 256 * 1024 * 1024;
 
 export interface CacheKeyInput {
   /** Absolute submission folder. */
@@ -30,6 +32,8 @@ export interface CacheKeyInput {
   rubricText: string;
   /** Other settings that change results (interpreter, isolation level), as text. */
   settings?: string;
+  /** The submission's file list, when the caller has it (the one its sandbox copy is made from); else listed here. */
+  listing?: SubmissionListing;
 }
 
 /**
@@ -61,67 +65,32 @@ function readPackageSchema(name: string): string {
   return readFileSync(join(schemasDir, name), 'utf8');
 }
 
-export async function cacheKey(input: CacheKeyInput): Promise<string> {
+/** The key, or undefined when the submission's file list was cut short (it cannot be covered). */
+export async function cacheKey(input: CacheKeyInput): Promise<string | undefined> {
+  const listing = input.listing ?? listSubmission(input.root);
+  if (listing.truncated) return undefined;
   const hash = createHash('sha256');
-  hash.update(`rubricate-cache-v1\0${input.toolVersion}\0`);
+  hash.update(`rubricate-cache-v2\0${input.toolVersion}\0`);
   hash.update(createHash('sha256').update(input.rubricText).digest('hex'));
   hash.update(`\0${input.settings ?? ''}\0`);
-  await hashTree(hash, input.root);
-  return hash.digest('hex');
-}
-
-async function hashTree(hash: Hash, root: string): Promise<void> {
-  let visited = 0;
-  const visit = async (abs: string, rel: string): Promise<void> => {
-    let entries;
-    try {
-      entries = await readdir(abs, { withFileTypes: true });
-    } catch (error) {
-      hash.update(`dir-error\0${rel}\0${code(error)}\0`);
-      return;
+  for (const dir of listing.dirs) hash.update(`dir\0${dir}\0`);
+  let budget = MAX_HASHED_TOTAL;
+  for (const file of listing.files) {
+    hash.update(`file\0${file.rel}\0${file.size}\0`);
+    if (file.size > MAX_HASHED_BYTES || file.size > budget) {
+      hash.update(`unhashed\0${file.mtimeMs}\0`);
+      continue;
     }
-    const names = entries.map((e) => e.name).filter((name) => !SKIPPED.has(name)).sort();
-    for (const name of names) {
-      if (++visited > MAX_ENTRIES) {
-        hash.update(`truncated\0${rel}\0${names.length}\0`);
-        return;
-      }
-      const childAbs = join(abs, name);
-      const childRel = rel ? `${rel}/${name}` : name;
-      let info;
-      try {
-        info = await lstat(childAbs);
-      } catch (error) {
-        hash.update(`stat-error\0${childRel}\0${code(error)}\0`);
-        continue;
-      }
-      if (info.isDirectory()) {
-        hash.update(`dir\0${childRel}\0`);
-        await visit(childAbs, childRel);
-      } else if (info.isSymbolicLink()) {
-        const target = await readlink(childAbs).catch((error: unknown) => `?${code(error)}`);
-        hash.update(`link\0${childRel}\0${target}\0`);
-      } else if (info.isFile()) {
-        hash.update(`file\0${childRel}\0${info.size}\0`);
-        if (info.size > MAX_HASHED_BYTES) hash.update(`mtime\0${info.mtimeMs}\0`);
-        await hashFile(hash, childAbs, Math.min(info.size, MAX_HASHED_BYTES));
-      } else {
-        hash.update(`special\0${childRel}\0${info.mode}\0`);
-      }
+    const read = readListedFile(listing, file, MAX_HASHED_BYTES);
+    if (read.ok) {
+      budget -= read.data.length;
+      hash.update(read.data).update('\0');
+    } else {
+      hash.update(`unreadable\0${read.problem}\0`);
     }
-  };
-  await visit(root, '');
-}
-
-async function hashFile(hash: Hash, abs: string, limit: number): Promise<void> {
-  if (limit === 0) return;
-  try {
-    const stream = createReadStream(abs, { start: 0, end: limit - 1 });
-    for await (const chunk of stream) hash.update(chunk as Buffer);
-    hash.update('\0');
-  } catch (error) {
-    hash.update(`read-error\0${code(error)}\0`);
   }
+  for (const entry of listing.refused) hash.update(`refused\0${entry.rel}\0${entry.reason}\0`);
+  return hash.digest('hex');
 }
 
 function code(error: unknown): string {

@@ -11,6 +11,7 @@ import type { Services } from '../checks/kind.js';
 import type { Registry } from '../checks/registry.js';
 import { grade } from '../core/engine.js';
 import type { Report, Rubric } from '../core/types.js';
+import { DirectorySubmission } from '../input/submission.js';
 import { gradescopeReporter } from '../reporters/gradescope.js';
 import { markdownReporter } from '../reporters/markdown.js';
 import { ForkServerPool } from '../runner/fork-server.js';
@@ -85,13 +86,17 @@ async function writeOutcome(entry: SubmissionEntry, settings: BatchSettings, gra
   };
   // Stopped before it began: nothing to write, the next run grades it.
   if (!forced && grading.signal?.aborted) return undefined;
-  const key = forced
-    ? undefined
-    : await cacheKey({ root: entry.abs, toolVersion: settings.toolVersion, rubricText: settings.rubricText, settings: settings.settings }).catch(() => undefined);
+  // The submission's one file list: the cache key covers it, the checks read through it, the sandbox copy is made from it.
+  const files = forced ? undefined : new DirectorySubmission(entry.abs);
+  const key = files
+    ? await Promise.resolve()
+        .then(() => cacheKey({ root: entry.abs, listing: files.listing(), toolVersion: settings.toolVersion, rubricText: settings.rubricText, settings: settings.settings }))
+        .catch(() => undefined)
+    : undefined;
   let report = forced ?? (!settings.force && key ? await reusable(paths.report, key) : undefined);
   const reused = report !== undefined && !forced;
   if (!report) {
-    report = await gradeGuarded(entry, settings, grading);
+    report = await gradeGuarded(entry, settings, grading, files);
     // Stopped mid-way: the report is incomplete (cancelled checks). Write nothing, so a re-run grades it.
     if (grading.signal?.aborted) return undefined;
     report.environment = { ...(report.environment ?? {}), ...(key ? { cacheKey: key } : {}) };
@@ -139,7 +144,7 @@ export function overrunMessage(timeoutMs: number): string {
 }
 
 /** Grades one submission; whatever goes wrong becomes that submission's error report. */
-async function gradeGuarded(entry: SubmissionEntry, settings: BatchSettings, grading: Grading): Promise<Report> {
+async function gradeGuarded(entry: SubmissionEntry, settings: BatchSettings, grading: Grading, files?: DirectorySubmission): Promise<Report> {
   const { rubric, timeoutMs } = settings;
   const started = performance.now();
   const info = await stat(entry.abs).catch((error: NodeJS.ErrnoException) => error);
@@ -168,6 +173,7 @@ async function gradeGuarded(entry: SubmissionEntry, settings: BatchSettings, gra
       target: entry.abs,
       // A fresh services object per submission: the engine records the environment in it.
       services: { ...grading.services, environment: {} },
+      ...(files ? { files } : {}),
       ...(grading.registry ? { registry: grading.registry } : {}),
       signal: controller.signal,
     });

@@ -7,5 +7,5 @@ export { cacheKey, type CacheKeyInput } from './cache-key.js';
 export { gradebookCsv, rowFromReport, outlineOf, mostImportant, type GradebookRow, type RubricOutline, type RowStatus } from './gradebook.js';
 export { renderSummary } from './summary.js';
 export { parseCsv, csvField, csvRecord } from './csv.js';
-export { pickBatchRubric } from './pick.js';
+export { pickBatchRubric, type BatchRubric } from './pick.js';
 export { errorReport } from './error-report.js';

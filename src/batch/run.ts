@@ -71,6 +71,12 @@ export interface BatchOptions {
   submissionTimeoutMs?: number;
   /** Further settings that change results, for the cache key (interpreter, isolation). */
   settings?: string;
+  /**
+   * Submissions not to grade (absolute folder -> why, e.g. their manifest
+   * names another rubric: `pickBatchRubric`'s `elsewhere`): each gets an
+   * error report with the reason, a row of the gradebook, and the batch goes on.
+   */
+  notGraded?: ReadonlyMap<string, string>;
   onEvent?: (event: BatchEvent) => void;
   /**
    * Hand each submission's report to `onEvent` (for live output such as CI
@@ -226,9 +232,21 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     }
   };
 
-  let rest: SubmissionEntry[] = entries;
-  if (threads > 0) {
-    rest = await gradeInThreads(entries, {
+  // Submissions the batch does not grade: their error report, here, before the others start.
+  const toGrade: SubmissionEntry[] = [];
+  for (const entry of entries) {
+    const why = options.notGraded?.get(entry.abs);
+    if (why === undefined) {
+      toGrade.push(entry);
+      continue;
+    }
+    const outcome = await processSubmission(entry, settings, { services }, errorReport(rubric, entry, why));
+    if (outcome) record(entry, outcome);
+  }
+
+  let rest: SubmissionEntry[] = toGrade;
+  if (threads > 0 && toGrade.length > 0) {
+    rest = await gradeInThreads(toGrade, {
       script: workerScript()!,
       threads,
       jobs,

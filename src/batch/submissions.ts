@@ -4,8 +4,8 @@
  * taken from its folder name (`alice` -> `reports/alice.json`), or from the
  * end of its path when folder names clash (`alice/latest` -> `alice-latest`).
  */
-import { realpathSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { createReadStream, realpathSync, statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { decodeText } from '../input/text.js';
@@ -29,8 +29,9 @@ export interface SubmissionEntry {
 export async function readListFile(file: string, io: ListInput = { stdin: process.stdin, stderr: process.stderr }): Promise<string[]> {
   let bytes: Uint8Array;
   try {
-    bytes = file === '-' ? await readStdin(io) : await readFile(file);
+    bytes = file === '-' ? await readStdin(io) : await readList(file);
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
     throw new UsageError(`cannot read the submission list ${file} (${code})`);
   }
@@ -49,12 +50,44 @@ export interface ListInput {
   stderr: { write(text: string): unknown };
 }
 
+/** The largest submission list read (a class of 100,000 folders of 160-byte paths). */
+export const MAX_LIST_BYTES = 16 * 1024 * 1024;
+
 async function readStdin(io: ListInput): Promise<Buffer> {
   // On a terminal, a silent wait looks like a hang.
   if (io.stdin.isTTY) io.stderr.write('rubricate: reading the submission list from standard input, one folder per line (end with Ctrl-D)\n');
+  return readCapped(io.stdin, 'the standard input');
+}
+
+/**
+ * A list file: a regular file, or a pipe (`--from <(ls -d class/*)` names
+ * one), read up to `MAX_LIST_BYTES`; a device such as /dev/zero stops at the
+ * cap instead of filling memory.
+ */
+async function readList(file: string): Promise<Buffer> {
+  const info = await stat(file);
+  if (info.isDirectory()) throw new UsageError(`the submission list ${file} is a folder; --from takes a file with one folder per line`);
+  if (info.isFile() && info.size > MAX_LIST_BYTES) throw tooLong(file);
+  return readCapped(createReadStream(file), file);
+}
+
+async function readCapped(stream: AsyncIterable<unknown>, name: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of io.stdin) chunks.push(chunk as Buffer);
+  let length = 0;
+  for await (const chunk of stream) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    length += buffer.length;
+    if (length > MAX_LIST_BYTES) {
+      (stream as { destroy?: () => void }).destroy?.();
+      throw tooLong(name);
+    }
+    chunks.push(buffer);
+  }
   return Buffer.concat(chunks);
+}
+
+function tooLong(name: string): UsageError {
+  return new UsageError(`the submission list ${name} is over ${MAX_LIST_BYTES / (1024 * 1024)} MiB; split it into several lists, each read by its own --from`);
 }
 
 /** A file-safe version of a folder name. */

@@ -188,12 +188,12 @@ async function missing(files: SubmissionFiles, alternatives: string[], descripti
   const name = basename(canonical);
   // A file at the canonical place that cannot be used (a folder, a link outside the submission) says so.
   const direct = await files.readBytes(canonical);
-  const why = !direct.ok && direct.problem !== 'missing' ? ` (${direct.message})` : '';
   const where =
     alternatives.length === 1 && !canonical.includes('/')
       ? 'expected in the submission folder'
       : `expected ${alternatives.join(' or ')}`;
-  let message = `${name} not found${why}; ${where}`;
+  // "README.md is a FIFO (named pipe), not a regular file; expected ...": what is there, not "not found".
+  let message = !direct.ok && direct.problem !== 'missing' ? `${direct.message}; ${where}` : `${name} not found; ${where}`;
   const elsewhere = await lookElsewhere(files, alternatives);
   if (elsewhere) message += `; found ${elsewhere}, ${hintFor(elsewhere, canonical)}`;
   if (description) message = `${message} (${description})`;

@@ -1,7 +1,8 @@
 import type { Notice } from '../core/types.js';
+import type { SubmissionListing } from './listing.js';
 
 /** Why a file could not be read as text. */
-export type FileProblem = 'missing' | 'not-a-file' | 'outside-root' | 'too-large' | 'binary' | 'encoding' | 'unreadable';
+export type FileProblem = 'missing' | 'not-a-file' | 'hard-link' | 'outside-root' | 'too-large' | 'binary' | 'encoding' | 'unreadable';
 
 /** A text file read with input hygiene: BOM stripped, CRLF turned into LF, double-encoded UTF-8 repaired. */
 export interface TextFile {
@@ -42,4 +43,6 @@ export interface SubmissionFiles {
   readBytes(rel: string, options?: { maxBytes?: number }): Promise<BinaryFile | FileFailure>;
   /** Every regular file under the root, relative, sorted; skips .git and node_modules. */
   list(): Promise<string[]>;
+  /** The submission's file list (listing.ts) for folders on disk: what the sandbox copy and the cache key are made from. */
+  listing?(): SubmissionListing;
 }

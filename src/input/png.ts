@@ -11,6 +11,13 @@
  * and unfiltered four bytes at a time where the filter allows it; colours are
  * counted row by row into a map (key 0xRRGGBB after compositing over white),
  * and the ink is counted per distinct colour, so no per-pixel array is kept.
+ *
+ * Memory is bounded by the header, never by the data: an image whose pixels
+ * would take over `MAX_DECODED_BYTES` is not decoded, and the image data is
+ * inflated with an output cap of the size its header implies
+ * (`inflatedSize`), so a few megabytes of IDAT that inflate to gigabytes
+ * (a decompression bomb) stop at the cap and are reported, whichever
+ * decoder (the fast one or pngjs) would have read them.
  */
 import { crc32, inflateSync } from 'node:zlib';
 import pngjs from 'pngjs';
@@ -41,11 +48,99 @@ export type PngInspection = PngInfo | { ok: false; message: string };
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 /**
- * Images with more pixels than this are not decoded: a few hundred bytes of
- * PNG can claim 20000x20000 pixels, and inflating them takes gigabytes.
- * (10000x10000, the files check's default largest plot.)
+ * Images whose pixels would take more than this decoded (the larger of the
+ * inflated image data and 4 bytes a pixel, what pngjs gives) are not
+ * decoded: a few hundred bytes of PNG can claim 20000x20000 pixels, and
+ * decoding them takes gigabytes. 128 MiB is a 5800x5800 RGBA plot (a 300 dpi
+ * figure of 19x19 inches); decoding one takes at most about three times it.
  */
-export const MAX_INSPECTED_PIXELS = 100_000_000;
+export const MAX_DECODED_BYTES = 128 * 1024 * 1024;
+/** The most pixels an image may have to be decoded (4 bytes each within `MAX_DECODED_BYTES`). */
+export const MAX_INSPECTED_PIXELS = MAX_DECODED_BYTES / 4;
+/** Inflated bytes tolerated past what the header implies (some encoders add a little); more is refused as a bomb. */
+const INFLATE_SLACK = 64 * 1024;
+
+/** The IHDR fields that fix the size of the image data. */
+export interface PngHeader {
+  width: number;
+  height: number;
+  bitDepth: number;
+  colorType: number;
+  interlaced: boolean;
+}
+
+function pngHeader(bytes: Uint8Array): PngHeader | undefined {
+  const size = pngSize(bytes);
+  if (!size || bytes.length < 29) return undefined;
+  return { ...size, bitDepth: bytes[24]!, colorType: bytes[25]!, interlaced: bytes[28] === 1 };
+}
+
+/** Adam7 passes: first column, first row, column step, row step. */
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+] as const;
+
+/**
+ * How many bytes a PNG's image data inflates to, from its header: a filter
+ * byte and the packed samples of every row (of every interlace pass).
+ * Undefined for a colour type PNG does not have.
+ */
+export function inflatedSize(header: PngHeader): number | undefined {
+  const channels = CHANNELS[header.colorType];
+  if (channels === undefined) return undefined;
+  const rowBytes = (width: number) => Math.ceil((width * channels * header.bitDepth) / 8) + 1;
+  if (!header.interlaced) return rowBytes(header.width) * header.height;
+  let total = 0;
+  for (const [x0, y0, dx, dy] of ADAM7) {
+    const columns = header.width > x0 ? Math.ceil((header.width - x0) / dx) : 0;
+    const rows = header.height > y0 ? Math.ceil((header.height - y0) / dy) : 0;
+    if (columns > 0 && rows > 0) total += rowBytes(columns) * rows;
+  }
+  return total;
+}
+
+/** Thrown when image data inflates past its cap. */
+class InflateCapExceeded extends Error {
+  constructor(readonly cap: number) {
+    super(`image data inflates past ${cap} bytes`);
+  }
+}
+
+/** Inflates with an output cap; over it, `InflateCapExceeded` (other zlib errors as they are). */
+function inflateCapped(data: Buffer, cap: number, chunkSize: number): Buffer {
+  try {
+    return inflateSync(data, { chunkSize, maxOutputLength: Math.max(1, cap) });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new InflateCapExceeded(cap);
+    throw error;
+  }
+}
+
+/**
+ * The IDAT chunks' bodies and the number of IHDR chunks, walking chunk
+ * lengths only (no CRC check); a broken chunk list ends the walk.
+ */
+function walkChunks(buffer: Buffer): { idat: Buffer[]; headers: number } {
+  const idat: Buffer[] = [];
+  let headers = 0;
+  let offset = 8;
+  while (offset + 12 <= buffer.length) {
+    const length = buffer.readUInt32BE(offset);
+    const type = buffer.toString('latin1', offset + 4, offset + 8);
+    if (offset + 12 + length > buffer.length) break;
+    if (type === 'IDAT') idat.push(buffer.subarray(offset + 8, offset + 8 + length));
+    if (type === 'IHDR') headers++;
+    if (type === 'IEND') break;
+    offset += 12 + length;
+  }
+  return { idat, headers };
+}
 
 /** Width and height from the IHDR chunk, read without decoding anything; undefined when there is no PNG header. */
 export function pngSize(bytes: Uint8Array): { width: number; height: number } | undefined {
@@ -58,9 +153,16 @@ export function pngSize(bytes: Uint8Array): { width: number; height: number } | 
 export function inspectPng(bytes: Uint8Array): PngInspection {
   if (bytes.length === 0) return { ok: false, message: 'an empty file' };
   if (!PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return { ok: false, message: `not a PNG image (${sniffFormat(bytes)})` };
-  const size = pngSize(bytes);
-  if (size && size.width * size.height > MAX_INSPECTED_PIXELS) {
-    return { ok: false, message: `a ${size.width}x${size.height} pixel PNG, too large to inspect (over ${MAX_INSPECTED_PIXELS / 1e6} million pixels)` };
+  const header = pngHeader(bytes);
+  const expected = header && inflatedSize(header);
+  if (header) {
+    const decoded = Math.max(expected ?? 0, 4 * header.width * header.height);
+    if (decoded > MAX_DECODED_BYTES) {
+      return {
+        ok: false,
+        message: `a ${header.width}x${header.height} pixel PNG, too large to inspect (its pixels would take ${mebibytes(decoded)} decoded, over the ${mebibytes(MAX_DECODED_BYTES)} rubricate decodes); save the figure at a lower resolution`,
+      };
+    }
   }
 
   let image: Counted;
@@ -68,8 +170,18 @@ export function inspectPng(bytes: Uint8Array): PngInspection {
   try {
     const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     colorType = buffer.length > 25 ? buffer[25]! : -1;
-    image = countFast(buffer) ?? countWithPngjs(buffer);
+    // The size checks above hold for the first IHDR only: a second one (other dimensions) is not decoded.
+    const headers = walkChunks(buffer).headers;
+    if (headers > 1) throw new Error(`${headers} IHDR chunks, expected one`);
+    const cap = expected === undefined ? undefined : expected + INFLATE_SLACK;
+    image = countFast(buffer, cap) ?? countWithPngjs(buffer, cap);
   } catch (error) {
+    if (error instanceof InflateCapExceeded) {
+      return {
+        ok: false,
+        message: `a PNG whose image data inflates to more than its ${header!.width}x${header!.height} pixels hold (over ${mebibytes(error.cap)}): a decompression bomb or a corrupt file; re-save the figure`,
+      };
+    }
     const reason = error instanceof Error ? error.message : String(error);
     return { ok: false, message: `a broken PNG image (${describePngError(reason)}); re-save the figure` };
   }
@@ -83,15 +195,33 @@ interface Counted {
   counts: Map<number, number>;
 }
 
+/** "4.0 MiB". */
+function mebibytes(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+}
+
 /** The fast decoder's colour counts; undefined when pngjs must decode the file. */
-function countFast(buffer: Buffer): Counted | undefined {
-  const raster = decodeCommon(buffer);
+function countFast(buffer: Buffer, cap: number | undefined): Counted | undefined {
+  const raster = decodeCommon(buffer, cap);
   const counts = raster && countColours(raster);
   return raster && counts ? { width: raster.width, height: raster.height, counts } : undefined;
 }
 
-/** Colour counts of pngjs's RGBA pixels (throws on broken files). */
-function countWithPngjs(buffer: Buffer): Counted {
+/**
+ * Colour counts of pngjs's RGBA pixels (throws on broken files). pngjs
+ * inflates interlaced images without a cap: the image data is first inflated
+ * here with the cap, and a bomb never reaches it.
+ */
+function countWithPngjs(buffer: Buffer, cap: number | undefined): Counted {
+  if (cap !== undefined) {
+    const { idat } = walkChunks(buffer);
+    try {
+      if (idat.length > 0) inflateCapped(Buffer.concat(idat), cap, Math.min(cap, 1024 * 1024));
+    } catch (error) {
+      // A cap exceeded is the finding; other zlib errors are left to pngjs, whose messages name them.
+      if (error instanceof InflateCapExceeded) throw error;
+    }
+  }
   const { width, height, data } = PNG.sync.read(buffer);
   const raster: Raster = { width, height, colorType: 6, channels: 4, stride: width * 4, first: 0, samples: data };
   return { width, height, counts: countColours(raster)! };
@@ -174,7 +304,7 @@ interface Raster {
  * (other depths, interlacing, a colour key, a broken or unusual file)
  * returns undefined and pngjs decodes it, with its own error messages.
  */
-function decodeCommon(buffer: Buffer): Raster | undefined {
+function decodeCommon(buffer: Buffer, cap: number | undefined): Raster | undefined {
   let offset = 8;
   let width = 0;
   let height = 0;
@@ -218,9 +348,10 @@ function decodeCommon(buffer: Buffer): Raster | undefined {
   const expected = (stride + 1) * height;
   let raw: Buffer;
   try {
-    // Output in one chunk when it is the expected size (no concatenation), up to 8 MiB.
-    raw = inflateSync(idat.length === 1 ? idat[0]! : Buffer.concat(idat), { chunkSize: Math.max(64, Math.min(expected + 1, 8 * 1024 * 1024)) });
-  } catch {
+    // Output in one chunk when it is the expected size (no concatenation), up to 8 MiB; never past the cap.
+    raw = inflateCapped(idat.length === 1 ? idat[0]! : Buffer.concat(idat), cap ?? expected + INFLATE_SLACK, Math.max(64, Math.min(expected + 1, 8 * 1024 * 1024)));
+  } catch (error) {
+    if (error instanceof InflateCapExceeded) throw error;
     return undefined;
   }
   if (raw.length < expected) return undefined;
@@ -521,7 +652,7 @@ function toRgba(raster: Raster): Buffer | undefined {
 
 /** For tests: the fast decoder's RGBA pixels (undefined when pngjs would be used). */
 export function decodeCommonForTest(bytes: Uint8Array): { width: number; height: number; data: Buffer } | undefined {
-  const raster = decodeCommon(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  const raster = decodeCommon(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), undefined);
   const data = raster && toRgba(raster);
   return raster && data ? { width: raster.width, height: raster.height, data } : undefined;
 }
@@ -534,5 +665,5 @@ export function decodeWithPngjsForTest(bytes: Uint8Array): { width: number; heig
 /** For tests: `inspectPng` measured on pngjs's pixels, the path of the files the fast decoder leaves to pngjs. */
 export function inspectWithPngjsForTest(bytes: Uint8Array): PngInspection {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return measure(countWithPngjs(buffer), buffer.length > 25 ? buffer[25]! : -1);
+  return measure(countWithPngjs(buffer, undefined), buffer.length > 25 ? buffer[25]! : -1);
 }

@@ -3,32 +3,31 @@
  *
  * Every path is relative to the root, normalised to forward slashes, and must
  * stay inside it: `..` segments and absolute paths are refused, and so are
- * symlinks whose real path leaves the root (`outside-root`). Sizes are checked
- * with `stat` before reading (`too-large`), text goes through the hygiene of
- * `decodeText`, and every read is cached per path.
+ * symlinks whose real path leaves the root (`outside-root`). Only regular
+ * files with one hard link are read (`not-a-file`, `hard-link`), opened
+ * without blocking and read up to the size cap (`too-large`), all through
+ * safe-read.ts; text goes through the hygiene of `decodeText`, and every read
+ * is cached per path. `list()` is the submission's one file list
+ * (listing.ts), the same the sandbox copy and the cache key use.
  *
  * The file system calls are synchronous: a submission is a handful of small
- * files, and one `stat`, `realpath`, `open`, `read` and `close` a file cost
- * far less main-thread time than their promise versions (a thread-pool round
- * trip and a promise each). Each path is resolved and read once per instance
- * (one instance grades one submission): text and bytes of a file share one
- * read, and `exists`, `findFirst` and the reads share one `stat`.
+ * files, and one `realpath`, `open`, `read` and `close` a file cost far less
+ * main-thread time than their promise versions (a thread-pool round trip and
+ * a promise each). Each path is resolved and read once per instance (one
+ * instance grades one submission): text and bytes of a file share one read,
+ * and `exists`, `findFirst` and the reads share one resolution.
  */
-import { closeSync, openSync, readdirSync, readSync, realpathSync, statSync, type Dirent } from 'node:fs';
-import { join, posix, sep } from 'node:path';
 import type { BinaryFile, FileFailure, ReadTextResult, SubmissionFiles } from './files.js';
+import { listedPaths, listSubmission, type SubmissionListing } from './listing.js';
+import { formatBytes, normalise, readResolvedFile, realRootOf, resolveSubmissionFile, type ResolvedFile } from './safe-read.js';
 import { decodeText } from './text.js';
+
+export { formatBytes, normalise } from './safe-read.js';
 
 /** Default cap for text files (README.md, rope.py, manifest.json...). */
 export const DEFAULT_MAX_TEXT_BYTES = 2 * 1024 * 1024;
 /** Default cap for binary files (images). */
 export const DEFAULT_MAX_BINARY_BYTES = 10 * 1024 * 1024;
-
-/** `list()` stops after this many files (a submission is a handful of files, not a disk). */
-export const MAX_LISTED_FILES = 20_000;
-
-/** Folder and file names `list()` never descends into or returns. */
-const SKIPPED = new Set(['.git', 'node_modules', '__pycache__', '.venv', '.ipynb_checkpoints', '.DS_Store']);
 
 export interface DirectorySubmissionOptions {
   /** Cap for text reads, bytes (default 2 MiB). */
@@ -37,7 +36,7 @@ export interface DirectorySubmissionOptions {
   maxBinaryBytes?: number;
 }
 
-type Resolved = { ok: true; rel: string; abs: string; size: number } | FileFailure;
+type Resolved = ResolvedFile | FileFailure;
 
 export class DirectorySubmission implements SubmissionFiles {
   readonly root: string;
@@ -49,7 +48,7 @@ export class DirectorySubmission implements SubmissionFiles {
   private readonly contents = new Map<string, BinaryFile | FileFailure>();
   private readonly textCache = new Map<string, Promise<ReadTextResult>>();
   private readonly bytesCache = new Map<string, Promise<BinaryFile | FileFailure>>();
-  private listing: Promise<string[]> | undefined;
+  private listed: SubmissionListing | undefined;
 
   constructor(root: string, options: DirectorySubmissionOptions = {}) {
     this.root = root;
@@ -93,8 +92,13 @@ export class DirectorySubmission implements SubmissionFiles {
   }
 
   list(): Promise<string[]> {
-    this.listing ??= Promise.resolve(this.walk());
-    return this.listing;
+    return Promise.resolve(listedPaths(this.listing()));
+  }
+
+  /** The submission's file list (walked once per instance): what the sandbox copy and the cache key use too. */
+  listing(): SubmissionListing {
+    this.listed ??= listSubmission(this.root);
+    return this.listed;
   }
 
   private load(rel: string, max: number): BinaryFile | FileFailure {
@@ -110,7 +114,9 @@ export class DirectorySubmission implements SubmissionFiles {
     }
     let read = this.contents.get(resolved.rel);
     if (!read) {
-      read = this.read(resolved);
+      // Read once whatever the cap: a file within any cap is read whole (the largest cap any caller uses).
+      const got = readResolvedFile(this.realRootPath(), resolved, Math.max(this.maxText, this.maxBinary, max));
+      read = got.ok ? { ok: true, path: got.path, bytes: new Uint8Array(got.data.buffer, got.data.byteOffset, got.data.length) } : got;
       this.contents.set(resolved.rel, read);
     }
     if (read.ok && read.bytes.length > max) {
@@ -119,137 +125,19 @@ export class DirectorySubmission implements SubmissionFiles {
     return read;
   }
 
-  /** Reads at most size + 1 bytes: a file that grew after the stat is still refused, never read whole. */
-  private read(resolved: Extract<Resolved, { ok: true }>): BinaryFile | FileFailure {
-    let fd: number;
-    try {
-      fd = openSync(resolved.abs, 'r');
-    } catch (error) {
-      const code = errorCode(error);
-      // Deleted since the stat: what the stat would now say.
-      if (code === 'ENOENT' || code === 'ENOTDIR') return { ok: false, path: resolved.rel, problem: 'missing', message: `${resolved.rel} not found` };
-      return { ok: false, path: resolved.rel, problem: 'unreadable', message: `${resolved.rel} could not be read (${code})` };
-    }
-    try {
-      const buffer = Buffer.allocUnsafeSlow(resolved.size + 1);
-      let length = 0;
-      while (length < buffer.length) {
-        const bytesRead = readSync(fd, buffer, length, buffer.length - length, length);
-        if (bytesRead === 0) break;
-        length += bytesRead;
-      }
-      return { ok: true, path: resolved.rel, bytes: new Uint8Array(buffer.buffer, buffer.byteOffset, length) };
-    } catch (error) {
-      return { ok: false, path: resolved.rel, problem: 'unreadable', message: `${resolved.rel} could not be read (${errorCode(error)})` };
-    } finally {
-      closeSync(fd);
-    }
-  }
-
-  /** Normalises a relative path and checks that it names a regular file inside the root (once per path). */
+  /** Normalises a relative path and checks that it names a readable regular file inside the root (once per path). */
   private resolve(rel: string): Resolved {
-    const norm = normalise(rel);
-    if (norm === undefined) {
-      return { ok: false, path: rel, problem: 'outside-root', message: `${rel} is outside the submission folder (absolute paths and '..' are not allowed)` };
-    }
-    let resolved = this.resolved.get(norm);
+    const key = normalise(rel) ?? rel;
+    let resolved = this.resolved.get(key);
     if (!resolved) {
-      resolved = this.resolveOnDisk(norm);
-      this.resolved.set(norm, resolved);
+      resolved = resolveSubmissionFile(this.realRootPath(), rel);
+      this.resolved.set(key, resolved);
     }
     return resolved;
   }
 
-  private resolveOnDisk(norm: string): Resolved {
-    const abs = join(this.root, ...norm.split('/'));
-    let info;
-    try {
-      info = statSync(abs);
-    } catch (error) {
-      const code = errorCode(error);
-      if (code === 'ENOENT' || code === 'ENOTDIR') return { ok: false, path: norm, problem: 'missing', message: `${norm} not found` };
-      if (code === 'ELOOP') return { ok: false, path: norm, problem: 'unreadable', message: `${norm} is a symlink loop` };
-      return { ok: false, path: norm, problem: 'unreadable', message: `${norm} could not be read (${code})` };
-    }
-    // Follow symlinks, but only to places inside the root.
-    let real: string;
-    try {
-      real = realpathSync.native(abs);
-    } catch (error) {
-      return { ok: false, path: norm, problem: 'unreadable', message: `${norm} could not be read (${errorCode(error)})` };
-    }
-    const realRoot = this.realRootPath();
-    if (real !== realRoot && !real.startsWith(realRoot.endsWith(sep) ? realRoot : realRoot + sep)) {
-      return { ok: false, path: norm, problem: 'outside-root', message: `${norm} is a link to a place outside the submission folder` };
-    }
-    if (!info.isFile()) return { ok: false, path: norm, problem: 'not-a-file', message: `${norm} is not a regular file` };
-    return { ok: true, rel: norm, abs, size: info.size };
-  }
-
   private realRootPath(): string {
-    if (this.realRoot === undefined) {
-      try {
-        this.realRoot = realpathSync.native(this.root);
-      } catch {
-        this.realRoot = this.root;
-      }
-    }
+    this.realRoot ??= realRootOf(this.root);
     return this.realRoot;
   }
-
-  private walk(): string[] {
-    const out: string[] = [];
-    const visit = (dirRel: string): void => {
-      let entries: Dirent[];
-      try {
-        entries = readdirSync(dirRel ? join(this.root, ...dirRel.split('/')) : this.root, { withFileTypes: true });
-      } catch {
-        return;
-      }
-      entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-      for (const entry of entries) {
-        if (out.length >= MAX_LISTED_FILES) return;
-        if (SKIPPED.has(entry.name) || entry.name.startsWith('.rubricate')) continue;
-        const rel = dirRel ? `${dirRel}/${entry.name}` : entry.name;
-        if (entry.isDirectory()) {
-          visit(rel);
-        } else if (entry.isFile()) {
-          out.push(rel);
-        } else if (entry.isSymbolicLink()) {
-          // Linked files count when they stay inside the root; linked folders are not followed (no cycles).
-          if (this.resolve(rel).ok) out.push(rel);
-        }
-      }
-    };
-    visit('');
-    return out.sort();
-  }
-}
-
-/**
- * Normalises a submission-relative path: forward slashes, no `.` segments, no
- * leading `./`. Returns undefined for absolute paths and paths that climb out with `..`.
- */
-export function normalise(rel: string): string | undefined {
-  // Already normal (the paths rubrics name): segments of word characters, dots and dashes, none "." or "..".
-  if (PLAIN_PATH.test(rel)) return rel;
-  const slashed = rel.replace(/\\/g, '/');
-  if (slashed.startsWith('/') || /^[A-Za-z]:/.test(slashed) || slashed.includes('\u0000')) return undefined;
-  if (slashed.split('/').includes('..')) return undefined;
-  const norm = posix.normalize(slashed).replace(/\/+$/, '');
-  if (norm === '' || norm === '.') return undefined;
-  return norm.replace(/^\.\//, '');
-}
-
-const PLAIN_PATH = /^[\w-][\w.-]*(?:\/[\w-][\w.-]*)*$/;
-
-/** "2.0 MiB", "512 KiB", "37 bytes". */
-export function formatBytes(size: number): string {
-  if (size >= 1024 * 1024) return `${(size / (1024 * 1024)).toFixed(1)} MiB`;
-  if (size >= 1024) return `${(size / 1024).toFixed(1)} KiB`;
-  return `${size} bytes`;
-}
-
-function errorCode(error: unknown): string {
-  return (error as NodeJS.ErrnoException | undefined)?.code ?? (error instanceof Error ? error.message : String(error));
 }

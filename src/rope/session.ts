@@ -6,6 +6,7 @@
  */
 import type { CheckContext } from '../checks/kind.js';
 import type { CheckOutcome, Detail } from '../core/types.js';
+import { planCopy } from '../input/listing.js';
 import type { CallOptions } from '../runner/answers.js';
 import { languageOf, type RunnerLanguage } from '../runner/languages.js';
 import type { CallOutcome, LearnerSession, NDArray, RunFailure, SessionOptions, Value } from '../runner/types.js';
@@ -18,6 +19,9 @@ export type Probed<T> = { ok: true; value: T } | { ok: false; outcome: CheckOutc
 
 /** Opens a learner session; `ctx.services.openLearnerSession` overrides the runner's (tests, other runtimes). */
 export type SessionFactory = (options: SessionOptions) => Promise<LearnerSession>;
+
+/** Entries left out of the sandbox copy that are named one by one in the report's notices. */
+const MAX_COPY_NOTICES = 20;
 
 /** Failures that would only repeat (and cost a timeout each) if the same function were called again. */
 const FATAL_FAILURES = new Set(['timeout', 'memory', 'crash', 'limit']);
@@ -61,6 +65,17 @@ export async function getRopeSession(
     session = await ctx.memo(`rope:session:${module}`, async () => {
       const factory = (ctx.services.openLearnerSession as SessionFactory | undefined) ?? (await defaultFactory(module));
       const sessionOptions: SessionOptions = { root: ctx.root, module };
+      // The submission's one file list: the sandbox copy is made from the list the cache key covers.
+      const listing = ctx.files.listing?.();
+      if (listing) {
+        sessionOptions.listing = listing;
+        const { skipped } = planCopy(listing);
+        // A few are worth reading; a folder of 20,000 FIFOs is one notice more, not 20,000.
+        for (const entry of skipped.slice(0, MAX_COPY_NOTICES)) ctx.notice({ level: 'warning', message: `left out of the copy the learner's code runs in: ${entry}` });
+        if (skipped.length > MAX_COPY_NOTICES) {
+          ctx.notice({ level: 'warning', message: `left out of the copy the learner's code runs in: ${skipped.length - MAX_COPY_NOTICES} more entries` });
+        }
+      }
       if (typeof ctx.services.python === 'string') sessionOptions.python = ctx.services.python;
       const isolation = isolationOf(ctx.services.isolation);
       if (isolation) sessionOptions.isolation = isolation;

@@ -30,7 +30,9 @@ export async function pickRubric(submission: string, rubric: string | Rubric | u
   }
   const found = await rubricForExperiment(experiment, registry);
   if (!found) {
-    throw new ConfigError(`no rubric applies to experiment '${experiment}' (from ${join(submission, MANIFEST)}); pass --rubric <id or path>`);
+    // The learner's text, quoted as JSON (control characters escaped) and cut: it ends up in a one-line error.
+    const named = JSON.stringify(experiment.length > 80 ? `${experiment.slice(0, 77)}...` : experiment);
+    throw new ConfigError(`no rubric applies to experiment ${named} (from ${join(submission, MANIFEST)}); pass --rubric <id or path>`);
   }
   return found;
 }

@@ -610,11 +610,11 @@ export class ForkServerPool {
       let image: SubmissionImage | undefined;
       if (server.inMemory) {
         // The child writes the files into its private tmpfs: only paths are decided here.
-        image = readSubmissionImage(options.root);
+        image = readSubmissionImage(options.root, options.listing);
         scratch = scratchAt(path.join(server.jobsDir, `j${server.served + 1}`), server.token, image.skipped);
       } else {
         // The copy goes inside the server's bound folder, so the sandbox sees it.
-        const copy = await prepareScratch(options.root);
+        const copy = await prepareScratch(options.root, options.listing);
         const dir = path.join(server.dir, path.basename(copy.dir));
         // Until the rename, the copy is only `copy`: a failed rename must not leave it behind.
         await rename(copy.dir, dir).catch(async (error: unknown) => {

@@ -1,11 +1,14 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, readdir, rmdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../core/errors.js';
+import { DEFAULT_COPY_LIMITS, listSubmission, planCopy, readListedFile, skippedEntry, type CopyLimits, type CopyPlan, type ListedFile, type SubmissionListing } from '../input/listing.js';
+
+export { DEFAULT_COPY_LIMITS, planCopy, type CopyLimits, type CopyPlan } from '../input/listing.js';
 import type { IsolationInfo, IsolationLevel } from './types.js';
 
 /**
@@ -295,14 +298,6 @@ export function scratchAt(dir: string, token: string, skipped: string[] = []): S
   return { dir, work: path.join(dir, 'work'), home: path.join(dir, 'home'), tmp: path.join(dir, 'tmp'), skipped, token };
 }
 
-export interface CopyLimits {
-  maxFileBytes: number;
-  maxTotalBytes: number;
-  maxFiles: number;
-}
-
-const SKIP_DIRS = new Set(['.git', 'node_modules', '__pycache__', '.venv', 'venv', '.mypy_cache', '.pytest_cache', '.tox']);
-
 /** A submission's files as the learner process gets them, read into memory (fork servers write them into a private tmpfs). */
 export interface SubmissionImage {
   /** Folders, relative, parents first. */
@@ -311,8 +306,6 @@ export interface SubmissionImage {
   /** Files left out, with the reason. */
   skipped: string[];
 }
-
-const DEFAULT_COPY_LIMITS: CopyLimits = { maxFileBytes: 5 * 1024 * 1024, maxTotalBytes: 50 * 1024 * 1024, maxFiles: 5000 };
 
 /** The submission folder's real path, or the one-line error that replaces the session. */
 function submissionRoot(root: string): string {
@@ -325,81 +318,31 @@ function submissionRoot(root: string): string {
   }
 }
 
+/** The listing of `root`: the one given when it is of the same folder, else a fresh one. */
+function listingOf(realRoot: string, root: string, listing: SubmissionListing | undefined): SubmissionListing {
+  return listing !== undefined && listing.realRoot === realRoot ? listing : listSubmission(root);
+}
+
 /**
- * Walks the submission as the learner process may see it: symlinks are
- * followed only when they stay inside the root, tool folders (.git,
- * node_modules, __pycache__...) are left out, files over the caps are
- * skipped. Calls `dir` for each folder (parents first) and `file` for each
- * file to copy; `file` returns an error code when the file cannot be read.
- * Synchronous on purpose: a submission is a few small files, and a promise per
- * file system call cost more main-thread time than the work.
+ * Reads the files of the copy plan, each through safe-read.ts (a file that
+ * changed kind or grew past the cap since it was listed is left out too).
+ * Synchronous on purpose: a submission is a few small files, and a promise
+ * per file system call cost more main-thread time than the work.
  */
-function walkSubmission(
-  realRoot: string,
-  limits: CopyLimits,
-  visit: { dir(rel: string): void; file(rel: string, source: string): string | undefined },
-): string[] {
-  const skipped: string[] = [];
-  /** A path cut to a readable length: a folder nested hundreds deep has a name of kilobytes. */
-  const skip = (rel: string, why: string) => skipped.push(`${rel.length > 200 ? `${rel.slice(0, 120)}...${rel.slice(-60)}` : rel} (${why})`);
+function readPlanned(listing: SubmissionListing, plan: CopyPlan, limits: CopyLimits, take: (file: ListedFile, data: Buffer) => void): string[] {
+  const skipped = [...plan.skipped];
   let total = 0;
-  let files = 0;
-  const walk = (rel: string): void => {
-    const entries = readdirSync(path.join(realRoot, rel), { withFileTypes: true });
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const entry of entries) {
-      const relPath = rel ? `${rel}/${entry.name}` : entry.name;
-      try {
-        visitEntry(entry.name, relPath);
-      } catch (error) {
-        // A path too long for the system (ENAMETOOLONG), a folder that cannot be listed or made, an entry gone
-        // since the listing: the entry (and what is below it) is left out, the rest is copied.
-        skip(relPath, `unreadable: ${errorCode(error)}`);
-      }
+  for (const file of plan.files) {
+    const read = readListedFile(listing, file, limits.maxFileBytes);
+    if (!read.ok) {
+      skipped.push(skippedEntry(file.rel, read.message.startsWith(file.rel) ? read.message.slice(file.rel.length).trim() : read.message));
+    } else if (total + read.data.length > limits.maxTotalBytes) {
+      skipped.push(skippedEntry(file.rel, 'submission size cap reached'));
+    } else {
+      total += read.data.length;
+      take(file, read.data);
     }
-  };
-  const visitEntry = (name: string, relPath: string): void => {
-    const source = path.join(realRoot, relPath);
-    let info = lstatSync(source);
-    if (info.isSymbolicLink()) {
-      let resolved: string;
-      try {
-        resolved = realpathSync(source);
-      } catch {
-        skip(relPath, 'dangling symlink');
-        return;
-      }
-      if (resolved !== realRoot && !resolved.startsWith(realRoot + path.sep)) {
-        skip(relPath, `symlink leaving the submission: ${readlinkSync(source)}`);
-        return;
-      }
-      info = statSync(resolved);
-      if (info.isDirectory()) {
-        skip(relPath, 'symlink to a folder');
-        return;
-      }
-    }
-    if (info.isDirectory()) {
-      if (SKIP_DIRS.has(name)) return;
-      visit.dir(relPath);
-      walk(relPath);
-    } else if (info.isFile()) {
-      if (info.size > limits.maxFileBytes) {
-        skip(relPath, `${info.size} bytes, over the per-file cap`);
-      } else if (total + info.size > limits.maxTotalBytes || files >= limits.maxFiles) {
-        skip(relPath, 'submission size cap reached');
-      } else {
-        const failed = visit.file(relPath, source);
-        if (failed !== undefined) {
-          skip(relPath, `unreadable: ${failed}`);
-          return;
-        }
-        total += info.size;
-        files += 1;
-      }
-    }
-  };
-  walk('');
+  }
   return skipped;
 }
 
@@ -407,20 +350,16 @@ function errorCode(error: unknown): string {
   return (error as NodeJS.ErrnoException).code ?? 'error';
 }
 
-/** Reads the submission's files into memory, with the same rules as a scratch copy. */
-export function readSubmissionImage(root: string, limits: CopyLimits = DEFAULT_COPY_LIMITS): SubmissionImage {
-  const image: SubmissionImage = { dirs: [], files: [], skipped: [] };
-  image.skipped = walkSubmission(submissionRoot(root), limits, {
-    dir: (rel) => void image.dirs.push(rel),
-    file: (rel, source) => {
-      try {
-        image.files.push({ path: rel, data: readFileSync(source) });
-        return undefined;
-      } catch (error) {
-        return errorCode(error);
-      }
-    },
-  });
+/**
+ * Reads the submission's files into memory, with the same rules as a scratch
+ * copy; `listing` is the submission's file list when the caller has it (the
+ * one its cache key was computed from).
+ */
+export function readSubmissionImage(root: string, listing?: SubmissionListing, limits: CopyLimits = DEFAULT_COPY_LIMITS): SubmissionImage {
+  const list = listingOf(submissionRoot(root), root, listing);
+  const plan = planCopy(list, limits);
+  const image: SubmissionImage = { dirs: [...plan.dirs], files: [], skipped: [] };
+  image.skipped = readPlanned(list, plan, limits, (file, data) => void image.files.push({ path: file.rel, data }));
   return image;
 }
 
@@ -450,22 +389,30 @@ export function unreadReason(root: string, image: SubmissionImage, rel: string):
 /**
  * Copies the submission's files into a fresh private scratch directory
  * (`work`, beside `home` and `tmp`); the submission itself is only read.
+ * `listing` as for `readSubmissionImage`.
  */
-export async function prepareScratch(root: string, limits: CopyLimits = DEFAULT_COPY_LIMITS): Promise<Scratch> {
-  const realRoot = submissionRoot(root);
+export async function prepareScratch(root: string, listing?: SubmissionListing, limits: CopyLimits = DEFAULT_COPY_LIMITS): Promise<Scratch> {
+  const list = listingOf(submissionRoot(root), root, listing);
   const scratch = emptyScratch();
   try {
-    scratch.skipped = walkSubmission(realRoot, limits, {
-      dir: (rel) => mkdirSync(path.join(scratch.work, rel)),
-      file: (rel, source) => {
-        try {
-          copyFileSync(source, path.join(scratch.work, rel));
-          return undefined;
-        } catch (error) {
-          return errorCode(error);
-        }
-      },
-    });
+    const plan = planCopy(list, limits);
+    const made = new Set<string>();
+    const unmade: string[] = [];
+    for (const dir of plan.dirs) {
+      try {
+        mkdirSync(path.join(scratch.work, dir));
+        made.add(dir);
+      } catch (error) {
+        unmade.push(skippedEntry(dir, `unreadable: ${errorCode(error)}`));
+      }
+    }
+    scratch.skipped = [
+      ...unmade,
+      ...readPlanned(list, { ...plan, files: plan.files.filter((f) => !f.rel.includes('/') || made.has(f.rel.slice(0, f.rel.lastIndexOf('/')))) }, limits, (file, data) => {
+        // A new file ('wx'), permission bits only: the copy is the learner's to write, never setuid.
+        writeFileSync(path.join(scratch.work, file.rel), data, { flag: 'wx', mode: (file.mode & 0o777) | 0o600 });
+      }),
+    ];
     return scratch;
   } catch (error) {
     await removeScratch(scratch);

@@ -393,7 +393,7 @@ async function startSession(
   prepare?: HarnessSpec['prepare'],
   image?: SubmissionImage,
 ): Promise<LearnerSession> {
-  const scratch = image ? await scratchFromImage(image) : await prepareScratch(options.root);
+  const scratch = image ? await scratchFromImage(image) : await prepareScratch(options.root, options.listing);
   let session: PythonSession;
   try {
     await prepare?.(scratch);

@@ -1,4 +1,5 @@
 import type { Location } from '../core/types.js';
+import type { SubmissionListing } from '../input/listing.js';
 
 /**
  * Values that cross the boundary between the grader and a learner process.
@@ -107,6 +108,8 @@ export interface SessionOptions {
   python?: string;
   isolation?: IsolationLevel | 'auto';
   limits?: Partial<ResourceLimits>;
+  /** The submission's file list, when the caller has it (the one its cache key covers): what the sandbox copy is made from. */
+  listing?: SubmissionListing;
 }
 
 /** One live learner process (restarted transparently after a timeout or crash). */

@@ -142,6 +142,25 @@ describe('batch grading', () => {
   });
 });
 
+describe('submissions the batch does not grade', () => {
+  it('gives each its own error report with the reason, in thread mode and on this thread, and grades the rest', async () => {
+    for (const threads of [0, 2]) {
+      const { out, folders } = setup();
+      const bob = folders.find((f) => f.endsWith('/bob'))!;
+      const why = "manifest.json names experiment '17-attention', which rubric 'attention-lab03' grades";
+      const result = await batch({ submissions: folders, outDir: out, notGraded: new Map([[bob, why]]), threads });
+      expect(result.total).toBe(folders.length);
+      const report = readJson<Report>(join(out, 'reports', 'bob.json'));
+      expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
+      expect(report.checks.every((c) => c.status === 'error' && c.message === why)).toBe(true);
+      const rows = Object.fromEntries(result.rows.map((r) => [r.submission, r.status]));
+      expect(rows.bob).toBe('error');
+      expect(rows.alice).toBe('passed');
+      if (threads === 0) expect(probeCalls.has('bob')).toBe(false);
+    }
+  });
+});
+
 describe('re-runs and resume', () => {
   it('refuses an output folder inside a submission (also through a link) before writing anything', async () => {
     const { classDir, folders } = setup();
@@ -384,6 +403,18 @@ describe('shards and merge', () => {
     const binary = join(tmp, 'list-binary.txt');
     writeFileSync(binary, 'x/alice\0\n');
     await expect(readListFile(binary)).rejects.toThrow(UsageError);
+  });
+
+  it('reads a --from list from a pipe (as <(ls -d class/*) gives), and stops at 16 MiB of an endless one', async () => {
+    const fifo = join(tmp, 'list-fifo');
+    execFileSync('mkfifo', [fifo]);
+    const writer = import('node:fs').then((fs) => fs.promises.writeFile(fifo, 'x/alice\ny/bob\n'));
+    expect(await readListFile(fifo)).toEqual(['x/alice', 'y/bob']);
+    await writer;
+    await expect(readListFile('/dev/zero')).rejects.toThrow('the submission list /dev/zero is over 16 MiB; split it into several lists, each read by its own --from');
+    const stdin = Object.assign(Readable.from((function* () { for (;;) yield Buffer.alloc(1024 * 1024, 0x61); })()), { isTTY: false });
+    await expect(readListFile('-', { stdin, stderr: { write: () => true } })).rejects.toThrow('the submission list the standard input is over 16 MiB');
+    await expect(readListFile(tmp)).rejects.toThrow('is a folder; --from takes a file with one folder per line');
   });
 
   it('--from - says it reads the list from standard input when that is a terminal, and only then', async () => {

@@ -133,7 +133,7 @@ describe('files kind', () => {
     const allowedBlank = await run(scratch, { images: [{ path: 'transparent.png', notBlank: false }] });
     expect(allowedBlank.status).toBe('pass');
     const folder = await run(scratch, { images: [{ path: 'folder.png' }] });
-    expect(folder.message).toBe('folder.png not found (folder.png is not a regular file); expected in the submission folder');
+    expect(folder.message).toBe('folder.png is a folder, not a file; expected in the submission folder');
   });
 
   it('has an options schema that fills defaults and refuses unknown keys', () => {

@@ -1,4 +1,4 @@
-import { crc32, deflateSync } from 'node:zlib';
+import { constants, crc32, deflateRawSync, deflateSync } from 'node:zlib';
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -29,4 +29,33 @@ export function pngFile(width: number, height: number, colorType: number, raw: U
  */
 export function bombPng(width: number, height: number): Buffer {
   return pngFile(width, height, 2, Buffer.alloc((width * 3 + 1) * 4));
+}
+
+/**
+ * A decompression bomb that a header check cannot see: a plausible RGBA
+ * header (8-bit, interlaced or not) over image data that inflates to
+ * `inflatesTo` bytes of zeros, far past what the header's pixels need. The
+ * zlib stream is valid to its end (checksum included): one megabyte of
+ * zeros deflated and flushed to a byte boundary with a dictionary reset
+ * (so the same bytes can repeat), `inflatesTo / 1 MiB` times, then an empty
+ * final block. 4 GiB make a 4 MiB file.
+ */
+export function inflationBombPng(width: number, height: number, inflatesTo: number, options: { interlaced?: boolean } = {}): Buffer {
+  const block = 1024 * 1024;
+  const repeats = Math.ceil(inflatesTo / block);
+  const piece = deflateRawSync(Buffer.alloc(block), { level: 9, finishFlush: constants.Z_FULL_FLUSH });
+  const total = repeats * block;
+  // Adler-32 of `total` zero bytes: a stays 1, b adds 1 per byte.
+  const adler = ((total % 65521) * 65536 + 1) >>> 0;
+  const tail = Buffer.alloc(9);
+  tail.set([0x01, 0x00, 0x00, 0xff, 0xff]);
+  tail.writeUInt32BE(adler, 5);
+  const zlib = Buffer.concat([Buffer.from([0x78, 0xda]), ...Array.from({ length: repeats }, () => piece), tail]);
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8;
+  header[9] = 6;
+  header[12] = options.interlaced ? 1 : 0;
+  return Buffer.concat([SIGNATURE, pngChunk('IHDR', header), pngChunk('IDAT', zlib), pngChunk('IEND', new Uint8Array())]);
 }

@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { deflateSync } from 'node:zlib';
 import pngjs from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { decodeCommonForTest, decodeWithPngjsForTest, inspectPng, inspectWithPngjsForTest, pngSize, sniffFormat } from '../../src/input/png.js';
-import { bombPng, pngChunk, pngFile } from '../helpers/png.js';
+import { decodeCommonForTest, decodeWithPngjsForTest, inflatedSize, inspectPng, inspectWithPngjsForTest, pngSize, sniffFormat } from '../../src/input/png.js';
+import { bombPng, inflationBombPng, pngChunk, pngFile } from '../helpers/png.js';
 
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../../fixtures/input/png/${name}`, import.meta.url)));
 
@@ -40,10 +41,70 @@ describe('inspectPng', () => {
     const bomb = bombPng(60000, 60000);
     expect(bomb.length).toBeLessThan(2048);
     expect(pngSize(bomb)).toEqual({ width: 60000, height: 60000 });
-    expect(inspectPng(bomb)).toEqual({ ok: false, message: 'a 60000x60000 pixel PNG, too large to inspect (over 100 million pixels)' });
+    expect(inspectPng(bomb)).toEqual({
+      ok: false,
+      message: 'a 60000x60000 pixel PNG, too large to inspect (its pixels would take 13732.9 MiB decoded, over the 128.0 MiB rubricate decodes); save the figure at a lower resolution',
+    });
     const started = performance.now();
     expect(inspectPng(bombPng(20000, 20000))).toMatchObject({ ok: false, message: expect.stringContaining('too large to inspect') });
     expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it('stops inflating a decompression bomb at the size its header implies, in both decoders', () => {
+    // 4 MiB of image data that inflate to 4 GiB under a header of 2000x2000 RGBA pixels (16 MB): the header check passes.
+    const maxRss = () => process.resourceUsage().maxRSS * 1024;
+    const before = maxRss();
+    for (const interlaced of [false, true]) {
+      const bomb = inflationBombPng(2000, 2000, 4 * 1024 ** 3, { interlaced });
+      expect(bomb.length).toBeLessThan(5 * 1024 * 1024);
+      const result = inspectPng(bomb);
+      expect(result, interlaced ? 'interlaced (pngjs)' : 'plain (fast decoder)').toEqual({
+        ok: false,
+        message: expect.stringMatching(/^a PNG whose image data inflates to more than its 2000x2000 pixels hold \(over 15\.[0-9] MiB\): a decompression bomb or a corrupt file; re-save the figure$/),
+      });
+    }
+    // The peak of this process grew by far less than the 4 GiB inflated (the cap is 16 MB; 300 MB leaves room for the test's own garbage).
+    expect(maxRss() - before).toBeLessThan(300 * 1024 * 1024);
+  });
+
+  it('computes the inflated size of any header as encoders write it; pngjs decodes interlaced and packed images under that cap', () => {
+    expect(inflatedSize({ width: 10, height: 10, bitDepth: 8, colorType: 6, interlaced: false })).toBe(410);
+    expect(inflatedSize({ width: 3, height: 3, bitDepth: 8, colorType: 5, interlaced: false })).toBeUndefined();
+    // Adam7 images written pass by pass (filter 0): the image data is exactly the computed size, and inspectPng accepts them.
+    const adam7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]];
+    for (const [colorType, bitDepth, channels] of [[6, 8, 4], [2, 8, 3], [0, 1, 1], [0, 4, 1], [4, 16, 2]] as const) {
+      for (const [width, height] of [[1, 1], [3, 3], [9, 5], [17, 12]] as const) {
+        const rows: number[] = [];
+        for (const [x0, y0, dx, dy] of adam7) {
+          const columns = width > x0! ? Math.ceil((width - x0!) / dx!) : 0;
+          const lines = height > y0! ? Math.ceil((height - y0!) / dy!) : 0;
+          if (columns === 0) continue;
+          for (let y = 0; y < lines; y++) rows.push(0, ...new Array(Math.ceil((columns * channels * bitDepth) / 8)).fill(y % 2 ? 0xff : 0x11));
+        }
+        const raw = Buffer.from(rows);
+        const header = { width, height, bitDepth, colorType, interlaced: true };
+        expect(inflatedSize(header), `${width}x${height} type ${colorType} depth ${bitDepth}`).toBe(raw.length);
+        const ihdr = Buffer.alloc(13);
+        ihdr.writeUInt32BE(width, 0);
+        ihdr.writeUInt32BE(height, 4);
+        ihdr.set([bitDepth, colorType, 0, 0, 1], 8);
+        const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', ihdr), pngChunk('IDAT', deflateSync(raw)), pngChunk('IEND', new Uint8Array())]);
+        expect(decodeWithPngjsForTest(png).width).toBe(width);
+        const result = inspectPng(png);
+        if (!result.ok) expect(result.message).toMatch(/too small to show anything/);
+        else expect(result.width).toBe(width);
+      }
+    }
+  });
+
+  it('refuses a second IHDR (other dimensions than the ones checked)', () => {
+    const header = Buffer.alloc(13);
+    header.writeUInt32BE(30000, 0);
+    header.writeUInt32BE(30000, 4);
+    header[8] = 8;
+    header[9] = 6;
+    const png = pngFile(4, 4, 6, Buffer.alloc(17 * 4), [pngChunk('IHDR', header)]);
+    expect(inspectPng(png)).toEqual({ ok: false, message: 'a broken PNG image (2 IHDR chunks, expected one); re-save the figure' });
   });
 
   it('names a JPEG renamed to .png', () => {

@@ -117,15 +117,17 @@ describe('rust runner', () => {
       const first = key();
       expect(key()).toBe(first);
       expect(key('rlimits')).not.toBe(first);
-      // Any file of the copy counts, not only Rust sources (a data file, a notebook checkpoint)...
-      mkdirSync(join(root, '.ipynb_checkpoints'));
-      writeFileSync(join(root, '.ipynb_checkpoints', 'x.txt'), 'x');
-      const withCheckpoint = key();
-      expect(withCheckpoint).not.toBe(first);
-      // ...and what the copy leaves out (a .git folder) does not.
+      // Any file of the copy counts, not only Rust sources (a data file)...
+      mkdirSync(join(root, 'notes'));
+      writeFileSync(join(root, 'notes', 'x.txt'), 'x');
+      const withData = key();
+      expect(withData).not.toBe(first);
+      // ...and what the copy leaves out (a .git folder, notebook checkpoints) does not.
       mkdirSync(join(root, '.git'));
       writeFileSync(join(root, '.git', 'HEAD'), 'ref');
-      expect(key()).toBe(withCheckpoint);
+      mkdirSync(join(root, '.ipynb_checkpoints'));
+      writeFileSync(join(root, '.ipynb_checkpoints', 'x.txt'), 'x');
+      expect(key()).toBe(withData);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -85,7 +85,8 @@ Examples:
 Batch mode (--out DIR) writes DIR/reports/<name>.json, DIR/feedback/<name>.md, DIR/grades.csv,
 DIR/summary.md and DIR/batch.json; re-runs skip submissions whose files, rubric and rubricate
 version are unchanged (--force regrades), except those whose learner code could not be started.
-One broken submission never stops the batch.
+One broken submission never stops the batch; without --rubric, the rubric most manifests name
+is used, and a submission whose manifest names another rubric gets an error report saying so.
 With GITHUB_ACTIONS=true, findings become annotations and a summary goes to $GITHUB_STEP_SUMMARY.
 
 Batch mode grades folders: files beside them (an LMS's metadata, *.json, *.yml) are skipped with one
@@ -325,7 +326,7 @@ async function gradeBatch(listed: string[], options: GradeCommandOptions): Promi
   ]);
   const shard = options.shard !== undefined ? parseShard(options.shard) : undefined;
   const entries = nameSubmissions(submissions);
-  const rubric = await pickBatchRubric(entries, options.rubric);
+  const { rubric, elsewhere } = await pickBatchRubric(entries, options.rubric);
   await checkRubric(rubric, options);
   const formats: BatchFormat[] = options.format === 'gradescope' || options.format === 'junit' || options.format === 'html' ? [options.format] : [];
   const adjustments = await adjustmentsOf(options, [rubric]);
@@ -351,6 +352,7 @@ async function gradeBatch(listed: string[], options: GradeCommandOptions): Promi
     result = await runBatch({
       submissions: entries,
       rubric,
+      notGraded: elsewhere,
       outDir: options.out!,
       formats,
       services,

@@ -72,6 +72,16 @@ function tsSources(image: SubmissionImage): Map<string, Buffer> {
   return found;
 }
 
+/**
+ * The import failure of a source the TypeScript compiler itself gave up on
+ * (it recurses: a few hundred kilobytes of nested brackets overflow its
+ * stack): the learner's file, not the machine, so it is not retried.
+ */
+function untranspilable(file: string, error: unknown): RunFailure {
+  const reason = error instanceof RangeError ? 'nested too deeply for the TypeScript compiler' : error instanceof Error ? error.message.split('\n')[0] : String(error);
+  return { kind: 'import-error', message: `${file} could not be transpiled (${reason})`, location: { file } };
+}
+
 /** A session whose module never imported: every call fails with the same finding. */
 function deadSession(failure: RunFailure): LearnerSession {
   return {
@@ -90,7 +100,7 @@ function deadSession(failure: RunFailure): LearnerSession {
  */
 export async function openNodeSession(options: SessionOptions): Promise<LearnerSession> {
   // Read once: what is transpiled and what the sandbox gets are the same files.
-  const image = existsSync(options.root) ? readSubmissionImage(options.root) : undefined;
+  const image = existsSync(options.root) ? readSubmissionImage(options.root, options.listing) : undefined;
   const sources = image ? tsSources(image) : new Map<string, Buffer>();
   const compiled = new Map<string, string>();
   const wanted = options.module.split(path.sep).join('/');
@@ -101,7 +111,7 @@ export async function openNodeSession(options: SessionOptions): Promise<LearnerS
   for (const rel of [wanted, ...[...sources.keys()].filter((s) => s !== wanted)]) {
     const source = sources.get(rel);
     if (!TS_EXT.test(rel) || source === undefined) continue;
-    const result = await transpile(source.toString('utf8'), rel);
+    const result = await transpile(source.toString('utf8'), rel).catch((error: unknown) => ({ failure: untranspilable(rel, error) }));
     if ('failure' in result) return deadSession(result.failure);
     compiled.set(rel, result.js);
   }
