@@ -105,7 +105,7 @@ async function frequencyProbe(probe: RopeProbe): Promise<{ diagnoses: Diagnosis[
       return { diagnoses: [{ bug: 'frequency-formula', text: `${name}(64): the frequencies are ${zeros === values.length ? 'all zero' : 'not positive'}; the lab's are theta_i = base^(-2i/d).`, explains: NUMERIC }], fit: undefined };
     }
     const omega = Float64Array.from(index, (k) => values[k]!);
-    const subject = `${name}(64) returns frequencies that${zeros > 0 ? ` (${zeros} of the ${values.length} are zero; the others)` : ''}`;
+    const subject = `${name}(64)'s frequencies${zeros > 0 ? ` (the ${index.length} non-zero ones of ${values.length})` : ''}`;
     const fit = fitFrequencies(omega, index, 64, 10000, { T: 64, dependsOnT: false });
     if (!fit) return { diagnoses: [], fit: undefined };
     if (fit.unexplained) return { diagnoses: [unexplainedFrequencies(omega, index, 64, `${name}(64)`)], fit: undefined };

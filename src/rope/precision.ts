@@ -62,8 +62,9 @@ export function storageFormat(data: Float64Array): Precision {
     if (f16 && !isFloat16(v)) f16 = false;
     if (!bf16 && !f16 && !f32) break;
   }
-  if (f16) return 'float16';
+  // bfloat16 values (8 significant bits) mostly fit float16 too: the coarser mantissa is what the learner rounded to.
   if (bf16) return 'bfloat16';
+  if (f16) return 'float16';
   return f32 ? 'float32' : 'float64';
 }
 
