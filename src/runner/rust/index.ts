@@ -12,7 +12,7 @@ import path from 'node:path';
 import { ensureDir, tempSibling, writeAtomic } from '../../core/dirs.js';
 import { harnessDir } from '../sandbox.js';
 import { openHarnessSession } from '../session.js';
-import type { LearnerSession, RunFailure, SessionOptions } from '../types.js';
+import type { LearnerSession, RunFailure, RustAdapter, SessionOptions } from '../types.js';
 
 export interface RustFunctionNames {
   frequencies: string;
@@ -228,7 +228,7 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
  * Builds (or finds in the cache) the harness binary for the crate at `root`.
  * Returns the binary, or the failure that replaces the session.
  */
-export async function buildRustHarness(root: string, names: RustFunctionNames = DEFAULT_NAMES): Promise<{ binary: string; cached: boolean } | { failure: RunFailure }> {
+export async function buildRustHarness(root: string, names: RustFunctionNames = DEFAULT_NAMES, adapter?: RustAdapter): Promise<{ binary: string; cached: boolean } | { failure: RunFailure }> {
   const cargoPath = path.join(root, 'Cargo.toml');
   if (!existsSync(cargoPath)) return { failure: { kind: 'import-error', message: 'no Cargo.toml at the submission root', location: { file: 'Cargo.toml' } } };
   const name = packageName(readFileSync(cargoPath, 'utf8'));
@@ -248,7 +248,7 @@ export async function buildRustHarness(root: string, names: RustFunctionNames = 
   if (reading) return { failure: reading };
   const template = readFileSync(path.join(harnessDir(), 'rust', 'main.rs'), 'utf8');
   const hash = createHash('sha256');
-  hash.update(template).update(JSON.stringify(names));
+  hash.update(template).update(JSON.stringify(names)).update(JSON.stringify(adapter ?? null));
   for (const file of files) hash.update(`${file}\0`).update(await fs.readFile(path.join(root, file))).update('\0');
   const key = hash.digest('hex').slice(0, 24);
   const dir = path.join(rustCacheRoot(), key);
@@ -271,11 +271,56 @@ export async function buildRustHarness(root: string, names: RustFunctionNames = 
   await ensureDir(dir);
   const work = await fs.mkdtemp(path.join(dir, 'build-'));
   try {
-    return await buildIn(work, dir, { root, files, template, names, name, binary, failedMarker });
+    return await buildIn(work, dir, { root, files, template: adapter ? withAdapter(template, adapter) : template, names, name, binary, failedMarker });
   } finally {
     await fs.rm(work, { recursive: true, force: true }).catch(() => undefined);
     await pruneRustCache();
   }
+}
+
+const RUST_PATH = /^[A-Za-z_][A-Za-z0-9_]*(::[A-Za-z_][A-Za-z0-9_]*)*$/;
+const RUST_IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The harness with its three adapter functions calling the crate's struct
+ * (the rubric's `rust.adapter`): frequencies read back from the cached tables
+ * at position 1, precompute returns the struct's tables, apply builds a
+ * struct, puts the given tables in its cache fields and calls its method on
+ * each block of table-length rows. Names are checked as Rust paths and
+ * identifiers (the rubric's schema does too), so nothing else reaches the code.
+ */
+export function withAdapter(template: string, adapter: RustAdapter): string {
+  const { type, constructor: make, cos, sin, method } = adapter;
+  if (!RUST_PATH.test(type) || ![make, cos, sin, method].every((n) => RUST_IDENT.test(n))) {
+    throw new Error(`rust.adapter names must be Rust paths and identifiers, got ${JSON.stringify(adapter)}`);
+  }
+  const start = template.indexOf('fn call_frequencies');
+  const end = template.indexOf('const NAMES');
+  if (start < 0 || end < start) throw new Error('the Rust harness template has no adapter section');
+  const body = `fn call_frequencies(d_head: usize, base: f64) -> Vec<f64> {
+    let e = learner::${type}::${make}(d_head, 2, base);
+    let half = d_head / 2;
+    (0..half).map(|i| e.${sin}[half + i].atan2(e.${cos}[half + i])).collect()
+}
+fn call_precompute(t: usize, d_head: usize) -> (Vec<f64>, Vec<f64>) {
+    let e = learner::${type}::${make}(d_head, t, 10000.0);
+    (e.${cos}.clone(), e.${sin}.clone())
+}
+fn call_apply(q: &[f64], k: &[f64], cos: &[f64], sin: &[f64], d_head: usize) -> (Vec<f64>, Vec<f64>) {
+    let half = d_head / 2;
+    let t = if half == 0 { 0 } else { cos.len() / half };
+    let mut e = learner::${type}::${make}(d_head, t, 10000.0);
+    e.${cos} = cos.to_vec();
+    e.${sin} = sin.to_vec();
+    let block = t * d_head;
+    let run = |x: &[f64]| -> Vec<f64> {
+        if block == 0 { return Vec::new(); }
+        x.chunks(block).flat_map(|rows| e.${method}(rows, rows.len() / d_head)).collect()
+    };
+    (run(q), run(k))
+}
+`;
+  return template.slice(0, start) + body + template.slice(end);
 }
 
 interface BuildPlan {
@@ -355,7 +400,12 @@ function deadSession(failure: RunFailure): LearnerSession {
  * names a file of the crate, e.g. src/lib.rs). Function names: `names`.
  */
 export async function openRustSession(options: SessionOptions, names: RustFunctionNames = DEFAULT_NAMES): Promise<LearnerSession> {
-  const built = await buildRustHarness(options.root, names);
+  let built: Awaited<ReturnType<typeof buildRustHarness>>;
+  try {
+    built = await buildRustHarness(options.root, names, options.rustAdapter);
+  } catch (error) {
+    built = { failure: { kind: 'internal', message: error instanceof Error ? error.message : String(error) } };
+  }
   if ('failure' in built) return deadSession(built.failure);
   const prlimit = ['/usr/bin/prlimit', '/bin/prlimit'].find((p) => existsSync(p));
   const memory = options.limits?.memoryBytes ?? 1024 * 1024 * 1024;
