@@ -69,8 +69,11 @@ function judge(report, want) {
   const failing = notPassing.map((c) => c.id.replace(/^code-/, '')).sort();
   const verdict = notPassing.length === 0 ? 'pass' : 'fail';
   const diagnoses = code.filter((c) => c.diagnosis).map((c) => ({ check: c.id.replace(/^code-/, ''), text: c.diagnosis }));
-  const noteCheck = code.find((c) => c.status === 'pass' && /precision|computed in|float32|float16|bfloat16/i.test([c.message, ...(c.details ?? []).map((d) => d.message)].join(' ')));
-  const note = noteCheck ? [noteCheck.message, ...(noteCheck.details ?? []).map((d) => d.message)].find((m) => /precision|computed in/i.test(m)) : undefined;
+  // The precision note of a passing check ("precision note: computed in float32 ...").
+  const note = code
+    .filter((c) => c.status === 'pass')
+    .flatMap((c) => [c.message, ...(c.details ?? []).map((d) => d.message)])
+    .find((m) => /precision note|computed in/i.test(m));
   const why = [];
   if (verdict !== want.verdict) why.push(`verdict ${verdict}, expected ${want.verdict}`);
   const expectedFailing = [...want.failing].sort();

@@ -180,8 +180,11 @@ export async function judgePrecision(
   probe: RopeProbe,
   errors: Array<{ error: number; maxAngle: number }>,
   lab: { error: number | undefined; tolerance: number; what: string },
+  /** The storage format of the check's own values when they are not rotations (rope_frequencies): it decides instead of the tables' and rotation's. */
+  own?: Precision,
 ): Promise<PrecisionVerdict> {
-  const profile = await precisionProfile(probe);
+  const measured = await precisionProfile(probe);
+  const profile = own && own !== 'float64' ? { ...measured, precision: own, label: own } : measured;
   if (profile.precision === 'float64') return { kind: 'maths' };
   for (const e of errors) if (!(e.error <= precisionBound(profile.precision, e.maxAngle))) return { kind: 'maths' };
   const worst = Math.max(...errors.map((e) => e.error));

@@ -4,7 +4,7 @@
  */
 import type { CheckContext } from '../checks/kind.js';
 import type { CheckOutcome, Detail } from '../core/types.js';
-import { judgePrecision } from './precision.js';
+import { judgePrecision, type Precision } from './precision.js';
 import { diagnosisFor } from './diagnose.js';
 import { withDefaults, type RopeCommonOptions } from './options.js';
 import { dotAt, maxRowNormGap, normAt, scaleRows, tileRows } from './kernels.js';
@@ -175,8 +175,9 @@ export async function beyondFloat64(
   lab: { error: number | undefined; tolerance: number; what: string },
   maths: () => CheckOutcome | Promise<CheckOutcome>,
   pass: (note: Detail) => CheckOutcome,
+  own?: Precision,
 ): Promise<CheckOutcome> {
-  const verdict = await judgePrecision(probe, errors, lab);
+  const verdict = await judgePrecision(probe, errors, lab, own);
   if (verdict.kind === 'maths') return maths();
   if (verdict.kind === 'note') return pass(verdict.note);
   return { status: 'fail', message: verdict.message, diagnosis: verdict.diagnosis, data: { precision: verdict.profile.precision, labError: lab.error } };

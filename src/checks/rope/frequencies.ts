@@ -2,6 +2,7 @@ import type { CheckKind } from '../kind.js';
 import type { CheckOutcome, Detail } from '../../core/types.js';
 import { dHeads, ropeSchema, type RopeCommonOptions } from '../../rope/options.js';
 import { epsilonOf, frequencies } from '../../rope/reference.js';
+import { coarser, storageFormat, type Precision } from '../../rope/precision.js';
 import { beyondFloat64, fmt, runRopeCheck } from '../../rope/run.js';
 import type { RopeProbe } from '../../rope/session.js';
 
@@ -24,11 +25,13 @@ async function judge(probe: RopeProbe, options: FrequenciesOptions): Promise<Che
   let labError: number | undefined;
   const beyond: Array<{ error: number; maxAngle: number }> = [];
   let firstFail: CheckOutcome | undefined;
+  let own: Precision = 'float64';
   const cases: Array<[number, number | undefined]> = [...ds.map((d) => [d, undefined] as [number, undefined]), ...bases.flatMap((b) => ds.slice(0, 2).map((d) => [d, b] as [number, number]))];
   for (const [d, base] of cases) {
     const got = await probe.frequencies(d, base);
     if (!got.ok) return got.outcome;
     const want = frequencies(d, base);
+    own = coarser(own, storageFormat(got.value.data));
     const tol = 64 * epsilonOf('float64') * Math.max(1, Math.log(base ?? 10000));
     let at = 0;
     let rel = 0;
@@ -56,7 +59,7 @@ async function judge(probe: RopeProbe, options: FrequenciesOptions): Promise<Che
   const passed = (note?: Detail): CheckOutcome => ({ status: 'pass', message: `${probe.names.frequencies} matches base^(-2i/d) for d_head ${ds.join(', ')} and base ${['default', ...bases].join(', ')} (max relative error ${fmt(worst)})`, details: note ? [note, ...details] : details, data: { maxRelativeError: worst } });
   if (!firstFail) return passed();
   const failed = { ...firstFail, details: [...details] };
-  return beyondFloat64(probe, beyond, { error: labError, tolerance: options.labTolerance, what: `${probe.names.frequencies}(${ds[0]}) (relative)` }, () => failed, passed);
+  return beyondFloat64(probe, beyond, { error: labError, tolerance: options.labTolerance, what: `${probe.names.frequencies}(${ds[0]}) (relative)` }, () => failed, passed, own);
 }
 
 /** rope-frequencies: rope_frequencies(d) and rope_frequencies(d, base=b) equal base^(-2i/d), i = 0..d/2-1. */

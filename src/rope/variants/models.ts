@@ -34,9 +34,16 @@ function labTheta(n: number, d: number, base: number): Float64Array {
   return out;
 }
 
+/**
+ * Noise of the measured speeds (radians per position) that no model has to
+ * explain: the slope error of angles read from low-precision tables. Set per
+ * fit by fitFrequencies; 0 for values rope_frequencies returns.
+ */
+let slack = 0;
+
 function residual(model: ArrayLike<number>, omega: ArrayLike<number>): number {
   let m = 0;
-  for (let k = 0; k < omega.length; k++) m = Math.max(m, Math.abs(model[k]! / omega[k]! - 1));
+  for (let k = 0; k < omega.length; k++) m = Math.max(m, Math.abs(model[k]! - omega[k]!) / (Math.abs(omega[k]!) + slack));
   return Number.isNaN(m) ? Infinity : m;
 }
 
@@ -187,9 +194,10 @@ export function fitFrequencies(
   index: ArrayLike<number>,
   d: number,
   base: number,
-  context: { T: number; dependsOnT?: boolean },
+  context: { T: number; dependsOnT?: boolean; slack?: number },
 ): (FrequencyFit & { unexplained?: boolean }) | undefined {
   if (omega.length === 0) return undefined;
+  slack = context.slack ?? 0;
   if (fitLab(omega, index, d, base) <= 1e-3) return undefined;
   const candidates: FrequencyFit[] = [];
   const rotary = fitRotaryDims(omega, d, base);
