@@ -172,8 +172,8 @@ export function fitPower(omega: Float64Array, d: number, base: number): Frequenc
   }
   const parts: string[] = [];
   if (Math.abs(exponent - 2) > 0.04) {
-    const named = near(exponent, 1, 0.03) ? 'i/d' : near(exponent, 4, 0.03) ? '4i/d' : `${fmt(exponent)}i/d`;
-    parts.push(`log theta_k against k fits theta_k = base^(-${named}) (slope ${fmt(line.b, 4)}, i.e. exponent ${fmt(exponent)}·i/d with base ${base}, or base ${fmt(fittedBase, 4)} with 2i/d)`);
+    const named = near(exponent, 1, 0.03) ? '-i/d' : near(exponent, 4, 0.03) ? '-4i/d' : near(exponent, -2, 0.03) ? '+2i/d' : exponent < 0 ? `+${fmt(-exponent)}i/d` : `-${fmt(exponent)}i/d`;
+    parts.push(`log theta_k against k fits theta_k = base^(${named}) (slope ${fmt(line.b, 4)}, i.e. exponent ${fmt(exponent)}·i/d with base ${base}, or base ${fmt(fittedBase, 4)} with 2i/d)`);
   }
   if (Math.abs(theta0 - 1) > 0.01) {
     const named = near(theta0, Math.PI / 180) ? ' = pi/180 (degrees)' : '';

@@ -44,6 +44,7 @@ const BUGS: Record<string, [string[], string]> = {
   identity: [['decay', 'reference', 'convention'], 'nothing is rotated'],
   'positions-linspace': [['reference'], 'np.linspace(0, T, T)'],
   'k-clockwise': [['relative-position', 'reference', 'convention', 'claims'], 'k is rotated in the opposite direction'],
+  'frequencies-shuffled': [['frequencies', 'reference'], 'no known variant explains this'],
 };
 
 describe('RoPE check kinds with a fake learner session', () => {
