@@ -12,7 +12,9 @@
  * `notNamed` pattern in any diagnosis; for a pass, no diagnosis and a
  * precision note naming `note` when one is expected.
  *
- * Options: --only id,id (a subset), --json (one JSON line per item).
+ * Options: --only id,id (a subset), --json (one JSON line per item), --table
+ * (a Markdown table of implementation, source, expected verdict, rubricate's
+ * verdict and the catalogue variants it named on which checks).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -42,6 +44,20 @@ export async function run(dir, args) {
     rows.push({ id, ...judge(report, expected[id]) });
   }
   const agreed = rows.filter((r) => r.agree).length;
+  if (args.includes('--table')) {
+    // A Markdown table: implementation, source, expected, rubricate's verdict and the variants it named.
+    process.stdout.write('| implementation | source | expected | rubricate | variants named (checks) | agree |\n| --- | --- | --- | --- | --- | --- |\n');
+    for (const r of rows) {
+      const src = sources[r.id] ?? {};
+      const want = expected[r.id];
+      const named = new Map();
+      for (const d of r.diagnoses ?? []) for (const v of d.variants) named.set(v, [...(named.get(v) ?? []), d.check]);
+      const variants = [...named].map(([v, checks]) => `${v} (${checks.join(', ')})`).join('; ') || (r.note ? 'precision note' : '-');
+      process.stdout.write(`| ${r.id} | ${src.repo} ${src.path} @ ${String(src.commit).slice(0, 7)} | ${want.verdict}${want.failing.length ? ` [${want.failing.join(', ')}]` : ''} | ${r.verdict ?? 'missing'}${r.failing?.length ? ` [${r.failing.join(', ')}]` : ''} | ${variants} | ${r.agree ? 'yes' : 'no'} |\n`);
+    }
+    process.stdout.write(`\n${agreed} of ${rows.length} implementations judged as expected\n`);
+    return agreed === rows.length ? 0 : 1;
+  }
   if (asJson) for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
   else {
     for (const r of rows) {
@@ -68,7 +84,7 @@ function judge(report, want) {
   const notPassing = code.filter((c) => c.status !== 'pass');
   const failing = notPassing.map((c) => c.id.replace(/^code-/, '')).sort();
   const verdict = notPassing.length === 0 ? 'pass' : 'fail';
-  const diagnoses = code.filter((c) => c.diagnosis).map((c) => ({ check: c.id.replace(/^code-/, ''), text: c.diagnosis }));
+  const diagnoses = code.filter((c) => c.diagnosis).map((c) => ({ check: c.id.replace(/^code-/, ''), text: c.diagnosis, variants: c.data?.variants ?? [] }));
   // The precision note of a passing check ("precision note: computed in float32 ...").
   const note = code
     .filter((c) => c.status === 'pass')

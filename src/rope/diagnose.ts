@@ -1,16 +1,25 @@
 /**
- * Names the bug behind a failing RoPE check (RESEARCH.md section 3).
+ * Names the bug behind a failing RoPE check by the closest variant of the
+ * catalogue (rubrics/variants/rope.yaml, RESEARCH.md sections 3 and 7). Every
+ * diagnosis is a catalogue entry filled with fitted parameters, attached only
+ * to the check kinds the entry explains.
  *
- * Probes, run once per submission and memoised:
- * - frequencies: fit log theta_k against k (exponent, base, scale), and a
- *   non-default base must change the answer;
- * - basis vectors: e_i at positions 0, 1, 2, 5 through the q slot and 2 e_i
- *   through the k slot give each slot's rotation matrix (pairing, unrotated
- *   pairs, k path);
- * - angles: the unwrapped angle of every pair over t = 0..63 (phase and slope:
- *   cos/sin swap, direction, position offset or scale, degrees);
+ * Probes, run once per submission (only when a check fails) and memoised:
+ * - frequencies: rope_frequencies(64) against the frequency models
+ *   (variants/models.ts), and a non-default base must change the answer;
+ * - k path: e_i at positions 0, 1, 2, 5 through the q slot and 2 e_i through
+ *   the k slot (d_head = 16);
+ * - structure (d_head = 64): the basis response at position 1 gives the
+ *   rotated pairs, their output slots and the dims left alone (pairing,
+ *   layout, partial rotary: variants/observe.ts);
+ * - angles: every rotated pair's unwrapped angle over t = 0..63 (cos/sin swap,
+ *   direction, position offset, length, and the angular speeds fitted by the
+ *   frequency models);
+ * - precision: the tables' storage format (float16, bfloat16 tables);
  * - sizes: d_head = 16 against 64 (hard-coded head size);
  * - state: two calls give the same tables, inputs are not written to.
+ * When nothing in the catalogue explains a failure, the diagnosis says so with
+ * the first index where the learner's output differs.
  */
 import type { CheckOutcome } from '../core/types.js';
 import type { RopeProbe } from './session.js';
@@ -44,7 +53,6 @@ const NUMERIC = [
   'rope-convention',
   'rope-claims',
 ];
-const PIPELINE = NUMERIC.filter((k) => k !== 'rope-frequencies' && k !== 'rope-shapes');
 
 const fmt = (x: number, digits = 3) => (Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? Number(x.toPrecision(digits)).toString() : x.toExponential(2));
 
@@ -115,7 +123,7 @@ async function frequencyProbe(probe: RopeProbe): Promise<{ diagnoses: Diagnosis[
   if (!at500.ok) return { diagnoses: [], fit: undefined };
   if (maxAbsDiff(at500.value.data, at64.value.data) <= 1e-12) {
     return {
-      diagnoses: [{ bug: 'base-ignored', text: `${name} ignores its base argument: base=500 gives the same frequencies as the default 10000. Use base ** (-2i/d) with the base passed in.`, explains: ['rope-frequencies'] }],
+      diagnoses: [variant('base-ignored', { frequencies: name })],
       fit: undefined,
     };
   }
@@ -163,15 +171,15 @@ function kPathDiagnoses(m: Matrices): Diagnosis[] {
   const kOk = moving.every((o) => matrixDiffAt(m.k, o, m.q, o, d, 2, false) <= tol);
   if (kOk || moving.length === 0) return [];
   if (moving.every((o) => matrixDiffAt(m.k, o, eye, 0, d, 2, false) <= tol)) {
-    return [{ bug: 'k-not-rotated', text: 'k is returned unrotated (k_rot equals k) while q is rotated: apply the same rotation to k as to q.', explains: PIPELINE }];
+    return [variant('k-not-rotated')];
   }
   if (moving.every((o) => matrixDiffAt(m.k, o, m.q, o, d, 1, false) <= tol)) {
-    return [{ bug: 'k-from-q', text: 'k_rot is computed from q, not from k (with k = 2q the k slot returns the rotated q): rotate k itself.', explains: PIPELINE }];
+    return [variant('k-from-q')];
   }
   if (moving.every((o) => matrixDiffAt(m.k, o, m.q, o, d, 2, true) <= tol)) {
-    return [{ bug: 'k-opposite', text: 'k is rotated in the opposite direction to q (its sin terms have the other sign): use the same formula for q and k.', explains: PIPELINE }];
+    return [variant('k-opposite')];
   }
-  return [{ bug: 'k-path', text: 'The k slot is not rotated like the q slot: the same input gives different outputs in q_rot and k_rot. Use the same formula for q and k.', explains: PIPELINE }];
+  return [variant('k-path')];
 }
 
 // ---- variants: structure, angles and frequencies at d_head = 64 ------------------------
@@ -341,13 +349,7 @@ async function hardcodedProbe(probe: RopeProbe): Promise<Diagnosis[]> {
     if (!tables.ok && symptom(tables.outcome)) symptoms.push(tables.outcome.message);
   }
   if (symptoms.length === 0) return [];
-  return [
-    {
-      bug: 'hardcoded-d',
-      text: `Your code is right at d_head = 16 but not at 64 (${symptoms[0]}): d_head seems hard-coded to 16. Use the d_head argument (and q.shape[-1]) everywhere.`,
-      explains: [...NUMERIC, 'rope-inputs-unchanged'],
-    },
-  ];
+  return [variant('hardcoded-d', { symptom: symptoms[0]! })];
 }
 
 async function stateProbe(probe: RopeProbe): Promise<Diagnosis[]> {
@@ -357,11 +359,7 @@ async function stateProbe(probe: RopeProbe): Promise<Diagnosis[]> {
   if (first.ok && second.ok) {
     const diff = Math.max(maxAbsDiff(first.value.cos.data, second.value.cos.data), maxAbsDiff(first.value.sin.data, second.value.sin.data));
     if (diff > 0) {
-      out.push({
-        bug: 'cached-table-mutated',
-        text: `${probe.names.precompute} gives different tables on a second call with the same arguments (max diff ${fmt(diff)}): a cached array is modified in place (e.g. np.cos(angles, out=angles)). Never write into a cached array; copy it first.`,
-        explains: [...NUMERIC, 'rope-inputs-unchanged'],
-      });
+      out.push(variant('cached-table-mutated', { precompute: probe.names.precompute, diff: fmt(diff) }));
     }
   }
   if (first.ok) {
@@ -374,11 +372,7 @@ async function stateProbe(probe: RopeProbe): Promise<Diagnosis[]> {
         return data !== undefined && maxAbsDiff(data, i === 0 ? x.data : x.data.map((u) => -u)) > 0;
       });
       if (aliased || written) {
-        out.push({
-          bug: 'in-place',
-          text: `${probe.names.apply} writes into its inputs (${aliased ? 'q_rot is the same array as q' : 'q or k is changed by the call'}): the caller's q and k are overwritten. Build new arrays (np.empty_like(q)) instead of assigning into q[:, 0::2].`,
-          explains: ['rope-inputs-unchanged'],
-        });
+        out.push(variant('in-place', { apply: probe.names.apply, how: aliased ? 'q_rot is the same array as q' : 'q or k is changed by the call' }));
       }
     }
   }
@@ -431,19 +425,20 @@ function firstDifference(probe: RopeProbe): Promise<string | undefined> {
 }
 
 /** The diagnosis text for a failing check of the given kind, if a probe explains it. */
-export async function diagnosisFor(probe: RopeProbe, kind: string): Promise<string | undefined> {
+export async function diagnosisFor(probe: RopeProbe, kind: string): Promise<{ text: string; variants: string[] } | undefined> {
   let found: Diagnosis[];
   try {
     found = await diagnose(probe);
   } catch {
     return undefined;
   }
-  const texts = found.filter((f) => f.explains.includes(kind)).map((f) => f.text);
-  if (texts.length > 0) return [...new Set(texts)].join(' ');
+  const explaining = found.filter((f) => f.explains.includes(kind));
+  if (explaining.length > 0) return { text: [...new Set(explaining.map((f) => f.text))].join(' '), variants: [...new Set(explaining.map((f) => f.bug))] };
   // Nothing in the catalogue explains this failure: say so plainly, with where it starts (never for a k-path or state bug named elsewhere).
   if (found.length > 0 || kind === 'rope-shapes' || kind === 'rope-inputs-unchanged') return undefined;
   try {
-    return await firstDifference(probe);
+    const text = await firstDifference(probe);
+    return text ? { text, variants: ['unexplained'] } : undefined;
   } catch {
     return undefined;
   }

@@ -40,7 +40,11 @@ export async function runRopeCheck<O extends RopeCommonOptions>(
   const outcome = await body(probe.value, options);
   if (outcome.status !== 'pass' && outcome.status !== 'skip' && !outcome.diagnosis) {
     const diagnosis = await diagnosisFor(probe.value, kind);
-    if (diagnosis) outcome.diagnosis = diagnosis;
+    if (diagnosis) {
+      outcome.diagnosis = diagnosis.text;
+      // The catalogue ids (rubrics/variants/rope.yaml) behind the text, for tools and gradebooks.
+      outcome.data = { ...(outcome.data ?? {}), variants: diagnosis.variants };
+    }
   }
   outcome.data = { ...(outcome.data ?? {}), isolation: { ...probe.value.session.isolation } };
   return outcome;
@@ -180,5 +184,5 @@ export async function beyondFloat64(
   const verdict = await judgePrecision(probe, errors, lab, own);
   if (verdict.kind === 'maths') return maths();
   if (verdict.kind === 'note') return pass(verdict.note);
-  return { status: 'fail', message: verdict.message, diagnosis: verdict.diagnosis, data: { precision: verdict.profile.precision, labError: lab.error } };
+  return { status: 'fail', message: verdict.message, diagnosis: verdict.diagnosis, data: { precision: verdict.profile.precision, labError: lab.error, variants: [`precision-${verdict.profile.precision}`] } };
 }
