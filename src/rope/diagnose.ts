@@ -1,42 +1,37 @@
 /**
- * Names the bug behind a failing RoPE check (RESEARCH.md section 3).
+ * Names the bug behind a failing RoPE check by the closest variant of the
+ * catalogue (rubrics/variants/rope.yaml, RESEARCH.md sections 3 and 7). Every
+ * diagnosis is a catalogue entry filled with fitted parameters, attached only
+ * to the check kinds the entry explains.
  *
- * Probes, run once per submission and memoised:
- * - frequencies: fit log theta_k against k (exponent, base, scale), and a
- *   non-default base must change the answer;
- * - basis vectors: e_i at positions 0, 1, 2, 5 through the q slot and 2 e_i
- *   through the k slot give each slot's rotation matrix (pairing, unrotated
- *   pairs, k path);
- * - angles: the unwrapped angle of every pair over t = 0..63 (phase and slope:
- *   cos/sin swap, direction, position offset or scale, degrees);
+ * Probes, run once per submission (only when a check fails) and memoised:
+ * - frequencies: rope_frequencies(64) against the frequency models
+ *   (variants/models.ts), and a non-default base must change the answer;
+ * - k path: e_i at positions 0, 1, 2, 5 through the q slot and 2 e_i through
+ *   the k slot (d_head = 16);
+ * - structure (d_head = 64): the basis response at position 1 gives the
+ *   rotated pairs, their output slots and the dims left alone (pairing,
+ *   layout, partial rotary: variants/observe.ts);
+ * - angles: every rotated pair's unwrapped angle over t = 0..63 (cos/sin swap,
+ *   direction, position offset, length, and the angular speeds fitted by the
+ *   frequency models);
+ * - precision: the tables' storage format (float16, bfloat16 tables);
  * - sizes: d_head = 16 against 64 (hard-coded head size);
  * - state: two calls give the same tables, inputs are not written to.
+ * When nothing in the catalogue explains a failure, the diagnosis says so with
+ * the first index where the learner's output differs.
  */
 import type { CheckOutcome } from '../core/types.js';
 import type { RopeProbe } from './session.js';
-import type { RopeFunctionNames } from './options.js';
-import { fitLineF64, identityMatrix, matrixDiffAt, pairLines, pairStarts, partnersAt, type Line } from './kernels.js';
-import { arr, frequencies, gatherRows, maxAbsDiff, type Arr } from './reference.js';
+import { fitLineF64, identityMatrix, matrixDiffAt, type Line } from './kernels.js';
+import { coarser, precisionProfile, storageFormat, UNIT_ROUNDOFF } from './precision.js';
+import { applyRope, arr, frequencies, gatherRows, maxAbsDiff, Rng, tables as referenceTables, type Arr } from './reference.js';
+import { entry, fill } from './variants/catalogue.js';
+import { fitFrequencies, type FrequencyFit } from './variants/models.js';
+import { inPlace, pairAngles, pairingKind, pairInputs, structureOf } from './variants/observe.js';
 
-export type BugId =
-  | 'split-half'
-  | 'pairing'
-  | 'unrotated-pairs'
-  | 'not-rotated'
-  | 'clockwise'
-  | 'cos-sin-swapped'
-  | 'positions-offset'
-  | 'positions-scaled'
-  | 'degrees'
-  | 'frequency-formula'
-  | 'base-ignored'
-  | 'k-not-rotated'
-  | 'k-from-q'
-  | 'k-opposite'
-  | 'k-path'
-  | 'hardcoded-d'
-  | 'in-place'
-  | 'cached-table-mutated';
+/** A variant id of rubrics/variants/rope.yaml, or one of the state and k-path bugs found by their own probes. */
+export type BugId = string;
 
 export interface Diagnosis {
   bug: BugId;
@@ -58,7 +53,6 @@ const NUMERIC = [
   'rope-convention',
   'rope-claims',
 ];
-const PIPELINE = NUMERIC.filter((k) => k !== 'rope-frequencies' && k !== 'rope-shapes');
 
 const fmt = (x: number, digits = 3) => (Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? Number(x.toPrecision(digits)).toString() : x.toExponential(2));
 
@@ -105,29 +99,36 @@ export function describeFrequencies(theta: ArrayLike<number>, d: number, base = 
   return `${parts.join('; ')}. The lab's frequencies are theta_i = base^(-2i/d) for i = 0..d/2-1.`;
 }
 
-async function frequencyProbe(probe: RopeProbe): Promise<Diagnosis[]> {
-  const out: Diagnosis[] = [];
+/** rope_frequencies(64) against the frequency models, and whether it uses its base argument. */
+async function frequencyProbe(probe: RopeProbe): Promise<{ diagnoses: Diagnosis[]; fit: FrequencyFit | undefined }> {
   const name = probe.names.frequencies;
   const at64 = await probe.frequencies(64);
-  if (!at64.ok) return out;
-  const described = describeFrequencies(at64.value.data, 64);
-  if (described) {
-    out.push({ bug: 'frequency-formula', text: `${name}(64): ${described}`, explains: NUMERIC });
-    return out;
+  if (!at64.ok) return { diagnoses: [], fit: undefined };
+  if (describeFrequencies(at64.value.data, 64)) {
+    const values = at64.value.data;
+    const index: number[] = [];
+    for (let k = 0; k < values.length; k++) if (values[k]! > 0) index.push(k);
+    const zeros = values.length - index.length;
+    if (index.length < 2) {
+      return { diagnoses: [{ bug: 'frequency-formula', text: `${name}(64): the frequencies are ${zeros === values.length ? 'all zero' : 'not positive'}; the lab's are theta_i = base^(-2i/d).`, explains: NUMERIC }], fit: undefined };
+    }
+    const omega = Float64Array.from(index, (k) => values[k]!);
+    const subject = `${name}(64)'s frequencies${zeros > 0 ? ` (the ${index.length} non-zero ones of ${values.length})` : ''}`;
+    const fit = fitFrequencies(omega, index, 64, 10000, { T: 64, dependsOnT: false });
+    if (!fit) return { diagnoses: [], fit: undefined };
+    if (fit.unexplained) return { diagnoses: [unexplainedFrequencies(omega, index, 64, `${name}(64)`)], fit: undefined };
+    return { diagnoses: [variant(fit.id, { subject, ...fit.params })], fit };
   }
   const at500 = await probe.frequencies(64, 500);
-  if (!at500.ok) return out;
+  if (!at500.ok) return { diagnoses: [], fit: undefined };
   if (maxAbsDiff(at500.value.data, at64.value.data) <= 1e-12) {
-    out.push({
-      bug: 'base-ignored',
-      text: `${name} ignores its base argument: base=500 gives the same frequencies as the default 10000. Use base ** (-2i/d) with the base passed in.`,
-      explains: ['rope-frequencies'],
-    });
-  } else {
-    const d500 = describeFrequencies(at500.value.data, 64, 500);
-    if (d500) out.push({ bug: 'frequency-formula', text: `${name}(64, base=500): ${d500}`, explains: ['rope-frequencies'] });
+    return {
+      diagnoses: [variant('base-ignored', { frequencies: name })],
+      fit: undefined,
+    };
   }
-  return out;
+  const d500 = describeFrequencies(at500.value.data, 64, 500);
+  return { diagnoses: d500 ? [{ bug: 'frequency-formula', text: `${name}(64, base=500): ${d500}`, explains: ['rope-frequencies'] }] : [], fit: undefined };
 }
 
 // ---- basis vectors: pairing, unrotated pairs, k path -------------------------------
@@ -160,164 +161,175 @@ async function basisMatrices(probe: RopeProbe, d: number, T: number, positions: 
   return { d, positions, q: out.value.q.data, k: out.value.k.data, cos: tables.value.cos, sin: tables.value.sin };
 }
 
-type Pairing = { kind: 'interleaved' | 'split-half' | 'other'; partner: Array<number | null>; example?: string };
-
-/** The pairing seen in the (d, d) matrix of m starting at offset mo. */
-function pairingOf(m: Float64Array, mo: number, d: number): Pairing {
-  const found = new Int32Array(d);
-  partnersAt(m, mo, d, found);
-  const partner: Array<number | null> = [];
-  let example: string | undefined;
-  for (let i = 0; i < d; i++) partner.push(found[i]! >= 0 ? found[i]! : null);
-  const rotated = partner.map((p, i) => [i, p] as const).filter(([, p]) => p !== null) as Array<readonly [number, number]>;
-  if (rotated.length === 0) return { kind: 'other', partner };
-  if (rotated.every(([i, p]) => p === (i ^ 1))) return { kind: 'interleaved', partner };
-  if (rotated.every(([i, p]) => p === (i + d / 2) % d)) return { kind: 'split-half', partner };
-  const odd = rotated.find(([i, p]) => p !== (i ^ 1));
-  if (odd) example = `e_${odd[0]} at position 1 moves into index ${odd[1]}`;
-  return example ? { kind: 'other', partner, example } : { kind: 'other', partner };
-}
-
-function basisDiagnoses(m: Matrices): { diagnoses: Diagnosis[]; pairing: Pairing } {
-  const out: Diagnosis[] = [];
+/** The k slot against the q slot at positions other than 0 (the d = 16 basis matrices). */
+function kPathDiagnoses(m: Matrices): Diagnosis[] {
   const { d } = m;
-  // Matrix p of the q or k slot starts at p d^2; eye is the identity at offset 0.
   const at = (p: number) => p * d * d;
   const eye = identityMatrix(d);
-  const at1 = at(m.positions.indexOf(1));
-  const pairing = pairingOf(m.q, at1, d);
-  if (pairing.kind === 'split-half') {
-    out.push({
-      bug: 'split-half',
-      text: 'Pairs (i, i+d/2) are rotated together: this is the split-half convention (HF rotate_half); the lab asks for interleaved pairs (2i, 2i+1). Rotate x[0::2] with x[1::2].',
-      explains: ['rope-convention', 'rope-reference'],
-    });
-  } else if (pairing.kind === 'other' && pairing.example) {
-    out.push({
-      bug: 'pairing',
-      text: `apply_rope mixes dimensions that are not pairs (2i, 2i+1): ${pairing.example}. Rotate x[2i] with x[2i+1] only.`,
-      explains: PIPELINE,
-    });
-  }
-  if (pairing.partner.every((p) => p === null) && matrixDiffAt(m.q, at1, eye, 0, d, 1, false) <= 1e-12) {
-    out.push({
-      bug: 'not-rotated',
-      text: 'apply_rope returns q unchanged at every position: nothing is rotated. Rotate each pair (x[2i], x[2i+1]) by the angle t·theta_i from the tables.',
-      explains: PIPELINE,
-    });
-    return { diagnoses: out, pairing };
-  }
-  const unrotated = pairing.partner.filter((p) => p === null).length / 2;
-  if (unrotated > 0 && unrotated < d / 2) {
-    const first = pairing.partner.findIndex((p) => p === null);
-    out.push({
-      bug: 'unrotated-pairs',
-      text: `Only ${d / 2 - unrotated} of the d/2 = ${d / 2} pairs are rotated at d_head = ${d} (dimension ${first} onwards stays unchanged at position 1): every pair (2i, 2i+1), i = 0..d/2-1, needs its own frequency theta_i.`,
-      explains: PIPELINE,
-    });
-  }
-  // k slot against q slot, at positions other than 0.
   const moving = m.positions.map((_, p) => at(p)).filter((o) => matrixDiffAt(m.q, o, eye, 0, d, 1, false) > 1e-6);
   const tol = 1e-5;
   const kOk = moving.every((o) => matrixDiffAt(m.k, o, m.q, o, d, 2, false) <= tol);
-  if (!kOk && moving.length > 0) {
-    if (moving.every((o) => matrixDiffAt(m.k, o, eye, 0, d, 2, false) <= tol)) {
-      out.push({ bug: 'k-not-rotated', text: 'k is returned unrotated (k_rot equals k) while q is rotated: apply the same rotation to k as to q.', explains: PIPELINE });
-    } else if (moving.every((o) => matrixDiffAt(m.k, o, m.q, o, d, 1, false) <= tol)) {
-      out.push({ bug: 'k-from-q', text: 'k_rot is computed from q, not from k (with k = 2q the k slot returns the rotated q): rotate k itself.', explains: PIPELINE });
-    } else if (moving.every((o) => matrixDiffAt(m.k, o, m.q, o, d, 2, true) <= tol)) {
-      out.push({ bug: 'k-opposite', text: 'k is rotated in the opposite direction to q (its sin terms have the other sign): use the same formula for q and k.', explains: PIPELINE });
-    } else {
-      out.push({ bug: 'k-path', text: 'The k slot is not rotated like the q slot: the same input gives different outputs in q_rot and k_rot. Use the same formula for q and k.', explains: PIPELINE });
-    }
+  if (kOk || moving.length === 0) return [];
+  if (moving.every((o) => matrixDiffAt(m.k, o, eye, 0, d, 2, false) <= tol)) {
+    return [variant('k-not-rotated')];
   }
-  return { diagnoses: out, pairing };
+  if (moving.every((o) => matrixDiffAt(m.k, o, m.q, o, d, 1, false) <= tol)) {
+    return [variant('k-from-q')];
+  }
+  if (moving.every((o) => matrixDiffAt(m.k, o, m.q, o, d, 2, true) <= tol)) {
+    return [variant('k-opposite')];
+  }
+  return [variant('k-path')];
 }
 
-// ---- angles over t ------------------------------------------------------------------
+// ---- variants: structure, angles and frequencies at d_head = 64 ------------------------
 
-async function angleDiagnoses(probe: RopeProbe, pairing: Pairing, freqOk: boolean): Promise<Diagnosis[]> {
-  const d = 64;
-  const T = 64;
+/** A catalogue variant as a diagnosis: its text filled with the fitted parameters. */
+function variant(id: string, params: Record<string, string | number> = {}): Diagnosis {
+  const e = entry(id);
+  return { bug: id, text: fill(e.text, params), explains: e.explains };
+}
+
+const STRUCTURE_D = 64;
+const ANGLE_T = 64;
+
+/** The learner's rotation at d_head = 64 against the catalogue's models (see variants/). */
+async function variantDiagnoses(probe: RopeProbe, freqFit: FrequencyFit | undefined): Promise<Diagnosis[]> {
+  const d = STRUCTURE_D;
+  const T = ANGLE_T;
   const tables = await probe.tables(T, d);
-  if (!tables.ok || pairing.kind === 'other') return [];
-  const interleaved = pairing.kind === 'interleaved';
-  const x = arr([T, d], pairStarts(T, d, interleaved));
-  const out = await probe.apply(x, x, tables.value.cos, tables.value.sin);
-  if (!out.ok) return [];
-  return angleFindings(out.value.q.data, T, d, interleaved, tables.value.cos.data[0]!, tables.value.sin.data[0]!, probe.names, freqOk);
-}
-
-/**
- * What the unwrapped angle of every pair over t says (phase and slope of its
- * line): a plain synchronous function over typed arrays, so its judgement is
- * not compiled into the async probe, and no array changes element kind.
- * y is the (T, d) answer for pairStarts; c0, s0 the learner's cos_pe[0], sin_pe[0].
- */
-function angleFindings(y: Float64Array, T: number, d: number, interleaved: boolean, c0: number, s0: number, names: RopeFunctionNames, freqOk: boolean): Diagnosis[] {
-  const half = d / 2;
-  const phases = new Float64Array(half);
-  const slopes = new Float64Array(half);
-  pairLines(y, T, d, interleaved, phases, slopes);
-  const result: Diagnosis[] = [];
-  const a0 = phases[0]!;
-  const b0 = slopes[0]!;
-  // cos/sin swapped: the pair starts at 90 degrees and turns the other way.
-  if (Math.abs(a0 - Math.PI / 2) < 0.05 && b0 < 0) {
+  if (!tables.ok) return [];
+  const eye = arr([d, d], identityMatrix(d));
+  const at1 = await probe.apply(eye, eye, gatherRows(tables.value.cos, new Array<number>(d).fill(1)), gatherRows(tables.value.sin, new Array<number>(d).fill(1)));
+  if (!at1.ok) return [];
+  const structure = structureOf(at1.value.q.data, 0, d);
+  const out: Diagnosis[] = [];
+  const pairing = pairingKind(structure);
+  if (structure.pairs.length === 0) {
+    if (structure.mixed.length === 0 && matrixDiffAt(at1.value.q.data, 0, eye.data, 0, d, 1, false) <= 1e-12) return [variant('not-rotated')];
+    return [];
+  }
+  if (structure.mixed.length > 0) {
+    const i = structure.mixed[0]!;
+    const row = at1.value.q.data.subarray(i * d, (i + 1) * d);
+    const into = [...row.keys()].filter((j) => j !== i && Math.abs(row[j]!) > 1e-7).slice(0, 3);
+    return [variant('pairing', { example: `e_${i} at position 1 spreads into indices ${into.join(', ')}` })];
+  }
+  if (!inPlace(structure)) {
+    const p = structure.pairs[0]!;
+    const deinterleaved = pairing.kind === 'interleaved' && structure.pairs.every((q, i) => q.outA === i && q.outB === i + d / 2);
+    out.push(variant('output-order', { written: deinterleaved ? '(i, i+d/2) (out[i] and out[i + d/2])' : `other places (the pair (${p.a}, ${p.b}) lands in (${p.outA}, ${p.outB}))` }));
+  } else if (pairing.kind === 'split-half') out.push(variant('split-half'));
+  else if (pairing.kind === 'split-half-rotary') out.push(variant('split-half-rotary', { half: pairing.half!, rotated: 2 * pairing.half! }));
+  else if (pairing.kind === 'other') out.push(variant('pairing', { example: pairing.example ?? '' }));
+  // The angle of every pair over t = 0..T-1.
+  const y = await probe.apply(arr([T, d], pairInputs(T, d, structure.pairs)), arr([T, d], pairInputs(T, d, structure.pairs)), tables.value.cos, tables.value.sin);
+  if (!y.ok) return out;
+  const angles = pairAngles(y.value.q.data, T, d, structure.pairs);
+  const pairs = structure.pairs;
+  // cos/sin swapped: every pair starts at 90 degrees and turns the other way.
+  if (Math.abs(angles.phase[0]! - Math.PI / 2) < 0.05 && angles.slope[0]! < 0) {
+    const c0 = tables.value.cos.data[0]!;
+    const s0 = tables.value.sin.data[0]!;
     const where =
       Math.abs(c0) < 1e-6 && Math.abs(s0 - 1) < 1e-6
-        ? `${names.precompute} returns sin where cos belongs (cos_pe[0] is 0, sin_pe[0] is 1)`
-        : `${names.apply} uses sin_pe where cos_pe belongs`;
-    result.push({
-      bug: 'cos-sin-swapped',
-      text: `cos and sin are swapped: ${where}, so position 0 turns every pair by 90 degrees instead of leaving it unchanged. Use cos_pe = np.cos(angles), sin_pe = np.sin(angles), and multiply x[2i] by cos.`,
-      explains: PIPELINE,
-    });
-    return result;
+        ? `${probe.names.precompute} returns sin where cos belongs (cos_pe[0] is 0, sin_pe[0] is 1)`
+        : `${probe.names.apply} uses sin_pe where cos_pe belongs`;
+    out.push(variant('cos-sin-swapped', { where }));
+    return out;
   }
-  // The pairs that turn at all, in order.
   const rotating: number[] = [];
-  for (let k = 0; k < half; k++) if (Math.abs(slopes[k]!) > 1e-9) rotating.push(k);
-  if (rotating.length === 0) return result;
-  const sign = Math.sign(slopes[rotating[0]!]!);
-  let allClockwise = true;
-  for (const k of rotating) if (!(slopes[k]! < 0)) allClockwise = false;
-  if (sign < 0 && allClockwise) {
-    result.push({
-      bug: 'clockwise',
-      text: 'The rotation is clockwise: e_0 at position 1 becomes (cos theta, -sin theta). The lab\'s convention is counter-clockwise: out[2i] = x[2i] cos - x[2i+1] sin, out[2i+1] = x[2i] sin + x[2i+1] cos.',
-      explains: ['rope-convention', 'rope-reference', 'rope-claims'],
-    });
+  for (let k = 0; k < pairs.length; k++) if (Math.abs(angles.slope[k]!) > 1e-12) rotating.push(k);
+  // Pairs with zero frequency rotate nothing: with the still inputs they make the unrotated part.
+  const rotatedDims = rotating.flatMap((k) => [pairs[k]!.a, pairs[k]!.b]).sort((u, v) => u - v);
+  if (rotating.length === 0) return [...out, variant('not-rotated')];
+  if (rotatedDims.length < d) out.push(variant('partial-rotary', partialParams(rotatedDims, d)));
+  const sign = Math.sign(angles.slope[rotating[0]!]!);
+  if (sign < 0 && rotating.every((k) => angles.slope[k]! < 0)) out.push(variant('clockwise'));
+  // Position offset: phase = offset * slope for every pair.
+  let num = 0;
+  let den = 0;
+  for (const k of rotating) {
+    num += angles.phase[k]! * angles.slope[k]!;
+    den += angles.slope[k]! ** 2;
   }
-  const theta = frequencies(d);
-  // Each turning pair's slope against the lab's theta_k.
-  const r0 = (sign * slopes[rotating[0]!]!) / theta[rotating[0]!]!;
-  let constant = true;
-  for (const k of rotating) if (!near((sign * slopes[k]!) / theta[k]!, r0, 0.02)) constant = false;
-  // Position offset: phase = offset * slope.
-  const offset = (sign * a0) / (sign * b0);
-  if (Math.abs(b0) > 1e-9 && Math.abs(offset) > 0.01 && Math.abs(offset) < T) {
+  const offset = den > 0 ? num / den : 0;
+  if (Math.abs(offset) > 0.01 && Math.abs(offset) < T) {
     const named = near(offset, 1, 0.01) ? 'Positions start at 1 instead of 0 (row t of the tables holds the angle (t+1)·theta)' : `Positions are shifted by ${fmt(offset)} (row t holds the angle (t${offset > 0 ? '+' : ''}${fmt(offset)})·theta)`;
-    result.push({ bug: 'positions-offset', text: `${named}: use positions np.arange(T) = 0..T-1.`, explains: PIPELINE });
+    out.push(variant('positions-offset', { named }));
   }
-  if (constant && !near(r0, 1, 0.005)) {
-    if (near(r0, 1 / T, 0.01)) {
-      result.push({ bug: 'positions-scaled', text: 'Positions are divided by T (the angle is t·theta/T): the lab uses integer positions t = 0..T-1; use np.arange(T).', explains: PIPELINE });
-    } else if (near(r0, T / (T - 1), 0.005)) {
-      result.push({ bug: 'positions-scaled', text: 'Positions step by T/(T-1) as with np.linspace(0, T, T): use np.arange(T) so that row t holds the angle t·theta.', explains: PIPELINE });
-    } else if (near(r0, Math.PI / 180, 0.01)) {
-      result.push({ bug: 'degrees', text: 'Angles are treated as degrees (every pair turns by t·theta·pi/180): np.cos and np.sin take radians, so do not convert t·theta.', explains: PIPELINE });
-    } else if (freqOk) {
-      result.push({ bug: 'positions-scaled', text: `Every angle is ${fmt(r0)} times the lab's t·theta_i (positions or angles are scaled in ${names.precompute}): use angles = np.outer(np.arange(T), theta).`, explains: PIPELINE });
+  // Every rotated pair's length: 1 for a rotation.
+  let length = 0;
+  for (const k of rotating) length += angles.length[k]!;
+  length /= rotating.length;
+  if (Math.abs(length - 1) > 0.01) {
+    const s = Math.exp((length - 1) / 0.1);
+    const yarn = length > 1 && near(s, Math.round(s), 0.03) ? ` (YaRN's attention factor 0.1·ln(s) + 1 for s = ${Math.round(s)})` : '';
+    out.push(variant('magnitude', { scale: fmt(length), yarn }));
+  }
+  // The angular speeds against the frequency models; rope_frequencies' own fit names the same variant first.
+  const omega = Float64Array.from(rotating, (k) => sign * angles.slope[k]!);
+  const index = rotating.map((k) => pairIndex(pairs[k]!, pairing.kind, d));
+  const dependsOnT = await dependsOnLength(probe, d, omega[0]!);
+  // Angles read from float16 or bfloat16 tables carry rounding noise in their slopes: no model has to explain it.
+  const format = coarser(storageFormat(tables.value.cos.data), storageFormat(tables.value.sin.data));
+  const slack = format === 'bfloat16' || format === 'float16' ? (8 * UNIT_ROUNDOFF[format]) / T : 0;
+  const fit = fitFrequencies(omega, index, d, 10000, { T, dependsOnT, slack });
+  if (fit && !(freqFit && freqFit.id === fit.id)) {
+    out.push(fit.unexplained ? unexplainedFrequencies(omega, index, d, `The angles in ${probe.names.precompute}'s tables`) : variant(fit.id, { subject: `The angles in ${probe.names.precompute}'s tables`, ...fit.params }));
+  }
+  return out;
+}
+
+/** The lab's index of a rotated pair: i for (2i, 2i+1) and for (i, i+h). */
+function pairIndex(p: { a: number; b: number }, kind: string, d: number): number {
+  if (kind === 'interleaved' || kind === 'other') return Math.floor(p.a / 2);
+  return p.a % (d / 2);
+}
+
+function partialParams(dims: number[], d: number): Record<string, string | number> {
+  const r = dims.length;
+  const fraction = Number((r / d).toPrecision(3));
+  const contiguous = dims.every((v, i) => i === 0 || v === dims[i - 1]! + 1);
+  const named = fraction === 0.5 ? 'half' : fraction === 0.25 ? 'quarter' : undefined;
+  let where: string;
+  if (contiguous && dims[0] === 0) where = `the first ${r} of the ${d} dims${named ? ` (the first ${named})` : ''}`;
+  else if (contiguous && dims[r - 1] === d - 1) where = `the last ${r} of the ${d} dims`;
+  else where = `${r} of the ${d} dims (${ranges(dims)})`;
+  return { fraction, where, d, rotatedPairs: r / 2, pairs: d / 2 };
+}
+
+function ranges(dims: number[]): string {
+  const parts: string[] = [];
+  let start = dims[0]!;
+  for (let i = 1; i <= dims.length; i++) {
+    if (i === dims.length || dims[i] !== dims[i - 1]! + 1) {
+      parts.push(start === dims[i - 1] ? `${start}` : `${start}-${dims[i - 1]}`);
+      if (i < dims.length) start = dims[i]!;
     }
-  } else if (!constant && freqOk) {
-    // The angular speed of every pair (0 for the ones that do not turn), read as frequencies.
-    const omega = new Float64Array(half);
-    for (const k of rotating) omega[k] = sign * slopes[k]!;
-    const described = describeFrequencies(omega, d);
-    if (described) result.push({ bug: 'frequency-formula', text: `The angles in ${names.precompute}'s tables do not follow t·theta_i: ${described}`, explains: PIPELINE });
   }
-  return result;
+  return parts.join(', ');
+}
+
+/** Whether pair 0's angle at position 1 depends on T (positions / T) or not (a fixed scale), from the tables at T = 32. */
+async function dependsOnLength(probe: RopeProbe, d: number, omega0: number): Promise<boolean | undefined> {
+  const other = await probe.tables(32, d);
+  if (!other.ok) return undefined;
+  const angle = Math.atan2(other.value.sin.data[d / 2]!, other.value.cos.data[d / 2]!);
+  return !near(Math.abs(angle), omega0, 0.01);
+}
+
+/** No model fits: say so, with the first pair that differs. */
+function unexplainedFrequencies(omega: Float64Array, index: number[], d: number, subject: string): Diagnosis {
+  const theta = frequencies(d);
+  let k = 0;
+  while (k < omega.length && near(omega[k]!, theta[index[k]!]!, 0.01)) k++;
+  const at = Math.min(k, omega.length - 1);
+  return {
+    bug: 'unexplained',
+    text: `No known variant explains this: ${subject.toLowerCase()} first differ from the lab's at pair ${index[at]} (angular speed ${fmt(omega[at]!)}, expected theta_${index[at]} = ${fmt(theta[index[at]!]!)}).`,
+    explains: ['rope-frequencies', 'rope-decay', 'rope-reference', 'rope-claims'],
+  };
 }
 
 // ---- sizes and state ------------------------------------------------------------------
@@ -337,13 +349,7 @@ async function hardcodedProbe(probe: RopeProbe): Promise<Diagnosis[]> {
     if (!tables.ok && symptom(tables.outcome)) symptoms.push(tables.outcome.message);
   }
   if (symptoms.length === 0) return [];
-  return [
-    {
-      bug: 'hardcoded-d',
-      text: `Your code is right at d_head = 16 but not at 64 (${symptoms[0]}): d_head seems hard-coded to 16. Use the d_head argument (and q.shape[-1]) everywhere.`,
-      explains: [...NUMERIC, 'rope-inputs-unchanged'],
-    },
-  ];
+  return [variant('hardcoded-d', { symptom: symptoms[0]! })];
 }
 
 async function stateProbe(probe: RopeProbe): Promise<Diagnosis[]> {
@@ -353,11 +359,7 @@ async function stateProbe(probe: RopeProbe): Promise<Diagnosis[]> {
   if (first.ok && second.ok) {
     const diff = Math.max(maxAbsDiff(first.value.cos.data, second.value.cos.data), maxAbsDiff(first.value.sin.data, second.value.sin.data));
     if (diff > 0) {
-      out.push({
-        bug: 'cached-table-mutated',
-        text: `${probe.names.precompute} gives different tables on a second call with the same arguments (max diff ${fmt(diff)}): a cached array is modified in place (e.g. np.cos(angles, out=angles)). Never write into a cached array; copy it first.`,
-        explains: [...NUMERIC, 'rope-inputs-unchanged'],
-      });
+      out.push(variant('cached-table-mutated', { precompute: probe.names.precompute, diff: fmt(diff) }));
     }
   }
   if (first.ok) {
@@ -370,11 +372,7 @@ async function stateProbe(probe: RopeProbe): Promise<Diagnosis[]> {
         return data !== undefined && maxAbsDiff(data, i === 0 ? x.data : x.data.map((u) => -u)) > 0;
       });
       if (aliased || written) {
-        out.push({
-          bug: 'in-place',
-          text: `${probe.names.apply} writes into its inputs (${aliased ? 'q_rot is the same array as q' : 'q or k is changed by the call'}): the caller's q and k are overwritten. Build new arrays (np.empty_like(q)) instead of assigning into q[:, 0::2].`,
-          explains: ['rope-inputs-unchanged'],
-        });
+        out.push(variant('in-place', { apply: probe.names.apply, how: aliased ? 'q_rot is the same array as q' : 'q or k is changed by the call' }));
       }
     }
   }
@@ -388,26 +386,60 @@ export function diagnose(probe: RopeProbe): Promise<Diagnosis[]> {
     const hard = await hardcodedProbe(probe);
     found.push(...hard);
     const freq = await frequencyProbe(probe);
-    found.push(...freq);
+    found.push(...freq.diagnoses);
     const m = await basisMatrices(probe, 16, 64, [0, 1, 2, 5]);
-    if (m) {
-      const basis = basisDiagnoses(m);
-      found.push(...basis.diagnoses);
-      if (!hard.length) found.push(...(await angleDiagnoses(probe, basis.pairing, !freq.some((f) => f.bug === 'frequency-formula'))));
+    if (m) found.push(...kPathDiagnoses(m));
+    if (!hard.length) found.push(...(await variantDiagnoses(probe, freq.fit)));
+    // Tables stored in float16 or bfloat16: named on the reference check beside any maths bug.
+    if (!hard.length) {
+      const profile = await precisionProfile(probe);
+      const t = profile.tables;
+      if (t && (t.format === 'bfloat16' || t.format === 'float16') && t.precision !== 'maths') found.push(variant('low-precision-tables', { format: t.format, error: fmt(t.error) }));
     }
     found.push(...(await stateProbe(probe)));
     return found;
   });
 }
 
+/**
+ * The first place the learner's pipeline differs from the reference at the
+ * lab's size, for a failure no variant explains (memoised).
+ */
+function firstDifference(probe: RopeProbe): Promise<string | undefined> {
+  return probe.memo('first-difference', async () => {
+    const T = 32;
+    const d = 16;
+    const rng = new Rng(777);
+    const q = rng.normals([T, d]);
+    const out = await probe.pipeline(q, q, T, d);
+    if (!out.ok) return undefined;
+    const ref = referenceTables(T, d);
+    const want = applyRope(q, ref.cos, ref.sin);
+    for (let i = 0; i < want.data.length; i++) {
+      if (Math.abs(out.value.q.data[i]! - want.data[i]!) > 1e-5) {
+        return `No known variant explains this: the first differing index is q_rot[${Math.floor(i / d)}, ${i % d}] at d_head=${d}, T=${T} (got ${fmt(out.value.q.data[i]!)}, expected ${fmt(want.data[i]!)}).`;
+      }
+    }
+    return undefined;
+  });
+}
+
 /** The diagnosis text for a failing check of the given kind, if a probe explains it. */
-export async function diagnosisFor(probe: RopeProbe, kind: string): Promise<string | undefined> {
+export async function diagnosisFor(probe: RopeProbe, kind: string): Promise<{ text: string; variants: string[] } | undefined> {
   let found: Diagnosis[];
   try {
     found = await diagnose(probe);
   } catch {
     return undefined;
   }
-  const texts = found.filter((f) => f.explains.includes(kind)).map((f) => f.text);
-  return texts.length > 0 ? [...new Set(texts)].join(' ') : undefined;
+  const explaining = found.filter((f) => f.explains.includes(kind));
+  if (explaining.length > 0) return { text: [...new Set(explaining.map((f) => f.text))].join(' '), variants: [...new Set(explaining.map((f) => f.bug))] };
+  // Nothing in the catalogue explains this failure: say so plainly, with where it starts (never for a k-path or state bug named elsewhere).
+  if (found.length > 0 || kind === 'rope-shapes' || kind === 'rope-inputs-unchanged') return undefined;
+  try {
+    const text = await firstDifference(probe);
+    return text ? { text, variants: ['unexplained'] } : undefined;
+  } catch {
+    return undefined;
+  }
 }

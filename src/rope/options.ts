@@ -16,6 +16,8 @@ export interface RopeCommonOptions {
   seed: number;
   /** Per-call timeout in ms (default: the engine's, then the runner's). */
   timeoutMs?: number;
+  /** Rust: grade a crate that keeps RoPE in a struct, through its constructor, cache fields and method. */
+  rust?: { adapter?: { type: string; constructor: string; cos: string; sin: string; method: string } };
 }
 
 export const DEFAULT_FUNCTIONS: RopeFunctionNames = {
@@ -48,6 +50,24 @@ export const commonProperties = {
   },
   seed: { type: 'integer', minimum: 0, default: 0 },
   timeoutMs: { type: 'integer', minimum: 1 },
+  rust: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      adapter: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['type', 'constructor', 'cos', 'sin', 'method'],
+        properties: {
+          type: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*(::[A-Za-z_][A-Za-z0-9_]*)*$' },
+          constructor: identifier,
+          cos: identifier,
+          sin: identifier,
+          method: identifier,
+        },
+      },
+    },
+  },
 } as const;
 
 /** An options schema: the common properties plus the kind's own. */

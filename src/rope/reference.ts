@@ -264,6 +264,7 @@ export class Rng {
 
 /** Machine epsilon of a NumPy floating dtype (float64 for unknown names). */
 export function epsilonOf(dtype: string): number {
+  if (dtype === 'bfloat16') return 7.81e-3;
   if (dtype === 'float16') return 9.77e-4;
   if (dtype === 'float32') return 1.19e-7;
   return 2.22e-16;
@@ -278,11 +279,6 @@ export function epsilonOf(dtype: string): number {
 export function rotationTolerance(dtype: string, maxPosition: number): number {
   const eps = epsilonOf(dtype);
   return 8 * eps * (Math.abs(maxPosition) + 1) + 64 * eps;
-}
-
-/** The wider (less precise) of two dtypes. */
-export function widerTolerance(a: string, b: string): string {
-  return epsilonOf(a) >= epsilonOf(b) ? a : b;
 }
 
 // ---- long-term decay probe (RESEARCH.md section 1) -------------------------

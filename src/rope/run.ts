@@ -3,7 +3,8 @@
  * and the diagnosis attached to any outcome that does not pass.
  */
 import type { CheckContext } from '../checks/kind.js';
-import type { CheckOutcome } from '../core/types.js';
+import type { CheckOutcome, Detail } from '../core/types.js';
+import { judgePrecision, type Precision } from './precision.js';
 import { diagnosisFor } from './diagnose.js';
 import { withDefaults, type RopeCommonOptions } from './options.js';
 import { dotAt, maxRowNormGap, normAt, scaleRows, tileRows } from './kernels.js';
@@ -39,7 +40,11 @@ export async function runRopeCheck<O extends RopeCommonOptions>(
   const outcome = await body(probe.value, options);
   if (outcome.status !== 'pass' && outcome.status !== 'skip' && !outcome.diagnosis) {
     const diagnosis = await diagnosisFor(probe.value, kind);
-    if (diagnosis) outcome.diagnosis = diagnosis;
+    if (diagnosis) {
+      outcome.diagnosis = diagnosis.text;
+      // The catalogue ids (rubrics/variants/rope.yaml) behind the text, for tools and gradebooks.
+      outcome.data = { ...(outcome.data ?? {}), variants: diagnosis.variants };
+    }
   }
   outcome.data = { ...(outcome.data ?? {}), isolation: { ...probe.value.session.isolation } };
   return outcome;
@@ -161,3 +166,23 @@ export function randomPairs(T: number, count: number, seed: number): Array<[numb
 }
 
 export const fmt = (x: number) => (x === 0 ? '0' : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? Number(x.toPrecision(3)).toString() : x.toExponential(2));
+
+/**
+ * The outcome of a check whose error exceeds its float64 bound: wrong maths
+ * (`maths()`, the check's own failure, diagnosed later), or rounding of the
+ * learner's working precision, which passes with a note within the lab's own
+ * tolerance at the lab's size (`pass(note)`) and fails, named, beyond it.
+ */
+export async function beyondFloat64(
+  probe: RopeProbe,
+  errors: Array<{ error: number; maxAngle: number }>,
+  lab: { error: number | undefined; tolerance: number; what: string },
+  maths: () => CheckOutcome | Promise<CheckOutcome>,
+  pass: (note: Detail) => CheckOutcome,
+  own?: Precision,
+): Promise<CheckOutcome> {
+  const verdict = await judgePrecision(probe, errors, lab, own);
+  if (verdict.kind === 'maths') return maths();
+  if (verdict.kind === 'note') return pass(verdict.note);
+  return { status: 'fail', message: verdict.message, diagnosis: verdict.diagnosis, data: { precision: verdict.profile.precision, labError: lab.error, variants: [`precision-${verdict.profile.precision}`] } };
+}

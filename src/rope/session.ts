@@ -47,7 +47,7 @@ function isolationOf(value: unknown): SessionOptions['isolation'] {
  */
 export async function getRopeSession(
   ctx: CheckContext,
-  options: Pick<RopeCommonOptions, 'module'>,
+  options: Pick<RopeCommonOptions, 'module' | 'rust'>,
 ): Promise<Probed<{ session: LearnerSession; module: string }>> {
   // Every code check asks: look the module up once per submission.
   const module = await ctx.memo(`rope:module:${options.module.join('\n')}`, () => ctx.files.findFirst(options.module));
@@ -80,6 +80,7 @@ export async function getRopeSession(
       const isolation = isolationOf(ctx.services.isolation);
       if (isolation) sessionOptions.isolation = isolation;
       if (typeof ctx.services.timeoutMs === 'number') sessionOptions.limits = { callTimeoutMs: ctx.services.timeoutMs };
+      if (options.rust?.adapter) sessionOptions.rustAdapter = options.rust.adapter;
       return factory(sessionOptions);
     });
   } catch (error) {

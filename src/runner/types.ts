@@ -110,6 +110,25 @@ export interface SessionOptions {
   limits?: Partial<ResourceLimits>;
   /** The submission's file list, when the caller has it (the one its cache key covers): what the sandbox copy is made from. */
   listing?: SubmissionListing;
+  /** Rust only: call the lab's functions through a struct of the crate (see RustAdapter in runner/rust/index.ts). */
+  rustAdapter?: RustAdapter;
+}
+
+/**
+ * A Rust crate that keeps RoPE in a struct (constructor + cached tables +
+ * method) instead of the lab's three free functions: the harness builds the
+ * struct and maps the lab's calls onto it.
+ */
+export interface RustAdapter {
+  /** Path of the struct in the crate, e.g. `rope::RotaryEmbedding`. */
+  type: string;
+  /** `fn new(head_dim: usize, max_seq_len: usize, base: f64) -> Self`. */
+  constructor: string;
+  /** Public `Vec<f64>` fields holding the (max_seq_len, head_dim/2) cos and sin tables, row-major. */
+  cos: string;
+  sin: string;
+  /** `fn apply(&self, x: &[f64], seq_len: usize) -> Vec<f64>`: row t of x (seq_len rows of head_dim) rotated by table row t. */
+  method: string;
 }
 
 /** One live learner process (restarted transparently after a timeout or crash). */

@@ -26,7 +26,8 @@ export type FakeBug =
   | 'identity'
   | 'positions-linspace'
   | 'k-clockwise'
-  | 'apply-hangs';
+  | 'apply-hangs'
+  | 'frequencies-shuffled';
 
 export interface FakeOptions {
   bug?: FakeBug;
@@ -70,6 +71,8 @@ export class FakeRopeSession implements LearnerSession {
       const exponent = bug === 'exponent-i-over-d' ? i / d : bug === 'exponent-4i' ? (4 * i) / d : (2 * i) / d;
       out[i] = this.f(1 / Math.pow(base, this.f(exponent)));
     }
+    // A bug no catalogued variant models: the right frequencies in the wrong pairs.
+    if (bug === 'frequencies-shuffled' && out.length > 2) [out[1], out[2]] = [out[2]!, out[1]!];
     return out;
   }
 

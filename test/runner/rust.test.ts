@@ -3,13 +3,13 @@
  * (cached by content hash), the lab-02 Rust fixtures graded like their Python
  * twins, compile errors as one located failure, panics and hostile crates.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { grade } from '../../src/core/engine.js';
 import { resolveRubric } from '../../src/rubric/load.js';
-import { buildRustHarness, compileFailure, fileReadingCode, findRustToolchain, openRustSession, pruneRustCache, rustBuildKey, rustCacheRoot } from '../../src/runner/rust/index.js';
+import { buildRustHarness, compileFailure, fileReadingCode, findRustToolchain, openRustSession, pruneRustCache, rustBuildKey, rustCacheRoot, withAdapter } from '../../src/runner/rust/index.js';
 import { readSubmissionImage } from '../../src/runner/sandbox.js';
 import type { LearnerSession, NDArray } from '../../src/runner/types.js';
 import { hashTree, processesWith } from './helpers.js';
@@ -197,4 +197,19 @@ describe('rust runner', () => {
     expect(hashTree(fixture('hostile-writes-outside'))).toBe(before);
     expect(existsSync('/tmp/rubricate-hostile-writes-outside-rs.txt')).toBe(false);
   }, 120_000);
+});
+
+describe('Rust struct adapter (rubric rust.adapter)', () => {
+  it('fills the three adapter functions from the struct names, and refuses anything that is not a Rust path or identifier', () => {
+    const template = readFileSync(new URL('../../src/runner/harness/rust/main.rs', import.meta.url), 'utf8');
+    const adapter = { type: 'rope::RotaryEmbedding', constructor: 'new', cos: 'cos_cached', sin: 'sin_cached', method: 'apply' };
+    const main = withAdapter(template, adapter);
+    expect(main).toContain('learner::rope::RotaryEmbedding::new(d_head, t, 10000.0)');
+    expect(main).toContain('e.cos_cached = cos.to_vec();');
+    expect(main).toContain('e.apply(rows, rows.len() / d_head)');
+    expect(main).not.toContain('__APPLY__(');
+    expect(main).toContain('const NAMES');
+    expect(() => withAdapter(template, { ...adapter, method: 'apply(); std::process::exit(0)' })).toThrow(/Rust paths and identifiers/);
+    expect(() => withAdapter(template, { ...adapter, type: 'a::b c' })).toThrow(/Rust paths and identifiers/);
+  });
 });

@@ -2,6 +2,7 @@ import type { CheckKind } from '../kind.js';
 import type { CheckOutcome, Detail } from '../../core/types.js';
 import { ropeSchema, type RopeCommonOptions } from '../../rope/options.js';
 import { epsilonOf } from '../../rope/reference.js';
+import { precisionProfile } from '../../rope/precision.js';
 import { findReportedNumbers, type Quantity, type ReportedNumber } from '../../rope/reported.js';
 import { fmt, LAB_PAIRS, measureNorm, measureRelativePosition, runRopeCheck } from '../../rope/run.js';
 import type { RopeProbe } from '../../rope/session.js';
@@ -47,8 +48,10 @@ async function judge(probe: RopeProbe, options: ClaimsOptions, reported: Reporte
     const where = `${claim.location.file}${claim.location.line ? `:${claim.location.line}` : ''}`;
     details.push({ message: `${where} reports ${LABEL[claim.quantity]} = ${claim.text}`, location: claim.location, actual: claim.text, expected: `measured ${fmt(m.value)} (${m.dtype})` });
     if (claim.value < m.tolerance && !(m.value < m.tolerance)) contradicted.push({ claim, measured: m.value });
-    else if (m.dtype !== 'float64' && claim.value > 0 && claim.value < epsilonOf(m.dtype) * 1e-2 && claim.value < m.value / 100) {
-      implausible.push({ claim, measured: m.value, dtype: m.dtype });
+    else if (claim.value > 0 && claim.value < m.value / 100) {
+      // The working precision, from the outputs (a float32 pipeline may hand back float64): estimated only for a claim this far below the measure.
+      const working = m.dtype !== 'float64' ? m.dtype : (await precisionProfile(probe)).precision;
+      if (working !== 'float64' && claim.value < epsilonOf(working) * 1e-2) implausible.push({ claim, measured: m.value, dtype: working });
     }
   }
   const data = { measured: { relativePosition: measured['relative-position'].value, norm: measured.norm.value, dtype: measured['relative-position'].dtype }, reported: reported.map((r) => ({ quantity: r.quantity, value: r.value, file: r.location.file })) };

@@ -2,16 +2,19 @@ import type { CheckKind } from '../kind.js';
 import type { CheckOutcome, Detail } from '../../core/types.js';
 import { dHeads, ropeSchema, type RopeCommonOptions } from '../../rope/options.js';
 import { epsilonOf, frequencies } from '../../rope/reference.js';
-import { fmt, runRopeCheck } from '../../rope/run.js';
+import { coarser, storageFormat, type Precision } from '../../rope/precision.js';
+import { beyondFloat64, fmt, runRopeCheck } from '../../rope/run.js';
 import type { RopeProbe } from '../../rope/session.js';
 
 export interface FrequenciesOptions extends RopeCommonOptions {
   d: number[];
   /** Non-default bases, passed as the keyword argument `base`. */
   bases: number[];
+  /** The bar on the relative error at the first d: rounding of a low working precision passes within it. */
+  labTolerance: number;
 }
 
-const DEFAULTS = { d: [16, 64, 128], bases: [500] };
+const DEFAULTS = { d: [16, 64, 128], bases: [500], labTolerance: 1e-5 };
 
 /** The judgement (a plain function: created once per thread, so V8 optimises it once). */
 async function judge(probe: RopeProbe, options: FrequenciesOptions): Promise<CheckOutcome> {
@@ -19,12 +22,17 @@ async function judge(probe: RopeProbe, options: FrequenciesOptions): Promise<Che
   const bases = options.bases;
   const details: Detail[] = [];
   let worst = 0;
+  let labError: number | undefined;
+  const beyond: Array<{ error: number; maxAngle: number }> = [];
+  let firstFail: CheckOutcome | undefined;
+  let own: Precision = 'float64';
   const cases: Array<[number, number | undefined]> = [...ds.map((d) => [d, undefined] as [number, undefined]), ...bases.flatMap((b) => ds.slice(0, 2).map((d) => [d, b] as [number, number]))];
   for (const [d, base] of cases) {
     const got = await probe.frequencies(d, base);
     if (!got.ok) return got.outcome;
     const want = frequencies(d, base);
-    const tol = 64 * epsilonOf(got.value.dtype) * Math.max(1, Math.log(base ?? 10000));
+    own = coarser(own, storageFormat(got.value.data));
+    const tol = 64 * epsilonOf('float64') * Math.max(1, Math.log(base ?? 10000));
     let at = 0;
     let rel = 0;
     want.forEach((w, i) => {
@@ -36,8 +44,10 @@ async function judge(probe: RopeProbe, options: FrequenciesOptions): Promise<Che
     });
     worst = Math.max(worst, rel);
     const call = `${probe.names.frequencies}(d_head=${d}${base === undefined ? '' : `, base=${base}`})`;
-    if (rel > tol) {
-      return {
+    if (d === ds[0] && base === undefined) labError = rel;
+    if (!(rel <= tol)) beyond.push({ error: rel, maxAngle: Math.log(base ?? 10000) });
+    if (rel > tol && !firstFail) {
+      firstFail = {
         status: 'fail',
         message: `${call}[${at}] = ${fmt(got.value.data[at]!)}, expected base^(-2·${at}/${d}) = ${fmt(want[at]!)} (relative error ${fmt(rel)})`,
         details,
@@ -46,7 +56,10 @@ async function judge(probe: RopeProbe, options: FrequenciesOptions): Promise<Che
     }
     details.push({ message: `${call}: max relative error ${fmt(rel)}` });
   }
-  return { status: 'pass', message: `${probe.names.frequencies} matches base^(-2i/d) for d_head ${ds.join(', ')} and base ${['default', ...bases].join(', ')} (max relative error ${fmt(worst)})`, details, data: { maxRelativeError: worst } };
+  const passed = (note?: Detail): CheckOutcome => ({ status: 'pass', message: `${probe.names.frequencies} matches base^(-2i/d) for d_head ${ds.join(', ')} and base ${['default', ...bases].join(', ')} (max relative error ${fmt(worst)})`, details: note ? [note, ...details] : details, data: { maxRelativeError: worst } });
+  if (!firstFail) return passed();
+  const failed = { ...firstFail, details: [...details] };
+  return beyondFloat64(probe, beyond, { error: labError, tolerance: options.labTolerance, what: `${probe.names.frequencies}(${ds[0]}) (relative)` }, () => failed, passed, own);
 }
 
 /** rope-frequencies: rope_frequencies(d) and rope_frequencies(d, base=b) equal base^(-2i/d), i = 0..d/2-1. */
@@ -57,6 +70,7 @@ export const ropeFrequenciesKind: CheckKind<FrequenciesOptions> = {
   optionsSchema: ropeSchema({
     d: dHeads(DEFAULTS.d),
     bases: { type: 'array', items: { type: 'number', exclusiveMinimum: 1 }, default: DEFAULTS.bases },
+    labTolerance: { type: 'number', exclusiveMinimum: 0, default: DEFAULTS.labTolerance },
   }),
   run(ctx, raw) {
     return runRopeCheck<FrequenciesOptions>(ctx, raw, 'rope-frequencies', DEFAULTS, judge);

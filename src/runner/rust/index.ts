@@ -19,7 +19,7 @@ import { ensureDir, tempSibling, writeAtomic } from '../../core/dirs.js';
 import { readScratchFile, runSandboxedCommand, type CommandLimits, type SandboxCommandResult } from '../sandbox-command.js';
 import { harnessDir, readSubmissionImage, removeScratch, requireIsolation, scratchFromImage, unreadReason, type SubmissionImage } from '../sandbox.js';
 import { openHarnessSession } from '../session.js';
-import type { IsolationLevel, LearnerSession, RunFailure, SessionOptions } from '../types.js';
+import type { IsolationLevel, LearnerSession, RunFailure, RustAdapter, SessionOptions } from '../types.js';
 import { checkManifest } from './manifest.js';
 
 export interface RustFunctionNames {
@@ -297,6 +297,8 @@ export interface RustBuildOptions {
   isolation?: IsolationLevel | 'auto';
   /** Largest binary kept (default MAX_BINARY_BYTES). */
   maxBinaryBytes?: number;
+  /** Call the lab's functions through a struct of the crate (the rubric's `rust.adapter`). */
+  adapter?: RustAdapter;
 }
 
 export type RustBuild = { binary: string; cached: boolean; image: SubmissionImage } | { failure: RunFailure };
@@ -317,6 +319,7 @@ function missingManifest(root: string, image: SubmissionImage): RunFailure {
  */
 export function rustBuildKey(template: string, names: RustFunctionNames, toolchain: RustToolchain, level: IsolationLevel, image: SubmissionImage): string {
   const hash = createHash('sha256');
+  // The template is the filled one: an adapter changes it.
   hash.update(template).update(JSON.stringify(names)).update(toolchain.version).update(level);
   for (const file of [...image.files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
     hash.update(`${file.path}\0${file.data.length}\0`).update(file.data);
@@ -350,7 +353,8 @@ export async function buildRustHarness(root: string, names: RustFunctionNames = 
   }
   const level = await requireIsolation(options.isolation);
   const maxBinary = options.maxBinaryBytes ?? MAX_BINARY_BYTES;
-  const template = await fs.readFile(path.join(harnessDir(), 'rust', 'main.rs'), 'utf8');
+  const plain = await fs.readFile(path.join(harnessDir(), 'rust', 'main.rs'), 'utf8');
+  const template = options.adapter ? withAdapter(plain, options.adapter) : plain;
   const cacheRoot = rustCacheRoot();
   // Before trusting an entry: only this user can have written one.
   await ensureCacheRoot(cacheRoot);
@@ -405,6 +409,51 @@ function oversized(size: number | undefined, cap: number): RunFailure {
     kind: 'limit',
     message: size === undefined ? 'the built binary is not a regular file' : `the built binary is ${mib(size)}, over the ${mib(cap)} cap (large static data in the crate?)`,
   };
+}
+
+const RUST_PATH = /^[A-Za-z_][A-Za-z0-9_]*(::[A-Za-z_][A-Za-z0-9_]*)*$/;
+const RUST_IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The harness with its three adapter functions calling the crate's struct
+ * (the rubric's `rust.adapter`): frequencies read back from the cached tables
+ * at position 1, precompute returns the struct's tables, apply builds a
+ * struct, puts the given tables in its cache fields and calls its method on
+ * each block of table-length rows. Names are checked as Rust paths and
+ * identifiers (the rubric's schema does too), so nothing else reaches the code.
+ */
+export function withAdapter(template: string, adapter: RustAdapter): string {
+  const { type, constructor: make, cos, sin, method } = adapter;
+  if (!RUST_PATH.test(type) || ![make, cos, sin, method].every((n) => RUST_IDENT.test(n))) {
+    throw new Error(`rust.adapter names must be Rust paths and identifiers, got ${JSON.stringify(adapter)}`);
+  }
+  const start = template.indexOf('fn call_frequencies');
+  const end = template.indexOf('const NAMES');
+  if (start < 0 || end < start) throw new Error('the Rust harness template has no adapter section');
+  const body = `fn call_frequencies(d_head: usize, base: f64) -> Vec<f64> {
+    let e = learner::${type}::${make}(d_head, 2, base);
+    let half = d_head / 2;
+    (0..half).map(|i| e.${sin}[half + i].atan2(e.${cos}[half + i])).collect()
+}
+fn call_precompute(t: usize, d_head: usize) -> (Vec<f64>, Vec<f64>) {
+    let e = learner::${type}::${make}(d_head, t, 10000.0);
+    (e.${cos}.clone(), e.${sin}.clone())
+}
+fn call_apply(q: &[f64], k: &[f64], cos: &[f64], sin: &[f64], d_head: usize) -> (Vec<f64>, Vec<f64>) {
+    let half = d_head / 2;
+    let t = if half == 0 { 0 } else { cos.len() / half };
+    let mut e = learner::${type}::${make}(d_head, t, 10000.0);
+    e.${cos} = cos.to_vec();
+    e.${sin} = sin.to_vec();
+    let block = t * d_head;
+    let run = |x: &[f64]| -> Vec<f64> {
+        if block == 0 { return Vec::new(); }
+        x.chunks(block).flat_map(|rows| e.${method}(rows, rows.len() / d_head)).collect()
+    };
+    (run(q), run(k))
+}
+`;
+  return template.slice(0, start) + body + template.slice(end);
 }
 
 export interface CrateBuildPlan {
@@ -519,7 +568,12 @@ function deadSession(failure: RunFailure): LearnerSession {
  * names a file of the crate, e.g. src/lib.rs). Function names: `names`.
  */
 export async function openRustSession(options: SessionOptions, names: RustFunctionNames = DEFAULT_NAMES): Promise<LearnerSession> {
-  const built = await buildRustHarness(options.root, names, options.isolation ? { isolation: options.isolation } : {});
+  let built: RustBuild;
+  try {
+    built = await buildRustHarness(options.root, names, { ...(options.isolation ? { isolation: options.isolation } : {}), ...(options.rustAdapter ? { adapter: options.rustAdapter } : {}) });
+  } catch (error) {
+    built = { failure: { kind: 'internal', message: error instanceof Error ? error.message : String(error) } };
+  }
   if ('failure' in built) return deadSession(built.failure);
   const prlimit = ['/usr/bin/prlimit', '/bin/prlimit'].find((p) => existsSync(p));
   const memory = options.limits?.memoryBytes ?? 1024 * 1024 * 1024;

@@ -38,12 +38,13 @@ const BUGS: Record<string, [string[], string]> = {
   'k-not-rotated': [['relative-position', 'reference', 'claims'], 'k is returned unrotated'],
   'k-from-q': [['identity', 'norm', 'reference'], 'computed from q'],
   'hardcoded-d16': [['shapes', 'frequencies', 'identity', 'composition', 'relative-position', 'norm', 'decay', 'reference', 'convention'], 'hard-coded to 16'],
-  'half-pairs-unrotated': [['decay', 'reference'], 'only 4 of the d/2 = 8 pairs'],
+  'half-pairs-unrotated': [['decay', 'reference'], 'rotary fraction 0.5'],
   'in-place': [['inputs-unchanged'], 'writes into its inputs'],
   'cached-table-mutated': [['inputs-unchanged'], 'cached array'],
   identity: [['decay', 'reference', 'convention'], 'nothing is rotated'],
   'positions-linspace': [['reference'], 'np.linspace(0, T, T)'],
   'k-clockwise': [['relative-position', 'reference', 'convention', 'claims'], 'k is rotated in the opposite direction'],
+  'frequencies-shuffled': [['frequencies', 'reference'], 'no known variant explains this'],
 };
 
 describe('RoPE check kinds with a fake learner session', () => {
@@ -63,17 +64,18 @@ describe('RoPE check kinds with a fake learner session', () => {
       if (name === 'rope-claims') continue;
       expect(outcome.status, `${name}: ${outcome.message}`).toBe('pass');
     }
-    expect(results['rope-reference']!.details?.[0]?.message).toContain('precision note: your code computes in float32');
+    expect(results['rope-reference']!.details?.[0]?.message).toContain('precision note: computed in float32');
     expect(results['rope-claims']!.status).toBe('warn');
     expect(results['rope-claims']!.message).toMatch(/reports Block B max \|lhs - rhs\| = 8\.88.*float32 code cannot produce/);
     expect(results['rope-claims']!.location?.file).toBe('manifest.json');
   });
 
-  it('float32 warns in rope-reference only past the lab tolerance at the lab size', async () => {
+  it('float32 fails rope-reference, named by its precision, only past the lab tolerance at the lab size', async () => {
     const sub = fakeSubmission({ float32: true }, files);
     const strict = await sub.run(ropeReferenceKind, { labTolerance: 1e-9 });
-    expect(strict.status).toBe('warn');
-    expect(strict.message).toContain("misses the lab's 1.00e-9");
+    expect(strict.status).toBe('fail');
+    expect(strict.message).toMatch(/^float32 tables and arithmetic: errors of .* exceed the lab's 1\.0e-9/);
+    expect(strict.diagnosis).toContain('The maths is right but the precision is not');
   });
 
   for (const [bug, [failing, diagnosis]] of Object.entries(BUGS)) {
