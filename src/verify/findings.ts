@@ -151,7 +151,7 @@ function renderGap(check: CheckResult, criterion: Criterion | undefined, paper: 
     }
     if (lit.suggestion) {
       out.push('**Suggested Addition to Build Prompt**:');
-      out.push(...fenced(lit.suggestion.trimEnd(), 'markdown'));
+      out.push(...fenced((typeof lit.suggestion === 'string' ? lit.suggestion : lit.suggestion.default).trimEnd(), 'markdown'));
       out.push('');
     }
   }
