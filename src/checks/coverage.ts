@@ -33,6 +33,7 @@
 import type { CheckContext, CheckKind } from './kind.js';
 import type { CheckOutcome, Detail, Location, Rubric } from '../core/types.js';
 import { newBudget, type Budget } from '../text/linear.js';
+import { detectStyle, type DocumentStyle } from '../verify/conventions.js';
 import { prepareDocument, type PreparedDocument, type SubjectSpec } from '../verify/document.js';
 import { compileStatement, findStatement, type CompiledStatement, type PatternProblem, type StatementResult, type StatementSpec } from '../verify/statements.js';
 
@@ -90,6 +91,8 @@ const NO_SUBJECT: SubjectSpec = { names: [] };
 export interface PreparedForCoverage {
   doc: PreparedDocument;
   budget: Budget;
+  /** Conventions and notation of the document, for suggestions that fit it. */
+  style: DocumentStyle;
 }
 
 export const coverageKind: CheckKind<CoverageOptions> = {
@@ -137,8 +140,9 @@ export const coverageKind: CheckKind<CoverageOptions> = {
 };
 
 /** Prepares a document for the criteria of one rubric (one step budget for all of them). */
-export function prepareForCoverage(text: string, path: string, rubric: Pick<Rubric, 'subject'>, budget: Budget = newBudget()): PreparedForCoverage {
-  return { doc: prepareDocument(text, path, rubric.subject ?? NO_SUBJECT, budget), budget };
+export function prepareForCoverage(text: string, path: string, rubric: Pick<Rubric, 'subject' | 'conventions'>, budget: Budget = newBudget()): PreparedForCoverage {
+  const doc = prepareDocument(text, path, rubric.subject ?? NO_SUBJECT, budget);
+  return { doc, budget, style: detectStyle(doc, rubric.conventions, budget) };
 }
 
 /** The pure part of the kind, for tests and library users. */
@@ -199,6 +203,8 @@ export function coverage(prepared: PreparedForCoverage, options: CoverageOptions
       negated: missing.filter((r) => r.negated.length > 0).map((r) => r.id),
       contradicted: contradicted.map((r) => r.id),
       ...(stopped ? { stoppedAfter: budget.limit } : {}),
+      // What findings documents need to name the document and fit their suggestions to it.
+      document: { ...(doc.title ? { title: doc.title } : {}), style: prepared.style },
     },
   };
   if (status !== 'pass') outcome.credit = status === 'warn' ? Math.max(0, k - (contradicted.length > 0 ? 1 : 0)) / n : 0;

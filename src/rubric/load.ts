@@ -9,6 +9,7 @@ import { parseYamlLocated, readYamlText } from '../core/yaml.js';
 import type { Criterion, Location, Rubric } from '../core/types.js';
 import { defaultRegistry, type Registry } from '../checks/registry.js';
 import { compilePattern } from '../text/pattern.js';
+import { compileStatement } from '../verify/statements.js';
 
 /** Locates a problem at the offending value itself (not at a key the schema named). */
 const VALUE_ERROR = { keyword: 'check', params: {} } as unknown as ErrorObject;
@@ -38,6 +39,13 @@ export function parseRubric(text: string, file: string, registry: Registry = def
 
   const raw = data as Omit<Rubric, 'path'> & { criteria: Array<Criterion & { options: Record<string, unknown> }> };
   const dimensionIds = raw.dimensions.map((d) => d.id);
+  for (const [name, variants] of Object.entries(raw.conventions ?? {})) {
+    for (const [variant, patterns] of Object.entries(variants)) {
+      const found: Array<{ message: string; path: Array<string | number> }> = [];
+      compileStatement({ id: variant, says: variant, match: patterns }, found);
+      for (const problem of found) problems.push({ message: `conventions.${name}.${variant}: ${problem.message}`, location: at(offsetOfPath(doc, ['conventions', name, variant, ...problem.path.slice(1)], VALUE_ERROR)) });
+    }
+  }
   for (const key of ['names', 'others'] as const) {
     (raw.subject?.[key] ?? []).forEach((pattern, k) => {
       const c = compilePattern(pattern);

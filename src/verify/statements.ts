@@ -153,13 +153,16 @@ export function findStatement(doc: PreparedDocument, statement: CompiledStatemen
       }
     }
     if (contradicted || result.found) continue;
+    let denied = false;
     for (const p of statement.match) {
       if (p.about && !topicFits(p.about, u)) continue;
       const hit = matchIn(units, i, p, budget);
       if (hit === 'budget') return stop(result);
       if (!hit) continue;
       if (hit.cue) {
-        if (result.negated.length < 5) result.negated.push(evidence(doc, u, hit, p));
+        // One report per sentence; another pattern may still find the statement made in it.
+        if (!denied && result.negated.length < 5) result.negated.push(evidence(doc, u, hit, p));
+        denied = true;
         continue;
       }
       result.found = evidence(doc, u, hit, p);
@@ -167,6 +170,24 @@ export function findStatement(doc: PreparedDocument, statement: CompiledStatemen
     }
   }
   return result;
+}
+
+/** How many sentences make the statement (not negated, about its topic): for telling conventions apart. */
+export function countStatement(doc: PreparedDocument, statement: CompiledStatement, budget: Budget): number {
+  const about = statement.spec.about ?? 'subject';
+  let n = 0;
+  doc.units.forEach((u, i) => {
+    if (u.kind === 'title' || u.kind === 'reference' || !topicFits(about, u)) return;
+    for (const p of statement.match) {
+      if (p.about && !topicFits(p.about, u)) continue;
+      const hit = matchIn(doc.units, i, p, budget);
+      if (hit && hit !== 'budget' && !hit.cue) {
+        n++;
+        return;
+      }
+    }
+  });
+  return n;
 }
 
 /** `subject`: not about other methods only; `others`: about other methods (or both); `any`. */
