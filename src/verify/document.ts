@@ -147,6 +147,8 @@ const MATH_RULES: ReadonlyArray<readonly [RegExp, string]> = [
   [/\^\s*\(?\s*(?:mathsf|mathrm|mathbf)?\s*\(?\s*T\s*\)?\s*\)?(?![A-Za-z])/g, '⊤'],
   // Formatting wrappers that survive as words: \mathsf{x} -> x.
   [/\b(?:mathsf|mathbb|mathrm|mathbf|mathit|textbf|textit|text|bigl|bigr|Bigl|Bigr|biggl|biggr|displaystyle|boldsymbol|vec|hat|tilde|operatorname)\b\s*/g, ''],
+  // \mathrm{RoPE}(x, m) reads (RoPE)(x, m) once the wrapper is gone: RoPE(x, m).
+  [/\(\s*([A-Za-z][A-Za-z0-9]*)\s*\)(?=\s*\()/g, '$1'],
   // \frac{1}{base^{x}} -> base^(-x)
   [/\(\s*1\s*\)\s*\/\s*\(\s*([A-Za-z_][\w.]*)\s*\^\s*\(\s*([^()]*?)\s*\)\s*\)/g, '$1^(-$2)'],
   // Multiplication dots vanish: m·θ = m θ = m*θ.

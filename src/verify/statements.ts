@@ -217,7 +217,10 @@ function matchIn(units: readonly Unit[], i: number, p: CompiledPattern, budget: 
     const r = patternSearch(p.words, u.tokens, budget);
     if (r === 'budget') return r;
     if (r === null) return null;
-    hit = { start: u.tokens[r.start]!.sourceStart, end: u.tokens[r.end - 1]!.sourceEnd };
+    // Stop words skipped before an optional first item are no part of the evidence.
+    let first = r.start;
+    while (first < r.end - 1 && u.tokens[first]!.stop) first++;
+    hit = { start: u.tokens[first]!.sourceStart, end: u.tokens[r.end - 1]!.sourceEnd };
     if (!p.ownNegation) {
       const cue = negation(u.tokens, r);
       if (cue) hit.cue = cue;
