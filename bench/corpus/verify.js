@@ -9,6 +9,9 @@
  * missing), written before rubricate was run on them. The tool's verdict is
  * its check status: pass = covered, warn = partial, fail = missing.
  *
+ * Texts marked `"set": "held-out"` in sources.json (labelled after the rules
+ * were written) are also counted apart.
+ *
  * Prints the agreement per text and per criterion, the confusion between the
  * three verdicts, and every disagreement with the tool's evidence (what it
  * found where, what it found missing, what it set aside as negated or
@@ -51,7 +54,7 @@ export async function run(dir, args = []) {
     for (const check of report.checks) {
       const label = expected[check.id]?.label;
       if (!label) throw new Error(`labels.json: ${source.file} has no label for ${check.id}`);
-      rows.push({ text: source.file, criterion: check.id, expected: label, actual: VERDICT[check.status] ?? check.status, check, why: expected[check.id].why });
+      rows.push({ text: source.file, set: source.set ?? 'main', criterion: check.id, expected: label, actual: VERDICT[check.status] ?? check.status, check, why: expected[check.id].why });
     }
   }
   if (missingFiles.length > 0) out.push(`not in ${dir}: ${missingFiles.join(', ')}`, '');
@@ -77,6 +80,7 @@ export async function run(dir, args = []) {
     out.push(`  ${e.padEnd(9)}${line}${String(other).padStart(9)}`);
   }
   out.push('', `overall: ${share(rows)}`);
+  for (const [set, list] of group('set')) if (group('set').size > 1) out.push(`  ${set}: ${share(list)}`);
 
   const disagreements = rows.filter((r) => !agree(r));
   if (disagreements.length > 0) out.push('', `disagreements (${disagreements.length}):`);

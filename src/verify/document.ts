@@ -25,8 +25,11 @@
  * Each unit is about the subject (RoPE), about other methods, or both, by
  * the names it holds (the rubric's `subject.names` and `subject.others`; a
  * citation such as "Wang+ [2020]" or "Vaswani et al., 2017" names another
- * work). A unit naming neither takes the topic of its paragraph, code block
- * or table, then of its section titles, then the document's subject.
+ * work). A unit naming neither takes the topic of its paragraph or table,
+ * then of its section titles, then the document's subject. A code block is
+ * about the subject when it names it; otherwise about what the text named
+ * last before it since the last heading (the class its docstring introduced),
+ * since identifiers such as `sinusoidal_pos` say nothing about the topic.
  */
 import type { Root, RootContent } from 'mdast';
 import { parseMarkdown, sentenceRanges, type Block, type MarkdownDoc, type Section } from '../markdown/document.js';
@@ -327,7 +330,10 @@ export function prepareDocument(source: string, path: string, subject: SubjectSp
   };
   for (const u of units) if (u.kind !== 'title' && inBibliography(u.section)) u.kind = 'reference';
 
-  // Topics: the unit's own names, else its group's, else its sections', else the subject.
+  // Topics. Prose: the unit's own names, else its paragraph's (group), else its sections', else the subject.
+  // Code: identifiers are no statements about a method (`sinusoidal_pos` is RoPE's input), so a code block
+  // is about the subject when it names it, else about what the text last named before it in the same
+  // section (the class a docstring introduced), else its sections'.
   const groupNames = new Map<number, Topic>();
   for (const u of units) groupNames.set(u.group, merge(groupNames.get(u.group) ?? 'none', u.names));
   const sectionTopic = new Map<number, Topic>();
@@ -342,13 +348,27 @@ export function prepareDocument(source: string, path: string, subject: SubjectSp
     }
     return t;
   };
+  // What the text named last; a heading starts afresh (bold labels and list items do not).
+  let lastNamed: Topic = 'none';
+  let codeGroup: { group: number; topic: Topic } | undefined;
   for (const u of units) {
+    if (u.kind === 'title' && blocks[u.block]?.type === 'heading') lastNamed = u.names;
+    if (u.kind === 'code' || (u.kind === 'reference' && blocks[u.block]?.type === 'code')) {
+      if (codeGroup?.group !== u.group) {
+        const own = groupNames.get(u.group)!;
+        const t = own === 'subject' || own === 'both' ? own : lastNamed !== 'none' ? lastNamed : topicOfSection(u.section);
+        codeGroup = { group: u.group, topic: t === 'none' ? 'subject' : t };
+      }
+      u.topic = codeGroup.topic;
+      continue;
+    }
     if (u.names !== 'none') u.topic = u.names;
     else {
       const g = groupNames.get(u.group)!;
       u.topic = g !== 'none' ? g : topicOfSection(u.section);
       if (u.topic === 'none') u.topic = 'subject';
     }
+    if (u.names !== 'none') lastNamed = u.names;
   }
 
   const out: PreparedDocument = { path, doc, masked, units, pointAt: (offset) => doc.pointAt(offset) };

@@ -25,7 +25,7 @@
  *
  * A match counts when its sentence is about the statement's topic (see
  * `document.ts`), and it is not negated: no negation cue (not, no, never,
- * cannot, without, fails...) inside the matched words or up to eight words
+ * cannot, without, fails, instead of...) inside the matched words or up to eight words
  * before them in the same clause, unless the pattern says the negation
  * itself ("no fixed maximum"). A negated match is reported ("states the
  * opposite"). A sentence matching a `contradicts` pattern is reported as a
@@ -257,15 +257,18 @@ function matchIn(units: readonly Unit[], i: number, p: CompiledPattern, budget: 
   return hit;
 }
 
-/** A negation cue inside the match or up to NEGATION_WINDOW tokens before it in the same clause. */
+/** A negation cue inside the match or up to NEGATION_WINDOW tokens before it in the same clause ("instead of" too). */
 function negation(tokens: readonly Token[], span: Span): string | undefined {
+  const cue = (k: number) => (tokens[k]!.negator ? tokens[k]!.norm : tokens[k]!.norm === 'instead' && tokens[k + 1]?.norm === 'of' ? 'instead of' : undefined);
   for (let k = span.start + 1; k < span.end; k++) {
     if (tokens[k]!.clause) break;
-    if (tokens[k]!.negator) return tokens[k]!.norm;
+    const c = cue(k);
+    if (c) return c;
   }
   for (let b = span.start - 1; b >= Math.max(0, span.start - NEGATION_WINDOW); b--) {
     if (tokens[b + 1]!.clause) break;
-    if (tokens[b]!.negator) return tokens[b]!.norm;
+    const c = cue(b);
+    if (c) return c;
   }
   return undefined;
 }
