@@ -67,7 +67,7 @@ export interface PreparedDocument {
   /** The source with excluded parts blanked (what was parsed). */
   masked: string;
   units: Unit[];
-  /** The first level-1 heading, else the front matter's title, if any. */
+  /** The level-1 heading that opens the document, else the front matter's title, if any. */
   title?: string;
   /** Line of every unit start, for messages. */
   pointAt(offset: number): { line: number; column: number };
@@ -383,12 +383,15 @@ function merge(a: Topic, b: Topic): Topic {
   return 'both';
 }
 
+/** The document's title: a level-1 heading that opens it (a "# 1 Intro" after the text has begun is a section). */
 function firstTitle(tree: Root): string | undefined {
   for (const node of tree.children as RootContent[]) {
+    if (node.type === 'html' || node.type === 'definition' || node.type === 'thematicBreak') continue;
     if (node.type === 'heading' && node.depth === 1) {
       const text = collect(node).trim();
-      if (text) return text;
+      return text || undefined;
     }
+    return undefined;
   }
   return undefined;
 }

@@ -13,8 +13,9 @@ import type { CurriculumModule } from './curriculum.js';
  * scores per dimension, next modules).
  *
  * Naming: a curriculum module's build prompt is "the `rope` build prompt";
- * a `build-prompt.md` is named after its folder; any other document by its
- * first heading (or front-matter title), else its file name.
+ * a `build-prompt.md` is named after its folder; any other document by the
+ * level-1 heading that opens it (or its front-matter title), else its file
+ * name.
  *
  * Status, from the verdicts ("core" criteria are those without a
  * `literature.priority`: what the document should already teach;
@@ -24,7 +25,8 @@ import type { CurriculumModule } from './curriculum.js';
  *   covered, some enhancements open;
  * - ⚠️ ACCURATE WITH GAPS: no core criterion missing, some only partly
  *   covered (or contradicted by the text);
- * - ⚠️ CORE MATERIAL MISSING: at least one core criterion missing;
+ * - ⚠️ CORE MATERIAL MISSING (n of m core criteria: ids): at least one core
+ *   criterion missing;
  * - 🛑 NOT FULLY CHECKED: a check errored.
  *
  * Recommendations: core criteria first ("Required"), in rubric order, then
@@ -270,7 +272,8 @@ function verificationStatus(checks: readonly CheckResult[], isCore: (c: CheckRes
   const open = checks.filter((c) => c.status !== 'pass' && c.status !== 'skip');
   if (open.length === 0) return '✅ ACCURATE and complete';
   const core = open.filter(isCore);
-  if (core.some((c) => c.status === 'fail')) return '⚠️ CORE MATERIAL MISSING';
+  const missing = core.filter((c) => c.status === 'fail');
+  if (missing.length > 0) return `⚠️ CORE MATERIAL MISSING (${missing.length} of ${checks.filter(isCore).length} core criteria: ${missing.map((c) => c.id).join(', ')})`;
   if (core.length > 0) return '⚠️ ACCURATE WITH GAPS (core material partly covered)';
   return '✅ ACCURATE with opportunities for enhancement';
 }

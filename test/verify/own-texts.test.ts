@@ -86,6 +86,6 @@ describe('verification status', () => {
     expect(status(report)).toBe('✅ ACCURATE and complete');
     expect(status(withStatus('distance-decay', 'fail'))).toBe('✅ ACCURATE with opportunities for enhancement');
     expect(status(withStatus('pair-reshape', 'warn'))).toBe('⚠️ ACCURATE WITH GAPS (core material partly covered)');
-    expect(status(withStatus('pair-reshape', 'fail'))).toBe('⚠️ CORE MATERIAL MISSING');
+    expect(status(withStatus('pair-reshape', 'fail'))).toBe('⚠️ CORE MATERIAL MISSING (1 of 9 core criteria: pair-reshape)');
   });
 });
