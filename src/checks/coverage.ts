@@ -1,80 +1,123 @@
 /**
- * Check kind `coverage`: literature coverage of one criterion in a document.
+ * Check kind `coverage`: does a document make the statements a criterion of
+ * the literature needs?
  *
- * A criterion lists concepts; each concept is a list of alternatives (words
- * and phrases matched after stemming, with synonyms; `/regex/` for notation)
- * and optionally groups that must all occur in one sentence. A concept is
- * found when one sentence of the document (or of the sections named by
- * `section`) matches it outside a negation: "attention does not decay" is a
- * near miss, not coverage.
+ * A criterion lists its key statements (see `src/verify/statements.ts` for
+ * the pattern language); the document covers the criterion when it makes
+ * every statement, partly when it makes some, not at all when it makes none:
  *
- * - covered (`pass`): at least `minimum` concepts found (default: all);
- * - partly covered (`warn`, credit = share found): at least `partial` (default 1);
- * - missing (`fail`): fewer.
+ * - covered (`pass`): every statement found, none contradicted;
+ * - partly covered (`warn`, credit = share of statements found, less one
+ *   statement's share when contradicted): some found, or all found but one
+ *   contradicted somewhere in the text;
+ * - missing (`fail`, credit 0): none found.
  *
- * Every found concept is reported as a Detail with the quoted sentence and
- * its line, so a reader can check the evidence.
+ * Statements are credited only from sentences about the rubric's subject
+ * (`subject` at the top of the rubric), never from front matter, captions,
+ * image text, addresses, paths, headings or code comments, and never from a
+ * negated sentence. Details list, per statement, where it is made, that it
+ * is missing, where it is denied, and where it is contradicted, each with
+ * the quoted sentence and its line.
  *
  * Example (rubric YAML):
  *
  *   kind: coverage
  *   options:
- *     section: [history, background]
- *     concepts:
- *       - id: sinusoidal
- *         label: sinusoidal encodings
- *         any: [sinusoidal, "sine/cosine"]
+ *     statements:
+ *       - id: decay
+ *         says: the score decays as the relative distance grows
+ *         match:
+ *           - long term decay
+ *           - (decay* | shrink* | decreas*) ..10 (distance* | apart | offset*)
  */
 import type { CheckContext, CheckKind } from './kind.js';
-import type { CheckOutcome, Detail, Location } from '../core/types.js';
-import { conceptEvidence, parseDocument, type ConceptSpec, type Evidence, type ParsedDocument } from '../verify/match.js';
+import type { CheckOutcome, Detail, Location, Rubric } from '../core/types.js';
+import { newBudget, type Budget } from '../text/linear.js';
+import { detectStyle, type DocumentStyle } from '../verify/conventions.js';
+import { prepareDocument, type PreparedDocument, type SubjectSpec } from '../verify/document.js';
+import { compileStatement, findStatement, type CompiledStatement, type PatternProblem, type StatementResult, type StatementSpec } from '../verify/statements.js';
 
 export interface CoverageOptions {
-  concepts: ConceptSpec[];
-  /** Concepts needed for `pass` (default: all). */
-  minimum?: number;
-  /** Concepts needed for `warn` (default 1). */
-  partial?: number;
-  /** Section title patterns; when set, only those sections count. */
-  section?: string[];
-  /** Extra synonyms: word -> alternatives. */
-  synonyms?: Record<string, string[]>;
+  statements: StatementSpec[];
   /** Document to read, relative to the root (default: the verified document). */
   file?: string;
 }
 
-const conceptSchema = {
+const patternSchema = {
+  oneOf: [
+    { type: 'string', minLength: 1 },
+    {
+      type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      properties: {
+        words: { type: 'string', minLength: 1, description: 'Token pattern on the sentence (see src/text/pattern.ts).' },
+        math: { type: 'string', minLength: 1, description: 'Regular expression on the compact maths view of the sentence.' },
+        near: { type: 'string', minLength: 1, description: 'Token pattern that must also hold in this sentence or a neighbouring one of the same paragraph.' },
+        about: { enum: ['subject', 'others', 'any'], description: "Narrows the statement's topic for this pattern." },
+      },
+    },
+  ],
+};
+
+const statementSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['id', 'any'],
+  required: ['id', 'says', 'match'],
   properties: {
-    id: { type: 'string', minLength: 1 },
-    label: { type: 'string', minLength: 1 },
-    any: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
-    all: { type: 'array', items: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } } },
-    not: { type: 'array', items: { type: 'string', minLength: 1 } },
+    id: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]*$' },
+    says: { type: 'string', minLength: 1, description: 'The statement in words, for reports.' },
+    match: { type: 'array', minItems: 1, items: patternSchema },
+    contradicts: { type: 'array', items: patternSchema },
+    about: { enum: ['subject', 'others', 'any'], description: 'Which sentences may make it: about the subject (default), about other methods, or any.' },
   },
 };
 
 /** The quoted sentence is cut to this many characters in messages. */
 const QUOTE_MAX = 160;
 
+const compiled = new WeakMap<StatementSpec[], CompiledStatement[]>();
+function statementsOf(options: CoverageOptions): CompiledStatement[] {
+  let c = compiled.get(options.statements);
+  if (!c) {
+    c = options.statements.map((s) => compileStatement(s));
+    compiled.set(options.statements, c);
+  }
+  return c;
+}
+
+const NO_SUBJECT: SubjectSpec = { names: [] };
+
+export interface PreparedForCoverage {
+  doc: PreparedDocument;
+  budget: Budget;
+  /** Conventions and notation of the document, for suggestions that fit it. */
+  style: DocumentStyle;
+}
+
 export const coverageKind: CheckKind<CoverageOptions> = {
   name: 'coverage',
-  summary: 'literature coverage: the document states every concept of the criterion (stemming, synonyms, notation, negation-aware), with quoted evidence',
+  summary: 'literature coverage: the document makes each key statement of the criterion (patterns over words and notation, about the subject, not negated), with quoted evidence',
   targets: ['document', 'lab'],
   optionsSchema: {
     type: 'object',
     additionalProperties: false,
-    required: ['concepts'],
+    required: ['statements'],
     properties: {
-      concepts: { type: 'array', minItems: 1, items: conceptSchema },
-      minimum: { type: 'integer', minimum: 1 },
-      partial: { type: 'integer', minimum: 1 },
-      section: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
-      synonyms: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string', minLength: 1 } } },
+      statements: { type: 'array', minItems: 1, items: statementSchema },
       file: { type: 'string', minLength: 1 },
     },
+  },
+
+  check(options: CoverageOptions) {
+    const problems: PatternProblem[] = [];
+    const ids = new Set<string>();
+    options.statements.forEach((s, i) => {
+      if (ids.has(s.id)) problems.push({ message: `duplicate statement id '${s.id}'`, path: ['statements', i, 'id'] });
+      ids.add(s.id);
+      compileStatement(s, problems, ['statements', i]);
+    });
+    return problems;
   },
 
   async run(ctx: CheckContext, options: CoverageOptions): Promise<CheckOutcome> {
@@ -83,88 +126,90 @@ export const coverageKind: CheckKind<CoverageOptions> = {
     const read = await ctx.files.readText(file);
     if (!read.ok) return { status: 'fail', message: read.message, location: { file } };
     for (const notice of read.notices) ctx.notice(notice);
-    const doc = await ctx.memo<ParsedDocument>(`coverage-doc:${file}`, () => parseDocument(read.text, read.path));
-    return coverage(doc, options, ctx.criterion.title);
+    const prepared = await ctx.memo<PreparedForCoverage>(`coverage-doc:${file}`, () => prepareForCoverage(read.text, read.path, ctx.rubric));
+    const outcome = coverage(prepared, options, ctx.criterion.title);
+    if (prepared.budget.exhausted) {
+      const reported = await ctx.memo<{ done: boolean }>(`coverage-budget:${file}`, () => ({ done: false }));
+      if (!reported.done) {
+        reported.done = true;
+        ctx.notice({ level: 'warning', message: `evidence search stopped after ${prepared.budget.limit.toLocaleString('en')} steps: ${read.path} is too large to search in full; criteria it did not reach are reported missing`, location: { file: read.path } });
+      }
+    }
+    return outcome;
   },
 };
 
+/** Prepares a document for the criteria of one rubric (one step budget for all of them). */
+export function prepareForCoverage(text: string, path: string, rubric: Pick<Rubric, 'subject' | 'conventions'>, budget: Budget = newBudget()): PreparedForCoverage {
+  const doc = prepareDocument(text, path, rubric.subject ?? NO_SUBJECT, budget);
+  return { doc, budget, style: detectStyle(doc, rubric.conventions, budget) };
+}
+
 /** The pure part of the kind, for tests and library users. */
-export function coverage(doc: ParsedDocument, options: CoverageOptions, title = 'criterion'): CheckOutcome {
-  const concepts = options.concepts;
-  const scope = options.section ? { sections: options.section } : {};
+export function coverage(prepared: PreparedForCoverage, options: CoverageOptions, title = 'criterion'): CheckOutcome {
+  const { doc, budget } = prepared;
   const file = doc.path;
-  const found: Array<{ concept: ConceptSpec; evidence: Evidence }> = [];
-  const missing: ConceptSpec[] = [];
-  const nearMisses: Array<{ concept: ConceptSpec; evidence: Evidence }> = [];
-  let scopeMissing = false;
-
-  for (const concept of concepts) {
-    const result = conceptEvidence(doc, concept, { ...scope, ...(options.synonyms ? { synonyms: options.synonyms } : {}) });
-    if (result.scopeMissing) scopeMissing = true;
-    const first = result.matches[0];
-    if (first) found.push({ concept, evidence: first });
-    else {
-      missing.push(concept);
-      const near = result.negated[0];
-      if (near) nearMisses.push({ concept, evidence: near });
-    }
-  }
-
-  const need = Math.min(options.minimum ?? concepts.length, concepts.length);
-  const partial = Math.min(options.partial ?? 1, need);
+  const results: StatementResult[] = statementsOf(options).map((s) => findStatement(doc, s, budget));
+  const found = results.filter((r) => r.found);
+  const missing = results.filter((r) => !r.found);
+  const contradicted = results.filter((r) => r.contradicted.length > 0);
+  const stopped = results.some((r) => r.stopped);
   const k = found.length;
-  const status = k >= need ? 'pass' : k >= partial ? 'warn' : 'fail';
-  const at = (e: Evidence): Location => ({ file, line: e.line, column: e.column });
-  const name = (c: ConceptSpec) => c.label ?? c.id;
+  const n = results.length;
+  const status = k === n && contradicted.length === 0 ? 'pass' : k > 0 ? 'warn' : 'fail';
+  const at = (e: { line: number; column: number }): Location => ({ file, line: e.line, column: e.column });
 
   const details: Detail[] = [];
-  for (const { concept, evidence } of found) {
-    details.push({ message: `covered: ${name(concept)}`, location: at(evidence), actual: quote(evidence.sentence) });
+  for (const r of results) {
+    if (r.found) details.push({ message: `covered: ${r.says}`, location: at(r.found), actual: quote(r.found.sentence) });
+    else details.push({ message: `missing: ${r.says}` });
+    if (!r.found) for (const e of r.negated.slice(0, 3)) details.push({ message: `negated: the text states the opposite of "${r.says}" ('${e.cue}')`, location: at(e), actual: quote(e.sentence) });
+    for (const e of r.contradicted.slice(0, 3)) details.push({ message: `contradicted: the text says otherwise than "${r.says}"`, location: at(e), actual: quote(e.sentence) });
   }
-  for (const concept of missing) {
-    // Regular expressions make poor examples for a reader: show words and phrases only.
-    const examples = [...concept.any, ...(concept.all ?? []).map((g) => g.join('/'))]
-      .filter((a) => !/^\/.+\/[a-z]*$/s.test(a))
-      .slice(0, 4)
-      .map((a) => `'${a}'`);
-    details.push({ message: `missing: ${name(concept)}${examples.length > 0 ? ` (for example ${examples.join(', ')})` : ''}` });
-  }
-  for (const { concept, evidence } of nearMisses) {
-    details.push({ message: `negated mention of ${name(concept)} does not count`, location: at(evidence), actual: quote(evidence.sentence) });
-  }
+  if (stopped) details.push({ message: `evidence search stopped after ${budget.limit.toLocaleString('en')} steps: statements not reached are reported missing`, location: { file } });
 
-  const where = options.section ? ` in a section titled like ${options.section.map((s) => `'${s}'`).join(' or ')}` : '';
   let message: string;
+  const lines = (list: StatementResult[]) => list.map((r) => `${r.says} (line ${r.found!.line})`).join('; ');
+  const denial = missing.flatMap((r) => r.negated.map((e) => ({ r, e })))[0];
+  const contradiction = contradicted[0]?.contradicted[0];
   if (status === 'pass') {
-    const e = found[0]!.evidence;
-    message = `Covers ${title}: "${quote(e.sentence, 100)}" (line ${e.line}${found.length > 1 ? ` and ${found.length - 1} more` : ''})`;
+    const e = found[0]!.found!;
+    message = `Covers ${title}: "${quote(e.sentence, 100)}" (line ${e.line}${n > 1 ? `; ${found.slice(1).map((r) => `line ${r.found!.line}`).join(', ')}` : ''})`;
   } else if (status === 'warn') {
-    message = `Partly covers ${title}: found ${found.map((f) => name(f.concept)).join(', ')}; missing ${missing.map(name).join(', ')}${where}`;
-  } else if (scopeMissing && options.section) {
-    message = `Missing ${title}: no section titled like ${options.section.map((s) => `'${s}'`).join(' or ')}, expected one stating ${missing.map(name).join(', ')}`;
+    message = `Partly covers ${title}: found ${lines(found)}`;
+    if (missing.length > 0) message += `; missing ${missing.map((r) => r.says).join('; ')}`;
+    if (contradiction) message += `; contradicted at line ${contradiction.line} ("${quote(contradiction.sentence, 80)}")`;
   } else {
-    message = `Missing ${title}: expected ${missing.map(name).join(', ')}${where}`;
-    if (nearMisses.length > 0) {
-      const n = nearMisses[0]!.evidence;
-      message += `; the mention at line ${n.line} is negated ("${quote(n.sentence, 80)}")`;
-    }
+    message = `Missing ${title}: expected ${missing.map((r) => r.says).join('; ')}`;
+    if (denial) message += `; line ${denial.e.line} states the opposite ("${quote(denial.e.sentence, 80)}")`;
+    else if (contradiction) message += `; contradicted at line ${contradiction.line} ("${quote(contradiction.sentence, 80)}")`;
   }
+  if (stopped) message += ` (evidence search stopped after ${budget.limit.toLocaleString('en')} steps)`;
 
   const outcome: CheckOutcome = {
     status,
     message,
     details,
     data: {
-      covered: found.map((f) => f.concept.id),
-      missing: missing.map((c) => c.id),
-      negated: nearMisses.map((n) => n.concept.id),
+      statements: results.map((r) => ({
+        id: r.id,
+        says: r.says,
+        status: r.found ? 'found' : r.negated.length > 0 ? 'negated' : 'missing',
+        ...(r.found ? { line: r.found.line } : r.negated[0] ? { line: r.negated[0].line } : {}),
+        ...(r.contradicted[0] ? { contradictedAt: r.contradicted[0].line } : {}),
+      })),
+      covered: found.map((r) => r.id),
+      missing: missing.map((r) => r.id),
+      negated: missing.filter((r) => r.negated.length > 0).map((r) => r.id),
+      contradicted: contradicted.map((r) => r.id),
+      ...(stopped ? { stoppedAfter: budget.limit } : {}),
+      // What findings documents need to name the document and fit their suggestions to it.
+      document: { ...(doc.title ? { title: doc.title } : {}), style: prepared.style },
     },
   };
-  if (status !== 'pass') outcome.credit = concepts.length === 0 ? 0 : status === 'warn' ? k / concepts.length : 0;
-  const firstFound = found[0];
-  if (firstFound) outcome.location = at(firstFound.evidence);
-  else if (nearMisses[0]) outcome.location = at(nearMisses[0].evidence);
-  else outcome.location = { file };
+  if (status !== 'pass') outcome.credit = status === 'warn' ? Math.max(0, k - (contradicted.length > 0 ? 1 : 0)) / n : 0;
+  const first = found[0]?.found ?? denial?.e ?? contradiction;
+  outcome.location = first ? at(first) : { file };
   return outcome;
 }
 

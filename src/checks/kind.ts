@@ -46,5 +46,12 @@ export interface CheckKind<O = any> {
   /** Which rubric targets the kind makes sense for. */
   targets: Array<'lab' | 'document'>;
   optionsSchema: Record<string, unknown>;
+  /**
+   * Checks what a schema cannot (patterns that must compile, ids that must
+   * be unique) when the rubric loads. Each problem names the path of the
+   * offending value below the criterion's `options`; the loader locates it
+   * in the YAML file.
+   */
+  check?(options: O, rubric: Rubric): Array<{ message: string; path: Array<string | number> }>;
   run(ctx: CheckContext, options: O): Promise<CheckOutcome> | CheckOutcome;
 }

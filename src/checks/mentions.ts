@@ -26,7 +26,10 @@
  */
 import type { CheckOutcome, Detail, Location } from '../core/types.js';
 import { loadMarkdown } from '../markdown/load.js';
+import { newBudget, type Budget } from '../text/linear.js';
 import { findConcepts, type Concept, type ConceptResult, type Match } from '../text/match.js';
+import { compileRegex, regexLiteral } from '../text/regex.js';
+import type { CheckContext } from './kind.js';
 import type { CheckKind } from './kind.js';
 
 export interface MentionsOptions {
@@ -80,13 +83,21 @@ export const mentionsKind: CheckKind<MentionsOptions> = {
   summary: 'a document or section mentions concepts, whatever the wording (synonyms, notation, negation-aware)',
   targets: ['lab', 'document'],
   optionsSchema: mentionsOptionsSchema,
+  check(options) {
+    return [
+      ...(options.section ?? []).flatMap((p, i) => regexProblems(p, ['section', i])),
+      ...options.concepts.flatMap((c, i) => conceptRegexProblems(c, ['concepts', i])),
+    ];
+  },
   async run(ctx, options) {
     const loaded = await loadMarkdown(ctx, options.file);
     if (!loaded.ok) return loaded.outcome;
     const { doc, path } = loaded;
+    const budget = newBudget();
     const matchOptions = {
       ...(options.section ? { sections: options.section } : {}),
       ...(options.synonyms ? { synonyms: options.synonyms } : {}),
+      budget,
     };
     const results = findConcepts(doc, options.concepts, matchOptions);
     const scope = results[0]?.scope;
@@ -99,7 +110,8 @@ export const mentionsKind: CheckKind<MentionsOptions> = {
         location: { file: path },
       };
     }
-    return mentionsOutcome(path, options.concepts, results, options.minimum, scope);
+    const outcome = mentionsOutcome(path, options.concepts, results, options.minimum, scope);
+    return budget.exhausted ? withBudgetNotice(ctx, outcome, path, budget) : outcome;
   },
 };
 
@@ -152,6 +164,33 @@ export function mentionsOutcome(path: string, concepts: readonly Concept[], resu
     details,
     data,
   };
+}
+
+/**
+ * A search that ran out of steps says so on the finding and as a notice,
+ * instead of reporting what it did not reach as missing without a word.
+ */
+export function withBudgetNotice(ctx: Pick<CheckContext, 'notice'>, outcome: CheckOutcome, path: string, budget: Budget): CheckOutcome {
+  const note = `evidence search stopped after ${budget.limit.toLocaleString('en')} steps`;
+  ctx.notice({ level: 'warning', message: `${note}: ${path} is too large to search in full; what was not reached is reported missing`, location: { file: path } });
+  return { ...outcome, message: `${outcome.message} (${note})`, details: [...(outcome.details ?? []), { message: `${note}: concepts not reached are reported missing`, location: { file: path } }] };
+}
+
+/** A `/regex/` alternative the linear-time engine cannot run, as a problem at `path` (rubric load). */
+export function regexProblems(value: string, path: Array<string | number>): Array<{ message: string; path: Array<string | number> }> {
+  const rx = regexLiteral(value);
+  if (!rx) return [];
+  const c = compileRegex(rx.source, rx.flags.replace(/[gy]/g, ''));
+  return c.ok ? [] : [{ message: `${c.message} at character ${c.offset + 2} of ${value}`, path }];
+}
+
+/** Regex problems of every alternative of a concept. */
+export function conceptRegexProblems(concept: Concept, path: Array<string | number>): Array<{ message: string; path: Array<string | number> }> {
+  return [
+    ...(concept.any ?? []).flatMap((a, k) => regexProblems(a, [...path, 'any', k])),
+    ...(concept.all ?? []).flatMap((g, j) => g.flatMap((a, k) => regexProblems(a, [...path, 'all', j, k]))),
+    ...(concept.not ?? []).flatMap((a, k) => regexProblems(a, [...path, 'not', k])),
+  ];
 }
 
 /** "'interleaved', '(2i, 2i+1)' or 'adjacent pairs'" (at most five). */

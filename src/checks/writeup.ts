@@ -39,7 +39,8 @@ import { findNumbers, formatNumber, type FoundNumber } from '../text/numbers.js'
 import { phraseKeys } from '../text/thesaurus.js';
 import { wordCount } from '../text/tokenize.js';
 import type { CheckKind } from './kind.js';
-import { conceptSchema, excerpt, expectedText, matchLocation, synonymsSchema } from './mentions.js';
+import { conceptRegexProblems, conceptSchema, excerpt, expectedText, matchLocation, regexProblems, synonymsSchema, withBudgetNotice } from './mentions.js';
+import { newBudget } from '../text/linear.js';
 
 export interface WriteupQuestion {
   id: string;
@@ -109,29 +110,44 @@ export const writeupKind: CheckKind<WriteupOptions> = {
   summary: 'a README answers questions (any heading style, no placeholders, key concepts) and reports a number',
   targets: ['lab', 'document'],
   optionsSchema: writeupOptionsSchema,
+  check(options) {
+    return [
+      ...(options.questions ?? []).flatMap((q, i) => [
+        ...q.match.flatMap((m, k) => regexProblems(m, ['questions', i, 'match', k])),
+        ...(q.answer?.concepts ?? []).flatMap((c, k) => conceptRegexProblems(c, ['questions', i, 'answer', 'concepts', k])),
+      ]),
+      ...(options.number?.near ?? []).flatMap((m, k) => regexProblems(m, ['number', 'near', k])),
+    ];
+  },
   async run(ctx, options) {
     const loaded = await loadMarkdown(ctx, options.file);
     if (!loaded.ok) return loaded.outcome;
     const { doc, path } = loaded;
-    const matchOptions: MatchOptions = options.synonyms ? { synonyms: options.synonyms } : {};
-    const parts: CheckOutcome[] = [];
-    if (options.questions?.length) parts.push(gradeQuestions(doc, path, options.questions, matchOptions));
-    if (options.number) parts.push(gradeNumber(doc, path, options.number, matchOptions));
-    if (parts.length === 1) return parts[0]!;
-    // Both: each question and the number weigh the same.
-    const q = options.questions?.length ?? 0;
-    const credit = ((parts[0]!.credit ?? 0) * q + (parts[1]!.status === 'pass' ? 1 : 0)) / (q + 1);
-    const failed = parts.filter((p) => p.status !== 'pass');
-    return {
-      status: failed.length === 0 ? 'pass' : 'fail',
-      credit,
-      message: (failed.length > 0 ? failed : parts).map((p) => p.message).join('; '),
-      details: parts.flatMap((p) => p.details ?? []),
-      data: Object.assign({}, ...parts.map((p) => p.data ?? {})),
-      location: { file: path },
-    };
+    const budget = newBudget();
+    const matchOptions: MatchOptions = { ...(options.synonyms ? { synonyms: options.synonyms } : {}), budget };
+    const outcome = gradeWriteup(doc, path, options, matchOptions);
+    return budget.exhausted ? withBudgetNotice(ctx, outcome, path, budget) : outcome;
   },
 };
+
+/** Questions and number, each weighing the same when both are asked. */
+function gradeWriteup(doc: MarkdownDoc, path: string, options: WriteupOptions, matchOptions: MatchOptions): CheckOutcome {
+  const parts: CheckOutcome[] = [];
+  if (options.questions?.length) parts.push(gradeQuestions(doc, path, options.questions, matchOptions));
+  if (options.number) parts.push(gradeNumber(doc, path, options.number, matchOptions));
+  if (parts.length === 1) return parts[0]!;
+  const q = options.questions?.length ?? 0;
+  const credit = ((parts[0]!.credit ?? 0) * q + (parts[1]!.status === 'pass' ? 1 : 0)) / (q + 1);
+  const failed = parts.filter((p) => p.status !== 'pass');
+  return {
+    status: failed.length === 0 ? 'pass' : 'fail',
+    credit,
+    message: (failed.length > 0 ? failed : parts).map((p) => p.message).join('; '),
+    details: parts.flatMap((p) => p.details ?? []),
+    data: Object.assign({}, ...parts.map((p) => p.data ?? {})),
+    location: { file: path },
+  };
+}
 
 // ---------------------------------------------------------------------------
 // Questions

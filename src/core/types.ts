@@ -85,8 +85,12 @@ export interface Literature {
   why?: string[];
   /** 1 is most urgent. */
   priority?: number;
-  /** Suggested addition to the document, in Markdown. */
-  suggestion?: string;
+  /**
+   * Suggested addition to the document, in Markdown: one text, or variants
+   * keyed by the document's conventions (`default`, `split-half`, `latex`,
+   * `latex+split-half`...), the most specific that applies being used.
+   */
+  suggestion?: string | ({ default: string } & Record<string, string>);
   /** Heading used to group what the document gets right. */
   group?: string;
 }
@@ -125,6 +129,19 @@ export interface Rubric {
   late?: LatePolicy;
   dimensions: Dimension[];
   criteria: Criterion[];
+  /**
+   * What a verification rubric's documents are about: token patterns naming
+   * the subject and naming other methods, so statements are credited only
+   * from sentences about the subject (see src/verify/document.ts).
+   */
+  subject?: { names: string[]; others?: string[] };
+  /**
+   * Conventions a verification rubric tells apart in documents (e.g.
+   * `pairing: { interleaved: [...], split-half: [...] }`), each variant a
+   * list of patterns as in coverage statements; suggested additions follow
+   * the variant a document uses.
+   */
+  conventions?: Record<string, Record<string, Array<string | { words?: string; math?: string; near?: string }>>>;
   /** Literature source (verification rubrics). */
   source?: { title: string; authors?: string; year?: number; url?: string; analysis?: string; notes?: string[] };
   /** Absolute path of the YAML file it was loaded from. */

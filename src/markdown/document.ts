@@ -681,6 +681,18 @@ function splitBlock(block: Block, section: Section | undefined): Sentence[] {
     }
     return out;
   }
+  for (const [from, to] of sentenceRanges(text)) emit(from, to);
+  return out;
+}
+
+/**
+ * Where the sentences of a run of prose start and end (`[from, to)` pairs,
+ * surrounding space included): splits on `.`, `!`, `?` followed by a space,
+ * not after "e.g.", "Fig." and the like, not before a lower-case word, never
+ * inside "1e-5" or "0.5".
+ */
+export function sentenceRanges(text: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
   let from = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
@@ -694,11 +706,11 @@ function splitBlock(block: Block, section: Section | undefined): Sentence[] {
     let k = j;
     while (k < text.length && isSpace(text[k]!)) k++;
     if (k < text.length && /\p{Ll}/u.test(text[k]!) && c === '.') continue;
-    emit(from, j);
+    out.push([from, j]);
     from = j;
     i = j - 1;
   }
-  emit(from, text.length);
+  out.push([from, text.length]);
   return out;
 }
 

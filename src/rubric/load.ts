@@ -8,6 +8,11 @@ import { rubricsDir } from '../core/paths.js';
 import { parseYamlLocated, readYamlText } from '../core/yaml.js';
 import type { Criterion, Location, Rubric } from '../core/types.js';
 import { defaultRegistry, type Registry } from '../checks/registry.js';
+import { compilePattern } from '../text/pattern.js';
+import { compileStatement } from '../verify/statements.js';
+
+/** Locates a problem at the offending value itself (not at a key the schema named). */
+const VALUE_ERROR = { keyword: 'check', params: {} } as unknown as ErrorObject;
 
 /** Rubric files larger than this are refused rather than parsed. */
 const MAX_RUBRIC_BYTES = 1024 * 1024;
@@ -34,6 +39,19 @@ export function parseRubric(text: string, file: string, registry: Registry = def
 
   const raw = data as Omit<Rubric, 'path'> & { criteria: Array<Criterion & { options: Record<string, unknown> }> };
   const dimensionIds = raw.dimensions.map((d) => d.id);
+  for (const [name, variants] of Object.entries(raw.conventions ?? {})) {
+    for (const [variant, patterns] of Object.entries(variants)) {
+      const found: Array<{ message: string; path: Array<string | number> }> = [];
+      compileStatement({ id: variant, says: variant, match: patterns }, found);
+      for (const problem of found) problems.push({ message: `conventions.${name}.${variant}: ${problem.message}`, location: at(offsetOfPath(doc, ['conventions', name, variant, ...problem.path.slice(1)], VALUE_ERROR)) });
+    }
+  }
+  for (const key of ['names', 'others'] as const) {
+    (raw.subject?.[key] ?? []).forEach((pattern, k) => {
+      const c = compilePattern(pattern);
+      if (!c.ok) problems.push({ message: `subject.${key}[${k}]: ${c.message} at character ${c.offset + 1} of '${pattern}'`, location: at(offsetOfPath(doc, ['subject', key, k], VALUE_ERROR)) });
+    });
+  }
   const seen = new Set<string>();
   raw.criteria.forEach((criterion, index) => {
     const here = (...path: Array<string | number>) => at(nodeAt(doc, ['criteria', index, ...path])?.range?.[0]);
@@ -75,6 +93,13 @@ export function parseRubric(text: string, file: string, registry: Registry = def
         problems.push({
           message: `criterion '${criterion.id}': bad option for '${kind.name}': ${describeAjvError(error).replace(/ at \/$/, '')}${optionsHint}`,
           location: at(offset),
+        });
+      }
+    } else if (kind.check) {
+      for (const problem of kind.check(criterion.options, raw as Rubric)) {
+        problems.push({
+          message: `criterion '${criterion.id}': ${problem.message}`,
+          location: at(offsetOfPath(doc, ['criteria', index, 'options', ...problem.path], VALUE_ERROR)),
         });
       }
     }

@@ -10,7 +10,14 @@
  * "length is unchanged"). Two- and three-word alternatives also match in any
  * order within a short window ("preserves the norm" ~ "norm is preserved").
  * An alternative written `/.../flags` is a regular expression tested on the
- * sentence as written.
+ * sentence as written, in linear time (`regex.ts`: no backreferences or
+ * lookaround; one that cannot be compiled is matched as text).
+ *
+ * Matching runs in linear time against a step budget (default
+ * `DEFAULT_STEP_BUDGET` per call, or `options.budget` shared by a caller):
+ * when it is spent the search stops and the result says so (`stopped`),
+ * so a caller can report "evidence search stopped after N steps" instead of
+ * a silent miss.
  *
  * Matches are **negation aware**: a negation cue (not, no, never, without,
  * isn't, doesn't...) in the few words before the match, within the same clause,
@@ -27,6 +34,8 @@
  * Compile concepts once with `compileConcept` when matching many documents.
  */
 import { blockPoint, sentences as docSentences, type MarkdownDoc, type Section, type Sentence } from '../markdown/document.js';
+import { newBudget, searchAll, type Budget } from './linear.js';
+import { compileRegex, regexLiteral, type SafeRegex } from './regex.js';
 import { defaultThesaurus, phraseKeys, tokenKey, Thesaurus } from './thesaurus.js';
 import { NEGATORS, tokenizeText, type Token } from './tokenize.js';
 
@@ -59,6 +68,8 @@ export interface MatchOptions {
   titles?: boolean;
   /** Include code blocks (default true). */
   code?: boolean;
+  /** Step budget shared by the searches of one document (default: a fresh one per call). */
+  budget?: Budget;
 }
 
 export interface Match {
@@ -101,6 +112,8 @@ export interface ConceptResult {
   excluded: Match[];
   /** When `sections` was given: the titles of the sections searched (empty when none matched). */
   scope?: string[];
+  /** Set when the step budget ran out before every sentence was searched: the budget's limit. */
+  stopped?: number;
 }
 
 // ---------------------------------------------------------------------------
@@ -108,7 +121,7 @@ export interface ConceptResult {
 
 interface Alternative {
   source: string;
-  regex?: RegExp;
+  regex?: SafeRegex;
   /** Key sequences (original first, then thesaurus variants). */
   variants: string[][];
   /** Per variant: it holds a negation cue itself ("not rotated"), so it is never negated. */
@@ -151,13 +164,11 @@ function compileAlternative(source: string, thesaurus: Thesaurus): Alternative {
 }
 
 function compileAlternativeUncached(source: string, thesaurus: Thesaurus): Alternative {
-  const rx = /^\/(.+)\/([a-z]*)$/s.exec(source.trim());
+  const rx = regexLiteral(source);
   if (rx) {
-    try {
-      return { source, regex: new RegExp(rx[1]!, rx[2]!.replace(/[gy]/g, '')), variants: [], negators: [], unordered: [] };
-    } catch {
-      // Not a valid regular expression: match it as text.
-    }
+    const c = compileRegex(rx.source, rx.flags.replace(/[gy]/g, ''));
+    // Not a regular expression the linear engine takes (rubrics are checked when they load): match it as text.
+    if (c.ok) return { source, regex: c.regex, variants: [], negators: [], unordered: [] };
   }
   const keys = phraseKeys(source);
   const variants = keys.length > 0 ? thesaurus.variants(keys) : [];
@@ -269,18 +280,13 @@ function contentOf(tokens: readonly Token[]): Content {
   return c;
 }
 
-function findAlternative(text: string, tokens: readonly Token[], alt: Alternative, settings: Settings): Hit[] {
+function findAlternative(text: string, tokens: readonly Token[], alt: Alternative, settings: Settings, budget: Budget): Hit[] | 'budget' {
   const { maxGap, negationWindow } = settings;
   const hits: Hit[] = [];
   if (alt.regex) {
-    const re = new RegExp(alt.regex.source, alt.regex.flags + 'g');
-    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-      if (m[0].length === 0) {
-        re.lastIndex++;
-        continue;
-      }
-      const start = m.index;
-      const end = start + m[0].length;
+    const spans = searchAll(alt.regex.program, text, text.length, budget);
+    if (spans === 'budget') return 'budget';
+    for (const { start, end } of spans) {
       let first = tokens.findIndex((t) => t.sourceEnd > start);
       if (first < 0) first = tokens.length;
       let last = first;
@@ -296,7 +302,8 @@ function findAlternative(text: string, tokens: readonly Token[], alt: Alternativ
     // Ordered or not, a path uses every word of the variant: skip variants with a word the text lacks.
     if (!variant.every((k) => keySet.has(k))) continue;
     const hasNegator = alt.negators[vi]!;
-    const paths = orderedPaths(keys, variant, maxGap);
+    const paths = orderedPaths(keys, variant, maxGap, budget);
+    if (paths === 'budget') return 'budget';
     if (alt.unordered[vi]) paths.push(...unorderedPaths(keys, variant, maxGap));
     for (const path of paths) {
       const first = content[path[0]!]!;
@@ -317,31 +324,49 @@ function findAlternative(text: string, tokens: readonly Token[], alt: Alternativ
   return hits.sort((a, b) => a.first - b.first);
 }
 
-/** Every ordered embedding of `variant` in `keys` (earliest path per start), gaps <= maxGap. */
-function orderedPaths(keys: readonly string[], variant: readonly string[], maxGap: number): number[][] {
+/**
+ * Every ordered embedding of `variant` in `keys` (the earliest path per
+ * start), gaps <= maxGap. Dynamic programming from the last word back:
+ * `reach[j][p]` says whether variant[j..] can be matched with variant[j] at
+ * p; the earliest path from each start is then read forward. At most
+ * n·k·(maxGap+1) steps for n keys and k words: repetitive text cannot make
+ * it blow up, and the steps count against the budget.
+ */
+function orderedPaths(keys: readonly string[], variant: readonly string[], maxGap: number, budget: Budget): number[][] | 'budget' {
+  const n = keys.length;
+  const k = variant.length;
+  budget.spent += n * k * (maxGap + 1);
+  if (budget.spent > budget.limit) {
+    budget.exhausted = true;
+    return 'budget';
+  }
+  const reach: Uint8Array[] = [];
+  for (let j = k - 1; j >= 0; j--) {
+    const row = new Uint8Array(n);
+    const next = reach[0];
+    for (let p = 0; p < n; p++) {
+      if (keys[p] !== variant[j]) continue;
+      if (j === k - 1) row[p] = 1;
+      else for (let q = p + 1; q <= p + 1 + maxGap && q < n; q++) if (next![q]) { row[p] = 1; break; }
+    }
+    reach.unshift(row);
+  }
   const out: number[][] = [];
-  // Backtracking is bounded: repetitive text cannot make matching blow up.
-  const budget = { steps: 20_000 };
-  for (let s = 0; s < keys.length && budget.steps > 0; s++) {
-    if (keys[s] !== variant[0]) continue;
+  for (let s = 0; s < n; s++) {
+    if (!reach[0]![s]) continue;
     const path = [s];
-    if (extend(keys, variant, maxGap, path, budget)) out.push([...path]);
+    for (let j = 1; j < k; j++) {
+      const prev = path[j - 1]!;
+      for (let q = prev + 1; q <= prev + 1 + maxGap && q < n; q++) {
+        if (reach[j]![q]) {
+          path.push(q);
+          break;
+        }
+      }
+    }
+    out.push(path);
   }
   return out;
-}
-
-function extend(keys: readonly string[], variant: readonly string[], maxGap: number, path: number[], budget: { steps: number }): boolean {
-  if (path.length === variant.length) return true;
-  const prev = path[path.length - 1]!;
-  const want = variant[path.length]!;
-  for (let p = prev + 1; p <= prev + 1 + maxGap && p < keys.length; p++) {
-    if (--budget.steps <= 0) return false;
-    if (keys[p] !== want) continue;
-    path.push(p);
-    if (extend(keys, variant, maxGap, path, budget)) return true;
-    path.pop();
-  }
-  return false;
 }
 
 /** Two- or three-word alternatives (distinct words, no number: `Alternative.unordered`) in any order within a window of n + maxGap content words. */
@@ -433,11 +458,18 @@ export function matchInSentences(list: readonly Sentence[], compiled: CompiledCo
   const matches: Match[] = [];
   const negated: Match[] = [];
   const excluded: Match[] = [];
+  const budget = options.budget ?? newBudget();
+  let stopped = budget.exhausted;
 
   const hitsIn = (s: Sentence, alts: readonly Alternative[]) => {
     const tokens = tokensOf(s);
     const out: Array<{ alt: Alternative; hit: Hit }> = [];
-    for (const alt of alts) for (const hit of findAlternative(s.text, tokens, alt, settings)) out.push({ alt, hit });
+    for (const alt of alts) {
+      if (stopped) break;
+      const hits = findAlternative(s.text, tokens, alt, settings, budget);
+      if (hits === 'budget') stopped = true;
+      else for (const hit of hits) out.push({ alt, hit });
+    }
     return out;
   };
   const groupPresent = (i: number, group: readonly Alternative[]) => {
@@ -451,6 +483,7 @@ export function matchInSentences(list: readonly Sentence[], compiled: CompiledCo
   };
 
   list.forEach((s, i) => {
+    if (stopped) return;
     let anchors = hitsIn(s, compiled.any);
     if (compiled.any.length === 0 && compiled.all.length > 0) anchors = hitsIn(s, compiled.all[0]!);
     if (anchors.length === 0) return;
@@ -472,7 +505,9 @@ export function matchInSentences(list: readonly Sentence[], compiled: CompiledCo
       else matches.push(m);
     }
   });
-  return { concept: id, found: matches.length > 0, matches, negated, excluded };
+  const result: ConceptResult = { concept: id, found: matches.length > 0, matches, negated, excluded };
+  if (stopped) result.stopped = budget.limit;
+  return result;
 }
 
 function toMatch(concept: string, alternative: string, s: Sentence, hit: Hit): Match {
@@ -512,8 +547,12 @@ export function findInText(text: string, concept: Concept | CompiledConcept, opt
   const compiled = isCompiled(concept) ? concept : compileConcept(concept, options);
   const tokens = tokenizeText(text);
   const out: Array<{ alternative: string; start: number; end: number; negated: boolean; cue?: string }> = [];
+  // A spent budget (options.budget.exhausted) tells the caller the search stopped early.
+  const budget = options.budget ?? newBudget();
   for (const alt of compiled.any) {
-    for (const hit of findAlternative(text, tokens, alt, settingsOf(options))) {
+    const hits = findAlternative(text, tokens, alt, settingsOf(options), budget);
+    if (hits === 'budget') break;
+    for (const hit of hits) {
       const r: { alternative: string; start: number; end: number; negated: boolean; cue?: string } = { alternative: alt.source, start: hit.start, end: hit.end, negated: hit.negated };
       if (hit.cue) r.cue = hit.cue;
       out.push(r);
@@ -552,7 +591,8 @@ export function matchSections(doc: MarkdownDoc, patterns: readonly string[], opt
       let score = 0;
       let words = 0;
       if (alt.regex) {
-        if (alt.regex.test(section.title)) {
+        const hit = searchAll(alt.regex.program, section.title, section.title.length, newBudget());
+        if (hit !== 'budget' && hit.length > 0) {
           score = 1;
           words = 1;
         }

@@ -40,7 +40,7 @@ export const STOP_WORDS = new Set(
 );
 
 /** Words that negate what follows in the same clause. */
-export const NEGATORS = new Set(['not', 'no', 'never', 'without', 'cannot', 'nor', 'neither', 'none', 'nothing', 'nobody', 'hardly', 'lack', 'lacks', 'lacking', 'fails', 'fail', 'failed', 'isnt', 'doesnt', 'dont']);
+export const NEGATORS = new Set(['not', 'no', 'never', 'without', 'cannot', 'nor', 'neither', 'none', 'nothing', 'nobody', 'hardly', 'lack', 'lacks', 'lacking', 'fails', 'fail', 'failed', 'isnt', 'doesnt', 'dont', 'incompatible', 'unable']);
 /** "not only", "not just": not a negation. */
 const NOT_NEGATING_NEXT = new Set(['only', 'just', 'merely', 'necessarily']);
 

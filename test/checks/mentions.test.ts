@@ -113,3 +113,15 @@ describe('mentions', () => {
     expect(validate({ concepts: [] })).toBe(false);
   });
 });
+
+describe('a spent matching budget (issue 20)', () => {
+  it('is said on the finding and as a notice, not left as a silent miss', async () => {
+    const { withBudgetNotice } = await import('../../src/checks/mentions.js');
+    const { newBudget } = await import('../../src/text/linear.js');
+    const notices: Array<{ message: string }> = [];
+    const out = withBudgetNotice({ notice: (n) => notices.push(n) }, { status: 'fail', message: 'README.md does not mention decay' }, 'README.md', newBudget(1000));
+    expect(out.message).toBe('README.md does not mention decay (evidence search stopped after 1,000 steps)');
+    expect(out.details?.at(-1)).toMatchObject({ message: 'evidence search stopped after 1,000 steps: concepts not reached are reported missing', location: { file: 'README.md' } });
+    expect(notices[0]!.message).toMatch(/^evidence search stopped after 1,000 steps: README.md is too large to search in full/);
+  });
+});

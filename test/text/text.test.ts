@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseMarkdown, type MarkdownDoc } from '../../src/markdown/document.js';
+import { newBudget } from '../../src/text/linear.js';
 import {
   Thesaurus,
   compileConcept,
@@ -243,5 +244,24 @@ describe('section titles', () => {
       ['2. Max diff (Block B)', 'max diff', 1],
     ]);
     expect(matchSections(doc, ['/^\\d+\\. Norm/'])[0]!.section.title).toBe('3. Norm preservation');
+  });
+});
+
+describe('matching budget (issue 20)', () => {
+  it('finds a concept after thousands of repetitions of its first word', () => {
+    const doc = parseMarkdown(`${'attention '.repeat(8000)}attention decays.\n`);
+    expect(findConcept(doc, { id: 'd', any: ['attention decays'] }).found).toBe(true);
+  });
+
+  it('says the search stopped when the budget is spent, instead of a silent miss', () => {
+    const doc = parseMarkdown(`${'attention '.repeat(8000)}attention decays.\n`);
+    const r = findConcept(doc, { id: 'd', any: ['attention decays'] }, { budget: newBudget(1000) });
+    expect(r).toMatchObject({ found: false, stopped: 1000 });
+  });
+
+  it('runs rubric regular expressions in linear time', () => {
+    const doc = parseMarkdown(`${'a'.repeat(20_000)}!\n`);
+    // Exponential for a backtracking engine; here a few hundred thousand steps.
+    expect(findConcept(doc, { id: 'r', any: ['/(a+)+$/'] }).found).toBe(false);
   });
 });

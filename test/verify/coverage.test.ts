@@ -83,7 +83,8 @@ describe('coverage of a prompt that says everything in other words', () => {
     const theta = report.checks.find((c) => c.id === 'theta-frequencies')!;
     expect(theta.details?.[0]?.actual).toContain('base^(-2k/d)');
     const rotation = report.checks.find((c) => c.id === 'rotation-matrix')!;
-    expect(rotation.details?.map((d) => d.location?.line)).toEqual([19, 23]);
+    // "complex number z. At token index t we multiply z by exp(j t \theta_k)" (line 20), the 2-by-2 block (line 23).
+    expect(rotation.details?.map((d) => d.location?.line)).toEqual([20, 23]);
   });
 });
 
@@ -93,10 +94,10 @@ describe('negated mentions', () => {
     for (const id of ENHANCEMENTS.filter((id) => id !== 'empirical-nuance')) {
       const check = report.checks.find((c) => c.id === id)!;
       expect(check.status, id).toBe('fail');
-      expect(check.details?.some((d) => /negated mention/.test(d.message)), id).toBe(true);
+      expect(check.details?.some((d) => /^negated: the text states the opposite/.test(d.message)), id).toBe(true);
     }
     const decay = report.checks.find((c) => c.id === 'distance-decay')!;
-    expect(decay.message).toContain('is negated');
+    expect(decay.message).toContain('line 13 states the opposite ("Attention does not decay with distance under RoPE.")');
     expect(decay.data).toMatchObject({ negated: ['decay'] });
     expect(decay.location?.line).toBe(13);
   });
