@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { markdownCode, markdownText } from '../reporters/escape.js';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { formatLocation } from '../core/errors.js';
 import type { CheckResult, Criterion, Report, Rubric } from '../core/types.js';
@@ -109,7 +110,7 @@ export function renderFindings(report: Report, rubric: Rubric, options: Findings
 
   out.push(`### Verification Status: ${verificationStatus(checks, isCore)}`, '');
   out.push(
-    `Document: \`${report.submission.path}\`. Covered: ${covered.length} of ${checks.length} criteria` +
+    `Document: ${markdownCode(report.submission.path)}. Covered: ${covered.length} of ${checks.length} criteria` +
       `${countLabel(checks, 'warn', 'partly covered')}${countLabel(checks, 'fail', 'missing')}${countLabel(checks, 'error', 'not checked (error)')}.`,
     '',
   );
@@ -193,13 +194,13 @@ function renderGap(check: CheckResult, criterion: Criterion | undefined, paper: 
   const contradictions = (check.details ?? []).filter((d) => d.message.startsWith('contradicted: '));
   if (contradictions.length > 0) {
     out.push('**Contradicted** (the text says otherwise; correct it):');
-    for (const d of contradictions) out.push(`- "${d.actual ?? ''}"${d.location ? ` (\`${formatLocation(d.location)}\`)` : ''}`);
+    for (const d of contradictions) out.push(`- "${markdownText(d.actual ?? '')}"${d.location ? ` (${markdownCode(formatLocation(d.location))})` : ''}`);
     out.push('');
   }
   const denials = (check.details ?? []).filter((d) => d.message.startsWith('negated: '));
   if (denials.length > 0) {
     out.push('**Stated the opposite** (denied in the text, so not counted):');
-    for (const d of denials) out.push(`- "${d.actual ?? ''}"${d.location ? ` (\`${formatLocation(d.location)}\`)` : ''}`);
+    for (const d of denials) out.push(`- "${markdownText(d.actual ?? '')}"${d.location ? ` (${markdownCode(formatLocation(d.location))})` : ''}`);
     out.push('');
   }
   if (lit) {
@@ -245,11 +246,11 @@ function nameOf(report: Report, options: FindingsOptions, title: string | undefi
   const file = parts.pop() ?? 'document';
   const stem = file.replace(/\.[^.]+$/, '');
   const parent = parts.pop();
-  if (/^build[-_ ]?prompt$/i.test(stem) && parent && parent !== '.') return { name: parent, noun: `the \`${parent}\` build prompt`, kind: 'build prompt', heading: `the \`${parent}\` Build Prompt` };
-  if (/build[-_ ]?prompt/i.test(stem)) return { name: stem, noun: `the build prompt \`${file}\``, kind: 'build prompt', heading: `the Build Prompt \`${file}\`` };
+  if (/^build[-_ ]?prompt$/i.test(stem) && parent && parent !== '.') return { name: parent, noun: `the ${markdownCode(parent)} build prompt`, kind: 'build prompt', heading: `the ${markdownCode(parent)} Build Prompt` };
+  if (/build[-_ ]?prompt/i.test(stem)) return { name: stem, noun: `the build prompt ${markdownCode(file)}`, kind: 'build prompt', heading: `the Build Prompt ${markdownCode(file)}` };
   const clean = title?.replace(/[*_`]/g, '').replace(/\s+/g, ' ').trim();
-  if (clean) return { name: clean, noun: `“${clean}” (\`${file}\`)`, kind: 'document', heading: `“${clean}”` };
-  return { name: stem, noun: `\`${file}\``, kind: 'document', heading: `\`${file}\`` };
+  if (clean) return { name: clean, noun: `“${markdownText(clean)}” (${markdownCode(file)})`, kind: 'document', heading: `“${markdownText(clean)}”` };
+  return { name: stem, noun: markdownCode(file), kind: 'document', heading: markdownCode(file) };
 }
 
 /** The analysis is cited only when it is an address or a file next to the rubric. */
