@@ -5,6 +5,8 @@ import { ropeSchema, type RopeCommonOptions } from '../../rope/options.js';
 import { applyRope, argMaxAbsDiff, maxAbs, maxAbsDiff, Rng, rotationTolerance, tables, type Arr, type Tables } from '../../rope/reference.js';
 import { beyondFloat64, fmt, runRopeCheck, sizesSchema, type Size } from '../../rope/run.js';
 import type { RopeProbe } from '../../rope/session.js';
+import { maxAbsDiffAt } from '../../rope/kernels.js';
+import type { Plot } from '../../reporters/html/charts.js';
 
 export interface ReferenceOptions extends RopeCommonOptions {
   sizes: Size[];
@@ -74,6 +76,9 @@ async function judge(probe: RopeProbe, options: ReferenceOptions): Promise<Check
   }
   const sizes = options.sizes.map((s) => `d_head=${s.d}, T=${s.T}`).join('; ');
   const first = beyond[0];
+  // Where the error grows: the largest T beyond the float64 bound, its max error per position, against the lab's bar.
+  const longest = [...beyond].sort((a, b) => b.T - a.T)[0];
+  if (longest) data.plot = errorPlot(longest.T, longest.d, longest.got, longest.want, options.labTolerance);
   if (!first) return { status: 'pass', message: `q_rot and k_rot match the reference at ${sizes}`, details, data };
   return beyondFloat64(
     probe,
@@ -105,6 +110,27 @@ async function judge(probe: RopeProbe, options: ReferenceOptions): Promise<Check
     },
     (note) => ({ status: 'pass', message: `q_rot and k_rot match the reference at ${sizes}, within the rounding of your working precision`, details: [note, ...details], data }),
   );
+}
+
+/** Max |got - want| over q and k at each position, on a log scale, with the lab's tolerance as a line. */
+function errorPlot(T: number, d: number, got: { q: Arr; k: Arr }, want: { q: Arr; k: Arr }, labTolerance: number): Plot {
+  const errors: Array<[number, number]> = [];
+  for (let t = 0; t < T; t++) {
+    let worst = 0;
+    for (const slot of ['q', 'k'] as const) worst = Math.max(worst, maxAbsDiffAt(got[slot].data, t * d, want[slot].data, t * d, d));
+    // A log axis shows no zero: an exact row is drawn at the float64 floor.
+    errors.push([t, Number((Number.isFinite(worst) ? Math.max(worst, 1e-17) : 1e3).toPrecision(4))]);
+  }
+  return {
+    title: `Error per position against the reference (d_head = ${d}, T = ${T})`,
+    x: { title: 'position t' },
+    y: { title: 'max |yours - reference| (log scale)', scale: 'log' },
+    series: [
+      { name: 'your q_rot, k_rot', points: errors },
+      { name: "the lab's tolerance", points: [[0, labTolerance], [T - 1, labTolerance]], dashed: true },
+    ],
+    note: 'rounding grows slowly with the position; a wrong formula is off at once',
+  };
 }
 
 export const ropeReferenceKind: CheckKind<ReferenceOptions> = {

@@ -1,8 +1,10 @@
 import type { CheckKind } from '../kind.js';
 import type { CheckOutcome, Detail } from '../../core/types.js';
 import { ropeSchema, type RopeCommonOptions } from '../../rope/options.js';
-import { rotationTolerance } from '../../rope/reference.js';
-import { beyondFloat64, fmt, LAB_PAIRS, measureRelativePosition, randomPairs, runRopeCheck, sizesSchema, type Size } from '../../rope/run.js';
+import { dot, rotateVector, rotationTolerance, Rng } from '../../rope/reference.js';
+import { dotAt } from '../../rope/kernels.js';
+import type { Plot } from '../../reporters/html/charts.js';
+import { applyAt, beyondFloat64, fmt, LAB_PAIRS, measureRelativePosition, randomPairs, runRopeCheck, sizesSchema, tile, type Size } from '../../rope/run.js';
 import type { RopeProbe } from '../../rope/session.js';
 
 export interface RelativePositionOptions extends RopeCommonOptions {
@@ -60,10 +62,47 @@ async function judge(probe: RopeProbe, options: RelativePositionOptions): Promis
       };
     }
   }
+  const curve = await blockCPlot(probe, options.seed);
+  if (curve) data.plot = curve;
   const passed = (note?: Detail): CheckOutcome => ({ status: 'pass', message: `<R_m q, R_n k> = <q, R_{n-m} k> on the lab's pairs and ${options.pairs} random pairs per size`, details: note ? [note, ...details] : details, data });
   if (!firstFail) return passed();
   const failed = firstFail;
   return beyondFloat64(probe, beyond, { error: labError, tolerance: options.labTolerance, what: "Block B's max |lhs - rhs|" }, () => failed, passed);
+}
+
+/**
+ * The lab's Block C plot, drawn from the learner's own apply_rope: q at
+ * position 0 and k at n = 0..31 (d_head 16, T 32), <R_0 q, R_n k> against
+ * n - m, beside the reference RoPE's. Undefined when the call fails (the
+ * checks above report that).
+ */
+async function blockCPlot(probe: RopeProbe, seed: number): Promise<Plot | undefined> {
+  const T = 32;
+  const d = 16;
+  const rng = new Rng(seed * 7919 + 17);
+  const q = rng.normals([d]).data;
+  const k = rng.normals([d]).data;
+  const positions = Array.from({ length: T }, (_, n) => n);
+  const rotated = await applyAt(probe, tile(q, T), tile(k, T), T, positions);
+  if (!rotated.ok) return undefined;
+  const yours: Array<[number, number]> = [];
+  const reference: Array<[number, number]> = [];
+  for (let n = 0; n < T; n++) {
+    const score = dotAt(rotated.value.q.data, 0, rotated.value.k.data, n * d, d);
+    if (!Number.isFinite(score)) return undefined;
+    yours.push([n, Number(score.toPrecision(6))]);
+    reference.push([n, Number(dot(q, rotateVector(k, n)).toPrecision(6))]);
+  }
+  return {
+    title: "Block C: <R_m q, R_n k> for m = 0 (the lab's plot, from your apply_rope)",
+    x: { title: 'n - m' },
+    y: { title: '<R_m q, R_n k>' },
+    series: [
+      { name: 'your apply_rope', points: yours },
+      { name: 'reference RoPE', points: reference, dashed: true },
+    ],
+    note: 'the curves coincide when the rotation is right; a property that holds with wrong frequencies gives a curve of another shape',
+  };
 }
 
 /**

@@ -69,7 +69,7 @@ export function lineChartSpec(plot: Plot, width = 420, height = 220): Spec {
         type: 'nominal',
         title: null,
         scale: { domain: plot.series.map((s) => s.name), range: COLORS.slice(0, plot.series.length) },
-        legend: { orient: 'bottom' },
+        legend: { orient: 'bottom', labelLimit: 360 },
       },
       strokeDash: {
         field: 'series',
