@@ -14,6 +14,9 @@
  * Prints, per document, its flags and misses, then: documents, claims checked,
  * flags, false alarms, inconsistencies found and missed (each miss with its
  * document and line), precision and recall. Exit code 0.
+ *
+ * Options: --set heldout (the held-out documents of claims/heldout/, gathered
+ * after the engine was rebuilt), --verbose (every document), --json.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -63,8 +66,11 @@ function pct(n, d) {
 export async function run(dir, args = []) {
   const verbose = args.includes('--verbose') || args.includes('-v');
   const asJson = args.includes('--json');
-  const sources = JSON.parse(readFileSync(path.join(here, 'claims', 'sources.json'), 'utf8'));
-  const expected = JSON.parse(readFileSync(path.join(here, 'claims', 'expected.json'), 'utf8'));
+  const set = args.includes('--set') ? args[args.indexOf('--set') + 1] : '';
+  if (set && !/^[a-z-]+$/.test(set)) throw new Error(`bad --set ${set}`);
+  const base = set ? path.join(here, 'claims', set) : path.join(here, 'claims');
+  const sources = JSON.parse(readFileSync(path.join(base, 'sources.json'), 'utf8'));
+  const expected = JSON.parse(readFileSync(path.join(base, 'expected.json'), 'utf8'));
   const lib = await import(pathToFileURL(path.join(root, 'dist', 'claims', 'index.js')).href);
   const covered = new Set();
   for (const extractor of lib.extractors) for (const kind of extractor.covers ?? LEGACY_COVERS[extractor.kind] ?? []) covered.add(kind);
