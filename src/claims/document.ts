@@ -69,6 +69,8 @@ export interface CodeBlock {
   startLine: number;
   endLine: number;
   lang: string;
+  /** Tagged with a programming language: its lines are code, not listings or printouts. */
+  program: boolean;
   /** The content lines (fences excluded), raw. */
   lines: CodeLine[];
 }
@@ -101,6 +103,9 @@ export interface ClaimsDocument {
   /** Top-level blocks (and blocks inside block quotes) in order. */
   blocks: Block[];
 }
+
+/** Code blocks in these languages (or none) hold listings, printouts and notes; any other language is code. */
+const LISTING_LANGS = new Set(['', 'text', 'txt', 'plain', 'plaintext', 'console', 'output', 'log', 'md', 'markdown', 'terminal', 'none', 'nohighlight', 'ascii', 'diff']);
 
 /** Lines longer than this are data (minified, base64, huge tables), not prose with claims. */
 export const MAX_LINE_LENGTH = 4000;
@@ -246,7 +251,8 @@ function codeBlock(node: Code, lines: string[], s: [number, number]): CodeBlock 
   const to = fenced && /^\s*(?:```|~~~)/.test(last) && s[1] > s[0] ? s[1] - 1 : s[1];
   const content: CodeLine[] = [];
   for (let l = from; l <= to; l++) content.push({ line: l, text: lines[l - 1] ?? '' });
-  return { startLine: s[0], endLine: s[1], lang: (node.lang ?? '').toLowerCase(), lines: content };
+  const lang = (node.lang ?? '').toLowerCase();
+  return { startLine: s[0], endLine: s[1], lang, program: !LISTING_LANGS.has(lang), lines: content };
 }
 
 /**

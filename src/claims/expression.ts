@@ -30,7 +30,9 @@ const TIMES = /^(?:\s*[×*·⋅✕]\s*|\s+x\s+|(?<=\d)x(?=\d))/;
 /** Tokens of an arithmetic expression starting at `from`; stops at the first thing that is not one. */
 function tokenize(text: string, from: number, to: number): Token[] {
   const tokens: Token[] = [];
-  const nums = quantitiesIn(text.slice(0, to), from).filter((q) => q.dimension === 'count' || q.dimension === 'bytes' || q.dimension === 'time');
+  // Binary + and - are operators here, not signs of the next number.
+  const unsigned = text.slice(0, to).replace(/(?<=[\d)]\s*)[+\-−](?=\s*[\d(])/g, ' ');
+  const nums = quantitiesIn(unsigned, from).filter((q) => q.dimension === 'count' || q.dimension === 'bytes' || q.dimension === 'time');
   let i = from;
   let expectNumber = true;
   while (i < to) {

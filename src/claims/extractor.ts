@@ -62,14 +62,15 @@ export function compare(
   stated: Quantity,
   at: { line: number; column: number },
   computed: Interval,
-  describe: { what: string; how: string; items: ClaimItem[]; extraSteps?: number; warnOnly?: boolean },
+  describe: { what: string; how: string; items: ClaimItem[]; extraSteps?: number; warnOnly?: boolean; noun?: string },
 ): Claim {
   const agreement = agrees(stated, computed, describe.extraSteps ?? 0);
   const expected = formatInterval(computed, stated);
   const status: ClaimStatus = agreement.ok ? 'ok' : describe.warnOnly ? 'warn' : 'fail';
+  const value = `${stated.text}${describe.noun ? ` ${describe.noun}` : ''}`;
   const message = agreement.ok
-    ? `${describe.what} ${stated.text} agrees with ${describe.how} = ${expected}`
-    : `${describe.what} ${stated.text} does not match ${describe.how} = ${expected}; tolerance: ${agreement.tolerance}`;
+    ? `${describe.what} ${value} agrees with ${describe.how} = ${expected}`
+    : `${describe.what} ${value} does not match ${describe.how} = ${expected}; tolerance: ${agreement.tolerance}`;
   return makeClaim(doc, kind, { status, line: at.line, column: at.column, message, stated: stated.text, expected, items: describe.items, tolerance: agreement.tolerance });
 }
 
@@ -87,10 +88,10 @@ export function claimCollector(): { claims: Claim[]; push: (c: Claim | undefined
   return { claims, push };
 }
 
-/** Every line that can state a claim: prose lines and code-block lines, in document order. */
+/** Every line that can state a claim: prose lines and the lines of listing code blocks, in document order. */
 export function textLines(doc: ClaimsDocument): Array<{ line: number; text: string }> {
   const texts: Array<{ line: number; text: string }> = [];
   doc.prose.forEach((text, i) => text && texts.push({ line: i + 1, text }));
-  for (const c of doc.code) for (const l of c.lines) texts.push(l);
+  for (const c of doc.code) if (!c.program) for (const l of c.lines) texts.push(l);
   return texts.sort((x, y) => x.line - y.line);
 }

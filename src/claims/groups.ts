@@ -138,6 +138,7 @@ export function groupsOf(doc: ClaimsDocument): Group[] {
     out.push({ source: 'list', entries, startLine: list.startLine, endLine: list.endLine, list });
   }
   for (const code of doc.code) {
+    if (code.program) continue;
     const entries: Entry[] = [];
     for (const l of code.lines) {
       const tree = TREE_PREFIX.exec(l.text);

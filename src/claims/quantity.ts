@@ -249,6 +249,22 @@ export function of(q: Quantity): Interval {
   return { lo: q.lo, hi: q.hi };
 }
 
+/** Small counts written as words ("three services", "Five modules remaining"); "one" is left out, it is rarely a count. */
+const COUNT_WORDS: Record<string, number> = { two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, eleven: 11, twelve: 12 };
+/** A regex source matching a count in digits (up to four) or as a word, either case for its first letter. */
+export const COUNT_TOKEN = String.raw`(?:\d{1,4}|${Object.keys(COUNT_WORDS).map((w) => `[${w[0]}${w[0]!.toUpperCase()}]${w.slice(1)}`).join('|')})(?![\w])`;
+
+/** The count written at `index` of `text`, in digits or as a word (then exact). */
+export function countAt(text: string, index: number): Quantity | undefined {
+  const word = /^[A-Za-z]+/.exec(text.slice(index))?.[0];
+  if (word) {
+    const value = COUNT_WORDS[word.toLowerCase()];
+    return value === undefined ? undefined : { ...exactQuantity(value, word), index };
+  }
+  const q = quantitiesIn(text, index)[0];
+  return q && q.index === index ? q : undefined;
+}
+
 /** A quantity for a known exact value (the zero of "down to zero"). */
 export function exactQuantity(value: number, text = String(value)): Quantity {
   return { text, index: 0, length: text.length, value, lo: value, hi: value, step: 1, dimension: 'count', unit: '', factor: 1, approx: false, atLeast: false, atMost: false, signed: false, decimals: 0, scaled: false };
@@ -305,36 +321,35 @@ export interface Agreement {
 export function agrees(stated: Quantity, computed: Interval, extraSteps = 0): Agreement {
   const eps = 1e-9 * Math.max(1, Math.abs(stated.value), Math.abs(mid(computed)));
   const extra = extraSteps * stated.step;
-  let lo = stated.lo - extra;
-  let hi = stated.hi + extra;
-  // Truncation: the writer may have cut the digits rather than rounded them.
-  if (!stated.approx && Number.isFinite(hi) && Number.isFinite(lo)) {
-    // Half-open: 19 truncated stands for 19 up to (not including) 20.
-    const below = stated.step * (1 - 1e-6);
-    if (stated.value >= 0) hi = Math.max(hi, stated.value + below + extra);
-    if (stated.value <= 0) lo = Math.min(lo, stated.value - below - extra);
+  const lo = stated.lo - extra;
+  const hi = stated.hi + extra;
+  const overlaps = (a: number, b: number, strictTop = false) => computed.hi >= a - eps && (strictTop ? computed.lo < b - eps : computed.lo <= b + eps);
+  let ok = overlaps(lo, hi);
+  // Truncation: the writer may have cut the digits rather than rounded them; 19 then stands for
+  // 19 up to, not including, 20.
+  if (!ok && !stated.approx && Number.isFinite(lo) && Number.isFinite(hi)) {
+    if (stated.value >= 0) ok = overlaps(stated.value - extra, stated.value + stated.step + extra, true);
+    if (!ok && stated.value <= 0) ok = computed.lo <= stated.value + extra + eps && computed.hi > stated.value - stated.step - extra + eps;
   }
-  const ok = computed.hi >= lo - eps && computed.lo <= hi + eps;
   return { ok, tolerance: describeTolerance(stated, extraSteps) };
 }
 
 export function describeTolerance(q: Quantity, extraSteps = 0): string {
   if (q.atLeast) return `${q.text} is a lower bound`;
   if (q.atMost) return `${q.text} is an upper bound`;
-  const step = formatPlain(q.step / q.factor);
-  const unit = q.dimension === 'count' ? '' : q.unit;
-  const base = q.approx ? `${q.text} is approximate (5% or one unit of its last digit, ${step}${unit})` : `rounded or truncated to ${step}${unit}`;
+  const step = formatLike(q.step, q, 0);
+  const base = q.approx ? `${q.text} is approximate (5% or one unit of its last digit, ${step})` : `rounded or truncated to ${step}`;
   return extraSteps > 0 ? `${base}, one more unit as the shares are made to add up to 100%` : base;
 }
 
 // ---- formatting --------------------------------------------------------------
 
-/** 12345.678 -> "12,345.678"; integers get thousands separators from 10,000 on. */
-export function formatPlain(v: number, decimals?: number): string {
+/** 12345.678 -> "12,345.678": thousands separators from 10,000 on (from 1,000 on when `grouped`, as the stated number was written). */
+export function formatPlain(v: number, decimals?: number, grouped = false): string {
   if (!Number.isFinite(v)) return v > 0 ? '∞' : '-∞';
   const d = decimals ?? (Number.isInteger(v) ? 0 : Math.min(4, significantDecimals(v)));
   const rounded = Number(v.toFixed(d));
-  const text = Math.abs(rounded) >= 10000 ? rounded.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }) : rounded.toFixed(d);
+  const text = Math.abs(rounded) >= (grouped ? 1000 : 10000) ? rounded.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d }) : rounded.toFixed(d);
   return text === '-0' ? '0' : text;
 }
 
@@ -350,8 +365,9 @@ export function formatLike(value: number, like: Quantity, extraDecimals = 1): st
   const written = value / like.factor;
   const scaleMark = /^[~≈∼+\-−]?\s?[\d.,]+([kKMBT])/.exec(like.text.replace(/^[<>≥≤]\s*/, ''))?.[1] ?? '';
   const d = Math.min(4, like.decimals + extraDecimals);
-  const unit = like.dimension === 'count' ? '' : /^[A-Za-z]{3,}$/.test(like.unit) ? ` ${like.unit}` : like.unit;
-  return `${formatPlain(written, Number.isInteger(written) ? 0 : d)}${scaleMark}${unit}`;
+  const spaced = /^[A-Za-z]{3,}$/.test(like.unit) || (/^[A-Za-z]/.test(like.unit) && /\d\s+[A-Za-z]/.test(like.text));
+  const unit = like.dimension === 'count' ? '' : spaced ? ` ${like.unit}` : like.unit;
+  return `${formatPlain(written, Number.isInteger(written) ? Math.min(4, like.decimals) : d, /\d,\d{3}/.test(like.text))}${scaleMark}${unit}`;
 }
 
 export function formatInterval(i: Interval, like: Quantity): string {
@@ -372,7 +388,7 @@ export function singular(word: string): string {
   if (aliases[w]) return aliases[w];
   if (w.endsWith('ies') && w.length > 4) return w.slice(0, -3) + 'y';
   if (/(?:ss|us|is)$/.test(w)) return w;
-  if (w.endsWith('ses') || w.endsWith('xes') || w.endsWith('ches') || w.endsWith('shes')) return w.slice(0, -2);
+  if (w.endsWith('sses') || w.endsWith('xes') || w.endsWith('ches') || w.endsWith('shes')) return w.slice(0, -2);
   if (w.endsWith('s') && w.length > 2) return w.slice(0, -1);
   return w;
 }

@@ -99,8 +99,8 @@ function readings(stated: Quantity, pair: Pair) {
     if (stated.dimension === 'percent' && pair.a.dimension === pair.b.dimension) {
       const ab = div(of(pair.a), of(pair.b));
       const ba = div(of(pair.b), of(pair.a));
-      if (ab) rs.push({ name: `${pair.a.text} / ${pair.b.text}`, value: scale(ab, 100) });
-      if (ba) rs.push({ name: `${pair.b.text} / ${pair.a.text}`, value: scale(ba, 100) });
+      if (ab) rs.push({ name: `${pair.a.text} / ${pair.b.text}`, value: scale(ab, 100), dir: -1 });
+      if (ba) rs.push({ name: `${pair.b.text} / ${pair.a.text}`, value: scale(ba, 100), dir: 1 });
     }
   }
   return rs;

@@ -25,7 +25,7 @@
  */
 import { sectionEnd, type Block, type ClaimsDocument, type ListBlock, type TableBlock } from '../document.js';
 import { claimCollector, makeClaim, type Extractor } from '../extractor.js';
-import { quantitiesIn, singular, stripDecoration, type Quantity } from '../quantity.js';
+import { COUNT_TOKEN, countAt, quantitiesIn, singular, stripDecoration, type Quantity } from '../quantity.js';
 import type { Claim } from '../types.js';
 import { headingCounts, SEQUENCE } from './heading-count.js';
 
@@ -116,17 +116,17 @@ function leadCounts(text: string, line: number, isHeading: boolean, wholeParagra
   // The last sentence, parenthesised text blanked.
   const sentenceStart = wholeParagraph ? 0 : Math.max(0, ...[...text.matchAll(/[.!?;]\s+(?=[A-Z\d*_`])/g)].map((m) => m.index! + m[0].length).filter((i) => i < text.trimEnd().length - 1));
   const lastSentence = ' '.repeat(sentenceStart) + text.slice(sentenceStart).replace(/\([^()]*\)/g, (m) => ' '.repeat(m.length));
-  const counted = /(?<![\w.,~≈])(\d{1,4})\s+(?:(?:key|main|major|new|more|other|following|critical|core|distinct)\s+)?(?:[A-Z]{2,}\s+)?([A-Za-z][a-z-]+s)\b/g;
+  const counted = new RegExp(String.raw`(?<![\w.,~≈])(${COUNT_TOKEN})\s+(?:(?:key|main|major|new|more|other|following|critical|core|distinct)\s+)?(?:[A-Z]{2,}\s+)?([A-Za-z][a-z-]+s)\b`, 'g');
   for (let m = counted.exec(lastSentence); m; m = counted.exec(lastSentence)) {
     if (out.some((o) => o.column === m!.index + 1)) continue;
     if (SEQUENCE.test(text.slice(0, m.index)) || /^(?:others|more|times|percent|points|years|months|days|hours|minutes|seconds)$/i.test(m[2]!)) continue;
-    const q = quantitiesIn(text, m.index)[0];
-    if (q && q.index === m.index && q.dimension === 'count' && !q.approx) out.push({ q, noun: singular(m[2]!), column: q.index + 1, line, top: false });
+    const q = countAt(text, m.index);
+    if (q && q.dimension === 'count' && !q.approx) out.push({ q, noun: singular(m[2]!), column: q.index + 1, line, top: false });
   }
   return out;
 }
 
-const REMAINING = /(?<![\w.,])(\d{1,4})\s+([a-z][a-z-]+s)\s+(?:remaining|left|to go|to verify|to do|pending|outstanding)\b/gi;
+const REMAINING = new RegExp(String.raw`(?<![\w.,])(${COUNT_TOKEN})\s+([a-z][a-z-]+s)\s+(?:remaining|left|to go|to verify|to do|pending|outstanding)\b`, 'g');
 const NEXT_HEADING = /\b(?:next|remaining|to ?do|pending|planned|outstanding|upcoming|to verify|backlog)\b/i;
 
 export const enumeratedCount: Extractor = {
@@ -165,7 +165,7 @@ export const enumeratedCount: Extractor = {
         if (!h || line - h.line > 40) continue;
         const list = doc.lists.find((l) => l.depth === 0 && l.startLine > h.line && l.startLine <= sectionEnd(doc, h));
         if (!list) continue;
-        const q = quantitiesIn(text, m.index)[0];
+        const q = countAt(text, m.index);
         if (!q) continue;
         const { named } = itemsOf(list);
         const items = list.items.slice(0, named).map((it) => ({ line: it.line, text: stripDecoration(it.text).slice(0, 40) }));
@@ -175,7 +175,7 @@ export const enumeratedCount: Extractor = {
     // 3. "N things (A, B, C and D)".
     doc.prose.forEach((text, idx) => {
       if (!text) return;
-      const re = /(?<![\w.,])(\d{1,3})\s+(?:[A-Za-z-]+\s+){0,2}?([A-Za-z][a-z-]+s)\s*\(([^()]{3,200})\)/g;
+      const re = new RegExp(String.raw`(?<![\w.,])(${COUNT_TOKEN})\s+(?:[A-Za-z-]+\s+){0,2}?([A-Za-z][a-z-]+s)\s*\(([^()]{3,200})\)`, 'g');
       for (let m = re.exec(text); m; m = re.exec(text)) {
         const inner = m[3]!;
         if (/^\s*(?:e\.g\.|eg\b|such as|incl|including|like|for example|see|from|vs|\d)/i.test(inner) || /\betc\b|\.\.\.|…/.test(inner)) continue;
@@ -183,8 +183,8 @@ export const enumeratedCount: Extractor = {
         const parts = inner.split(/\s*(?:,|;|\band\b|\bor\b|&)\s*/).map((p) => p.trim()).filter(Boolean);
         // Names: each part capitalised (or code), at most four words.
         if (parts.length < 2 || parts.some((p) => p.split(/\s+/).length > 4 || !/^[A-Z`\d]/.test(p))) continue;
-        const q = quantitiesIn(text, m.index)[0];
-        if (!q || q.index !== m.index) continue;
+        const q = countAt(text, m.index);
+        if (!q) continue;
         const line = idx + 1;
         push(claim(doc, { q, noun: singular(m[2]!), column: q.index + 1, line, top: false }, parts.length, 'the enumeration in parentheses', parts.map((p) => ({ line, text: p })), parts.length === q.value));
       }

@@ -14,13 +14,14 @@
  *
  * A heading counts when it writes `(N)`, `(N noun)` or `- N noun` (not
  * `Top N`, `Phase 2`). Compared with: the counts of its direct sub-headings when
- * every one of them has a count; else the first block of its section: a list
+ * every one of them has a count; else the number of its direct sub-headings
+ * when they are numbered 1, 2, 3...; else the first block of its section: a list
  * whose items state counts of the same noun (their sum, `30+` as at least 30),
  * or a table with a column named like the noun (its Total row, else the sum
  * of the column). Items without a count make the sum a lower bound.
  */
 import { sectionEnd, subHeadings, type ClaimsDocument, type Heading, type TableBlock } from '../document.js';
-import { compare, type Extractor } from '../extractor.js';
+import { compare, makeClaim, type Extractor } from '../extractor.js';
 import { groupsOf } from '../groups.js';
 import { cellQuantities, of, quantitiesIn, singular, stripDecoration, sum, type Interval, type Quantity } from '../quantity.js';
 import type { Claim, ClaimItem } from '../types.js';
@@ -97,7 +98,26 @@ function checkHeading(doc: ClaimsDocument, h: Heading): Claim[] {
         continue;
       }
     }
-    // 2. The first block of the section, before any sub-heading.
+    // 2. Numbered sub-headings (1., 2., 3.): the things the heading counts, one each.
+    const numbers = subs.map((s) => /^\s*(?:#\s*)?(\d{1,3})[.):]\s/.exec(stripDecoration(s.text))?.[1]);
+    if (count.q.dimension === 'count' && subs.length >= 2 && numbers.every((n, i) => n !== undefined && Number(n) === i + 1)) {
+      claims.push(
+        makeClaim(doc, 'heading-count', {
+          status: subs.length === count.q.value ? 'ok' : 'fail',
+          line: h.line,
+          column: count.column,
+          message: subs.length === count.q.value
+            ? `Count in the heading ${count.q.text} agrees with its ${subs.length} numbered sub-headings (lines ${subs[0]!.line}-${subs[subs.length - 1]!.line})`
+            : `Count in the heading ${count.q.text} does not match its ${subs.length} numbered sub-headings (lines ${subs[0]!.line}-${subs[subs.length - 1]!.line}); tolerance: exact (a count of listed things)`,
+          stated: count.q.text,
+          expected: String(subs.length),
+          items: subs.map((s) => ({ line: s.line, text: stripDecoration(s.text).slice(0, 40) })),
+          tolerance: 'exact',
+        }),
+      );
+      continue;
+    }
+    // 3. The first block of the section, before any sub-heading.
     const firstSub = subs[0]?.line ?? end + 1;
     const block = doc.blocks.find((b) => b.startLine > h.line && b.startLine < firstSub && b.kind !== 'thematicBreak' && b.kind !== 'html');
     if (!block) continue;

@@ -126,10 +126,11 @@ function checkGroup(doc: ClaimsDocument, group: Group): Claim[] {
       // In a list of figures a total larger than its entries may count what the list leaves out;
       // a listing (every line giving the same field) or a tree (a node and its children) is complete.
       if (!agreement.ok && group.source === 'list' && computed.hi < measure.q.lo) continue;
-      const noun = check.key ? ` ${check.key}` : measure.noun && measure.q.dimension === 'count' ? ` ${measure.noun}` : '';
+      const noun = check.key ? '' : measure.noun && measure.q.dimension === 'count' ? plural(measure.noun, measure.q.value) : '';
       claims.push(
         compare(doc, 'list-total', measure.q, { line: total.line, column: measure.column }, computed, {
-          what: `Stated total${noun}`,
+          what: check.key ? `Stated total ${check.key}` : 'Stated total',
+          noun,
           how: `the ${parts.length} ${group.source === 'code' ? 'lines' : 'entries'} it totals, ${parts.map((p) => p.measure.derived !== undefined ? `${p.measure.q.text} of ${p.entry.main!.q.text}` : p.measure.q.text).join(' + ')} (lines ${parts[0]!.entry.line}-${parts[parts.length - 1]!.entry.line})`,
           items: parts.map(item),
         }),
@@ -137,6 +138,12 @@ function checkGroup(doc: ClaimsDocument, group: Group): Claim[] {
     }
   });
   return claims;
+}
+
+/** "tests" for a count of 2 "test", "passing" as it is. */
+function plural(noun: string, n: number): string {
+  if (n === 1 || /(?:ing|ed|s)$/.test(noun)) return noun;
+  return /[^aeiou]y$/.test(noun) ? `${noun.slice(0, -1)}ies` : `${noun}s`;
 }
 
 // ---- totals stated next to a list --------------------------------------------
@@ -200,10 +207,11 @@ function statedTotalsNear(doc: ClaimsDocument, breakdownsList: Breakdown[]): Cla
         seen.add(`${line}:${column}`);
         const parts = chosen.entries;
         const computed = sum(parts.map((e) => of(e.main!.q)));
-        const noun = chosen.noun && words.includes(chosen.noun) ? ` ${chosen.noun}s` : '';
+        const noun = chosen.noun && words.includes(chosen.noun) ? plural(chosen.noun, q.value) : '';
         claims.push(
           compare(doc, 'list-total', q, { line, column }, computed, {
-            what: `Stated total${noun}`,
+            what: 'Stated total',
+            noun,
             how: `the itemized list, ${parts.map((e) => e.main!.q.text).join(' + ')} (${parts.length} items, lines ${parts[0]!.line}-${parts[parts.length - 1]!.line})`,
             items: parts.map((e) => ({ line: e.line, text: e.main!.q.text })),
           }),

@@ -98,6 +98,15 @@ interface Share {
 }
 
 /** A count followed (in parentheses) by its percentage: "492 (38%)", "97 עברו (68%)", "83,886,080  (15.0%)". */
+/** Words after a percentage that make it a change, not a share: "(48% reduction)", "(100% eliminated!)". */
+const CHANGE_AFTER = /^\s*(?:\w+\s+)?(?:reduction|reduced|decrease|decreased|increase|increased|improvement|improved|faster|slower|smaller|larger|bigger|less|more|fewer|lower|higher|better|worse|eliminated|drop|dropped|gain|growth|savings?|saved|cut|up|down|change|shorter|longer)\b/i;
+/** Words for the state of some of the things a count counts ("119 passing" of "124 tests"). */
+const STATE = /(?:ing|ed)$|^(?:pass|fail|done|complete|open|closed|green|red|ok|new|fixed|remaining|left|pending|blocked)$/;
+
+function isShare(text: string, p: Quantity): boolean {
+  return !p.signed && !CHANGE_AFTER.test(text.slice(p.index + p.length));
+}
+
 function shareOf(entry: Entry): Share | undefined {
   const ms = entry.measures;
   for (let i = 0; i + 1 < ms.length; i++) {
@@ -105,8 +114,8 @@ function shareOf(entry: Entry): Share | undefined {
     const p = ms[i + 1]!;
     if (c.q.dimension !== 'count' || p.q.dimension !== 'percent' || c.derived !== undefined) continue;
     if (i !== 0) return undefined;
-    const between = entry.text.slice(c.column - 1 + c.q.length, p.column - 1);
-    if (!/^[^\d%]{0,40}\(\s*[~≈]?\s*$/.test(between)) return undefined;
+    const between = entry.text.slice(c.q.index + c.q.length, p.q.index);
+    if (!/^[^\d%]{0,40}\(\s*[~≈]?\s*$/.test(between) || !isShare(entry.text, p.q)) return undefined;
     return { entry, count: c.q, percent: p.q, column: p.column };
   }
   return undefined;
@@ -178,8 +187,11 @@ function groupShares(doc: ClaimsDocument, group: Group): Claim[] {
       const c = e.measures[i]!;
       const p = e.measures[i + 1]!;
       if (c.q.dimension !== 'count' || p.q.dimension !== 'percent' || c.derived !== undefined) continue;
-      const between = e.text.slice(c.column - 1 + c.q.length, p.column - 1);
-      if (!/^[^\d%]{0,30}\(\s*$/.test(between) || !c.noun) continue;
+      const between = e.text.slice(c.q.index + c.q.length, p.q.index);
+      if (!/^[^\d%]{0,30}\(\s*$/.test(between) || !c.noun || !isShare(e.text, p.q)) continue;
+      // A part of the entry's own count: after a separator, counting the same things or a state of them.
+      const before = e.text.slice(e.main.q.index + e.main.q.length, c.q.index);
+      if (!/[,;(]|\band\b|\bwith\b/.test(before) || (c.noun !== e.main.noun && !STATE.test(c.noun))) continue;
       const value = div(of(c.q), of(e.main.q));
       if (!value) continue;
       claims.push(

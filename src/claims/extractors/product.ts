@@ -9,9 +9,11 @@
  *   24M * 4 bytes ~= 93MB                    approximate (5 %)
  *
  * The expression must use an operator and end right before `=` (or `≈`,
- * `~=`); its numbers are taken as written, the result with its precision.
+ * `~=`); its numbers are taken as written, the result with its precision (a
+ * whole result ending in zeros may be rounded there: 33,554,000).
  * Not claims: `a = 2 * 3` (no number before the expression's `=`), `0x10`,
- * `4× longer`, `O(N²)`, `x == 3`, and arithmetic inside LaTeX.
+ * `4× longer`, `O(N²)`, `x == 3`, arithmetic inside LaTeX, and in a code
+ * block of a programming language anything not written with × or ·.
  */
 import type { ClaimsDocument } from '../document.js';
 import { compare, makeClaim, type Extractor } from '../extractor.js';
@@ -81,7 +83,13 @@ function checkLine(doc: ClaimsDocument, line: number, text: string, previous: Ex
     if (!result || result.dimension === 'percent' || result.dimension === 'ratio') continue;
     // What follows the result must not continue the arithmetic ("= 7 + 1").
     if (/^\s*[+\-−*×/÷^]\s*\d/.test(text.slice(result.index + result.length))) continue;
-    const stated = approx && !result.approx ? { ...result, approx: true, lo: Math.min(result.lo, result.value - 0.05 * Math.abs(result.value)), hi: Math.max(result.hi, result.value + 0.05 * Math.abs(result.value)) } : result;
+    let stated = approx && !result.approx ? { ...result, approx: true, lo: Math.min(result.lo, result.value - 0.05 * Math.abs(result.value)), hi: Math.max(result.hi, result.value + 0.05 * Math.abs(result.value)) } : result;
+    // A whole result ending in two or more zeros may be rounded there: 33,554,000 for 33,554,432.
+    const zeros = /(?:,?0){2,}$/.exec(result.text.replace(/\s*[A-Za-z%]+$/, ''))?.[0].replace(/,/g, '').length ?? 0;
+    if (zeros >= 2 && result.decimals === 0 && !result.scaled && result.value !== 0) {
+      const step = 10 ** zeros * result.factor;
+      stated = { ...stated, step, lo: Math.min(stated.lo, result.value - step / 2), hi: Math.max(stated.hi, result.value + step / 2) };
+    }
     // A result with a unit is compared in base units, and — when the expression does not carry
     // that unit (it divides it away, or has none) — also as written: "… / 1,073,741,824 = 19 GB".
     const items = left.terms.map((t) => ({ line, text: t.text }));
@@ -125,7 +133,20 @@ export const product: Extractor = {
       }
     };
     run(doc.prose.map((text, i) => ({ line: i + 1, text })));
-    for (const c of doc.code) run(c.lines);
+    // In a code block of a programming language, only arithmetic written with × or · (which no such language
+    // uses) is a claim, with the lines that continue it ("= 83,886,080").
+    for (const c of doc.code) {
+      if (!c.program) {
+        run(c.lines);
+        continue;
+      }
+      let kept = -1;
+      run(c.lines.filter((l) => {
+        const keep = /\d\s*[×·⋅✕]\s*\d/.test(l.text) || (kept === l.line - 1 && /^\s*=/.test(l.text));
+        if (keep) kept = l.line;
+        return keep;
+      }));
+    }
     return claims;
   },
 };
