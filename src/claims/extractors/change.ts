@@ -168,7 +168,7 @@ export const change: Extractor = {
           const d = e.measures[i]!;
           const z = e.measures[i + 1]!;
           if (!d.q.signed || d.q.dimension !== 'count' || !d.noun || z.q.dimension !== 'percent' || d.derived !== undefined) continue;
-          if (!/^\s*[^\d%]{0,12}\(\s*[+\-−]?$/.test(e.text.slice(d.column - 1 + d.q.length, z.column - 1).replace(/[+\-−]$/, '+'))) continue;
+          if (!/^\s*[^\d%]{0,12}\(\s*[+\-−]?$/.test(e.text.slice(d.q.index + d.q.length, z.q.index).replace(/[+\-−]$/, '+'))) continue;
           const values = group.entries
             .filter((o) => o !== e)
             .flatMap((o) => o.measures.filter((m) => m.noun === d.noun && m.q.dimension === 'count' && !m.q.signed && m.derived === undefined).map((m) => ({ o, m })));

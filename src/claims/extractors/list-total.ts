@@ -90,7 +90,7 @@ function partsFor(total: Entry, measure: Measure, scope: Entry[], isMain: boolea
     if (m.derived === undefined && m.q.dimension !== measure.q.dimension) return undefined;
     if (m.derived === undefined && (m.q.dimension === 'percent' || m.q.dimension === 'ratio')) return undefined;
     // "3/10": a score, not an amount.
-    if (/^\s*\/\s*\d/.test(e.text.slice(m.column - 1 + m.q.length))) return undefined;
+    if (/^\s*\/\s*\d/.test(e.text.slice(m.q.index + m.q.length))) return undefined;
     parts.push({ entry: e, measure: m });
   }
   return parts;
