@@ -1,11 +1,12 @@
 /**
  * Check kind `claims`: the numbers a document states must add up (totals
- * against itemized lists, percentages against fractions, products,
- * reductions, table delta columns). Usable in any rubric:
+ * against their items, counts against what they count, percentages,
+ * changes, products, table delta columns; docs/claims.md). Usable in any
+ * rubric:
  *
  *   - id: numbers-add-up
  *     kind: claims
- *     options: { files: [README.md], kinds: [itemized-total, table-delta] }
+ *     options: { files: [README.md], kinds: [list-total, table-delta] }
  *
  * fail: some claim does not add up; warn: only implied relations (or
  * `warnOnly`); pass: every claim checked adds up (the message says how many);
@@ -14,21 +15,21 @@
 import type { Detail } from '../core/types.js';
 import { extractClaims } from '../claims/engine.js';
 import { prepareDocument } from '../claims/document.js';
-import { CLAIM_KINDS, type Claim, type ClaimKind } from '../claims/types.js';
+import { CLAIM_KIND_ALIASES, CLAIM_KINDS, resolveClaimKind, type Claim, type ClaimKind } from '../claims/types.js';
 import type { CheckKind } from './kind.js';
 
 export interface ClaimsCheckOptions {
   /** Documents to check, relative to the submission root. Default: the verified document, else README.md. */
   files?: string[];
-  /** Extractors to run (default: all). */
-  kinds?: ClaimKind[];
+  /** Structures to check (default: all); the names of earlier versions (itemized-total, reduction) are accepted. */
+  kinds?: Array<ClaimKind | keyof typeof CLAIM_KIND_ALIASES>;
   /** Report inconsistent claims as warnings instead of failures. */
   warnOnly?: boolean;
 }
 
 export const claimsKind: CheckKind<ClaimsCheckOptions> = {
   name: 'claims',
-  summary: 'numbers a document states must add up: totals, percentages, products, reductions, table deltas',
+  summary: 'numbers a document states must add up: totals, counts, percentages, changes, products, table deltas',
   targets: ['lab', 'document'],
   optionsSchema: {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -42,9 +43,9 @@ export const claimsKind: CheckKind<ClaimsCheckOptions> = {
         minItems: 1,
       },
       kinds: {
-        description: 'Claim extractors to run (default: all).',
+        description: 'Structures to check (default: all; see docs/claims.md).',
         type: 'array',
-        items: { enum: [...CLAIM_KINDS] },
+        items: { enum: [...CLAIM_KINDS, ...Object.keys(CLAIM_KIND_ALIASES)] },
         minItems: 1,
         uniqueItems: true,
       },
@@ -67,7 +68,8 @@ export const claimsKind: CheckKind<ClaimsCheckOptions> = {
       }
       for (const notice of read.notices) ctx.notice(notice);
       const doc = await ctx.memo(`claims:document:${read.path}`, () => prepareDocument(read.path, read.text));
-      claims.push(...extractClaims(doc, options.kinds ? { kinds: options.kinds } : {}));
+      const kinds = options.kinds?.flatMap((k) => resolveClaimKind(k) ?? []);
+      claims.push(...extractClaims(doc, kinds ? { kinds } : {}));
     }
     const failing = claims.filter((c) => c.status === 'fail');
     const warning = claims.filter((c) => c.status === 'warn');

@@ -1,15 +1,22 @@
 import { prepareDocument, type ClaimsDocument } from './document.js';
 import type { Extractor } from './extractor.js';
+import { change } from './extractors/change.js';
+import { enumeratedCount } from './extractors/enumerated-count.js';
+import { headingCount } from './extractors/heading-count.js';
 import { impliedSum } from './extractors/implied-sum.js';
-import { itemizedTotal } from './extractors/itemized-total.js';
+import { listTotal } from './extractors/list-total.js';
 import { percentOf } from './extractors/percent-of.js';
 import { product } from './extractors/product.js';
-import { reduction } from './extractors/reduction.js';
 import { tableDelta } from './extractors/table-delta.js';
+import { tableTotal } from './extractors/table-total.js';
 import type { Claim, ClaimKind, ClaimsOptions, ClaimsSummary } from './types.js';
 
-/** Every extractor, in the order their claims win when two recognise the same number. */
-export const extractors: readonly Extractor[] = [itemizedTotal, tableDelta, percentOf, product, reduction, impliedSum];
+/**
+ * Every extractor, in the order their claims win when two read the same
+ * number: the more specific structure first (a table's total row before a
+ * delta column, a heading's count before a plain count).
+ */
+export const extractors: readonly Extractor[] = [tableTotal, listTotal, headingCount, enumeratedCount, tableDelta, percentOf, change, product, impliedSum];
 
 export function extractorFor(kind: ClaimKind): Extractor | undefined {
   return extractors.find((e) => e.kind === kind);

@@ -1,13 +1,38 @@
 /**
  * Numeric claims: what a document asserts about its own numbers (a total, a
- * percentage, a product, a delta column) recomputed from the numbers it
+ * percentage, a product, a change, a count) recomputed from the numbers it
  * states. One claim is one assertion, located at the number that asserts it.
  */
 
 /** The extractors, by name (each is one module under `src/claims/extractors/`). */
-export type ClaimKind = 'itemized-total' | 'percent-of' | 'product' | 'reduction' | 'implied-sum' | 'table-delta';
+export type ClaimKind =
+  | 'list-total'
+  | 'table-total'
+  | 'heading-count'
+  | 'enumerated-count'
+  | 'percent-of'
+  | 'change'
+  | 'table-delta'
+  | 'product'
+  | 'implied-sum';
 
-export const CLAIM_KINDS: readonly ClaimKind[] = ['itemized-total', 'percent-of', 'product', 'reduction', 'implied-sum', 'table-delta'];
+export const CLAIM_KINDS: readonly ClaimKind[] = [
+  'list-total',
+  'table-total',
+  'heading-count',
+  'enumerated-count',
+  'percent-of',
+  'change',
+  'table-delta',
+  'product',
+  'implied-sum',
+];
+
+/** Names of earlier versions, still accepted in `--kinds` and rubric options. */
+export const CLAIM_KIND_ALIASES: Readonly<Record<string, readonly ClaimKind[]>> = {
+  'itemized-total': ['list-total', 'table-total'],
+  reduction: ['change'],
+};
 
 /** `ok`: the claim adds up; `fail`: it does not; `warn`: it does not, but the relation was only implied. */
 export type ClaimStatus = 'ok' | 'fail' | 'warn';
@@ -20,17 +45,28 @@ export interface ClaimLocation {
   column: number;
 }
 
+/** A number the claim was recomputed from, where the document states it. */
+export interface ClaimItem {
+  line: number;
+  /** The number (or the item) as written. */
+  text: string;
+}
+
 export interface Claim {
   kind: ClaimKind;
   status: ClaimStatus;
-  /** One sentence: what was stated and what the stated numbers give. */
+  /** One sentence: what was stated, what the stated numbers give, from which lines. */
   message: string;
   /** The value as the document states it ("145 tests", "72%", "-0.15"). */
   stated: string;
-  /** What the document's own numbers give, at the stated precision ("142 tests", "71.875% (72% rounded)"). */
+  /** What the document's own numbers give ("142", "71.875% (72% rounded)"). */
   expected: string;
   location: ClaimLocation;
-  /** Lines the claim was recomputed from (the itemized list, the table row), when elsewhere. */
+  /** The numbers the claim was recomputed from, with their lines. */
+  items?: ClaimItem[];
+  /** The tolerance applied to the stated value, in words. */
+  tolerance?: string;
+  /** Lines the claim was recomputed from, when elsewhere. */
   basis?: { line: number; endLine: number };
 }
 
@@ -54,4 +90,10 @@ export interface ClaimsReport {
 export interface ClaimsOptions {
   /** Extractors to run (default: all). */
   kinds?: readonly ClaimKind[];
+}
+
+/** Expands aliases; undefined for an unknown name. */
+export function resolveClaimKind(name: string): readonly ClaimKind[] | undefined {
+  if ((CLAIM_KINDS as readonly string[]).includes(name)) return [name as ClaimKind];
+  return CLAIM_KIND_ALIASES[name];
 }

@@ -1,15 +1,15 @@
-import { posix } from 'node:path';
 import { formatLocation } from '../core/errors.js';
 import type { CheckResult, Report, Status } from '../core/types.js';
 import { githubData, githubProperty, htmlText, markdownCode, markdownText } from './escape.js';
+import { locationPath } from './sarif.js';
 import { fmtPoints, percent, visibleChecks, type Reporter } from './types.js';
 
 /**
  * GitHub Actions: one workflow command per check that did not pass
  * (`::error file=...,line=...,col=...,title=...::message`), so the finding
  * shows on the line it points at in the pull request. Paths are the
- * submission's path joined with the finding's file, i.e. relative to the
- * working directory (the repository root in a workflow). Every value is
+ * submission's path joined with the finding's file (for a document, its
+ * folder's), i.e. relative to the working directory (the repository root in a workflow). Every value is
  * escaped per the workflow-command rules, so learner text can neither end the
  * command nor start a new one.
  */
@@ -25,7 +25,7 @@ export function githubAnnotations(report: Report, audience?: 'learner' | 'instru
     if (!level) continue;
     const props: string[] = [];
     if (check.location) {
-      props.push(`file=${githubProperty(joinPath(report.submission.path, check.location.file))}`);
+      props.push(`file=${githubProperty(locationPath(report.submission.path, check.location.file))}`);
       if (check.location.line !== undefined) props.push(`line=${check.location.line}`);
       if (check.location.endLine !== undefined) props.push(`endLine=${check.location.endLine}`);
       if (check.location.column !== undefined) props.push(`col=${check.location.column}`);
@@ -44,10 +44,6 @@ function message(check: CheckResult): string {
   if (check.diagnosis) parts.push(`Likely cause: ${check.diagnosis}`);
   if (check.hint) parts.push(`Hint: ${check.hint}`);
   return parts.join('\n');
-}
-
-function joinPath(submission: string, file: string): string {
-  return submission === '.' ? file : posix.join(submission.split('\\').join('/'), file);
 }
 
 /** Markdown for `$GITHUB_STEP_SUMMARY`: one table row per submission, then the findings of those that need work. */

@@ -177,13 +177,18 @@ function physical(report: Report, location: Location | undefined): { physicalLoc
  * the verified document, whose own path is the submission path.
  */
 export function artifactUri(submissionPath: string, file: string | undefined): string {
+  return toUri(locationPath(submissionPath, file));
+}
+
+/** The path (not URI-encoded) of the file a location names, relative to the working directory; see `artifactUri`. */
+export function locationPath(submissionPath: string, file: string | undefined): string {
   const sub = submissionPath.split('\\').join('/').replace(/\/+$/, '') || '.';
-  if (!file) return toUri(sub);
+  if (!file) return sub;
   const rel = file.split('\\').join('/');
-  if (sub === rel || sub.endsWith('/' + rel)) return toUri(sub);
+  if (sub === rel || sub.endsWith('/' + rel)) return sub;
   // A document submission (a file, not a folder): locations are relative to its folder.
-  if (DOCUMENT_FILE.test(posix.basename(sub))) return toUri(posix.normalize(posix.join(posix.dirname(sub), rel)));
-  return toUri(posix.normalize(posix.join(sub, rel)));
+  if (DOCUMENT_FILE.test(posix.basename(sub))) return posix.normalize(posix.join(posix.dirname(sub), rel));
+  return posix.normalize(posix.join(sub, rel));
 }
 
 function toUri(path: string): string {

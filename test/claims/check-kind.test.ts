@@ -36,6 +36,7 @@ describe('claims check kind', () => {
   it('options schema: draft 2020-12, no unknown keys, known extractor names only', () => {
     const validate = inlineValidator(claimsKind.optionsSchema);
     expect(validate({ files: ['README.md'], kinds: ['table-delta'], warnOnly: true })).toBe(true);
+    expect(validate({ kinds: ['itemized-total', 'reduction'] })).toBe(true); // names of earlier versions
     expect(validate({ file: 'README.md' })).toBe(false);
     expect(validate({ kinds: ['sums'] })).toBe(false);
     const filled: Record<string, unknown> = {};
@@ -52,13 +53,10 @@ describe('claims check kind', () => {
   it('fails on a wrong total, with one located detail per failing claim carrying actual and expected', async () => {
     const outcome = await run({ files: ['rust-summary-wrong-total.md'] });
     expect(outcome.status).toBe('fail');
-    expect(outcome.message).toMatch(/^9 numeric claims checked, 2 do not add up: Stated total 145 tests/);
-    expect(outcome.location).toEqual({ file: 'rust-summary-wrong-total.md', line: 55, column: 7 });
+    expect(outcome.message).toMatch(/^8 numeric claims checked, 1 does not add up: Stated total 145 tests/);
+    expect(outcome.location).toEqual({ file: 'rust-summary-wrong-total.md', line: 80, column: 12 });
     const failing = outcome.details!.filter((d) => !d.message.endsWith('(warning)'));
-    expect(failing.map((d) => [d.location?.line, d.actual, d.expected])).toEqual([
-      [55, '145 tests', '142 tests'],
-      [80, '145 tests', '142 tests'],
-    ]);
+    expect(failing.map((d) => [d.location?.line, d.actual, d.expected])).toEqual([[80, '145', '142']]);
     expect(outcome.details!.filter((d) => d.message.endsWith('(warning)')).map((d) => d.location?.line)).toEqual([179]);
   });
 
@@ -67,13 +65,14 @@ describe('claims check kind', () => {
     expect((await run({ files: ['rust-summary-wrong-total.md'], warnOnly: true })).status).toBe('warn');
   });
 
-  it('runs only the extractors asked for', async () => {
+  it('runs only the structures asked for, earlier names included', async () => {
     const outcome = await run({ files: ['rust-summary-wrong-total.md'], kinds: ['product', 'percent-of'] });
     expect(outcome).toMatchObject({ status: 'pass', message: '3 numeric claims checked, all consistent' });
+    expect(await run({ files: ['rust-summary-wrong-total.md'], kinds: ['itemized-total'] })).toMatchObject({ status: 'fail', location: { line: 80 } });
   });
 
   it('skips when no claim is found or the file is absent (a skip is not a pass)', async () => {
-    expect(await run({ files: ['false-positives.md'] })).toMatchObject({ status: 'skip', message: 'no numeric claims found in false-positives.md; nothing to check' });
+    expect(await run({ files: ['skip-no-claims/README.md'] })).toMatchObject({ status: 'skip', message: 'no numeric claims found in skip-no-claims/README.md; nothing to check' });
     expect(await run({ files: ['nope.md'] })).toMatchObject({ status: 'skip', message: 'nope.md not found; nothing to check' });
   });
 
@@ -87,7 +86,7 @@ describe('claims check kind', () => {
   });
 
   it('checks the verified document of a document rubric by default', async () => {
-    expect((await run({}, 'table-delta.not-ok.md')).status).toBe('fail');
+    expect((await run({}, 'structures/table-delta.not-ok.md')).status).toBe('fail');
   });
 
   it('grades through the engine with a rubric that uses it', async () => {

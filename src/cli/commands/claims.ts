@@ -1,70 +1,82 @@
 import { Command, Option } from 'commander';
 import { UsageError } from '../../core/errors.js';
-import { CLAIM_KINDS, type Claim, type ClaimKind, type ClaimsReport } from '../../claims/types.js';
+import { CLAIM_KIND_ALIASES, CLAIM_KINDS, resolveClaimKind, type ClaimKind } from '../../claims/types.js';
+import { emit, prepareOutput, useColor } from '../output.js';
+
+export const CLAIMS_FORMATS = ['terminal', 'json', 'markdown', 'sarif', 'github'] as const;
 
 export interface ClaimsCommandOptions {
-  format: 'terminal' | 'json';
+  format: (typeof CLAIMS_FORMATS)[number];
+  output?: string;
   kinds?: string;
+  includePassing?: boolean;
   verbose?: boolean;
 }
 
 /**
  * `rubricate claims <doc.md...>`: recompute the numbers documents state and
- * print one located line per claim that does not add up.
+ * report each claim as a located check, in the report format of `grade` and
+ * `verify` (one report per document).
  */
 export function registerClaims(program: Command): void {
   program
     .command('claims')
-    .description('check that the numbers Markdown documents state add up (totals, percentages, products, table deltas)')
+    .description('check that the numbers Markdown documents state add up (totals, counts, percentages, changes, products, table deltas)')
     .argument('<doc...>', 'Markdown document(s)')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['terminal', 'json']).default('terminal'))
-    .option('-k, --kinds <list>', `comma-separated extractors to run (${CLAIM_KINDS.join(', ')})`)
-    .option('-v, --verbose', 'list consistent claims too')
+    .addOption(new Option('-f, --format <format>', 'output format').choices([...CLAIMS_FORMATS]).default('terminal'))
+    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .option('-k, --kinds <list>', `comma-separated structures to check (${CLAIM_KINDS.join(', ')})`)
+    .option('--include-passing', 'SARIF: also list the claims that add up (kind "pass")')
+    .option('-v, --verbose', 'terminal: show the claims that add up with their messages too')
     .addHelpText(
       'after',
       `
+Each claim is one check, located at the number that states it: it passes when the
+document's own numbers give it at the precision written, fails when they contradict it
+under every plausible reading, and only warns when the relation is implied (a total
+near a list that does not say it sums it). See docs/claims.md for the rules.
+
 Examples:
   $ rubricate claims docs/summary.md
-  $ rubricate claims notes/*.md --kinds itemized-total,table-delta
-  $ rubricate claims report.md --format json > claims.json
+  $ rubricate claims notes/*.md --kinds list-total,table-total
+  $ rubricate claims report.md --format json -o claims.json
+  $ rubricate claims README.md --format sarif -o claims.sarif
 
-Exit codes: 0 every claim adds up (warnings allowed), 1 a claim does not add up, 2 unreadable input or usage error.`,
+Exit codes: 0 every claim adds up (warnings allowed), 1 a claim does not add up,
+2 unreadable input or usage error.`,
     )
     .action(async (docs: string[], options: ClaimsCommandOptions) => {
       const kinds = parseKinds(options.kinds);
-      const { checkClaims } = await import('../../claims/index.js');
-      const report = await checkClaims(docs, kinds ? { kinds } : {});
-      const text = options.format === 'json' ? JSON.stringify(report, null, 2) : formatClaimsReport(report, { verbose: Boolean(options.verbose) });
-      process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-      process.exitCode = report.summary.fail > 0 ? 1 : 0;
+      await prepareOutput(options.output);
+      const [{ checkClaims }, { claimsReports }, { reporters }, { renderSarif }] = await Promise.all([
+        import('../../claims/index.js'),
+        import('../../claims/report.js'),
+        import('../../reporters/index.js'),
+        import('../../reporters/sarif.js'),
+      ]);
+      const reports = claimsReports(await checkClaims(docs, kinds ? { kinds } : {}));
+      const text =
+        options.format === 'sarif'
+          ? renderSarif(reports, { includePassing: Boolean(options.includePassing) })
+          : reporters[options.format]!(reports, {
+              color: options.format === 'terminal' && useColor(options.output),
+              audience: 'instructor',
+              ...(options.verbose ? { verbose: true } : {}),
+            });
+      await emit(text, options.output);
+      process.exitCode = reports.some((r) => r.summary.fail > 0) ? 1 : 0;
     });
 }
 
-function parseKinds(list: string | undefined): ClaimKind[] | undefined {
+/** Structure names, with the names of earlier versions (itemized-total, reduction) still accepted. */
+export function parseKinds(list: string | undefined): ClaimKind[] | undefined {
   if (list === undefined) return undefined;
-  const kinds = list.split(',').map((k) => k.trim()).filter(Boolean);
-  for (const kind of kinds) {
-    if (!(CLAIM_KINDS as readonly string[]).includes(kind)) throw new UsageError(`unknown claim kind '${kind}', expected one of ${CLAIM_KINDS.join(', ')}`);
+  const out = new Set<ClaimKind>();
+  for (const name of list.split(',').map((k) => k.trim()).filter(Boolean)) {
+    const kinds = resolveClaimKind(name);
+    if (!kinds) throw new UsageError(`unknown claim kind '${name}', expected one of ${[...CLAIM_KINDS, ...Object.keys(CLAIM_KIND_ALIASES)].join(', ')}`);
+    for (const k of kinds) out.add(k);
   }
-  return kinds as ClaimKind[];
-}
-
-const SEVERITY: Record<Claim['status'], string> = { fail: 'error', warn: 'warning', ok: 'ok' };
-
-/** `file:line:column  severity  message`, one per finding, then a one-line summary. Pure. */
-export function formatClaimsReport(report: ClaimsReport, options: { verbose?: boolean } = {}): string {
-  const lines: string[] = [];
-  for (const file of report.files) {
-    for (const claim of file.claims) {
-      if (claim.status === 'ok' && !options.verbose) continue;
-      const { line, column } = claim.location;
-      lines.push(`${claim.location.file}:${line}:${column}  ${SEVERITY[claim.status]}  ${claim.message}  [${claim.kind}]`);
-    }
-  }
-  const s = report.summary;
-  const docs = `${report.files.length} document${report.files.length === 1 ? '' : 's'}`;
-  const counted = `${s.checked} numeric claim${s.checked === 1 ? '' : 's'} checked`;
-  const outcome = s.checked === 0 ? 'none found' : s.fail === 0 && s.warn === 0 ? 'all consistent' : `${s.fail} failed, ${s.warn} warning${s.warn === 1 ? '' : 's'}`;
-  lines.push(`${docs}, ${counted}: ${outcome}`);
-  return lines.join('\n');
+  if (out.size === 0) throw new UsageError('--kinds needs at least one claim kind');
+  return [...out];
 }
