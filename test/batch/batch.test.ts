@@ -130,7 +130,7 @@ describe('batch grading', () => {
     const byName = Object.fromEntries(rows.map((r) => [r[0], r]));
     expect(byName.odd![5]).toBe('passed');
     expect(byName.slow![5]).toBe('error');
-    expect(byName.slow![6]).toContain('longer than the batch limit of 2 s');
+    expect(byName.slow![6]).toContain('longer than the batch limit of 1.5 s');
     expect(byName['notes.txt']![6]).toContain('is not a folder');
     expect(byName.ghost![6]).toContain('not found');
     for (const name of ['slow', 'notes.txt', 'ghost']) {

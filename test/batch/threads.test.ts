@@ -196,7 +196,7 @@ describe.runIf(workerBuilt)('batch grading in worker threads', () => {
     expect(rows.crash!.slice(5)).toEqual(['error', 'probe: the grading thread stopped while grading this submission (grading thread crashed on purpose); the submission was not graded']);
     expect(rows.exit![5]).toBe('error');
     expect(rows.exit![6]).toContain('the grading thread stopped while grading this submission (exit code 3)');
-    expect(rows.spin![6]).toContain('grading took longer than the batch limit of 2 s');
+    expect(rows.spin![6]).toContain('grading took longer than the batch limit of 1.5 s');
     for (const name of ['crash', 'exit', 'spin']) {
       const report = readJson<Report>(join(out, 'reports', `${name}.json`));
       expect(validate(report), JSON.stringify(validate.errors)).toBe(true);

@@ -10,6 +10,7 @@ import { chmodSync, copyFileSync, existsSync, promises as fs, readFileSync } fro
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ensureDir, tempSibling, writeAtomic } from '../../core/dirs.js';
+import { formatSeconds } from '../../core/duration.js';
 import { harnessDir } from '../sandbox.js';
 import { openHarnessSession } from '../session.js';
 import type { LearnerSession, RunFailure, SessionOptions } from '../types.js';
@@ -322,7 +323,7 @@ async function buildIn(work: string, dir: string, plan: BuildPlan): Promise<{ bi
   const built = prlimit
     ? await run(prlimit, ['--as=8589934592', '--fsize=1073741824', '--cpu=600', '--', 'cargo', ...cargo], path.join(work, 'harness'), env)
     : await run('cargo', cargo, path.join(work, 'harness'), env);
-  if (built.timedOut) return { failure: { kind: 'timeout', message: `the crate did not build within ${BUILD_TIMEOUT_MS / 1000} s` } };
+  if (built.timedOut) return { failure: { kind: 'timeout', message: `the crate did not build within ${formatSeconds(BUILD_TIMEOUT_MS)}` } };
   if (built.code !== 0) {
     const failure = compileFailure(built.stderr);
     await writeAtomic(failedMarker, JSON.stringify(failure));
