@@ -62,7 +62,7 @@ export function deathFailure(what: string, exit: Exit | undefined, stderr: strin
   const signal = exit?.signal;
   if (signal === 'SIGXCPU') return failure('limit', `${what}: the process used its ${limits.cpuSeconds} s of CPU time and was stopped`);
   if (signal === 'SIGXFSZ') return failure('limit', `${what}: the process wrote a file larger than ${limits.fileSizeBytes} bytes`);
-  if (/MemoryError|Cannot allocate memory|std::bad_alloc|out of memory/i.test(stderr.slice(-4096))) {
+  if (/MemoryError|Cannot allocate memory|std::bad_alloc|out of memory|memory allocation of \d+ bytes failed/i.test(stderr.slice(-4096))) {
     return failure('memory', `${what}: the process ran out of memory (limit ${Math.round(limits.memoryBytes / 1048576)} MiB)`);
   }
   if (signal === 'SIGKILL') return failure('crash', `${what}: the process was killed (SIGKILL; the memory limit or the system may have killed it)`);

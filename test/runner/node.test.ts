@@ -177,16 +177,16 @@ describe('node runner', () => {
     expect(processesWith(root)).toEqual([]);
   });
 
-  it('ends a memory hog as a memory or crash failure, not a hang', async () => {
+  it('ends a memory hog as a memory failure, not a hang', async () => {
     await withSession(
       fixture('hostile-memory-hog'),
       module,
       async (s) => {
         const out = await s.call('applyRope', [matrix(2, 4, 1), matrix(2, 4, 2), matrix(2, 2, 3), matrix(2, 2, 4)]);
-        expect(out.ok).toBe(false);
-        if (!out.ok) expect(['memory', 'crash', 'limit']).toContain(out.failure.kind);
+        expect(!out.ok && out.failure.kind).toBe('memory');
       },
-      { memoryBytes: 256 << 20, callTimeoutMs: 8000 },
+      // The hog asks for 4 GiB at once: the limit stops it at its first allocation; the timeout only catches a hang.
+      { memoryBytes: 256 << 20, callTimeoutMs: 60_000 },
     );
   });
 

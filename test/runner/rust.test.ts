@@ -142,9 +142,9 @@ describe('rust runner', () => {
     expect(processesWith(fixture('hostile-infinite-loop'))).toEqual([]);
     await withSession('hostile-memory-hog', async (s) => {
       const out = await s.call('apply_rope', applyArgs());
-      expect(out.ok).toBe(false);
-      if (!out.ok) expect(['memory', 'crash', 'limit']).toContain(out.failure.kind);
-    }, { memoryBytes: 256 << 20, callTimeoutMs: 8000 });
+      expect(!out.ok && out.failure.kind).toBe('memory');
+      // The hog asks for 4 GiB at once: the limit stops it at its first allocation; the timeout only catches a hang.
+    }, { memoryBytes: 256 << 20, callTimeoutMs: 60_000 });
     const before = hashTree(fixture('hostile-writes-outside'));
     await withSession('hostile-writes-outside', async (s) => {
       const out = await s.call('apply_rope', applyArgs());
