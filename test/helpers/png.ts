@@ -30,3 +30,19 @@ export function pngFile(width: number, height: number, colorType: number, raw: U
 export function bombPng(width: number, height: number): Buffer {
   return pngFile(width, height, 2, Buffer.alloc((width * 3 + 1) * 4));
 }
+
+/**
+ * A header claiming width x height RGB pixels over image data that is not a
+ * zlib stream at all: decoding fails at once. A reader that refuses it for
+ * its size, with the size message, decided from the header without
+ * inflating anything.
+ */
+export function headerOnlyPng(width: number, height: number): Buffer {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8;
+  header[9] = 2;
+  const notZlib = Buffer.from('not a zlib stream: inflating this fails');
+  return Buffer.concat([SIGNATURE, pngChunk('IHDR', header), pngChunk('IDAT', notZlib), pngChunk('IEND', new Uint8Array())]);
+}

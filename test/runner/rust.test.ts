@@ -11,6 +11,7 @@ import { grade } from '../../src/core/engine.js';
 import { resolveRubric } from '../../src/rubric/load.js';
 import { buildRustHarness, compileFailure, fileReadingCode, manifestPathLeaving, openRustSession, pruneRustCache, rustCacheRoot } from '../../src/runner/rust/index.js';
 import type { LearnerSession, NDArray } from '../../src/runner/types.js';
+import { needs } from '../helpers/machine.js';
 import { hashTree, processesWith } from './helpers.js';
 
 const fixture = (name: string) => resolve('fixtures/rope-lab02-rust', name);
@@ -35,6 +36,9 @@ async function withSession<T>(name: string, body: (s: LearnerSession) => Promise
   }
 }
 
+/** A build or a session runs cargo. */
+const cargo = { ...needs('cargo'), timeout: 600_000 };
+
 describe('rust runner', () => {
   for (const [rs, py] of [
     ['ok-rust', 'ok-interleaved'],
@@ -42,16 +46,16 @@ describe('rust runner', () => {
     ['bug-clockwise', 'bug-clockwise'],
     ['bug-exponent-4i', 'bug-exponent-4i'],
   ] as const) {
-    it(`${rs} grades like rope-lab02/${py} on every code check`, async () => {
+    it(`${rs} grades like rope-lab02/${py} on every code check`, cargo, async () => {
       const rsReport = await grade({ rubric: await resolveRubric('rope-lab02-rust'), target: fixture(rs) });
       const pyReport = await grade({ rubric: await resolveRubric('rope-lab02'), target: resolve('fixtures/rope-lab02', py) });
       const view = (checks: typeof rsReport.checks) => checks.map((c) => ({ id: c.id, status: c.status, diagnosis: normalise(c.diagnosis ?? '') }));
       expect(rsReport.checks.length).toBe(10);
       expect(view(rsReport.checks)).toEqual(view(pyReport.checks.filter((c) => rsReport.checks.some((r) => r.id === c.id))));
-    }, 120_000);
+    });
   }
 
-  it('caches builds by content and reports the first compile error with its location', async () => {
+  it('caches builds by content and reports the first compile error with its location', cargo, async () => {
     const again = await buildRustHarness(fixture('ok-rust'));
     expect('binary' in again && again.cached).toBe(true);
     const broken = await buildRustHarness(fixture('not-ok-compile-error'));
@@ -63,9 +67,9 @@ describe('rust runner', () => {
     }
     const parsed = compileFailure('   Compiling x v0.1.0\nerror: expected one of `;`\n --> /tmp/c/build/learner/src/lib.rs:3:9\n  |\n');
     expect(parsed.location).toEqual({ file: 'src/lib.rs', line: 3, column: 9 });
-  }, 120_000);
+  });
 
-  it('keeps only the binary of a build, and prunes the least recently used entries', async () => {
+  it('keeps only the binary of a build in the cache', cargo, async () => {
     const built = await buildRustHarness(fixture('ok-rust'));
     expect('binary' in built).toBe(true);
     if ('binary' in built) {
@@ -73,6 +77,9 @@ describe('rust runner', () => {
       expect(readdirSync(entry).sort()).toEqual(['bin']);
       expect(entry.startsWith(rustCacheRoot())).toBe(true);
     }
+  });
+
+  it('prunes the least recently used cache entries', async () => {
     const root = mkdtempSync(join(tmpdir(), 'rubricate-rust-cache-'));
     try {
       for (const [name, ageSeconds] of [['a', 50], ['b', 10], ['c', 40], ['d', 20], ['e', 30]] as const) {
@@ -86,7 +93,7 @@ describe('rust runner', () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
-  }, 120_000);
+  });
 
   it('refuses a build script instead of running it', async () => {
     const built = await buildRustHarness(fixture('hostile-build-script'));
@@ -118,7 +125,7 @@ describe('rust runner', () => {
     expect(manifestPathLeaving('[lib]\npath = "C:\\\\x.rs"\n')).toBe('C:\\\\x.rs');
   });
 
-  it('turns a panic into a located exception and keeps serving', async () => {
+  it('turns a panic into a located exception and keeps serving', cargo, async () => {
     await withSession('hostile-panics', async (s) => {
       const out = await s.call('apply_rope', applyArgs());
       expect(out.ok).toBe(false);
@@ -132,9 +139,9 @@ describe('rust runner', () => {
       const missing = await s.call('nope', []);
       expect(!missing.ok && missing.failure.kind).toBe('missing-function');
     });
-  }, 120_000);
+  });
 
-  it('stops an infinite loop and a memory hog, and keeps writes inside scratch', async () => {
+  it('stops an infinite loop and a memory hog, and keeps writes inside scratch', cargo, async () => {
     await withSession('hostile-infinite-loop', async (s) => {
       const out = await s.call('apply_rope', applyArgs());
       expect(!out.ok && out.failure.kind).toBe('timeout');
@@ -152,5 +159,5 @@ describe('rust runner', () => {
     });
     expect(hashTree(fixture('hostile-writes-outside'))).toBe(before);
     expect(existsSync('/tmp/rubricate-hostile-writes-outside-rs.txt')).toBe(false);
-  }, 120_000);
+  });
 });
