@@ -60,7 +60,8 @@ for (const level of ISOLATION_LEVELS) describe(`isolation level ${level}`, needs
   });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  const open = (limits = {}) => openPythonSession({ root: submission, module: 'hostile.py', isolation: level, limits: { memoryBytes: 512 << 20, ...limits } });
+  // Calls that answer get a generous limit on a loaded machine; a call that never ends gets its own short one.
+  const open = (limits = {}) => openPythonSession({ root: submission, module: 'hostile.py', isolation: level, limits: { memoryBytes: 512 << 20, callTimeoutMs: 60_000, ...limits } });
 
   it('reports the level it used', async () => {
     const session = await open();
@@ -83,9 +84,9 @@ for (const level of ISOLATION_LEVELS) describe(`isolation level ${level}`, needs
   });
 
   it('kills a fork bomb on timeout and leaves no process behind', async () => {
-    const session = await open({ callTimeoutMs: 1500 });
+    const session = await open();
     const scratch = ok(await session.call('where', [])) as string;
-    const outcome = await session.call('fork_bomb', [8]);
+    const outcome = await session.call('fork_bomb', [8], { timeoutMs: 1500 });
     expect(!outcome.ok && outcome.failure.kind).toBe('timeout');
     expect(processesWith(scratch)).toEqual([]);
     // The next call runs in a fresh process.
