@@ -45,6 +45,8 @@ export default class SkipReporter implements Reporter {
       }
     }
     const skipped = [...byReason.values()].reduce((sum, list) => sum + list.length, 0);
+    // Nothing collected (a global setup failed, or no file matched): vitest's own report says why.
+    if (ran + skipped + unexplained === 0) return;
     const lines: string[] = [''];
     if (skipped === 0) {
       lines.push(` No test skipped: this machine has everything the ${ran} tests that ran need.`);
