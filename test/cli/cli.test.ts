@@ -48,7 +48,8 @@ function expectRefusedBeforeGrading(args: string[], line: string, env: NodeJS.Pr
   }
 }
 
-describe('rubricate CLI', () => {
+// Each test starts the CLI two to five times, some grading a lab: minutes each on a machine loaded many times over.
+describe('rubricate CLI', { timeout: 600_000 }, () => {
   it('--help teaches the commands and exit codes, and exits 0', () => {
     const r = run('--help');
     expect(r.code).toBe(0);
