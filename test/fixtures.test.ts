@@ -11,6 +11,7 @@ import { grade } from '../src/core/engine.js';
 import { schemaValidator } from '../src/core/ajv.js';
 import { defaultRegistry } from '../src/checks/registry.js';
 import { resolveRubric } from '../src/rubric/load.js';
+import { needsToGrade } from './helpers/machine.js';
 
 interface Expected {
   rubric: string;
@@ -29,9 +30,8 @@ function cases(): Array<{ name: string; dir: string; expected: Expected }> {
     for (const entry of readdirSync(groupDir).sort()) {
       if (!entry.endsWith('.expected.json')) continue;
       const name = entry.slice(0, -'.expected.json'.length);
-      // A folder is a lab submission; a file (build-prompt.md) is a document to verify.
+      // A folder is a lab submission; a file (build-prompt.md) is a document to verify. The test fails when it is missing.
       const dir = join(groupDir, name);
-      if (!existsSync(dir)) continue;
       out.push({ name: `${group}/${name}`, dir, expected: JSON.parse(readFileSync(join(groupDir, entry), 'utf8')) as Expected });
     }
   }
@@ -42,10 +42,14 @@ const validateReport = schemaValidator('report.schema.json');
 /** Statuses seen per check kind across all fixtures, for the meta test below. */
 const seenByKind = new Map<string, Set<string>>();
 
+const fixtures = cases();
+const rubrics = new Map(await Promise.all([...new Set(fixtures.map((f) => f.expected.rubric))].map(async (id) => [id, await resolveRubric(id)] as const)));
+
 describe('fixtures', () => {
-  for (const fixture of cases()) {
-    it(fixture.name, async () => {
-      const rubric = await resolveRubric(fixture.expected.rubric);
+  for (const fixture of fixtures) {
+    const rubric = rubrics.get(fixture.expected.rubric)!;
+    it(fixture.name, needsToGrade(rubric), async () => {
+      expect(existsSync(fixture.dir), `${fixture.dir} (named by its .expected.json) does not exist`).toBe(true);
       const report = await grade({ rubric, target: fixture.dir });
       expect(validateReport(report), JSON.stringify(validateReport.errors)).toBe(true);
       for (const check of report.checks) {

@@ -9,6 +9,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Services } from '../checks/kind.js';
 import type { Registry } from '../checks/registry.js';
+import { formatSeconds } from '../core/duration.js';
 import { grade } from '../core/engine.js';
 import type { Report, Rubric } from '../core/types.js';
 import { DirectorySubmission } from '../input/submission.js';
@@ -140,7 +141,7 @@ async function withTime(folder: string, times?: TimesTable): Promise<{ submitted
 
 /** The error message of a submission whose grading ran past the batch's limit. */
 export function overrunMessage(timeoutMs: number): string {
-  return `grading took longer than the batch limit of ${Math.round(timeoutMs / 1000)} s and was stopped; the submission was not graded`;
+  return `grading took longer than the batch limit of ${formatSeconds(timeoutMs)} and was stopped; the submission was not graded`;
 }
 
 /** Grades one submission; whatever goes wrong becomes that submission's error report. */

@@ -4,6 +4,7 @@
  * from frames and exits, and the request/answer exchange of one call.
  */
 import { randomBytes } from 'node:crypto';
+import { formatSeconds } from '../core/duration.js';
 import type { RefTable } from './refs.js';
 import type { CallOutcome, FailureKind, NDArray, ResourceLimits, RunFailure, Value } from './types.js';
 import { decodeValue, FrameEncoder, PROTOCOL_VERSION, WireError, type Frame } from './wire.js';
@@ -61,16 +62,12 @@ export function deathFailure(what: string, exit: Exit | undefined, stderr: strin
   const signal = exit?.signal;
   if (signal === 'SIGXCPU') return failure('limit', `${what}: the process used its ${limits.cpuSeconds} s of CPU time and was stopped`);
   if (signal === 'SIGXFSZ') return failure('limit', `${what}: the process wrote a file larger than ${limits.fileSizeBytes} bytes`);
-  if (/MemoryError|Cannot allocate memory|std::bad_alloc|out of memory/i.test(stderr.slice(-4096))) {
+  if (/MemoryError|Cannot allocate memory|std::bad_alloc|out of memory|memory allocation of \d+ bytes failed/i.test(stderr.slice(-4096))) {
     return failure('memory', `${what}: the process ran out of memory (limit ${Math.round(limits.memoryBytes / 1048576)} MiB)`);
   }
   if (signal === 'SIGKILL') return failure('crash', `${what}: the process was killed (SIGKILL; the memory limit or the system may have killed it)`);
   if (signal) return failure('crash', `${what}: the process died from signal ${signal}`);
   return failure('crash', `${what}: the process exited with code ${exit?.code ?? '?'} without answering (os._exit or a crash)`);
-}
-
-export function formatSeconds(ms: number): string {
-  return ms >= 1000 ? `${+(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
 }
 
 export function stripUndefined<T extends object>(object: T): Partial<T> {
@@ -240,8 +237,8 @@ export async function awaitImport<E extends ChannelEvent>(channel: Pick<CallChan
     if (!event) {
       await watch.kill(true);
       return hello
-        ? failure('timeout', `importing ${module} took longer than ${Math.round(budgetMs / 1000)} s`, { location: { file: module } })
-        : failure('internal', `the Python harness did not start within ${Math.round(budgetMs / 1000)} s`);
+        ? failure('timeout', `importing ${module} took longer than ${formatSeconds(budgetMs)}`, { location: { file: module } })
+        : failure('internal', `the Python harness did not start within ${formatSeconds(budgetMs)}`);
     }
     if (event.type === 'exit') {
       const exit = watch.exitOf(event as Extract<E, { type: 'exit' }>);

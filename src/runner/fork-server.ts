@@ -45,6 +45,7 @@ import {
   type Scratch,
   type SubmissionImage,
 } from './sandbox.js';
+import { formatSeconds } from '../core/duration.js';
 import { DEFAULT_LIMITS } from './session.js';
 import type { CallOutcome, IsolationInfo, IsolationLevel, LearnerSession, RunFailure, SessionOptions, Value } from './types.js';
 import { awaitImport, deathFailure, exchangeCall, type CallOptions, failure, OutputCapture, stripUndefined, type Exit } from './answers.js';
@@ -468,7 +469,7 @@ class ForkedSession implements LearnerSession {
     listener.close();
     if (!ok) {
       await this.killProc(proc);
-      return failure('internal', `the learner process did not connect within ${Math.round(budget / 1000)} s`);
+      return failure('internal', `the learner process did not connect within ${formatSeconds(budget)}`);
     }
     return this.awaitImport(proc, budget);
   }
@@ -512,7 +513,7 @@ class ForkedSession implements LearnerSession {
     const done = (f: RunFailure): CallOutcome => ({ ok: false, failure: f, durationMs: Date.now() - started });
     if (this.closed) return done(failure('internal', 'the session is closed'));
     if (this.importFailure) return done(this.importFailure);
-    if (this.remaining() <= 0) return done(failure('timeout', `the session's time budget of ${Math.round(this.limits.sessionTimeoutMs / 1000)} s is spent`));
+    if (this.remaining() <= 0) return done(failure('timeout', `the session's time budget of ${formatSeconds(this.limits.sessionTimeoutMs)} is spent`));
     if (this.server.dead) return done(failure('internal', 'the fork server ended; this submission is graded without it on the next run'));
     if (!this.proc || this.proc.exited || this.proc.killed) {
       const restartFailure = await this.start();

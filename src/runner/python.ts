@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { formatSeconds } from '../core/duration.js';
 import { ConfigError } from '../core/errors.js';
 
 export interface PythonInfo {
@@ -27,11 +28,18 @@ const PROBE = [
 
 const cache = new Map<string, Promise<PythonInfo>>();
 
+/**
+ * How long the probe (interpreter start and NumPy import, about 0.2 s) may
+ * take: a guard against an interpreter that hangs, generous for a machine
+ * loaded many times over, where 30 s was not always enough.
+ */
+const PROBE_TIMEOUT_MS = 120_000;
+
 function probe(command: string): Promise<{ path: string; version: string; numpy: string | null; prefixes?: string[] }> {
   return new Promise((resolve, reject) => {
     // One BLAS thread: NumPy's OpenBLAS otherwise starts a spinning thread per core for this one import.
     const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
-    execFile(command, ['-I', '-c', PROBE], { env, timeout: 30_000, maxBuffer: 1 << 20 }, (error, stdout) => {
+    execFile(command, ['-I', '-c', PROBE], { env, timeout: PROBE_TIMEOUT_MS, maxBuffer: 1 << 20 }, (error, stdout) => {
       if (error) {
         reject(error);
         return;
@@ -89,6 +97,11 @@ async function resolveUncached(command: string, explicit: boolean): Promise<Pyth
     found = await probe(command);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
+    if ((error as { killed?: boolean }).killed) {
+      // Killed by the probe's time limit: it ran, but did not answer.
+      const which = explicit ? `--python ${command}` : 'python3 on PATH';
+      throw new ConfigError(`${which} did not answer within ${formatSeconds(PROBE_TIMEOUT_MS)} (starting Python and importing NumPy); check the interpreter, or retry on a less loaded machine`);
+    }
     if (explicit) {
       throw new ConfigError(
         code === 'ENOENT' || code === 'EACCES'

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { formatSeconds } from '../core/duration.js';
 import { resolvePython } from './python.js';
 import {
   chownScratch,
@@ -288,7 +289,7 @@ class PythonSession implements LearnerSession {
     if (this.closed) return done(failure('internal', 'the session is closed'));
     if (this.importFailure) return done(this.importFailure);
     if (this.remaining() <= 0) {
-      return done(failure('timeout', `the session's time budget of ${Math.round(this.limits.sessionTimeoutMs / 1000)} s is spent`));
+      return done(failure('timeout', `the session's time budget of ${formatSeconds(this.limits.sessionTimeoutMs)} is spent`));
     }
     if (!this.proc || this.proc.exited || this.proc.killedByUs) {
       this.restarts += 1;

@@ -60,7 +60,8 @@ describe('JUnit reporter', () => {
     expect((bobProbe.failure as Node)['@message']).toBe('answered fail');
     expect(String((bobProbe.failure as Node)['#'])).toContain('Likely cause: pairs (i, i+d/2) rotated');
     const daveProbe = asArray(suites[2]!.testcase as Node[])[0]!;
-    expect(daveProbe.error).toBeDefined();
+    expect(daveProbe.failure).toBeUndefined();
+    expect((daveProbe.error as Node)['@message']).toBe(dave.checks[0]!.message);
   });
 
   it('escapes markup and replaces characters XML cannot carry', () => {

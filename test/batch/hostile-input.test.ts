@@ -206,7 +206,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const validate = schemaValidator('report.schema.json');
 
-describe.runIf(existsSync(bin))('hostile input to the grader, in one batch', () => {
+describe('hostile input to the grader, in one batch', () => {
   it('the host file would be quoted if the grader read it (the control for the token checks below)', async () => {
     const control = join(tmp, 'control');
     cpSync(join(labFixtures, 'ok-interleaved'), control, { recursive: true });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { filesKind, type FilesOptions } from '../../src/checks/files.js';
 import { inlineValidator } from '../../src/core/ajv.js';
 import { makeContext } from '../helpers/context.js';
-import { bombPng } from '../helpers/png.js';
+import { headerOnlyPng } from '../helpers/png.js';
 import { gradeWithKinds, inputCases, labCases, labFixturesDir } from '../helpers/lab-fixtures.js';
 
 const lab = (name: string) => join(labFixturesDir, name);
@@ -39,7 +39,8 @@ beforeAll(() => {
   copyFileSync(join(pngs, 'plot.png'), join(scratch, 'plot.png'));
   copyFileSync(join(pngs, 'transparent.png'), join(scratch, 'transparent.png'));
   mkdirSync(join(scratch, 'folder.png'));
-  writeFileSync(join(scratch, 'bomb.png'), bombPng(20000, 20000));
+  // Its image data is not even zlib: a check that inflated it would fail with another message than its size.
+  writeFileSync(join(scratch, 'bomb.png'), headerOnlyPng(20000, 20000));
 });
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -122,10 +123,8 @@ describe('files kind', () => {
     expect(tooSmall.details![0]).toMatchObject({ actual: '320x240', expected: 'at least 400x150' });
     const tooBig = await run(scratch, { images: [{ path: 'plot.png', maxWidth: 300, maxHeight: 10000 }] });
     expect(tooBig.message).toBe('plot.png is 320x240 pixels, expected at most 300x10000');
-    // Refused from the header: 661 bytes that would inflate to 1.6 GB of pixels are never decoded.
-    const started = performance.now();
+    // Refused from the header, never decoded (the file's image data cannot be inflated).
     const bomb = await run(scratch, { images: [{ path: 'bomb.png' }] });
-    expect(performance.now() - started).toBeLessThan(1000);
     expect(bomb.message).toBe('bomb.png is 20000x20000 pixels, expected at most 10000x10000');
     expect(bomb.details![0]).toMatchObject({ actual: '20000x20000', expected: 'at most 10000x10000' });
     const clear = await run(scratch, { images: [{ path: 'transparent.png' }] });

@@ -100,7 +100,7 @@ describe('precompiled validators', () => {
     expect(failures).toBeLessThan(inputs.length);
   });
 
-  it('are what the build wrote into dist/ (npm test builds first)', () => {
+  it('are what the build wrote into dist/ (the tests\' global setup builds it)', () => {
     const dist = repo('dist/precompiled-validators');
     for (const key of keys) expect(existsSync(join(dist, `${key}.cjs`)), key).toBe(true);
   });

@@ -59,3 +59,19 @@ export function inflationBombPng(width: number, height: number, inflatesTo: numb
   header[12] = options.interlaced ? 1 : 0;
   return Buffer.concat([SIGNATURE, pngChunk('IHDR', header), pngChunk('IDAT', zlib), pngChunk('IEND', new Uint8Array())]);
 }
+
+/**
+ * A header claiming width x height RGB pixels over image data that is not a
+ * zlib stream at all: decoding fails at once. A reader that refuses it for
+ * its size, with the size message, decided from the header without
+ * inflating anything.
+ */
+export function headerOnlyPng(width: number, height: number): Buffer {
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8;
+  header[9] = 2;
+  const notZlib = Buffer.from('not a zlib stream: inflating this fails');
+  return Buffer.concat([SIGNATURE, pngChunk('IHDR', header), pngChunk('IDAT', notZlib), pngChunk('IEND', new Uint8Array())]);
+}

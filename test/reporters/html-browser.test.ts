@@ -5,19 +5,17 @@
  * Screenshots go to test-artifacts/html/ (CI keeps them; git ignores them).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { machine, needs } from '../helpers/machine.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const bin = new URL('../../dist/cli/bin.js', import.meta.url).pathname;
 const labFixtures = new URL('../../fixtures/rope-lab02/', import.meta.url).pathname;
 const artifacts = new URL('../../test-artifacts/html/', import.meta.url).pathname;
-const hasChromium = existsSync(CHROMIUM);
-
-describe.skipIf(!hasChromium)(`HTML report in Chromium (skipped: ${CHROMIUM} not installed; apt-get install chromium)`, () => {
+describe('HTML report in Chromium', needs('chromium'), () => {
   const tmp = mkdtempSync(join(tmpdir(), 'rubricate-html-'));
   const out = join(tmp, 'graded');
   let browser: Browser;
@@ -33,7 +31,8 @@ describe.skipIf(!hasChromium)(`HTML report in Chromium (skipped: ${CHROMIUM} not
     expect([0, 1]).toContain(graded.status);
     mkdirSync(artifacts, { recursive: true });
     browser = await chromium.launch({
-      executablePath: CHROMIUM,
+      // Debian's chromium (/usr/bin/chromium, installed by .ci/run), as the machine probe found it; no browser download.
+      executablePath: machine().chromium.detail,
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     });
   }, 180_000);

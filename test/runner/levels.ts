@@ -1,41 +1,38 @@
 /**
- * The isolation levels hostile-fixture tests run at, with whether this
- * machine has each and why not, for `describe.skipIf(...)` names that say
- * which levels ran. `fresh` is the level `auto` picks on a machine without
- * bubblewrap (namespaces as root with unshare, rlimits otherwise).
+ * The isolation levels hostile-fixture tests run at. Every level is always
+ * collected; `options` skips a level this machine lacks with the reason
+ * (test/helpers/machine.ts, test/README.md). `freshLevel` is the level `auto`
+ * picks on a machine without bubblewrap (namespaces as root with unshare,
+ * rlimits otherwise).
  */
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { bwrapWorks, namespacesWork } from '../../src/runner/sandbox.js';
+import type { TestOptions } from 'vitest';
+import { has, needsLevel } from '../helpers/machine.js';
 import type { IsolationLevel } from '../../src/runner/types.js';
 
 export interface LevelCase {
-  level: IsolationLevel;
-  available: boolean;
-  /** The level's name in test titles, with the skip reason when it is missing here. */
+  level: 'bwrap' | 'namespaces' | 'rlimits';
+  /** The level's name in test titles. */
   title: string;
+  /** Test options: skipped with the reason on a machine without the level. */
+  options: TestOptions;
 }
 
-const bwrap = await bwrapWorks();
-const namespaces = await namespacesWork();
-
 /** What `auto` gives on a fresh machine without bubblewrap. */
-export const freshLevel: IsolationLevel = namespaces ? 'namespaces' : 'rlimits';
+export const freshLevel: IsolationLevel = has('namespaces') ? 'namespaces' : 'rlimits';
 
-function levelCase(level: IsolationLevel, available: boolean, missing: string): LevelCase {
+function levelCase(level: LevelCase['level']): LevelCase {
   const fresh = level === freshLevel ? ' (what a machine without bubblewrap gets)' : '';
-  return { level, available, title: `${level}${fresh}${available ? '' : ` [skipped: ${missing}]`}` };
+  return { level, title: `${level}${fresh}`, options: needsLevel(level) };
 }
 
 /** bwrap and namespaces: the levels that isolate the file system. */
-export const sandboxedLevels: LevelCase[] = [
-  levelCase('bwrap', bwrap, 'bubblewrap is not installed or does not work here'),
-  levelCase('namespaces', namespaces, 'needs root and unshare'),
-];
+export const sandboxedLevels: LevelCase[] = [levelCase('bwrap'), levelCase('namespaces')];
 
-export const allLevels: LevelCase[] = [...sandboxedLevels, levelCase('rlimits', true, '')];
+export const allLevels: LevelCase[] = [...sandboxedLevels, levelCase('rlimits')];
 
 /** A host file with a random token, outside every submission, and a marker path beside it that attacks try to create. */
 export interface HostSecret {

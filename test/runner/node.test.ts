@@ -38,7 +38,8 @@ function tempSubmission(files: Record<string, string>): string {
 }
 
 async function withSession<T>(root: string, mod: string, body: (s: LearnerSession) => Promise<T>, limits = {}): Promise<T> {
-  const session = await openNodeSession({ root, module: mod, limits: { callTimeoutMs: 3000, ...limits } });
+  // Calls that answer get a generous limit on a loaded machine; a call that never ends gets its own short one.
+  const session = await openNodeSession({ root, module: mod, limits: { callTimeoutMs: 60_000, ...limits } });
   try {
     return await body(session);
   } finally {
@@ -167,26 +168,25 @@ describe('node runner', () => {
         expect(tables.ok).toBe(true);
         if (!tables.ok) return;
         const [cos, sin] = tables.value as NDArray[];
-        const hung = await s.call('applyRope', [matrix(2, 4, 1), matrix(2, 4, 2), cos!, sin!]);
-        expect(!hung.ok && hung.failure.kind).toBe('timeout');
+        const hung = await s.call('applyRope', [matrix(2, 4, 1), matrix(2, 4, 2), cos!, sin!], { timeoutMs: 1000 });
+        expect(!hung.ok && hung.failure).toMatchObject({ kind: 'timeout', message: 'applyRope did not return within 1 s' });
         const again = await s.call('ropeFrequencies', [4]);
         expect(again.ok).toBe(true);
       },
-      { callTimeoutMs: 1000 },
     );
     expect(processesWith(root)).toEqual([]);
   });
 
-  it('ends a memory hog as a memory or crash failure, not a hang', async () => {
+  it('ends a memory hog as a memory failure, not a hang', async () => {
     await withSession(
       fixture('hostile-memory-hog'),
       module,
       async (s) => {
         const out = await s.call('applyRope', [matrix(2, 4, 1), matrix(2, 4, 2), matrix(2, 2, 3), matrix(2, 2, 4)]);
-        expect(out.ok).toBe(false);
-        if (!out.ok) expect(['memory', 'crash', 'limit']).toContain(out.failure.kind);
+        expect(!out.ok && out.failure.kind).toBe('memory');
       },
-      { memoryBytes: 256 << 20, callTimeoutMs: 8000 },
+      // The hog asks for 4 GiB at once: the limit stops it at its first allocation; the timeout only catches a hang.
+      { memoryBytes: 256 << 20, callTimeoutMs: 60_000 },
     );
   });
 

@@ -1,4 +1,6 @@
-import { existsSync, realpathSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -35,19 +37,20 @@ describe('resolvePython', () => {
     await expect(resolvePython('/nonexistent/python3')).rejects.toThrow(/--python \/nonexistent\/python3 cannot be run/);
   });
 
-  it.skipIf(!existsSync('/usr/bin/python3'))('says how to fix an interpreter without NumPy', async () => {
-    const result = await resolvePython('/usr/bin/python3').then(
-      (info) => ({ ok: true as const, info }),
-      (error: Error) => ({ ok: false as const, error }),
-    );
-    if (result.ok) {
-      // This machine's system Python has NumPy: nothing to check.
-      expect(result.info.numpy).toMatch(/^\d/);
-    } else {
-      expect(result.error).toBeInstanceOf(ConfigError);
-      expect(result.error.message).toMatch(
-        /^NumPy is not installed for \/usr\/bin\/python3[\d.]*; pip install numpy or pass --python PATH to an interpreter that has it$/,
+  it('says how to fix an interpreter without NumPy', async () => {
+    // A virtual environment of this Python sees the standard library only: no NumPy.
+    const dir = mkdtempSync(join(tmpdir(), 'rubricate-venv-'));
+    try {
+      execFileSync((await resolvePython()).path, ['-m', 'venv', '--without-pip', join(dir, 'venv')]);
+      const bare = join(dir, 'venv', 'bin', 'python3');
+      const failure = await resolvePython(bare).then(
+        () => undefined,
+        (error: Error) => error,
       );
+      expect(failure).toBeInstanceOf(ConfigError);
+      expect(failure?.message).toBe(`NumPy is not installed for ${bare}; pip install numpy or pass --python PATH to an interpreter that has it`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -26,10 +26,10 @@ import { buildCrateInSandbox, buildRustHarness, findRustToolchain, MAX_BINARY_BY
 import { readSubmissionImage } from '../../src/runner/sandbox.js';
 import type { IsolationLevel } from '../../src/runner/types.js';
 import { processesWith } from './helpers.js';
+import { has, needs } from '../helpers/machine.js';
 import { allLevels, hostSecret, instantiate, removeAll, sandboxedLevels, type HostSecret } from './levels.js';
 
-const toolchain = await findRustToolchain();
-const noRust = toolchain ? '' : ' [skipped: no Rust toolchain (rustc with cargo beside it) on PATH]';
+const toolchain = has('cargo') ? await findRustToolchain() : undefined;
 const fixture = (name: string) => resolve('fixtures/rope-lab02-rust', name);
 const made: string[] = [];
 afterAll(() => removeAll(...made));
@@ -73,9 +73,9 @@ const BUILD_TIME_CODE = [
   { name: 'hostile-lib-txt', refused: '[lib] path "src/lib.txt" is not allowed', line: 7 },
 ] as const;
 
-describe.skipIf(!toolchain)(`Cargo.toml policy: build-time code is refused before any build${noRust}`, () => {
-  for (const { level, available, title } of allLevels) {
-    describe.skipIf(!available)(title, () => {
+describe(`Cargo.toml policy: build-time code is refused before any build`, needs('cargo'), () => {
+  for (const { level, title, options } of allLevels) {
+    describe(title, options, () => {
       for (const attack of BUILD_TIME_CODE) {
         it(`${attack.name}: one located finding, nothing built`, async () => {
           const { root, secret } = setUp(attack.name);
@@ -93,9 +93,9 @@ describe.skipIf(!toolchain)(`Cargo.toml policy: build-time code is refused befor
   }
 });
 
-describe.skipIf(!toolchain)(`the build is contained even with the policy bypassed${noRust}`, () => {
-  for (const { level, available, title } of sandboxedLevels) {
-    describe.skipIf(!available)(title, () => {
+describe(`the build is contained even with the policy bypassed`, needs('cargo'), () => {
+  for (const { level, title, options } of sandboxedLevels) {
+    describe(title, options, () => {
       for (const name of ['hostile-path-dependency', 'hostile-proc-macro', 'hostile-quoted-build-key', 'hostile-build-daemon']) {
         it(`${name}: its build-time code ran in the sandbox: no host file read, no write outside, no process left`, async () => {
           const { root, secret } = setUp(name);
@@ -126,9 +126,9 @@ describe.skipIf(!toolchain)(`the build is contained even with the policy bypasse
   }, 180_000);
 });
 
-describe.skipIf(!toolchain)(`compile-time reads that no scan sees find no host file${noRust}`, () => {
-  for (const { level, available, title } of sandboxedLevels) {
-    describe.skipIf(!available)(title, () => {
+describe(`compile-time reads that no scan sees find no host file`, needs('cargo'), () => {
+  for (const { level, title, options } of sandboxedLevels) {
+    describe(title, options, () => {
       for (const [name, says] of [
         ['hostile-cfg-attr-path', "couldn't read"],
         ['hostile-macro-path', "couldn't read"],
@@ -154,9 +154,9 @@ describe.skipIf(!toolchain)(`compile-time reads that no scan sees find no host f
   }, 180_000);
 });
 
-describe.skipIf(!toolchain)(`no variable of the grader's environment reaches the build or the run${noRust}`, () => {
-  for (const { level, available, title } of allLevels) {
-    it.skipIf(!available)(`${title}: env!/option_env!/std::env show only the sandbox's own values`, async () => {
+describe(`no variable of the grader's environment reaches the build or the run`, needs('cargo'), () => {
+  for (const { level, title, options } of allLevels) {
+    it(`${title}: env!/option_env!/std::env show only the sandbox's own values`, { ...options, timeout: 240_000 }, async () => {
       const { root } = setUp('hostile-env');
       const secret = `rubricate-test-secret-${Math.random().toString(36).slice(2)}`;
       process.env.RUBRICATE_TEST_SECRET = secret;
@@ -175,11 +175,11 @@ describe.skipIf(!toolchain)(`no variable of the grader's environment reaches the
       expect(text).not.toContain(process.env.PATH!);
       if (process.env.HOME) expect(text).not.toContain(`${process.env.HOME}/.cargo`);
       if (process.env.CARGO_HOME) expect(text).not.toContain(process.env.CARGO_HOME);
-    }, 240_000);
+    });
   }
 });
 
-describe.skipIf(!toolchain)(`Cargo.toml that would block or never end is answered at once${noRust}`, () => {
+describe(`Cargo.toml that would block or never end is answered at once`, needs('cargo'), () => {
   const special = (make: (manifest: string) => void): string => {
     const root = mkdtempSync(join(tmpdir(), 'rubricate-hostile-'));
     made.push(root);
@@ -187,8 +187,8 @@ describe.skipIf(!toolchain)(`Cargo.toml that would block or never end is answere
     make(join(root, 'Cargo.toml'));
     return root;
   };
-  for (const { level, available, title } of allLevels) {
-    describe.skipIf(!available)(title, () => {
+  for (const { level, title, options } of allLevels) {
+    describe(title, options, () => {
       it('a named pipe (FIFO)', async () => {
         const root = special((manifest) => execFileSync('mkfifo', [manifest]));
         const check = shapes(await gradeAt(root, level));
@@ -206,7 +206,7 @@ describe.skipIf(!toolchain)(`Cargo.toml that would block or never end is answere
   }
 });
 
-describe.skipIf(!toolchain)(`a huge binary is refused, not cached or copied into sessions${noRust}`, () => {
+describe(`a huge binary is refused, not cached or copied into sessions`, needs('cargo'), () => {
   it('hostile-huge-binary (70 MB of assembler data): a limit finding naming the cap', async () => {
     const built = await buildRustHarness(fixture('hostile-huge-binary'));
     expect('failure' in built && built.failure).toMatchObject({ kind: 'limit' });

@@ -1,32 +1,37 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeText } from '../../src/input/text.js';
 import { loadCurriculum } from '../../src/verify/curriculum.js';
 import { renderFindings } from '../../src/verify/findings.js';
-import { AUDITED, COMPLETE, NEGATED, repo, verifyFixture } from './helpers.js';
+import { resolveRubric } from '../../src/rubric/load.js';
+import { ensureCoverageKind, verifyDocument } from '../../src/verify/verify.js';
+import { GOLDENS, renderGolden } from '../../scripts/update-goldens.mjs';
+import { NEGATED, repo, verifyFixture } from './helpers.js';
 
-/** Compares with a golden file; UPDATE_GOLDEN=1 rewrites it. */
+const lib = { ensureCoverageKind, resolveRubric, verifyDocument, loadCurriculum, renderFindings };
+
+/** Compares with a golden file, which only `npm run golden` writes; a missing golden fails. */
 function golden(rel: string, actual: string): void {
   const path = repo(rel);
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(path)) writeFileSync(path, actual);
-  expect(actual).toBe(readFileSync(path, 'utf8'));
+  expect(existsSync(path), `${rel} is missing: run npm run golden and review what it writes`).toBe(true);
+  expect(actual, `${rel} differs: if the change is intended, run npm run golden and review the diff`).toBe(readFileSync(path, 'utf8'));
 }
 
-async function audited() {
-  const { report, rubric } = await verifyFixture(AUDITED);
-  const curriculum = await loadCurriculum(repo('curricula/sample'));
-  return renderFindings(report, rubric, { module: { id: 'rope', title: 'RoPE / Rotary Position Embeddings' }, curriculum });
+/** The findings document of the audited prompt, as its golden is made. */
+function audited(): Promise<string> {
+  return renderGolden(GOLDENS[0]!, lib);
 }
 
 describe('findings document', () => {
-  it('matches the golden document for the audited prompt', async () => {
-    golden('fixtures/verify/golden/findings-audited.md', await audited());
+  it('has the golden files it compares with', () => {
+    expect(GOLDENS.map((g) => g.file)).toEqual(['fixtures/verify/golden/findings-audited.md', 'fixtures/verify/golden/findings-complete.md']);
   });
 
-  it('matches the golden document for the complete prompt', async () => {
-    const { report, rubric } = await verifyFixture(COMPLETE);
-    golden('fixtures/verify/golden/findings-complete.md', renderFindings(report, rubric, { module: { id: 'rope' } }));
-  });
+  for (const entry of GOLDENS) {
+    it(`matches the golden document ${entry.file} (${entry.document})`, async () => {
+      golden(entry.file, await renderGolden(entry, lib));
+    });
+  }
 
   it('has the seed document\'s sections in the seed\'s order', async () => {
     const text = await audited();

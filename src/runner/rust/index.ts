@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../../core/errors.js';
 import { ensureDir, tempSibling, writeAtomic } from '../../core/dirs.js';
+import { formatSeconds } from '../../core/duration.js';
 import { readScratchFile, runSandboxedCommand, type CommandLimits, type SandboxCommandResult } from '../sandbox-command.js';
 import { harnessDir, readSubmissionImage, removeScratch, requireIsolation, scratchFromImage, unreadReason, type SubmissionImage } from '../sandbox.js';
 import { openHarnessSession } from '../session.js';
@@ -523,7 +524,7 @@ export async function buildCrateInSandbox(image: SubmissionImage, plan: CrateBui
       limits,
     });
     if (result.setupFailure !== undefined) return { failure: { kind: 'internal', message: `the build sandbox could not be set up: ${result.setupFailure}` }, compileError: false, result };
-    if (result.timedOut) return { failure: { kind: 'timeout', message: `the crate did not build within ${Math.round(limits.wallMs / 1000)} s` }, compileError: false, result };
+    if (result.timedOut) return { failure: { kind: 'timeout', message: `the crate did not build within ${formatSeconds(limits.wallMs)}` }, compileError: false, result };
     const limit = buildLimitFailure(result, limits);
     if (limit) return { failure: limit, compileError: false, result };
     if (result.code !== 0) {
