@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import { formatLocation } from '../core/errors.js';
+import { notPassedReasons } from '../core/scoring.js';
 import type { CheckResult, Report, Status } from '../core/types.js';
 import { fmtPoints, percent, visibleChecks, type Reporter } from './types.js';
 
@@ -32,8 +33,15 @@ export function githubAnnotations(report: Report, audience?: 'learner' | 'instru
         props.push(`endColumn=${check.location.endColumn}`);
       }
     }
-    props.push(`title=${escapeProperty(`${report.submission.name}: ${check.title} (${fmtPoints(check.points)}/${fmtPoints(check.maxPoints)})`)}`);
+    const required = check.required ? ', required' : '';
+    props.push(`title=${escapeProperty(`${report.submission.name}: ${check.title} (${fmtPoints(check.points)}/${fmtPoints(check.maxPoints)}${required})`)}`);
     out += `::${level} ${props.join(',')}::${escapeData(message(check))}\n`;
+  }
+  // A score above the pass mark that does not pass: say which requirement holds it back, once per submission.
+  const reasons = notPassedReasons(report);
+  if (reasons.some((r) => r.startsWith('required check '))) {
+    const title = `${report.submission.name}: not passed (${fmtPoints(report.score)}/${fmtPoints(report.maxScore)})`;
+    out += `::error title=${escapeProperty(title)}::${escapeData(`not passed: ${reasons.join('; ')}`)}\n`;
   }
   return out;
 }
@@ -64,9 +72,11 @@ export function githubStepSummary(reports: readonly Report[], audience?: 'learne
   const out: string[] = ['### rubricate', '', '| submission | score | result | checks |', '| --- | ---: | --- | --- |'];
   for (const r of reports) {
     const s = r.summary;
+    const unmet = (r.gates ?? []).filter((g) => !g.met).map((g) => g.id);
+    const result = r.passed ? '✅ passed' : unmet.length > 0 ? `❌ not passed (required: ${md(unmet.join(', '))})` : '❌ not passed';
     out.push(
       `| ${md(r.submission.path)} | ${fmtPoints(r.score)}/${fmtPoints(r.maxScore)} (${percent(r.score, r.maxScore)}) | ` +
-        `${r.passed ? '✅ passed' : '❌ not passed'} | ${s.pass} passed, ${s.warn} warned, ${s.fail} failed, ${s.error} errored |`,
+        `${result} | ${s.pass} passed, ${s.warn} warned, ${s.fail} failed, ${s.error} errored |`,
     );
   }
   out.push('');

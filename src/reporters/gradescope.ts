@@ -1,4 +1,5 @@
 import { formatLocation } from '../core/errors.js';
+import { verdictLine } from '../core/scoring.js';
 import type { CheckResult, Report } from '../core/types.js';
 import { fmtPoints, percent, type Reporter } from './types.js';
 
@@ -38,7 +39,7 @@ export function gradescopeResults(report: Report): GradescopeResults {
   const s = report.summary;
   const output = [
     `${report.rubric.title} (${report.rubric.id} v${report.rubric.version}): ${fmtPoints(report.score)}/${fmtPoints(report.maxScore)} ` +
-      `(${percent(report.score, report.maxScore)}), pass mark ${Math.round(report.passThreshold * 100)}%: ${report.passed ? 'passed' : 'not passed yet'}.`,
+      `(${percent(report.score, report.maxScore)}), pass mark ${Math.round(report.passThreshold * 100)}%: ${verdictLine(report)}.`,
     `${s.pass} passed, ${s.warn} warned, ${s.fail} failed, ${s.error} could not run, ${s.skip} skipped.`,
     ...report.notices.map((n) => `${n.level}: ${n.location ? `${formatLocation(n.location)}: ` : ''}${n.message}`),
   ].join('\n');
@@ -52,10 +53,10 @@ export function gradescopeResults(report: Report): GradescopeResults {
       score: check.points,
       max_score: check.maxPoints,
       status: passedFor(check) ? 'passed' : 'failed',
-      name: check.title,
+      name: check.required ? `${check.title} (required)` : check.title,
       number: String(i + 1),
       output: feedback(check),
-      tags: [check.dimension, check.kind],
+      tags: check.required ? [check.dimension, check.kind, 'required'] : [check.dimension, check.kind],
       visibility: check.visibility === 'instructor' ? 'hidden' : 'visible',
     })),
   };
@@ -68,6 +69,7 @@ function passedFor(check: CheckResult): boolean {
 
 function feedback(check: CheckResult): string {
   const lines = [check.message + (check.location ? ` (${formatLocation(check.location)})` : '')];
+  if (check.required && check.status !== 'pass' && check.status !== 'warn') lines.push('Required by the lab: the submission does not pass until this check passes, whatever the score.');
   if (check.diagnosis) lines.push(`Likely cause: ${check.diagnosis}`);
   for (const d of check.details?.slice(0, 20) ?? []) {
     const at = d.location ? `${formatLocation(d.location)}: ` : '';

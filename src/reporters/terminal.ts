@@ -1,5 +1,6 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { formatLocation } from '../core/errors.js';
+import { notPassedReasons } from '../core/scoring.js';
 import type { CheckResult, Status } from '../core/types.js';
 import { fmtPoints, percent, visibleChecks, type Reporter } from './types.js';
 
@@ -39,7 +40,7 @@ export const terminalReporter: Reporter = (reports, options = {}) => {
       const idWidth = Math.max(...mine.map((check) => check.id.length));
       for (const check of mine) {
         if (!options.verbose && check.status === 'pass') {
-          out.push(`    ${color.pass(SYMBOL.pass)} ${check.id.padEnd(idWidth)}  ${c.dim(pointsOf(check))}`);
+          out.push(`    ${color.pass(SYMBOL.pass)} ${check.id.padEnd(idWidth)}  ${c.dim(pointsOf(check))}${check.required ? c.dim('  required') : ''}`);
           continue;
         }
         out.push(...checkLines(check, idWidth, c, color));
@@ -51,6 +52,8 @@ export const terminalReporter: Reporter = (reports, options = {}) => {
       `  ${c.bold('Score')} ${fmtPoints(report.score)}/${fmtPoints(report.maxScore)} (${percent(report.score, report.maxScore)})` +
         ` · pass threshold ${Math.round(report.passThreshold * 100)}% · ${verdict}`,
     );
+    const reasons = notPassedReasons(report);
+    if (reasons.some((r) => r.startsWith('required check '))) out.push(`  ${c.red('not passed:')} ${reasons.join('; ')}`);
     const s = report.summary;
     out.push(
       `  ${[
@@ -78,7 +81,8 @@ function checkLines(
 ): string[] {
   const lines: string[] = [];
   const where = check.location ? `${c.cyan(formatLocation(check.location))}  ` : '';
-  lines.push(`    ${color[check.status](SYMBOL[check.status])} ${check.id.padEnd(idWidth)}  ${c.dim(pointsOf(check))}  ${where}${check.message}`);
+  const required = check.required ? `${c.bold('required')}  ` : '';
+  lines.push(`    ${color[check.status](SYMBOL[check.status])} ${check.id.padEnd(idWidth)}  ${c.dim(pointsOf(check))}  ${required}${where}${check.message}`);
   const pad = ' '.repeat(8);
   for (const detail of (check.details ?? []).slice(0, 12)) {
     const at = detail.location ? `${c.cyan(formatLocation(detail.location))}  ` : '';
