@@ -21,6 +21,7 @@ import {
   type PidsCgroup,
   type Scratch,
 } from './sandbox.js';
+import type { Location } from '../core/types.js';
 import type {
   CallOutcome,
   IsolationInfo,
@@ -31,14 +32,14 @@ import type {
   SessionOptions,
   Value,
 } from './types.js';
-import { awaitImport, deathFailure, exchangeCall, type CallOptions, failure, OutputCapture, stripUndefined } from './answers.js';
+import { awaitImport, deathFailure, definitionsFrom, exchangeCall, type CallOptions, failure, OutputCapture, stripUndefined } from './answers.js';
 import { refsFromHello, type RefTable } from './refs.js';
 import { FrameReader, type Frame } from './wire.js';
 
 export const DEFAULT_LIMITS: ResourceLimits & { importTimeoutMs: number } = {
   callTimeoutMs: 10_000,
   sessionTimeoutMs: 120_000,
-  importTimeoutMs: 15_000,
+  importTimeoutMs: 60_000,
   memoryBytes: 1024 * 1024 * 1024,
   cpuSeconds: 60,
   fileSizeBytes: 16 * 1024 * 1024,
@@ -177,9 +178,12 @@ class PythonSession implements LearnerSession {
   isolation: IsolationInfo;
   importFailure?: RunFailure;
   private proc: HarnessProcess | undefined;
+  /** How long the first import of the learner's module took (from the harness's hello), ms. */
+  importMs?: number;
   private readonly stdout: OutputCapture;
   private readonly stderr: OutputCapture;
-  private readonly deadline: number;
+  /** Set when the first import ends: the session's budget counts the calls, the import has its own limit. */
+  private deadline: number | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private closed = false;
   /** Restarts after the first start (timeouts, crashes). */
@@ -199,7 +203,6 @@ class PythonSession implements LearnerSession {
     if (cgroup) this.isolation.description += `; at most ${limits.processes} processes (pids cgroup)`;
     this.stdout = new OutputCapture(Math.ceil(limits.outputBytes / 2));
     this.stderr = new OutputCapture(Math.floor(limits.outputBytes / 2));
-    this.deadline = Date.now() + limits.sessionTimeoutMs;
   }
 
   private kill(proc: HarnessProcess): Promise<void> {
@@ -207,7 +210,7 @@ class PythonSession implements LearnerSession {
   }
 
   private remaining(): number {
-    return this.deadline - Date.now();
+    return this.deadline === undefined ? this.limits.sessionTimeoutMs : this.deadline - Date.now();
   }
 
   /** Starts the harness and waits for it to import the learner module. Returns the import failure, if any. */
@@ -234,6 +237,7 @@ class PythonSession implements LearnerSession {
       scratch: this.scratch.dir,
       cwd: this.scratch.work,
       setup,
+      ...(this.options.mode === 'tasks' ? { mode: 'tasks' } : {}),
       limits: {
         memoryBytes: this.limits.memoryBytes,
         cpuSeconds: this.limits.cpuSeconds,
@@ -251,9 +255,11 @@ class PythonSession implements LearnerSession {
     return { ...learnerEnvironment(this.scratch.home, this.scratch.tmp), RUBRICATE_SANDBOX: this.scratch.token };
   }
 
-  private awaitImport(proc: HarnessProcess): Promise<RunFailure | undefined> {
-    const budget = Math.min(this.limits.importTimeoutMs, Math.max(0, this.remaining()));
-    return awaitImport<ProcessEvent>(proc, budget, {
+  private async awaitImport(proc: HarnessProcess): Promise<RunFailure | undefined> {
+    const first = this.deadline === undefined;
+    // The first import has its own limit; a restart's comes out of the session's budget too.
+    const budget = first ? this.limits.importTimeoutMs : Math.min(this.limits.importTimeoutMs, Math.max(0, this.remaining()));
+    const failure = await awaitImport<ProcessEvent>(proc, budget, {
       module: this.options.module,
       limits: this.limits,
       stderr: () => this.stderr.text(),
@@ -263,8 +269,17 @@ class PythonSession implements LearnerSession {
       onHello: (header) => {
         proc.refs = refsFromHello(header);
       },
+      onReady: (header, importMs) => {
+        this.definitions ??= definitionsFrom(header);
+        this.importMs ??= importMs;
+      },
     });
+    if (first) this.deadline = Date.now() + this.limits.sessionTimeoutMs;
+    return failure;
   }
+
+  /** Where the module's functions are defined, as the harness reported after the import. */
+  definitions?: Record<string, Location>;
 
   call(
     fn: string,
@@ -426,6 +441,8 @@ export interface HarnessSpec {
   args: (config: Record<string, unknown>) => string[];
   /** Runs on the scratch copy before the harness starts (e.g. writes transpiled sources). */
   prepare?: (scratch: { work: string; dir: string }) => Promise<void>;
+  /** Where the module's functions are defined, when the grader parsed it (the harness may not say). */
+  definitions?: Record<string, Location>;
 }
 
 /**
@@ -446,5 +463,7 @@ export async function openHarnessSession(options: SessionOptions, spec: HarnessS
   }
   const user = level === 'bwrap' ? sandboxUser(spec.prefixes, spec.harness) : undefined;
   if (user) launch.user = user;
-  return startSession(options, launch, level, limits, args, spec.prepare);
+  const session = await startSession(options, launch, level, limits, args, spec.prepare);
+  if (spec.definitions && session instanceof PythonSession) session.definitions ??= spec.definitions;
+  return session;
 }

@@ -32,8 +32,17 @@ describe.runIf(existsSync(bin))('batch CLI usage', () => {
     expect(r.stderr.trim()).toBe('rubricate: --jobs needs batch mode: add --out <dir>');
   });
 
-  it('--jobs, --threads and --submission-timeout take digits only', () => {
-    for (const [option, value] of [['--jobs', '0x10'], ['--jobs', '1e3'], ['--threads', ' 2'], ['--threads', ''], ['--submission-timeout', '1e2']]) {
+  it('--jobs and --threads take digits only; the time limits take seconds above 0', () => {
+    for (const [option, value] of [
+      ['--jobs', '0x10'],
+      ['--jobs', '1e3'],
+      ['--threads', ' 2'],
+      ['--threads', ''],
+      ['--submission-timeout', '1e2'],
+      ['--import-timeout', '0'],
+      ['--call-timeout', '-1'],
+      ['--call-timeout', '90000'],
+    ]) {
       const r = run(['grade', 'fixtures/batch/class/alice', '--out', join(tmp, 'digits'), option!, value!]);
       expect(r.code, `${option} '${value}'`).toBe(2);
       expect(r.stderr).toContain(`argument '${value}' is invalid`);
