@@ -6,6 +6,8 @@
  */
 import { existsSync, promises as fs, realpathSync } from 'node:fs';
 import path from 'node:path';
+import type { Location } from '../../core/types.js';
+import { definitionsOf, typescriptFacts } from '../../input/code-facts.js';
 import { harnessDir } from '../sandbox.js';
 import { openHarnessSession } from '../session.js';
 import type { LearnerSession, RunFailure, SessionOptions } from '../types.js';
@@ -88,6 +90,7 @@ export async function openNodeSession(options: SessionOptions): Promise<LearnerS
   const sources = existsSync(options.root) ? await listSources(options.root) : [];
   const compiled = new Map<string, string>();
   const wanted = options.module.split(path.sep).join('/');
+  let definitions: Record<string, Location> | undefined;
   for (const rel of [wanted, ...sources.filter((s) => s !== wanted)]) {
     if (!TS_EXT.test(rel)) continue;
     let source: string;
@@ -97,6 +100,8 @@ export async function openNodeSession(options: SessionOptions): Promise<LearnerS
       continue;
     }
     const result = await transpile(source, rel);
+    // Where the module's functions are, for findings of checks that get wrong values (the JavaScript harness does not say).
+    if (rel === wanted && !('failure' in result)) definitions = definitionsOf(await typescriptFacts(rel, source, []));
     if ('failure' in result) {
       if (rel === wanted || compiled.size > 0 || sources.includes(rel)) return deadSession(result.failure);
       continue;
@@ -128,6 +133,7 @@ export async function openNodeSession(options: SessionOptions): Promise<LearnerS
     return [`--cpu=${lim.cpuSeconds ?? 60}:${(lim.cpuSeconds ?? 60) + 1}`, `--fsize=${lim.fileSizeBytes ?? 16777216}`, '--core=0', `--as=${Math.max(memory, 2 * 1024 ** 3)}`, '--', node, ...args];
   };
   return openHarnessSession(options, {
+    ...(definitions ? { definitions } : {}),
     interpreter: prlimit ?? node,
     prefixes: [prefix],
     harness,
