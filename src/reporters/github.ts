@@ -41,7 +41,10 @@ export function githubAnnotations(report: Report, audience?: 'learner' | 'instru
   const reasons = notPassedReasons(report);
   if (reasons.some((r) => r.startsWith('required check '))) {
     const title = `${report.submission.name}: not passed (${fmtPoints(report.score)}/${fmtPoints(report.maxScore)})`;
-    out += `::error title=${escapeProperty(title)}::${escapeData(`not passed: ${reasons.join('; ')}`)}\n`;
+    // At the first unmet requirement's place, so that it shows on the file too.
+    const gate = report.checks.find((c) => c.id === report.gates?.find((g) => !g.met)?.id);
+    const place = gate?.location ? `file=${escapeProperty(joinPath(report.submission.path, gate.location.file))},${gate.location.line !== undefined ? `line=${gate.location.line},` : ''}` : '';
+    out += `::error ${place}title=${escapeProperty(title)}::${escapeData(`not passed: ${reasons.join('; ')}`)}\n`;
   }
   return out;
 }

@@ -107,7 +107,7 @@ describe('gates', () => {
 
     const github = githubAnnotations(report);
     expect(github).toContain('::error file=class/bob/rope.py,line=30,col=1,title=bob%3A Title of code-convention (0/15%2C required)::');
-    expect(github).toContain('::error title=bob%3A not passed (95/110)::not passed: required check code-convention failed; the score 95/110 alone reaches the pass mark of 70%25\n');
+    expect(github).toContain('::error file=class/bob/rope.py,line=30,title=bob%3A not passed (95/110)::not passed: required check code-convention failed; the score 95/110 alone reaches the pass mark of 70%25\n');
     expect(githubStepSummary([report])).toContain('❌ not passed (required: code-convention)');
 
     const sarif = toSarif([report]) as { runs: Array<{ results: Array<{ message: { text: string }; properties: Record<string, unknown> }>; properties: { submissions: Array<Record<string, unknown>> } }> };
