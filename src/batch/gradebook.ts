@@ -75,7 +75,8 @@ function oneLine(text: string, max = 300): string {
 export function rowFromReport(report: Report, submission: string, path: string): GradebookRow {
   const dimensions: Record<string, number> = {};
   for (const d of report.dimensions) dimensions[d.id] = d.score;
-  const unmet = (report.gates ?? []).filter((g) => !g.met).map((g) => g.id);
+  // A report with grading errors leads with its error (a person looks at it), not with the gates it could not check.
+  const unmet = report.summary.error > 0 ? [] : (report.gates ?? []).filter((g) => !g.met).map((g) => g.id);
   // A submission held back by a requirement says so first; the requirement's own finding follows.
   const top = unmet.length > 0 ? report.checks.find((c) => c.id === unmet[0]) : mostImportant(report.checks);
   const topText = top ? `${top.id}: ${oneLine(top.diagnosis ?? top.message)}` : '';

@@ -22,12 +22,19 @@ Tasks (called like learner functions, one dict argument, one dict answer):
 """
 
 import ast
+import functools  # noqa: F401  (imported once here: every script child inherits them)
+import importlib.abc
+import importlib.machinery
+import importlib.util
 import json
+import linecache
 import os
+import re
 import select
 import signal
 import sys
 import time
+import types
 
 _FACT_CAP = 5000  # imports or uses kept per file
 
@@ -304,8 +311,6 @@ class _StandIn(object):
 def _stand_in_on_failing_line(exc):
     """True when the statement that raised names a stand-in (`fig, ax, cb =
     plt.subplots(1, 3)` fails in the learner's line, not in the stand-in)."""
-    import linecache
-    import re
     tb = exc.__traceback__
     while tb is not None and tb.tb_next is not None:
         tb = tb.tb_next
@@ -320,21 +325,20 @@ def _stand_in_on_failing_line(exc):
     return False
 
 
-def _install_stand_ins(names, used, force=False):
-    """Modules of `names` the interpreter lacks (all of them with `force`:
-    a run that only needs the exit status draws no plot) are served as stand-ins."""
-    import importlib.abc
-    import importlib.machinery
-    import importlib.util
-    import types
+_INSTALLED = {}  # module name -> whether the interpreter has it (looked up once, in the parent)
 
-    missing = set()
-    for name in names:
+
+def installed(name):
+    if name not in _INSTALLED:
         try:
-            if force or importlib.util.find_spec(name) is None:
-                missing.add(name)
+            _INSTALLED[name] = importlib.util.find_spec(name) is not None
         except (ImportError, ValueError):
-            missing.add(name)
+            _INSTALLED[name] = False
+    return _INSTALLED[name]
+
+
+def _install_stand_ins(missing, used):
+    """The modules of `missing` are served as stand-ins."""
     if not missing:
         return
 
@@ -368,8 +372,6 @@ def _install_stand_ins(names, used, force=False):
 def _mutate(module, functions, mutant, calls, mutant_errors):
     """Wraps the learner module's functions: counts their calls (by name), and
     applies the mutant to one of them (the learner's files are never touched)."""
-    import functools
-    import types
     import numpy as np
 
     def wrap(name, change=None):
@@ -431,9 +433,6 @@ def _mutate(module, functions, mutant, calls, mutant_errors):
 
 def _watch_module(module_path, functions, mutant, calls, mutant_errors):
     """Patches the learner's module whenever the script imports it, under any name."""
-    import importlib.abc
-    import importlib.machinery
-
     real = os.path.realpath(module_path)
 
     class Loader(importlib.abc.Loader):
@@ -457,7 +456,7 @@ def _watch_module(module_path, functions, mutant, calls, mutant_errors):
     sys.meta_path.insert(0, Finder())
 
 
-def _script_child(request, out_fd, err_fd, status_fd):
+def _script_child(request, compiled, missing, out_fd, err_fd, status_fd):
     """In the forked child: becomes its own process group, drops the control
     channel, then runs the learner's script as __main__."""
     os.setpgid(0, 0)
@@ -481,13 +480,17 @@ def _script_child(request, out_fd, err_fd, status_fd):
     os.environ['MPLBACKEND'] = 'Agg'
     code = 0
     try:
-        _install_stand_ins(request.get('standIns', []), used, bool(request.get('forceStandIns')))
+        _install_stand_ins(missing, used)
         _watch_module(os.path.join(root, request['module']), request.get('functions', {}), request.get('mutant'), calls, mutant_errors)
         os.chdir(os.path.dirname(script))
         sys.argv = [script]
         sys.path.insert(0, os.path.dirname(script))
-        import runpy
-        runpy.run_path(script, run_name='__main__')
+        # As `python verify.py` runs it: a fresh __main__ module.
+        main = types.ModuleType('__main__')
+        main.__dict__.update({'__file__': script, '__cached__': None, '__loader__': None, '__package__': None,
+                              '__spec__': None, '__builtins__': __builtins__})
+        sys.modules['__main__'] = main
+        exec(compiled, main.__dict__)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         if exc.code is not None and not isinstance(exc.code, int):
@@ -556,22 +559,60 @@ def _read_into(fd, buf, cap, state):
     return True
 
 
+_COMPILED = {}  # script path -> code object, compiled once (compiling runs nothing)
+
+
+def _compiled(script):
+    """The script's code, read and compiled here once: later runs use the same
+    code even if an earlier run rewrote the file; None with a SyntaxError."""
+    if script not in _COMPILED:
+        try:
+            with open(script, 'rb') as f:
+                _COMPILED[script] = (compile(f.read(), script, 'exec', dont_inherit=True), None)
+        except SyntaxError as exc:
+            _COMPILED[script] = (None, exc)
+        except (OSError, ValueError) as exc:
+            _COMPILED[script] = (None, exc)
+    return _COMPILED[script]
+
+
 def run_script(request):
     """Runs the learner's script (verify.py) in a forked child against their
     module, possibly mutated; returns its exit, output and what it called."""
     timeout = max(0.1, float(request.get('timeoutMs', 30000)) / 1000.0)
+    script = os.path.join(ROOT, request['script'])
+    code, problem = _compiled(script)
+    if code is None:
+        result = {'exit': 1, 'signal': None, 'timedOut': False, 'truncated': False, 'stdout': '', 'calls': {},
+                  'standInsUsed': [], 'cpuMs': 0, 'exception': type(problem).__name__}
+        text, location, summary = learner_traceback(problem)
+        result['stderr'] = summary
+        result['traceback'] = text
+        if isinstance(problem, SyntaxError) and problem.lineno:
+            location = {'file': request['script'], 'line': problem.lineno}
+            if problem.offset:
+                location['column'] = problem.offset
+        if location:
+            result['location'] = location
+        return result
+    force = bool(request.get('forceStandIns'))
+    missing = set(name for name in request.get('standIns', []) if force or not installed(name))
     cap = int(request.get('outputBytes', 256 * 1024))
     pipes = [os.pipe() for _ in range(3)]
     for r, _ in pipes:
         os.set_inheritable(r, False)
     sys.stdout.flush()
     sys.stderr.flush()
+    # As the fork server does: what this process holds goes to the permanent
+    # generation, so the child's collections do not copy the pages it shares with us.
+    import gc
+    gc.freeze()
     pid = os.fork()
     if pid == 0:
         try:
             for r, _ in pipes:
                 os.close(r)
-            _script_child(request, pipes[0][1], pipes[1][1], pipes[2][1])
+            _script_child(request, code, missing, pipes[0][1], pipes[1][1], pipes[2][1])
         finally:
             os._exit(70)
     for _, w in pipes:

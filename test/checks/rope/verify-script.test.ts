@@ -103,5 +103,8 @@ describe('rope-verify-script in the sandbox', () => {
     const traceback = failing.details?.[0]?.message ?? '';
     expect(traceback).toContain('File "verify.py", line 4, in <module>');
     expect(traceback).not.toMatch(/frozen|runpy|tasks\.py|\/tmp\//);
+    const broken = await run(withVerify('broken', 'from rope import precompute_rope\n\nprint(precompute_rope(4, 8)\n'));
+    expect(broken).toMatchObject({ status: 'fail', location: { file: 'verify.py', line: 3 } });
+    expect(broken.message).toMatch(/^verify\.py fails on your own rope\.py: .*SyntaxError: '\(' was never closed/);
   });
 });
