@@ -40,12 +40,14 @@ async function callTask(ctx: CheckContext, task: string, request: Record<string,
   if (!opened.ok) return opened;
   const outcome = await opened.value.call(task, [request], { timeoutMs });
   if (!outcome.ok) {
+    // A task's own limit (a run's, or the session's budget of limits.submission), not a learner call's.
     const timeout = outcome.failure.kind === 'timeout';
+    const why = outcome.failure.message.startsWith('the session') ? `${outcome.failure.message} (${LIMIT_HINT.submission})` : `it did not finish within ${formatSeconds(timeoutMs)}`;
     return {
       ok: false,
       outcome: {
         status: 'error',
-        message: timeout ? `${task} did not finish within ${formatSeconds(timeoutMs)} (${LIMIT_HINT.call})` : `${task} failed in the sandbox: ${outcome.failure.message}`,
+        message: timeout ? `the sandboxed ${task} was stopped: ${why}` : `${task} failed in the sandbox: ${outcome.failure.message}`,
         data: { failure: outcome.failure.kind },
       },
     };
