@@ -268,9 +268,12 @@ export const constraintsKind: CheckKind<ConstraintsOptions> = {
     type: 'object',
     additionalProperties: false,
     anyOf: [{ required: ['forbiddenImports'] }, { required: ['forbiddenCalls'] }, { required: ['functions'] }],
+    // Required functions need the module they live in.
+    if: { required: ['functions'], properties: { functions: { minItems: 1 } } },
+    then: { required: ['module'] },
     properties: {
-      files: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 }, default: ['**/*.py'] },
-      module: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 }, default: ['src/minimodel/positional/rope.py', 'rope.py'] },
+      files: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 }, description: 'Files the import and call rules apply to (default: every Python file, **/*.py).' },
+      module: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 }, description: 'Where the required functions live (needed with functions).' },
       forbiddenImports: {
         type: 'array',
         default: [],
@@ -311,7 +314,7 @@ export const constraintsKind: CheckKind<ConstraintsOptions> = {
   run(ctx, options) {
     return judge(ctx, {
       files: options.files ?? ['**/*.py'],
-      module: options.module ?? ['src/minimodel/positional/rope.py', 'rope.py'],
+      module: options.module ?? [],
       forbiddenImports: options.forbiddenImports ?? [],
       forbiddenCalls: options.forbiddenCalls ?? [],
       functions: options.functions ?? [],

@@ -310,7 +310,7 @@ async function judgeRuns(ctx: CheckContext, prepared: Prepared): Promise<CheckOu
   // Three parts, a third of the points each: it runs (true here), it prints the pairs from the learner's code, it agrees.
   const printsOk = called > 0 && missing.length === 0;
   const agreesOk = !problems.some((p) => p.location.file !== script);
-  const data = { exit: run.exit, calls: run.calls, pairsPrinted: printed.size, compared, standIns: run.standInsUsed, ...(run.cpuMs !== undefined ? { cpuMs: run.cpuMs } : {}) };
+  const data = { exit: run.exit, calls: run.calls, pairsPrinted: printed.size, compared, standIns: run.standInsUsed };
   if (problems.length > 0) {
     return {
       status: 'fail',
@@ -343,7 +343,6 @@ async function judgeMutants(ctx: CheckContext, prepared: Prepared): Promise<Chec
   const caught: string[] = [];
   const accepted: Array<{ mutant: Mutant; message: string }> = [];
   const details: Detail[] = [];
-  let cpuMs = 0;
   let runs = 0;
   for (const mutant of options.mutants) {
     const spec = MUTANTS[mutant];
@@ -362,7 +361,6 @@ async function judgeMutants(ctx: CheckContext, prepared: Prepared): Promise<Chec
     }
     const run = result.value;
     runs++;
-    cpuMs += run.cpuMs ?? 0;
     if (run.standInFailed) {
       details.push({ message: `${what}: inconclusive, ${script} needs the real ${run.standInsUsed.join(', ')} to run to its end` });
     } else if (run.mutantError) {
@@ -381,7 +379,7 @@ async function judgeMutants(ctx: CheckContext, prepared: Prepared): Promise<Chec
       details.push({ message: `${what}: rejected (${why})`, ...(run.location ? { location: run.location } : {}) });
     }
   }
-  const data = { caught: caught.length, accepted: accepted.map((a) => a.mutant), tried: caught.length + accepted.length, runs, cpuMs };
+  const data = { caught: caught.length, accepted: accepted.map((a) => a.mutant), tried: caught.length + accepted.length, runs };
   if (accepted.length > 0) {
     return {
       status: 'fail',
