@@ -18,6 +18,10 @@ interface Expected {
   checks: Record<string, { status: string; message?: string; diagnosis?: string }>;
   /** Checks whose status is not asserted (e.g. depend on the machine's isolation level). */
   ignore?: string[];
+  /** Whether the submission passes (score and gates); `ok-*` cases must pass. */
+  passed?: boolean;
+  /** How many checks waited for a learner call's time limit (the others that needed it skip). */
+  timeouts?: number;
 }
 
 const fixturesRoot = new URL('../fixtures/', import.meta.url).pathname;
@@ -55,6 +59,12 @@ describe('fixtures', () => {
       for (const check of report.checks) {
         if (!seenByKind.has(check.kind)) seenByKind.set(check.kind, new Set());
         seenByKind.get(check.kind)!.add(check.status);
+      }
+      const expectedPassed = fixture.expected.passed ?? (/\/ok-/.test(fixture.name) ? true : undefined);
+      if (expectedPassed !== undefined) expect(report.passed, `passed (${report.score}/${report.maxScore}, gates ${JSON.stringify(report.gates ?? [])})`).toBe(expectedPassed);
+      if (fixture.expected.timeouts !== undefined) {
+        // The outcome's kind, never its duration: one check waited for the limit, the rest were skipped.
+        expect(report.checks.filter((c) => c.data?.failure === 'timeout').map((c) => c.id)).toHaveLength(fixture.expected.timeouts);
       }
       const ignored = new Set(fixture.expected.ignore ?? []);
       for (const id of Object.keys(fixture.expected.checks)) {

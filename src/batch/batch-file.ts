@@ -84,6 +84,7 @@ const BATCH_FILE_SCHEMA: Record<string, unknown> = {
           errored: strings,
           warned: strings,
           diagnoses: strings,
+          unmetRequirements: strings,
           summary: { type: 'object', additionalProperties: { type: 'number' } },
           cacheKey: { type: 'string' },
         },

@@ -3,6 +3,7 @@
  * runs (reports themselves go straight to disk), written as `grades.csv` and
  * summarised in `summary.md`.
  */
+import { verdictLine } from '../core/scoring.js';
 import type { CheckResult, Report, Rubric, Status } from '../core/types.js';
 import { csvRecord, safeText } from './csv.js';
 import type { RosterMatch } from './roster.js';
@@ -28,6 +29,8 @@ export interface GradebookRow {
   warned: string[];
   /** Distinct diagnoses of the checks that did not pass, `check-id: text`. */
   diagnoses: string[];
+  /** Gates (required criteria) the submission does not meet: it is not passed whatever its score. */
+  unmetRequirements?: string[];
   /** How many checks ended in each status. */
   summary: Record<Status, number>;
   /** Hash of the submission, rubric and tool version the report was graded with. */
@@ -46,7 +49,7 @@ export interface RubricOutline {
   version: number;
   passThreshold: number;
   dimensions: Array<{ id: string; title: string }>;
-  criteria: Array<{ id: string; title: string; dimension: string; points: number }>;
+  criteria: Array<{ id: string; title: string; dimension: string; points: number; required?: boolean }>;
 }
 
 export function outlineOf(rubric: Rubric): RubricOutline {
@@ -56,7 +59,7 @@ export function outlineOf(rubric: Rubric): RubricOutline {
     version: rubric.version,
     passThreshold: rubric.passThreshold,
     dimensions: rubric.dimensions.map((d) => ({ id: d.id, title: d.title })),
-    criteria: rubric.criteria.map((c) => ({ id: c.id, title: c.title, dimension: c.dimension, points: c.points })),
+    criteria: rubric.criteria.map((c) => ({ id: c.id, title: c.title, dimension: c.dimension, points: c.points, ...(c.required === true ? { required: true } : {}) })),
   };
 }
 
@@ -77,7 +80,12 @@ function oneLine(text: string, max = 300): string {
 export function rowFromReport(report: Report, submission: string, path: string): GradebookRow {
   const dimensions: Record<string, number> = {};
   for (const d of report.dimensions) dimensions[d.id] = d.score;
-  const top = mostImportant(report.checks);
+  // A report with grading errors leads with its error (a person looks at it), not with the gates it could not check.
+  const unmet = report.summary.error > 0 ? [] : (report.gates ?? []).filter((g) => !g.met).map((g) => g.id);
+  // A submission held back by a requirement says so first; the requirement's own finding follows.
+  const top = unmet.length > 0 ? report.checks.find((c) => c.id === unmet[0]) : mostImportant(report.checks);
+  const topText = top ? `${top.id}: ${oneLine(top.diagnosis ?? top.message)}` : '';
+  const diagnosis = unmet.length > 0 ? oneLine(`${verdictLine(report)}. ${topText}`) : topText;
   const diagnoses: string[] = [];
   const seen = new Set<string>();
   for (const check of report.checks) {
@@ -96,11 +104,12 @@ export function rowFromReport(report: Report, submission: string, path: string):
     maxScore: report.maxScore,
     dimensions,
     status: report.summary.error > 0 ? 'error' : report.passed ? 'passed' : 'failed',
-    diagnosis: top ? `${top.id}: ${oneLine(top.diagnosis ?? top.message)}` : '',
+    diagnosis,
     failed: report.checks.filter((c) => c.status === 'fail').map((c) => c.id),
     errored: report.checks.filter((c) => c.status === 'error').map((c) => c.id),
     warned: report.checks.filter((c) => c.status === 'warn').map((c) => c.id),
     diagnoses,
+    ...(unmet.length > 0 ? { unmetRequirements: unmet } : {}),
     summary: { ...report.summary },
     ...(typeof cacheKey === 'string' ? { cacheKey } : {}),
     ...(report.late && report.late.penalty > 0 ? { latePenalty: report.late.penalty } : {}),

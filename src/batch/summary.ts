@@ -29,6 +29,10 @@ export function renderSummary(outline: RubricOutline, rows: readonly GradebookRo
   out.push(`Rubric ${markdownCode(outline.id)} v${outline.version}; pass mark ${Math.round(outline.passThreshold * 100)}%.${meta.scope ? ` ${md(meta.scope)}.` : ''}`);
   out.push('');
   out.push(`**${n} submission${n === 1 ? '' : 's'}**: ${passed} passed, ${failed} not passed, ${errored} with grading errors.`);
+  const held = rows.filter((r) => r.status !== 'passed' && (r.unmetRequirements?.length ?? 0) > 0 && r.maxScore > 0 && r.score >= outline.passThreshold * r.maxScore - 1e-9);
+  if (held.length > 0) {
+    out.push(`${held.length} of the not passed reach the pass mark by score but miss a lab requirement (see below).`);
+  }
   if (meta.graded !== undefined || meta.reused !== undefined) {
     const time = meta.durationMs !== undefined ? ` in ${(meta.durationMs / 1000).toFixed(1)} s` : '';
     const kept = meta.kept ? `, ${meta.kept} kept from earlier runs into this folder` : '';
@@ -63,6 +67,7 @@ export function renderSummary(outline: RubricOutline, rows: readonly GradebookRo
   out.push('');
   out.push('| check | title | failed | errored | warned |');
   out.push('| --- | --- | ---: | ---: | ---: |');
+  const required = new Set(outline.criteria.filter((c) => c.required).map((c) => c.id));
   const count = (ids: (r: GradebookRow) => string[]) => {
     const m = new Map<string, number>();
     for (const r of rows) for (const id of ids(r)) m.set(id, (m.get(id) ?? 0) + 1);
@@ -74,8 +79,27 @@ export function renderSummary(outline: RubricOutline, rows: readonly GradebookRo
   const criteria = [...outline.criteria].sort(
     (a, b) => (f.get(b.id) ?? 0) + (e.get(b.id) ?? 0) - ((f.get(a.id) ?? 0) + (e.get(a.id) ?? 0)),
   );
-  for (const c of criteria) out.push(`| ${markdownCode(c.id, { cell: true })} | ${md(c.title)} | ${f.get(c.id) ?? 0} | ${e.get(c.id) ?? 0} | ${w.get(c.id) ?? 0} |`);
+  for (const c of criteria) {
+    out.push(`| ${markdownCode(c.id, { cell: true })}${required.has(c.id) ? ' (required)' : ''} | ${md(c.title)} | ${f.get(c.id) ?? 0} | ${e.get(c.id) ?? 0} | ${w.get(c.id) ?? 0} |`);
+  }
   out.push('');
+  if (required.size > 0) {
+    out.push('_(required)_: a lab requirement; a submission that does not pass it is not passed, whatever its score.');
+    out.push('');
+  }
+  if (held.length > 0) {
+    out.push('## Not passed because of a requirement');
+    out.push('');
+    out.push('These submissions reach the pass mark by score, but a check the lab requires did not pass.');
+    out.push('');
+    out.push('| submission | score | required check not passed |');
+    out.push('| --- | ---: | --- |');
+    for (const r of sortRows(held).slice(0, 100)) {
+      out.push(`| ${markdownCode(r.submission, { cell: true })} | ${fmtPoints(r.score)}/${fmtPoints(r.maxScore)} | ${r.unmetRequirements!.map((id) => markdownCode(id, { cell: true })).join(', ')} |`);
+    }
+    if (held.length > 100) out.push(`| ... | | and ${held.length - 100} more (see grades.csv) |`);
+    out.push('');
+  }
 
   const diagnoses = new Map<string, number>();
   for (const r of rows) for (const d of r.diagnoses) diagnoses.set(d, (diagnoses.get(d) ?? 0) + 1);

@@ -1,6 +1,13 @@
 import type { CheckOutcome, Criterion, Notice, Rubric } from '../core/types.js';
 import type { SubmissionFiles } from '../input/files.js';
 
+/** Wall-clock limits of the learner's code in milliseconds (see `RubricLimits` for their meaning). */
+export interface LimitsOverride {
+  importMs?: number;
+  callMs?: number;
+  submissionMs?: number;
+}
+
 /**
  * Services the engine offers to check kinds. Code-running kinds find the
  * sandboxed runner here; document kinds ignore it.
@@ -12,6 +19,8 @@ export interface Services {
   isolation?: string;
   /** Per-probe timeout override in milliseconds. */
   timeoutMs?: number;
+  /** Limits of the learner's code from the command line (ms); they override the rubric's `limits:` and every criterion's. */
+  limits?: LimitsOverride;
   /** Free-form extension point for later services (runner pools...). */
   [key: string]: unknown;
 }

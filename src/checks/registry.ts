@@ -1,10 +1,11 @@
 import { claimsKind } from './claims.js';
+import { constraintsKind } from './constraints.js';
 import { coverageKind } from './coverage.js';
 import { filesKind } from './files.js';
 import type { CheckKind } from './kind.js';
 import { manifestKind } from './manifest.js';
 import { mentionsKind } from './mentions.js';
-import { ropeKinds } from './rope/index.js';
+import { ropeKinds, ropeVerifyScriptKind } from './rope/index.js';
 import { writeupKind } from './writeup.js';
 
 /**
@@ -18,7 +19,9 @@ const builtins: CheckKind[] = [
   mentionsKind,
   claimsKind,
   coverageKind,
+  constraintsKind,
   ...ropeKinds,
+  ropeVerifyScriptKind,
 ];
 
 export class Registry {

@@ -172,7 +172,6 @@ const PLACEHOLDER_PHRASES = [
   /\bTBC\b/gi,
   /\bFIXME\b/gi,
   /\bXXX\b/g,
-  /\blorem ipsum\b.*/gi,
   /\bN\/A\b/gi,
   /\b(?:write |put )?(?:your )?answer (?:goes )?here\b/gi,
   /<\s*your [^>]*>/gi,
@@ -180,8 +179,16 @@ const PLACEHOLDER_PHRASES = [
   /\byour answer\b/gi,
   /\bfill (?:this )?in\b/gi,
   /\bcoming soon\b/gi,
-  /\bto be (?:done|written|completed|added)\b/gi,
+  /\bto be (?:done|written|completed|added|continued)\b/gi,
+  /\bwork in progress\b|\bWIP\b/g,
+  /\blorem\b.*/gi,
   /(?:\.\s*){3,}|…/g,
+  // Excuses instead of answers: "will finish this later", "ran out of time", "I did not get to this".
+  /\b(?:I|we)?\s*(?:will|'ll|shall|plan to|need to|have to|going to)\s+(?:finish|complete|do|write|add|fill in|answer|come back to|get to|update)\b(?: (?:this|it|that|the rest|the answer))?(?: later| soon| tomorrow| eventually)?/gi,
+  /\b(?:I|we)?\s*(?:ran|run|running|have run) out of time\b/gi,
+  /\b(?:I|we)?\s*(?:did not|didn't|could not|couldn't|have not|haven't|had no|have no|did not have|didn't have)\s+(?:get to|got to|time(?: to)?|manage to|finish|do|write|answer)(?: (?:this|it|that|this part|this one|to it|to this))?\b/gi,
+  /\bnot (?:yet )?(?:done|finished|answered|written|completed)(?: yet)?\b/gi,
+  /\b(?:sorry|apologies)\b/gi,
 ];
 
 function placeholderCheck(text: string, minWords: number): { placeholder: boolean; remaining: number } {

@@ -144,6 +144,7 @@ export function stamp(criterion: Criterion, outcome: CheckOutcome, durationMs = 
     dimension: criterion.dimension,
     severity: criterion.severity,
     visibility: criterion.visibility,
+    ...(criterion.required === true ? { required: true as const } : {}),
     status,
     points: round2(credit * criterion.points),
     maxPoints: criterion.points,

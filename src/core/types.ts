@@ -106,7 +106,12 @@ export interface Criterion {
   /** Learner-facing hint shown when the check does not pass. */
   hint?: string;
   visibility: Visibility;
-  /** Required criteria make `verify` exit non-zero when missing. Defaults to severity === 'error'. */
+  /**
+   * A requirement. Lab rubrics: only `required: true` is a gate, and the
+   * submission does not pass while this check does not pass, whatever the
+   * score. `verify`: a required criterion that is missing makes it exit
+   * non-zero (there, the default is severity === 'error').
+   */
   required?: boolean;
   options: Record<string, unknown>;
   literature?: Literature;
@@ -142,10 +147,22 @@ export interface Rubric {
    * the variant a document uses.
    */
   conventions?: Record<string, Record<string, Array<string | { words?: string; math?: string; near?: string }>>>;
+  /** Wall-clock limits of the learner's code (rubric `limits:` block, seconds; overridable from the command line). */
+  limits?: RubricLimits;
   /** Literature source (verification rubrics). */
   source?: { title: string; authors?: string; year?: number; url?: string; analysis?: string; notes?: string[] };
   /** Absolute path of the YAML file it was loaded from. */
   path: string;
+}
+
+/** The rubric's `limits:` block: wall-clock seconds for the learner's code. */
+export interface RubricLimits {
+  /** Starting the sandbox and importing the learner's module. */
+  import?: number;
+  /** One call of a learner function. */
+  call?: number;
+  /** All calls of one learner session after the import (the import has its own limit). */
+  submission?: number;
 }
 
 /** One graded criterion: the outcome stamped with the criterion's identity. */
@@ -156,6 +173,8 @@ export interface CheckResult {
   dimension: string;
   severity: Severity;
   visibility: Visibility;
+  /** Set on a gate (`required: true`): the submission passes only when this check passes (or warns). */
+  required?: true;
   status: Status;
   points: number;
   maxPoints: number;
@@ -177,6 +196,14 @@ export interface DimensionScore {
   maxScore: number;
 }
 
+/** A gate: a required criterion and whether the submission meets it (the check passed or only warned). */
+export interface Gate {
+  id: string;
+  title: string;
+  status: Status;
+  met: boolean;
+}
+
 export const REPORT_SCHEMA_VERSION = 1;
 
 /** The JSON report: the contract CI, batch runs and later tools build on (schemas/report.schema.json). */
@@ -188,7 +215,10 @@ export interface Report {
   score: number;
   maxScore: number;
   passThreshold: number;
+  /** The score reaches the pass mark and every gate is met. */
   passed: boolean;
+  /** The rubric's gates (criteria with `required: true`), when it has any. */
+  gates?: Gate[];
   dimensions: DimensionScore[];
   summary: Record<Status, number>;
   checks: CheckResult[];

@@ -1,4 +1,5 @@
 import { formatLocation } from '../core/errors.js';
+import { notPassedReasons } from '../core/scoring.js';
 import type { CheckResult, Report, Status } from '../core/types.js';
 import { githubData, githubProperty, htmlText, markdownCode, markdownText } from './escape.js';
 import { locationPath } from './sarif.js';
@@ -33,8 +34,18 @@ export function githubAnnotations(report: Report, audience?: 'learner' | 'instru
         props.push(`endColumn=${check.location.endColumn}`);
       }
     }
-    props.push(`title=${githubProperty(`${report.submission.name}: ${check.title} (${fmtPoints(check.points)}/${fmtPoints(check.maxPoints)})`)}`);
+    const required = check.required ? ', required' : '';
+    props.push(`title=${githubProperty(`${report.submission.name}: ${check.title} (${fmtPoints(check.points)}/${fmtPoints(check.maxPoints)}${required})`)}`);
     out += `::${level} ${props.join(',')}::${githubData(message(check))}\n`;
+  }
+  // A score above the pass mark that does not pass: say which requirement holds it back, once per submission.
+  const reasons = notPassedReasons(report);
+  if (reasons.some((r) => r.startsWith('required check '))) {
+    const title = `${report.submission.name}: not passed (${fmtPoints(report.score)}/${fmtPoints(report.maxScore)})`;
+    // At the first unmet requirement's place, so that it shows on the file too.
+    const gate = report.checks.find((c) => c.id === report.gates?.find((g) => !g.met)?.id);
+    const place = gate?.location ? `file=${githubProperty(locationPath(report.submission.path, gate.location.file))},${gate.location.line !== undefined ? `line=${gate.location.line},` : ''}` : '';
+    out += `::error ${place}title=${githubProperty(title)}::${githubData(`not passed: ${reasons.join('; ')}`)}\n`;
   }
   return out;
 }
@@ -51,9 +62,11 @@ export function githubStepSummary(reports: readonly Report[], audience?: 'learne
   const out: string[] = ['### rubricate', '', '| submission | score | result | checks |', '| --- | ---: | --- | --- |'];
   for (const r of reports) {
     const s = r.summary;
+    const unmet = (r.gates ?? []).filter((g) => !g.met).map((g) => g.id);
+    const result = r.passed ? '✅ passed' : unmet.length > 0 ? `❌ not passed (required: ${markdownText(unmet.join(', '))})` : '❌ not passed';
     out.push(
       `| ${markdownText(r.submission.path)} | ${fmtPoints(r.score)}/${fmtPoints(r.maxScore)} (${percent(r.score, r.maxScore)}) | ` +
-        `${r.passed ? '✅ passed' : '❌ not passed'} | ${s.pass} passed, ${s.warn} warned, ${s.fail} failed, ${s.error} errored |`,
+        `${result} | ${s.pass} passed, ${s.warn} warned, ${s.fail} failed, ${s.error} errored |`,
     );
   }
   out.push('');

@@ -1,4 +1,5 @@
 import { formatLocation } from '../core/errors.js';
+import { verdictLine } from '../core/scoring.js';
 import type { CheckResult, Report, Visibility } from '../core/types.js';
 import { markdownCode, markdownText, plainText } from './escape.js';
 import { fmtPoints, percent, type Reporter } from './types.js';
@@ -56,7 +57,7 @@ export function gradescopeResults(report: Report): GradescopeResults {
   const s = report.summary;
   const output = [
     `**${markdownText(report.rubric.title)}**: ${fmtPoints(report.score)}/${fmtPoints(report.maxScore)} ` +
-      `(${percent(report.score, report.maxScore)}), pass mark ${Math.round(report.passThreshold * 100)}%: ${report.passed ? 'passed' : 'not passed yet'}.`,
+      `(${percent(report.score, report.maxScore)}), pass mark ${Math.round(report.passThreshold * 100)}%: ${markdownText(verdictLine(report))}.`,
     '',
     `${s.pass} passed, ${s.warn} warned, ${s.fail} failed, ${s.error} could not run, ${s.skip} skipped.`,
     ...(report.notices.length > 0 ? ['', ...report.notices.map((n) => `- ${n.level}: ${n.location ? `${markdownCode(formatLocation(n.location))}: ` : ''}${markdownText(n.message)}`)] : []),
@@ -73,11 +74,11 @@ export function gradescopeResults(report: Report): GradescopeResults {
       score: check.points,
       max_score: check.maxPoints,
       status: passedFor(check) ? 'passed' : 'failed',
-      name: plainText(check.title).replace(/\n/g, ' '),
+      name: plainText(check.required ? `${check.title} (required)` : check.title).replace(/\n/g, ' '),
       number: String(i + 1),
       output: feedback(check),
       output_format: 'md',
-      tags: [check.dimension, check.kind],
+      tags: check.required ? [check.dimension, check.kind, 'required'] : [check.dimension, check.kind],
       visibility: VISIBILITY[check.visibility],
     })),
   };
@@ -91,6 +92,7 @@ function passedFor(check: CheckResult): boolean {
 /** The finding as Markdown: message and location, likely cause, details, hint. Learner text is escaped. */
 function feedback(check: CheckResult): string {
   const lines = [markdownText(check.message) + (check.location ? ` (${markdownCode(formatLocation(check.location))})` : '')];
+  if (check.required && check.status !== 'pass' && check.status !== 'warn') lines.push('', '**Required by the lab:** the submission does not pass until this check passes, whatever the score.');
   if (check.diagnosis) lines.push('', `**Likely cause:** ${markdownText(check.diagnosis)}`);
   const details = check.details ?? [];
   if (details.length > 0) lines.push('');

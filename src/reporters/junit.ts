@@ -1,5 +1,6 @@
 import { create } from 'xmlbuilder2';
 import { formatLocation } from '../core/errors.js';
+import { notPassedReasons } from '../core/scoring.js';
 import type { CheckResult, Report } from '../core/types.js';
 import { xmlText } from './escape.js';
 import { visibleChecks, type Reporter } from './types.js';
@@ -65,6 +66,8 @@ export function junitSuite(report: Report, audience?: 'learner' | 'instructor'):
   props.ele('property', { name: 'rubric', value: `${report.rubric.id} v${report.rubric.version}` });
   props.ele('property', { name: 'score', value: `${report.score}/${report.maxScore}` });
   props.ele('property', { name: 'passed', value: String(report.passed) });
+  const reasons = notPassedReasons(report);
+  if (reasons.length > 0) props.ele('property', { name: 'notPassed', value: attribute(reasons.join('; ')) });
   for (const check of checks) {
     const testcase = suite.ele('testcase', {
       name: attribute(check.title),
@@ -72,9 +75,10 @@ export function junitSuite(report: Report, audience?: 'learner' | 'instructor'):
       time: seconds(check.durationMs ?? 0),
     });
     const body = describe(check);
-    if (check.status === 'fail') testcase.ele('failure', { message: attribute(check.message), type: check.kind }).txt(xmlText(body));
-    else if (check.status === 'error') testcase.ele('error', { message: attribute(check.message), type: check.kind }).txt(xmlText(body));
-    else if (check.status === 'skip') testcase.ele('skipped', { message: attribute(check.message) });
+    const message = attribute(`${check.required ? 'required: ' : ''}${check.message}`);
+    if (check.status === 'fail') testcase.ele('failure', { message, type: check.kind }).txt(xmlText(body));
+    else if (check.status === 'error') testcase.ele('error', { message, type: check.kind }).txt(xmlText(body));
+    else if (check.status === 'skip') testcase.ele('skipped', { message });
     else if (check.status === 'warn') testcase.ele('system-out').txt(xmlText(`warning: ${body}`));
   }
   const xml = suite.end({ prettyPrint: true, headless: true });
@@ -82,7 +86,7 @@ export function junitSuite(report: Report, audience?: 'learner' | 'instructor'):
 }
 
 function describe(check: CheckResult): string {
-  const lines = [`${check.points}/${check.maxPoints} points. ${check.message}`];
+  const lines = [`${check.points}/${check.maxPoints} points${check.required ? ', required by the lab (the submission does not pass without it)' : ''}. ${check.message}`];
   if (check.location) lines.push(`at ${formatLocation(check.location)}`);
   if (check.diagnosis) lines.push(`Likely cause: ${check.diagnosis}`);
   for (const d of check.details?.slice(0, 20) ?? []) {

@@ -1,4 +1,5 @@
 import { formatLocation } from '../core/errors.js';
+import { notPassedReasons } from '../core/scoring.js';
 import type { CheckResult, Report, Status } from '../core/types.js';
 import { markdownCode, markdownText } from './escape.js';
 import { fmtPoints, percent, visibleChecks, type Reporter } from './types.js';
@@ -27,10 +28,24 @@ function renderOne(report: Report, audience: 'learner' | 'instructor'): string {
   out.push(`Rubric: **${markdownText(report.rubric.title)}** (${markdownCode(report.rubric.id)} v${report.rubric.version})`);
   out.push('');
   const verdict = report.passed ? '**passed**' : '**not passed yet**';
-  out.push(
-    `**Score: ${fmtPoints(report.score)} / ${fmtPoints(report.maxScore)}** (${percent(report.score, report.maxScore)}); ` +
-      `the pass mark is ${Math.round(report.passThreshold * 100)}%, so this submission has ${verdict}.`,
-  );
+  const unmet = (report.gates ?? []).filter((g) => !g.met);
+  if (unmet.length === 0) {
+    out.push(
+      `**Score: ${fmtPoints(report.score)} / ${fmtPoints(report.maxScore)}** (${percent(report.score, report.maxScore)}); ` +
+        `the pass mark is ${Math.round(report.passThreshold * 100)}%, so this submission has ${verdict}.`,
+    );
+  } else {
+    // Learners see why a high score did not pass: the lab's requirements come before points.
+    const names = unmet.map((g) => `**${markdownText(g.title)}** (${markdownCode(g.id)})`);
+    const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+    out.push(
+      `**Score: ${fmtPoints(report.score)} / ${fmtPoints(report.maxScore)}** (${percent(report.score, report.maxScore)}); ` +
+        `the pass mark is ${Math.round(report.passThreshold * 100)}%, but this submission has ${verdict}: ` +
+        `the lab requires ${list}, and ${unmet.length === 1 ? 'that check does' : 'those checks do'} not pass yet.`,
+    );
+    out.push('');
+    out.push(`_Not passed: ${markdownText(notPassedReasons(report).join('; '))}._`);
+  }
   out.push('');
   out.push('| Dimension | Score |');
   out.push('| --- | --- |');
@@ -52,7 +67,9 @@ function renderOne(report: Report, audience: 'learner' | 'instructor'): string {
     out.push('## What to fix');
     out.push('');
     const order: Status[] = ['error', 'fail', 'warn', 'skip'];
-    for (const check of [...todo].sort((a, b) => order.indexOf(a.status) - order.indexOf(b.status))) {
+    // Unmet requirements first: they decide whether the submission passes.
+    const rank = (c: CheckResult) => (c.required ? 0 : 1) * 10 + order.indexOf(c.status);
+    for (const check of [...todo].sort((a, b) => rank(a) - rank(b))) {
       out.push(...renderCheck(check));
     }
   } else {
@@ -72,6 +89,10 @@ function renderCheck(check: CheckResult): string[] {
   const out: string[] = [];
   out.push(`### ${LABEL[check.status]}: ${markdownText(check.title)} (${fmtPoints(check.points)}/${fmtPoints(check.maxPoints)})`);
   out.push('');
+  if (check.required) {
+    out.push('**Required by the lab:** the submission does not pass until this check passes, whatever the score.');
+    out.push('');
+  }
   const where = check.location ? ` (${markdownCode(formatLocation(check.location))})` : '';
   out.push(`${markdownText(check.message)}${where}`);
   out.push('');

@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import type { CheckResult, Location, Report, Status } from '../core/types.js';
+import { notPassedReasons } from '../core/scoring.js';
 import { markdownText, sarifText, wellFormed } from './escape.js';
 import type { Reporter, ReporterOptions } from './types.js';
 
@@ -86,7 +87,10 @@ export function toSarif(reports: readonly Report[], options: SarifOptions = {}):
         results,
         properties: {
           rubrics: [...rubricIds].sort(),
-          submissions: reports.map((r) => ({ path: toUri(r.submission.path), rubric: r.rubric.id, score: r.score, maxScore: r.maxScore, passed: r.passed })),
+          submissions: reports.map((r) => {
+            const reasons = notPassedReasons(r);
+            return { path: toUri(r.submission.path), rubric: r.rubric.id, score: r.score, maxScore: r.maxScore, passed: r.passed, ...(reasons.length > 0 ? { notPassed: reasons } : {}) };
+          }),
         },
       },
     ],
@@ -116,13 +120,14 @@ function ruleFor(id: string, report: Report, check: CheckResult): Rule {
     fullDescription: { text: sarifText(what) },
     help: { text: sarifText(help), markdown: markdownText(help) },
     defaultConfiguration: { level: defaultLevel(check) },
-    properties: { tags: [...new Set([report.rubric.id, check.dimension])], rubric: report.rubric.id, kind: check.kind, dimension: check.dimension },
+    properties: { tags: [...new Set([report.rubric.id, check.dimension, ...(check.required ? ['required'] : [])])], rubric: report.rubric.id, kind: check.kind, dimension: check.dimension },
   };
 }
 
 function resultFor(report: Report, check: CheckResult, ruleId: string, index: number): Record<string, unknown> {
   const { kind, level } = classify(check.status, check);
-  const text = [check.message, check.diagnosis, check.hint].filter(Boolean).join(' ');
+  const unmet = check.required && check.status !== 'pass' && check.status !== 'warn';
+  const text = [unmet ? 'Required by the lab (the submission does not pass without it):' : '', check.message, check.diagnosis, check.hint].filter(Boolean).join(' ');
   const result: Record<string, unknown> = {
     ruleId,
     ruleIndex: index,
@@ -131,7 +136,7 @@ function resultFor(report: Report, check: CheckResult, ruleId: string, index: nu
     message: { text: sarifText(text || check.title) },
     locations: [physical(report, check.location)],
     partialFingerprints: { rubricateCheck: `${report.rubric.id}/${check.id}/${toUri(report.submission.path)}` },
-    properties: { status: check.status, points: check.points, maxPoints: check.maxPoints, dimension: check.dimension },
+    properties: { status: check.status, points: check.points, maxPoints: check.maxPoints, dimension: check.dimension, ...(check.required ? { required: true } : {}) },
   };
   const related = (check.details ?? [])
     .filter((d) => d.location)

@@ -1,6 +1,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import wrapAnsi from 'wrap-ansi';
 import { formatLocation } from '../core/errors.js';
+import { notPassedReasons } from '../core/scoring.js';
 import type { CheckResult, Location, Status } from '../core/types.js';
 import { terminalText as t } from './escape.js';
 import { fmtPoints, percent, visibleChecks, type Reporter } from './types.js';
@@ -49,7 +50,7 @@ export const terminalReporter: Reporter = (reports, options = {}) => {
       const idWidth = Math.max(...mine.map((check) => t(check.id).length));
       for (const check of mine) {
         if (!options.verbose && check.status === 'pass') {
-          out.push(`    ${color.pass(SYMBOL.pass)} ${t(check.id).padEnd(idWidth)}  ${c.dim(pointsOf(check))}`);
+          out.push(`    ${color.pass(SYMBOL.pass)} ${t(check.id).padEnd(idWidth)}  ${c.dim(pointsOf(check))}${check.required ? c.dim('  required') : ''}`);
           continue;
         }
         out.push(...checkLines(check, idWidth, c, color));
@@ -66,6 +67,8 @@ export const terminalReporter: Reporter = (reports, options = {}) => {
       `  ${c.bold('Score')} ${fmtPoints(report.score)}/${fmtPoints(report.maxScore)} (${percent(report.score, report.maxScore)})` +
         ` · pass threshold ${Math.round(report.passThreshold * 100)}% · ${verdict}`,
     );
+    const reasons = notPassedReasons(report);
+    if (reasons.some((r) => r.startsWith('required check '))) out.push(`  ${c.red('not passed:')} ${t(reasons.join('; '))}`);
     const s = report.summary;
     out.push(
       `  ${[
@@ -105,7 +108,8 @@ function checkLines(
 ): string[] {
   const lines: string[] = [];
   const where = check.location ? `${c.cyan(located(check.location))}  ` : '';
-  lines.push(`    ${color[check.status](SYMBOL[check.status])} ${t(check.id).padEnd(idWidth)}  ${c.dim(pointsOf(check))}  ${where}${t(check.message)}`);
+  const required = check.required ? `${c.bold('required')}  ` : '';
+  lines.push(`    ${color[check.status](SYMBOL[check.status])} ${t(check.id).padEnd(idWidth)}  ${c.dim(pointsOf(check))}  ${required}${where}${t(check.message)}`);
   const pad = ' '.repeat(8);
   for (const detail of (check.details ?? []).slice(0, 12)) {
     const at = detail.location ? `${c.cyan(located(detail.location))}  ` : '';

@@ -23,6 +23,4 @@ export function percent(score: number, max: number): string {
   return max === 0 ? '100%' : `${Math.round((100 * score) / max)}%`;
 }
 
-export function fmtPoints(x: number): string {
-  return Number.isInteger(x) ? String(x) : x.toFixed(2).replace(/0$/, '');
-}
+export { fmtPoints } from '../core/scoring.js';

@@ -6,7 +6,7 @@ import type { CheckContext } from '../checks/kind.js';
 import type { CheckOutcome, Detail } from '../core/types.js';
 import { judgePrecision, type Precision } from './precision.js';
 import { diagnosisFor } from './diagnose.js';
-import { withDefaults, type RopeCommonOptions } from './options.js';
+import { withDefaults, type RopeCommonOptions, type RopeFunctionNames } from './options.js';
 import { dotAt, maxRowNormGap, normAt, scaleRows, tileRows } from './kernels.js';
 import { arr, gatherRows, Rng, type Arr } from './reference.js';
 import { getRopeProbe, type ApplyResult, type Probed, type RopeProbe } from './session.js';
@@ -24,6 +24,13 @@ export const sizeItems = {
 };
 
 export const sizesSchema = (defaults: Size[]) => ({ type: 'array', minItems: 1, items: sizeItems, default: defaults });
+
+/** The function each kind's findings point at when nothing more precise is known (default: apply_rope). */
+const SUBJECT: Record<string, keyof RopeFunctionNames> = {
+  'rope-frequencies': 'frequencies',
+  'rope-decay': 'frequencies',
+  'rope-composition': 'precompute',
+};
 
 export async function runRopeCheck<O extends RopeCommonOptions>(
   ctx: CheckContext,
@@ -46,6 +53,8 @@ export async function runRopeCheck<O extends RopeCommonOptions>(
       outcome.data = { ...(outcome.data ?? {}), variants: diagnosis.variants };
     }
   }
+  // A finding without a place (wrong values, not an exception) points at the function the check is about.
+  if (outcome.status !== 'pass' && !outcome.location) outcome.location = probe.value.definitionOf(options.functions[SUBJECT[kind] ?? 'apply']);
   outcome.data = { ...(outcome.data ?? {}), isolation: { ...probe.value.session.isolation } };
   return outcome;
 }

@@ -5,10 +5,13 @@
  * arrays or a ready-made finding.
  */
 import type { CheckContext } from '../checks/kind.js';
-import type { CheckOutcome, Detail } from '../core/types.js';
+import { formatSeconds } from '../core/duration.js';
+import { learnerLimits, LIMIT_HINT } from '../core/limits.js';
+import type { CheckOutcome, Detail, Location } from '../core/types.js';
 import { planCopy } from '../input/listing.js';
 import type { CallOptions } from '../runner/answers.js';
 import { languageOf, type RunnerLanguage } from '../runner/languages.js';
+import { sessionOptionsFor } from '../runner/session-options.js';
 import type { CallOutcome, LearnerSession, NDArray, RunFailure, SessionOptions, Value } from '../runner/types.js';
 import type { RopeCommonOptions, RopeFunctionNames } from './options.js';
 import { firstNonFinite } from './kernels.js';
@@ -26,6 +29,14 @@ const MAX_COPY_NOTICES = 20;
 /** Failures that would only repeat (and cost a timeout each) if the same function were called again. */
 const FATAL_FAILURES = new Set(['timeout', 'memory', 'crash', 'limit']);
 
+/**
+ * Failures that are the learner's code's own (it does not parse, raises, lacks
+ * a function): a `fail` located in their file. The others (a timeout, a limit,
+ * a crash, a broken protocol, rubricate's own fault) may come from the machine
+ * or the grader: an `error`, which batch summaries ask a person to look at.
+ */
+const LEARNER_FAILURES = new Set(['import-error', 'exception', 'missing-function']);
+
 const LANGUAGE_NAMES: Record<RunnerLanguage, string> = { python: 'Python', node: 'TypeScript/JavaScript', rust: 'Rust' };
 
 const FLOAT_DTYPES = new Set(['float16', 'float32', 'float64', 'float128', 'longdouble']);
@@ -34,10 +45,6 @@ const FLOAT_DTYPES = new Set(['float16', 'float32', 'float64', 'float128', 'long
 async function defaultFactory(module: string): Promise<SessionFactory> {
   const { openerFor } = await import('../runner/languages.js');
   return openerFor(module);
-}
-
-function isolationOf(value: unknown): SessionOptions['isolation'] {
-  return value === 'bwrap' || value === 'namespaces' || value === 'rlimits' || value === 'none' || value === 'auto' ? value : undefined;
 }
 
 /**
@@ -64,22 +71,15 @@ export async function getRopeSession(
   try {
     session = await ctx.memo(`rope:session:${module}`, async () => {
       const factory = (ctx.services.openLearnerSession as SessionFactory | undefined) ?? (await defaultFactory(module));
-      const sessionOptions: SessionOptions = { root: ctx.root, module };
-      // The submission's one file list: the sandbox copy is made from the list the cache key covers.
-      const listing = ctx.files.listing?.();
-      if (listing) {
-        sessionOptions.listing = listing;
-        const { skipped } = planCopy(listing);
+      const sessionOptions = sessionOptionsFor(ctx, module);
+      if (sessionOptions.listing) {
+        const { skipped } = planCopy(sessionOptions.listing);
         // A few are worth reading; a folder of 20,000 FIFOs is one notice more, not 20,000.
         for (const entry of skipped.slice(0, MAX_COPY_NOTICES)) ctx.notice({ level: 'warning', message: `left out of the copy the learner's code runs in: ${entry}` });
         if (skipped.length > MAX_COPY_NOTICES) {
           ctx.notice({ level: 'warning', message: `left out of the copy the learner's code runs in: ${skipped.length - MAX_COPY_NOTICES} more entries` });
         }
       }
-      if (typeof ctx.services.python === 'string') sessionOptions.python = ctx.services.python;
-      const isolation = isolationOf(ctx.services.isolation);
-      if (isolation) sessionOptions.isolation = isolation;
-      if (typeof ctx.services.timeoutMs === 'number') sessionOptions.limits = { callTimeoutMs: ctx.services.timeoutMs };
       if (options.rust?.adapter) sessionOptions.rustAdapter = options.rust.adapter;
       return factory(sessionOptions);
     });
@@ -91,13 +91,14 @@ export async function getRopeSession(
       outcome: { status: 'error', message: `could not start the learner's ${LANGUAGE_NAMES[languageOf(module)]} session: ${reason}`, data: { environmentError: true } },
     };
   }
+  if (session.importMs !== undefined) noteSlowImport(ctx, module, session.importMs);
   if (session.importFailure) {
     // One finding for a module that does not load: the first code check reports it, the others skip.
     const reporter = await ctx.memo(`rope:import-reported:${module}`, () => ctx.criterion.id);
     if (reporter !== ctx.criterion.id) {
       return {
         ok: false,
-        outcome: { status: 'skip', message: `skipped: ${module} could not be loaded (see ${reporter})`, location: { file: module } },
+        outcome: { status: 'skip', message: `skipped: ${module} could not be loaded (see ${reporter})`, location: session.importFailure.location ?? { file: module } },
       };
     }
     return { ok: false, outcome: failureOutcome(`import of ${module}`, session.importFailure, module) };
@@ -105,14 +106,29 @@ export async function getRopeSession(
   return { ok: true, value: { session, module } };
 }
 
-/** Turns a runner failure into an `error` finding, located in the learner's code when known. */
-export function failureOutcome(call: string, failure: RunFailure, module?: string): CheckOutcome {
+/** An import that took a good part of its limit is worth a line: the instructor may raise the limit before it bites. */
+function noteSlowImport(ctx: CheckContext, module: string, importMs: number): void {
+  const limit = learnerLimits(ctx.rubric, ctx.services.limits).importTimeoutMs;
+  if (importMs < Math.max(5000, limit / 4)) return;
+  ctx.notice({
+    level: 'info',
+    message: `importing ${module} took ${formatSeconds(importMs)} of its ${formatSeconds(limit)} import limit (${LIMIT_HINT.import})`,
+    location: { file: module },
+  });
+}
+
+/**
+ * Turns a runner failure into a finding located in the learner's code when
+ * known: a `fail` for the learner's own faults (syntax, an exception, a
+ * missing function), an `error` for the rest (see LEARNER_FAILURES).
+ */
+export function failureOutcome(call: string, failure: RunFailure, module?: string | Location): CheckOutcome {
   const outcome: CheckOutcome = {
-    status: 'error',
+    status: LEARNER_FAILURES.has(failure.kind) ? 'fail' : 'error',
     message: `${call} failed: ${failure.message}`,
   };
   if (failure.location) outcome.location = failure.location;
-  else if (module && failure.kind !== 'internal') outcome.location = { file: module };
+  else if (module && failure.kind !== 'internal') outcome.location = typeof module === 'string' ? { file: module } : module;
   if (failure.traceback) outcome.details = [{ message: trimTraceback(failure.traceback) }];
   outcome.data = { failure: failure.kind };
   return outcome;
@@ -221,13 +237,14 @@ export class RopeProbe {
 
   /**
    * Calls one learner function. A function that once hung, crashed or ran out
-   * of memory is not called again for this submission: later calls return the
-   * same failure at once, so a `while True` costs one timeout, not one per check.
+   * of memory is not called again for this submission: later checks that need
+   * it are skipped with the reason, so a `while True` costs one timeout, not one
+   * per check.
    */
-  private async call(fn: string, args: Value[], kwargs?: Record<string, Value>, flags: { returnInputs?: boolean; keep?: boolean } = {}): Promise<CallOutcome> {
-    const broken = await this.ctx.memo(`rope:${this.module}:broken`, () => new Map<string, CallOutcome>());
+  private async call(fn: string, args: Value[], kwargs?: Record<string, Value>, flags: { returnInputs?: boolean; keep?: boolean } = {}): Promise<CallOutcome | Skipped> {
+    const broken = await brokenFunctions(this.ctx, this.module);
     const known = broken.get(fn);
-    if (known) return known;
+    if (known) return skippedAfter(fn, known, this.ctx.criterion.id, this.definitionOf(fn));
     const options: CallOptions = {};
     if (kwargs) options.kwargs = kwargs;
     if (this.timeoutMs !== undefined) options.timeoutMs = this.timeoutMs;
@@ -240,8 +257,13 @@ export class RopeProbe {
       const reason = error instanceof Error ? error.message : String(error);
       outcome = { ok: false, failure: { kind: 'internal', message: reason }, durationMs: 0 };
     }
-    if (!outcome.ok && FATAL_FAILURES.has(outcome.failure.kind)) broken.set(fn, outcome);
+    if (!outcome.ok && FATAL_FAILURES.has(outcome.failure.kind)) broken.set(fn, { failure: outcome.failure, check: this.ctx.criterion.id });
     return outcome;
+  }
+
+  /** Where a function of the module is defined (the harness's report, or the module file). */
+  definitionOf(fn: string): Location {
+    return this.session.definitions?.[fn] ?? { file: this.module };
   }
 
   /** `rope_frequencies(d_head)` or `rope_frequencies(d_head, base=base)`: shape (d/2,). */
@@ -249,7 +271,8 @@ export class RopeProbe {
     const name = this.names.frequencies;
     const call = base === undefined ? `${name}(d_head=${d})` : `${name}(d_head=${d}, base=${base})`;
     const outcome = await this.call(name, [d], base === undefined ? undefined : { base });
-    if (!outcome.ok) return { ok: false, outcome: failureOutcome(call, outcome.failure, this.module) };
+    if (isSkipped(outcome)) return outcome;
+    if (!outcome.ok) return { ok: false, outcome: failureOutcome(call, outcome.failure, this.definitionOf(name)) };
     return expectArray(outcome.value, 'the frequencies', call, [d / 2]);
   }
 
@@ -259,7 +282,8 @@ export class RopeProbe {
     const call = `${name}(T=${T}, d_head=${d})`;
     // The tables go back into apply_rope: the process keeps them, so they travel once.
     const outcome = await this.call(name, [T, d], undefined, { keep: true });
-    if (!outcome.ok) return { ok: false, outcome: failureOutcome(call, outcome.failure, this.module) };
+    if (isSkipped(outcome)) return outcome;
+    if (!outcome.ok) return { ok: false, outcome: failureOutcome(call, outcome.failure, this.definitionOf(name)) };
     const pair = expectPair(outcome.value, call, '(cos_pe, sin_pe)');
     if (!pair.ok) return pair;
     const cos = expectArray(pair.value[0], 'cos_pe', call, [T, d / 2]);
@@ -274,7 +298,8 @@ export class RopeProbe {
     const name = this.names.apply;
     const call = `${name}(q ${shapeText(q.shape)}, k ${shapeText(k.shape)}, cos_pe ${shapeText(cos.shape)}, sin_pe ${shapeText(sin.shape)})`;
     const outcome = await this.call(name, [toWire(q), toWire(k), toWire(cos), toWire(sin)], undefined, { returnInputs: options.returnInputs ?? false });
-    if (!outcome.ok) return { ok: false, outcome: failureOutcome(call, outcome.failure, this.module) };
+    if (isSkipped(outcome)) return outcome;
+    if (!outcome.ok) return { ok: false, outcome: failureOutcome(call, outcome.failure, this.definitionOf(name)) };
     const pair = expectPair(outcome.value, call, '(q_rot, k_rot)');
     if (!pair.ok) return pair;
     const qRot = expectArray(pair.value[0], 'q_rot', call, q.shape);
@@ -301,6 +326,46 @@ export class RopeProbe {
   }
 }
 
+/** A function that hung, crashed or ran out of memory once, and the check where it did. */
+export interface BrokenFunction {
+  failure: RunFailure;
+  check: string;
+}
+
+/** The functions of a module that are not called again for this submission (shared by every check that runs it). */
+export function brokenFunctions(ctx: CheckContext, module: string): Promise<Map<string, BrokenFunction>> {
+  return ctx.memo(`rope:${module}:broken`, () => new Map<string, BrokenFunction>());
+}
+
+type Skipped = { ok: false; outcome: CheckOutcome; skipped: true };
+
+function isSkipped(value: CallOutcome | Skipped): value is Skipped {
+  return (value as Skipped).skipped === true;
+}
+
+const BROKE: Record<string, string> = { timeout: 'did not return in time', memory: 'ran out of memory', crash: 'crashed', limit: 'hit a resource limit' };
+
+/** What happened to a broken function, for messages: "did not return in time", "ran out of memory"... */
+export function brokeText(kind: string): string {
+  return BROKE[kind] ?? 'failed';
+}
+
+/** The skip a check reports instead of calling a broken function again. */
+export function skippedAfter(fn: string, broken: BrokenFunction, here: string, definition: Location): Skipped {
+  const what = brokeText(broken.failure.kind);
+  const where = broken.check === here ? 'earlier in this check' : `in ${broken.check}`;
+  return {
+    ok: false,
+    skipped: true,
+    outcome: {
+      status: 'skip',
+      message: `skipped: ${fn} ${what} ${where} and is not called again`,
+      location: broken.failure.location ?? definition,
+      data: { skippedAfter: broken.failure.kind, function: fn },
+    },
+  };
+}
+
 function expectPair(value: Value, call: string, expected: string): Probed<[Value, Value]> {
   if (Array.isArray(value) && value.length === 2) return { ok: true, value: [value[0]!, value[1]!] };
   if (Array.isArray(value)) {
@@ -316,7 +381,9 @@ function expectPair(value: Value, call: string, expected: string): Probed<[Value
 export async function getRopeProbe(ctx: CheckContext, options: RopeCommonOptions): Promise<Probed<RopeProbe>> {
   const opened = await getRopeSession(ctx, options);
   if (!opened.ok) return opened;
-  const timeoutMs = options.timeoutMs ?? (typeof ctx.services.timeoutMs === 'number' ? ctx.services.timeoutMs : undefined);
+  // The command line's call limit over the criterion's own over the session's (the rubric's limits.call).
+  const cli = ctx.services.limits?.callMs ?? (typeof ctx.services.timeoutMs === 'number' ? ctx.services.timeoutMs : undefined);
+  const timeoutMs = cli ?? options.timeoutMs;
   return { ok: true, value: new RopeProbe(opened.value.session, options.functions, opened.value.module, ctx, timeoutMs) };
 }
 

@@ -105,6 +105,13 @@ export function parseRubric(text: string, file: string, registry: Registry = def
     }
     criterion.severity ??= 'error';
     criterion.visibility ??= 'learner';
+    if (criterion.required === true && raw.target === 'lab' && criterion.severity !== 'error') {
+      // stamp() turns a failure of a warning or info criterion into a warning, which meets a gate: the gate could never close.
+      problems.push({
+        message: `criterion '${criterion.id}': required: true needs severity: error (a ${criterion.severity} only warns, so the requirement could never fail)`,
+        location: here('required'),
+      });
+    }
     criterion.source = here();
   });
   if (problems.length > 0) throw rubricError(displayFile, problems);

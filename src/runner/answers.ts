@@ -5,6 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { formatSeconds } from '../core/duration.js';
+import { LIMIT_HINT } from '../core/limits.js';
+import type { Location } from '../core/types.js';
 import type { RefTable } from './refs.js';
 import type { CallOutcome, FailureKind, NDArray, ResourceLimits, RunFailure, Value } from './types.js';
 import { decodeValue, FrameEncoder, PROTOCOL_VERSION, WireError, type Frame } from './wire.js';
@@ -69,6 +71,25 @@ export function deathFailure(what: string, exit: Exit | undefined, stderr: strin
   if (signal) return failure('crash', `${what}: the process died from signal ${signal}`);
   return failure('crash', `${what}: the process exited with code ${exit?.code ?? '?'} without answering (os._exit or a crash)`);
 }
+
+/**
+ * The harness's `definitions` (function name -> where it is defined in the
+ * learner's files), kept only when well-formed: a file relative to the
+ * submission and a positive line.
+ */
+export function definitionsFrom(header: Record<string, unknown>): Record<string, Location> | undefined {
+  const raw = header.definitions;
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const out: Record<string, Location> = {};
+  for (const [name, value] of Object.entries(raw as Record<string, unknown>).slice(0, 1000)) {
+    const loc = value as Record<string, unknown> | null;
+    if (!loc || typeof loc.file !== 'string' || loc.file.startsWith('/') || loc.file.split('/').includes('..')) continue;
+    if (typeof loc.line !== 'number' || !Number.isInteger(loc.line) || loc.line < 1) continue;
+    out[name] = { file: loc.file, line: loc.line, ...(typeof loc.column === 'number' && Number.isInteger(loc.column) && loc.column >= 1 ? { column: loc.column } : {}) };
+  }
+  return out;
+}
+
 
 export function stripUndefined<T extends object>(object: T): Partial<T> {
   return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as Partial<T>;
@@ -164,7 +185,7 @@ export async function exchangeCall<E extends ChannelEvent>(
     const event = await channel.next(until - Date.now());
     if (!event) {
       await kill();
-      return done(failure('timeout', `${fn} did not return within ${formatSeconds(timeoutMs)}`));
+      return done(failure('timeout', `${fn} did not return within ${formatSeconds(timeoutMs)} (the call limit: ${LIMIT_HINT.call})`));
     }
     if (event.type === 'exit') return done(how.onExit(event as Extract<E, { type: 'exit' }>));
     if (event.type === 'malformed') {
@@ -205,6 +226,9 @@ export async function exchangeCall<E extends ChannelEvent>(
   }
 }
 
+/** How long a harness may take to say hello (start the interpreter, load NumPy) before the import limit starts counting. */
+export const HARNESS_START_MS = 60_000;
+
 /** How a session watches its process start: what differs between a fresh harness and a forked child. */
 export interface StartWatch<E extends ChannelEvent> {
   /** The learner's module, relative to the submission root. */
@@ -218,6 +242,8 @@ export interface StartWatch<E extends ChannelEvent> {
   kill: (abnormal: boolean) => Promise<void>;
   /** The harness's hello (features, references). */
   onHello: (header: Record<string, unknown>) => void;
+  /** The harness's ready frame (where the module's functions are defined) and how long the import took after its hello, ms. */
+  onReady?: (header: Record<string, unknown>, importMs: number) => void;
   /** The process died after its hello while importing (a fork server is then replaced). */
   onDeath?: () => void;
 }
@@ -230,15 +256,19 @@ export interface StartWatch<E extends ChannelEvent> {
  */
 export async function awaitImport<E extends ChannelEvent>(channel: Pick<CallChannel<E>, 'next'>, budgetMs: number, watch: StartWatch<E>): Promise<RunFailure | undefined> {
   const { module } = watch;
-  const until = Date.now() + budgetMs;
+  // Two clocks: the harness's own start (an interpreter, NumPy) has a fixed generous
+  // allowance; the import limit counts from its hello, so it measures the learner's module only.
+  const startMs = Math.max(budgetMs, HARNESS_START_MS);
+  let until = Date.now() + startMs;
   let hello = false;
+  let helloAt = 0;
   for (;;) {
     const event = await channel.next(until - Date.now());
     if (!event) {
       await watch.kill(true);
       return hello
-        ? failure('timeout', `importing ${module} took longer than ${formatSeconds(budgetMs)}`, { location: { file: module } })
-        : failure('internal', `the Python harness did not start within ${formatSeconds(budgetMs)}`);
+        ? failure('timeout', `importing ${module} took longer than ${formatSeconds(budgetMs)}, the import limit (${LIMIT_HINT.import})`, { location: { file: module } })
+        : failure('internal', `the Python harness did not start within ${formatSeconds(startMs)}`);
     }
     if (event.type === 'exit') {
       const exit = watch.exitOf(event as Extract<E, { type: 'exit' }>);
@@ -263,8 +293,11 @@ export async function awaitImport<E extends ChannelEvent>(channel: Pick<CallChan
         return failure('internal', `the harness speaks protocol ${String(header.protocol)}, expected ${PROTOCOL_VERSION}`);
       }
       hello = true;
+      helloAt = Date.now();
+      until = helloAt + budgetMs;
       watch.onHello(header);
     } else if (header.type === 'ready' && hello) {
+      watch.onReady?.(header, Date.now() - helloAt);
       return undefined;
     } else if (header.type === 'import-failure' && hello) {
       const result = failureFromFrame(header);

@@ -47,8 +47,9 @@ import {
 } from './sandbox.js';
 import { formatSeconds } from '../core/duration.js';
 import { DEFAULT_LIMITS } from './session.js';
+import type { Location } from '../core/types.js';
 import type { CallOutcome, IsolationInfo, IsolationLevel, LearnerSession, RunFailure, SessionOptions, Value } from './types.js';
-import { awaitImport, deathFailure, exchangeCall, type CallOptions, failure, OutputCapture, stripUndefined, type Exit } from './answers.js';
+import { awaitImport, deathFailure, definitionsFrom, exchangeCall, HARNESS_START_MS, type CallOptions, failure, OutputCapture, stripUndefined, type Exit } from './answers.js';
 import { refsFromHello, type RefTable, type SharedStore } from './refs.js';
 import { FrameReader, type Frame } from './wire.js';
 
@@ -364,9 +365,14 @@ class ForkedSession implements LearnerSession {
   private proc: ForkedProcess | undefined;
   /** What the current child inherited from the server. */
   private shared: SharedStore | undefined;
+  /** How long the first import of the learner's module took (from the harness's hello), ms. */
+  importMs?: number;
+  /** Where the module's functions are defined, as the harness reported after the import. */
+  definitions?: Record<string, Location>;
   private readonly stdout: OutputCapture;
   private readonly stderr: OutputCapture;
-  private readonly deadline: number;
+  /** Set when the first import ends: the session's budget counts the calls, the import has its own limit. */
+  private deadline: number | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private closed = false;
   private jobs = 0;
@@ -384,11 +390,10 @@ class ForkedSession implements LearnerSession {
     this.isolation.description += '; forked from a pre-warmed server';
     this.stdout = new OutputCapture(Math.ceil(limits.outputBytes / 2));
     this.stderr = new OutputCapture(Math.floor(limits.outputBytes / 2));
-    this.deadline = Date.now() + limits.sessionTimeoutMs;
   }
 
   private remaining(): number {
-    return this.deadline - Date.now();
+    return this.deadline === undefined ? this.limits.sessionTimeoutMs : this.deadline - Date.now();
   }
 
   /** Forks a child, waits for it to connect and import the learner module. */
@@ -403,10 +408,14 @@ class ForkedSession implements LearnerSession {
       if (dropped) capture.truncated = true;
     });
     this.proc = proc;
-    const budget = Math.min(this.limits.importTimeoutMs, Math.max(0, this.remaining()));
+    const first = this.deadline === undefined;
+    // The first import has its own limit; a restart's comes out of the session's budget too.
+    const budget = first ? this.limits.importTimeoutMs : Math.min(this.limits.importTimeoutMs, Math.max(0, this.remaining()));
+    // Forking and connecting are the harness's start, not the learner's import: they get the start allowance.
+    const startBudget = Math.max(budget, HARNESS_START_MS);
     const listener: Server = createServer();
     const connected = new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), budget);
+      const timer = setTimeout(() => resolve(false), startBudget);
       listener.on('connection', (socket) => {
         let head = Buffer.alloc(0);
         const onData = (chunk: Buffer) => {
@@ -442,6 +451,7 @@ class ForkedSession implements LearnerSession {
       scratch: this.scratch.dir,
       cwd: this.scratch.work,
       setup: 'none',
+      ...(this.options.mode === 'tasks' ? { mode: 'tasks' } : {}),
       limits: {
         memoryBytes: this.limits.memoryBytes,
         cpuSeconds: this.limits.cpuSeconds,
@@ -455,7 +465,7 @@ class ForkedSession implements LearnerSession {
     const spawned = await this.server.request(
       `spawned:${job}`,
       { op: 'spawn', job, socket: socketPath, token, cwd: this.scratch.work, env, config, ...(this.image ? { image: wireImage(this.image) } : {}) },
-      budget,
+      startBudget,
     );
     const shared = this.server.sharedFor();
     if (spawned.op !== 'spawned') {
@@ -469,9 +479,11 @@ class ForkedSession implements LearnerSession {
     listener.close();
     if (!ok) {
       await this.killProc(proc);
-      return failure('internal', `the learner process did not connect within ${formatSeconds(budget)}`);
+      return failure('internal', `the learner process did not connect within ${formatSeconds(startBudget)}`);
     }
-    return this.awaitImport(proc, budget);
+    const failed = await this.awaitImport(proc, budget);
+    if (first) this.deadline = Date.now() + this.limits.sessionTimeoutMs;
+    return failed;
   }
 
   private awaitImport(proc: ForkedProcess, budget: number): Promise<RunFailure | undefined> {
@@ -483,6 +495,10 @@ class ForkedSession implements LearnerSession {
       kill: (abnormal) => this.killProc(proc, abnormal),
       onHello: (header) => {
         proc.refs = refsFromHello(header, this.shared);
+      },
+      onReady: (header, importMs) => {
+        this.definitions ??= definitionsFrom(header);
+        this.importMs ??= importMs;
       },
       onDeath: () => {
         this.server.tainted = true;

@@ -17,13 +17,18 @@ export function languageOf(module: string): RunnerLanguage {
   return 'python';
 }
 
-/** The languages of the learner modules the rubric's code checks run (their `module` option). */
+/**
+ * The languages the rubric's checks run in a sandbox: those of their learner
+ * modules (`module` option), and Python when a check parses Python files
+ * (`files` patterns ending in .py: Python's own parser runs in the sandbox).
+ */
 export function codeLanguages(rubric: Rubric): Set<RunnerLanguage> {
   const languages = new Set<RunnerLanguage>();
   for (const criterion of rubric.criteria) {
-    const modules = (criterion.options as { module?: unknown } | undefined)?.module;
-    if (!Array.isArray(modules)) continue;
-    for (const module of modules) if (typeof module === 'string') languages.add(languageOf(module));
+    const options = criterion.options as { module?: unknown; files?: unknown } | undefined;
+    const modules = options?.module;
+    if (Array.isArray(modules)) for (const module of modules) if (typeof module === 'string') languages.add(languageOf(module));
+    if (Array.isArray(options?.files) && options.files.some((f) => typeof f === 'string' && f.endsWith('.py'))) languages.add('python');
   }
   return languages;
 }

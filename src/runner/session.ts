@@ -24,6 +24,7 @@ import {
   type Scratch,
   type SubmissionImage,
 } from './sandbox.js';
+import type { Location } from '../core/types.js';
 import type {
   CallOutcome,
   IsolationInfo,
@@ -34,14 +35,14 @@ import type {
   SessionOptions,
   Value,
 } from './types.js';
-import { awaitImport, deathFailure, exchangeCall, type CallOptions, failure, OutputCapture, stripUndefined } from './answers.js';
+import { awaitImport, deathFailure, definitionsFrom, exchangeCall, type CallOptions, failure, OutputCapture, stripUndefined } from './answers.js';
 import { refsFromHello, type RefTable } from './refs.js';
 import { FrameReader, type Frame } from './wire.js';
 
 export const DEFAULT_LIMITS: ResourceLimits & { importTimeoutMs: number } = {
   callTimeoutMs: 10_000,
   sessionTimeoutMs: 120_000,
-  importTimeoutMs: 15_000,
+  importTimeoutMs: 60_000,
   memoryBytes: 1024 * 1024 * 1024,
   cpuSeconds: 60,
   fileSizeBytes: 16 * 1024 * 1024,
@@ -180,9 +181,12 @@ class PythonSession implements LearnerSession {
   isolation: IsolationInfo;
   importFailure?: RunFailure;
   private proc: HarnessProcess | undefined;
+  /** How long the first import of the learner's module took (from the harness's hello), ms. */
+  importMs?: number;
   private readonly stdout: OutputCapture;
   private readonly stderr: OutputCapture;
-  private readonly deadline: number;
+  /** Set when the first import ends: the session's budget counts the calls, the import has its own limit. */
+  private deadline: number | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private closed = false;
   /** Restarts after the first start (timeouts, crashes). */
@@ -202,7 +206,6 @@ class PythonSession implements LearnerSession {
     if (cgroup) this.isolation.description += `; at most ${limits.processes} processes (pids cgroup)`;
     this.stdout = new OutputCapture(Math.ceil(limits.outputBytes / 2));
     this.stderr = new OutputCapture(Math.floor(limits.outputBytes / 2));
-    this.deadline = Date.now() + limits.sessionTimeoutMs;
   }
 
   private kill(proc: HarnessProcess): Promise<void> {
@@ -210,7 +213,7 @@ class PythonSession implements LearnerSession {
   }
 
   private remaining(): number {
-    return this.deadline - Date.now();
+    return this.deadline === undefined ? this.limits.sessionTimeoutMs : this.deadline - Date.now();
   }
 
   /** Starts the harness and waits for it to import the learner module. Returns the import failure, if any. */
@@ -237,6 +240,7 @@ class PythonSession implements LearnerSession {
       scratch: this.scratch.dir,
       cwd: this.scratch.work,
       setup,
+      ...(this.options.mode === 'tasks' ? { mode: 'tasks' } : {}),
       limits: {
         memoryBytes: this.limits.memoryBytes,
         cpuSeconds: this.limits.cpuSeconds,
@@ -254,9 +258,11 @@ class PythonSession implements LearnerSession {
     return { ...learnerEnvironment(this.scratch.home, this.scratch.tmp), RUBRICATE_SANDBOX: this.scratch.token };
   }
 
-  private awaitImport(proc: HarnessProcess): Promise<RunFailure | undefined> {
-    const budget = Math.min(this.limits.importTimeoutMs, Math.max(0, this.remaining()));
-    return awaitImport<ProcessEvent>(proc, budget, {
+  private async awaitImport(proc: HarnessProcess): Promise<RunFailure | undefined> {
+    const first = this.deadline === undefined;
+    // The first import has its own limit; a restart's comes out of the session's budget too.
+    const budget = first ? this.limits.importTimeoutMs : Math.min(this.limits.importTimeoutMs, Math.max(0, this.remaining()));
+    const failure = await awaitImport<ProcessEvent>(proc, budget, {
       module: this.options.module,
       limits: this.limits,
       stderr: () => this.stderr.text(),
@@ -266,8 +272,17 @@ class PythonSession implements LearnerSession {
       onHello: (header) => {
         proc.refs = refsFromHello(header);
       },
+      onReady: (header, importMs) => {
+        this.definitions ??= definitionsFrom(header);
+        this.importMs ??= importMs;
+      },
     });
+    if (first) this.deadline = Date.now() + this.limits.sessionTimeoutMs;
+    return failure;
   }
+
+  /** Where the module's functions are defined, as the harness reported after the import. */
+  definitions?: Record<string, Location>;
 
   call(
     fn: string,
@@ -436,6 +451,8 @@ export interface HarnessSpec {
    * process runs the very files the grader looked at. Default: a fresh copy.
    */
   image?: SubmissionImage;
+  /** Where the module's functions are defined, when the grader parsed it (the harness may not say). */
+  definitions?: Record<string, Location>;
 }
 
 /**
@@ -456,5 +473,7 @@ export async function openHarnessSession(options: SessionOptions, spec: HarnessS
   }
   const user = level === 'bwrap' ? sandboxUser(spec.prefixes, spec.harness) : undefined;
   if (user) launch.user = user;
-  return startSession(options, launch, level, limits, args, spec.prepare, spec.image);
+  const session = await startSession(options, launch, level, limits, args, spec.prepare, spec.image);
+  if (spec.definitions && session instanceof PythonSession) session.definitions ??= spec.definitions;
+  return session;
 }

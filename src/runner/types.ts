@@ -81,7 +81,7 @@ export interface IsolationInfo {
 export interface ResourceLimits {
   /** Wall-clock limit of one call, ms. */
   callTimeoutMs: number;
-  /** Wall-clock limit of the whole session (import plus all calls), ms. */
+  /** Wall-clock limit of the session's calls, counted from the end of its first import (which has `importTimeoutMs`), ms. */
   sessionTimeoutMs: number;
   /** Address-space limit, bytes. */
   memoryBytes: number;
@@ -95,7 +95,7 @@ export interface ResourceLimits {
   outputBytes: number;
   /** Cap on one answer frame, bytes. */
   answerBytes: number;
-  /** Wall-clock limit of starting the harness and importing the learner module, ms (default 15000). */
+  /** Wall-clock limit of starting the harness and importing the learner module, ms (default 60000); the session's budget starts after it. */
   importTimeoutMs?: number;
 }
 
@@ -112,6 +112,12 @@ export interface SessionOptions {
   listing?: SubmissionListing;
   /** Rust only: call the lab's functions through a struct of the crate (see RustAdapter in runner/rust/index.ts). */
   rustAdapter?: RustAdapter;
+  /**
+   * `tasks`: the Python harness serves the grader's own tasks (static facts of
+   * learner files, runs of a learner script) instead of importing `module`;
+   * no learner code runs in the harness process itself (see harness/tasks.py).
+   */
+  mode?: 'module' | 'tasks';
 }
 
 /**
@@ -136,6 +142,10 @@ export interface LearnerSession {
   readonly isolation: IsolationInfo;
   /** Set when the module could not even be imported; every call then fails with it. */
   readonly importFailure?: RunFailure;
+  /** How long the first import of the module took, from the harness's hello (ms), when the runner measures it. */
+  readonly importMs?: number;
+  /** Where the module's functions are defined (name -> file and line), when the runner knows. */
+  readonly definitions?: Record<string, Location>;
   call(
     fn: string,
     args: Value[],

@@ -64,6 +64,17 @@ describe('writeup questions', () => {
     ]);
   });
 
+  it('rejects excuses and empty list items as answers ("TODO: will finish this later", "TBD — I did not get to this")', async () => {
+    const outcome = await run('placeholder-excuses.md', questions);
+    expect(outcome).toMatchObject({ status: 'fail', credit: 0, data: { answered: [] } });
+    expect(outcome.details?.map((d) => d.message)).toEqual([
+      expect.stringContaining("contains only 'TODO: will finish this later'"),
+      expect.stringContaining("contains only 'TBD — I did not get to this'"),
+      expect.stringContaining('placeholder-excuses.md:11:1 is empty'),
+      expect.stringContaining("contains only 'Ran out of time, sorry. Lorem ipsum.'"),
+    ]);
+  });
+
   it('rejects answers that are too short or miss a required concept', async () => {
     const options: WriteupOptions = {
       questions: [

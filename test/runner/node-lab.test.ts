@@ -30,7 +30,8 @@ describe('TypeScript and Python lab-02 submissions', () => {
       const view = (checks: typeof tsReport.checks) =>
         checks.map((c) => ({ id: c.id, status: c.status, diagnosis: normalise(c.diagnosis ?? '') }));
       const pyCode = pyReport.checks.filter((c) => tsReport.checks.some((t) => t.id === c.id));
-      expect(tsReport.checks.length).toBe(10);
+      // The ten RoPE code checks and the two constraints checks (rules and signatures) of either language.
+      expect(tsReport.checks.length).toBe(12);
       expect(view(tsReport.checks)).toEqual(view(pyCode));
     });
   }

@@ -169,7 +169,7 @@ describe('node runner', () => {
         if (!tables.ok) return;
         const [cos, sin] = tables.value as NDArray[];
         const hung = await s.call('applyRope', [matrix(2, 4, 1), matrix(2, 4, 2), cos!, sin!], { timeoutMs: 1000 });
-        expect(!hung.ok && hung.failure).toMatchObject({ kind: 'timeout', message: 'applyRope did not return within 1 s' });
+        expect(!hung.ok && hung.failure).toMatchObject({ kind: 'timeout', message: 'applyRope did not return within 1 s (the call limit: limits.call in the rubric, or --call-timeout)' });
         const again = await s.call('ropeFrequencies', [4]);
         expect(again.ok).toBe(true);
       },

@@ -81,7 +81,7 @@ describe(`Cargo.toml policy: build-time code is refused before any build`, needs
           const { root, secret } = setUp(attack.name);
           const report = await gradeAt(root, level);
           const check = shapes(report);
-          expect(check.status).toBe('error');
+          expect(check.status).toBe('fail'); // the learner's crate: a learner failure, not a grading error
           expect(check.message).toContain(attack.refused);
           expect(check.location?.file).toBe(attack.line === undefined ? 'build.rs' : 'Cargo.toml');
           if (attack.line !== undefined) expect(check.location?.line).toBe(attack.line);
@@ -138,7 +138,7 @@ describe(`compile-time reads that no scan sees find no host file`, needs('cargo'
           const { root, secret } = setUp(name);
           const report = await gradeAt(root, level);
           const check = shapes(report);
-          expect(check.status).toBe('error');
+          expect(check.status).toBe('fail'); // the learner's crate: a learner failure, not a grading error
           expect(check.message).toContain('does not compile');
           expect(check.message).toContain(says);
           expect(JSON.stringify(report)).not.toContain(secret.token);
@@ -192,14 +192,14 @@ describe(`Cargo.toml that would block or never end is answered at once`, needs('
       it('a named pipe (FIFO)', async () => {
         const root = special((manifest) => execFileSync('mkfifo', [manifest]));
         const check = shapes(await gradeAt(root, level));
-        expect(check.status).toBe('error');
+        expect(check.status).toBe('fail'); // the learner's crate: a learner failure, not a grading error
         expect(check.message).toContain('Cargo.toml was not read: a FIFO (named pipe), not a regular file');
       }, 60_000);
 
       it('a symbolic link to /dev/zero', async () => {
         const root = special((manifest) => symlinkSync('/dev/zero', manifest));
         const check = shapes(await gradeAt(root, level));
-        expect(check.status).toBe('error');
+        expect(check.status).toBe('fail'); // the learner's crate: a learner failure, not a grading error
         expect(check.message).toContain('Cargo.toml was not read: symlink leaving the submission: /dev/zero');
       }, 60_000);
     });

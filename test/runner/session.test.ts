@@ -118,7 +118,8 @@ describe('a Python session (auto isolation)', () => {
     if (outcome.ok) return;
     expect(outcome.failure.kind).toBe('exception');
     expect(outcome.failure.message).toBe('fails raised ValueError: bad value 3');
-    expect(outcome.failure.location).toEqual({ file: 'pkg/helpers.py', line: 2 });
+    // The column of the raising expression (Python 3.11+ reports it).
+    expect(outcome.failure.location).toEqual({ file: 'pkg/helpers.py', line: 2, column: 5 });
     expect(outcome.failure.traceback).toContain('File "pkg/mod.py", line 51, in fails');
     expect(outcome.failure.traceback).toContain('File "pkg/helpers.py", line 2, in explode');
     expect(outcome.failure.traceback).not.toMatch(/python_harness|site-packages|\/tmp\//);
@@ -139,7 +140,7 @@ describe('a Python session (auto isolation)', () => {
     expect(ok(await session.call('counter', []))).toBeGreaterThan(1);
     const outcome = await session.call('spin', [], { timeoutMs: 300 });
     expect(!outcome.ok && outcome.failure.kind).toBe('timeout');
-    expect(!outcome.ok && outcome.failure.message).toBe('spin did not return within 300 ms');
+    expect(!outcome.ok && outcome.failure.message).toBe('spin did not return within 300 ms (the call limit: limits.call in the rubric, or --call-timeout)');
     expect(ok(await session.call('add', [2, 3]))).toBe(5);
     // A fresh process imported the module again.
     expect(ok(await session.call('counter', []))).toBe(1);
@@ -157,7 +158,7 @@ describe('a Python session (auto isolation)', () => {
   it('reports a memory hog as memory', async () => {
     const outcome = await session.call('hog_memory', []);
     expect(!outcome.ok && outcome.failure.kind).toBe('memory');
-    expect(!outcome.ok && outcome.failure.location).toEqual({ file: 'pkg/mod.py', line: 67 });
+    expect(!outcome.ok && outcome.failure.location).toEqual({ file: 'pkg/mod.py', line: 67, column: 23 });
     expect(ok(await session.call('add', [1, 2]))).toBe(3);
   });
 

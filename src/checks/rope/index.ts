@@ -1,4 +1,8 @@
-/** The RoPE code check kinds (lab 02), in rubric order. */
+/**
+ * The RoPE code check kinds (lab 02), in rubric order: each calls the
+ * learner's functions through a RopeProbe. `ropeVerifyScriptKind` runs the
+ * learner's own script instead (registered beside them).
+ */
 import type { CheckKind } from '../kind.js';
 import { ropeClaimsKind } from './claims.js';
 import { ropeCompositionKind } from './composition.js';
@@ -11,6 +15,7 @@ import { ropeNormKind } from './norm.js';
 import { ropeReferenceKind } from './reference.js';
 import { ropeRelativePositionKind } from './relative-position.js';
 import { ropeShapesKind } from './shapes.js';
+import { ropeVerifyScriptKind } from './verify-script.js';
 
 export {
   ropeClaimsKind,
@@ -24,6 +29,7 @@ export {
   ropeReferenceKind,
   ropeRelativePositionKind,
   ropeShapesKind,
+  ropeVerifyScriptKind,
 };
 
 export const ropeKinds: CheckKind[] = [

@@ -6,8 +6,9 @@ import { LAYOUT, type BatchFormat } from '../../batch/layout.js';
 import { parseShard } from '../../batch/shard.js';
 import { parseTime } from '../../batch/times.js';
 import { batchFolders, distinctFolders, nameSubmissions, readListFile } from '../../batch/submissions.js';
-import type { Services } from '../../checks/kind.js';
+import type { LimitsOverride, Services } from '../../checks/kind.js';
 import { ConfigError, UsageError } from '../../core/errors.js';
+import { learnerLimits } from '../../core/limits.js';
 import { exitCodeFor } from '../../core/scoring.js';
 import type { Report, Rubric } from '../../core/types.js';
 import type { IsolationLevel } from '../../runner/types.js';
@@ -40,6 +41,8 @@ export interface GradeCommandOptions {
   roster?: string;
   csvBom?: boolean;
   canvasAssignment?: string;
+  importTimeout?: number;
+  callTimeout?: number;
 }
 
 const FORMATS = ['terminal', 'json', 'markdown', 'gradescope', 'junit', 'github', 'html', 'canvas'];
@@ -64,7 +67,9 @@ export function registerGrade(program: Command): void {
     .option('--threads <n>', 'batch mode: worker threads that grade the jobs (default: one per job up to the number of cores; 0 grades in the main thread)', wholeNumber)
     .option('--force', 'batch mode: regrade submissions whose report is up to date')
     .option('--shard <i/n>', 'batch mode: grade only part i of n (a stable partition by submission name); merge the parts with rubricate merge')
-    .option('--submission-timeout <seconds>', 'batch mode: wall-clock limit for one submission (default 300)', positiveInt)
+    .option('--import-timeout <seconds>', "limit for starting the sandbox and importing the learner's module (default: the rubric's limits.import, else 60)", seconds)
+    .option('--call-timeout <seconds>', "limit for one call of a learner function (default: the rubric's limits.call, else 10)", seconds)
+    .option('--submission-timeout <seconds>', "limit for all calls into one submission's code after its import (default: the rubric's limits.submission, else 120)", seconds)
     .option('--overrides <file>', 'CSV learner,check,points,reason: points set by hand, applied and shown as such', nonEmpty)
     .option('--due <time>', "due date (ISO 8601, e.g. 2026-12-01T23:59:00Z): apply the rubric's late policy", dueDate)
     .option('--times <file>', 'hand-in times from the LMS export (Gradescope submission_metadata.yml, or CSV submission,time); default: file times', nonEmpty)
@@ -81,6 +86,12 @@ Examples:
   $ rubricate grade submissions/* --rubric rope-lab02 --out graded/          grade a class
   $ rubricate grade --from list.txt --out graded/ --shard 2/4               one part of a CI matrix
   $ rubricate grade /autograder/submission --rubric rope-lab02 --format gradescope -o /autograder/results/results.json
+
+Time limits of learner code come from the rubric's limits: block (import, call, submission, in
+seconds); the three --*-timeout options override it. A function that runs out of time is not
+called again: later checks that need it are skipped with the reason. In batch mode a submission
+whose grading outlives twice its import and submission limits plus a minute (at least 300 s)
+is stopped and reported as not graded.
 
 Batch mode (--out DIR) writes DIR/reports/<name>.json, DIR/feedback/<name>.md, DIR/grades.csv,
 DIR/summary.md and DIR/batch.json; re-runs skip submissions whose files, rubric and rubricate
@@ -107,7 +118,7 @@ Exit codes: 0 every check passed or warned, 1 a check failed or errored, 2 usage
       for (const list of options.from ?? []) submissions.push(...(await readListFile(list)));
       if (submissions.length === 0) throw new UsageError('no submission given: pass folders, or --from <list>');
       if (options.out !== undefined) return gradeBatch(submissions, options);
-      for (const flag of ['jobs', 'threads', 'force', 'shard', 'submissionTimeout', 'roster', 'csvBom', 'canvasAssignment'] as const) {
+      for (const flag of ['jobs', 'threads', 'force', 'shard', 'roster', 'csvBom', 'canvasAssignment'] as const) {
         if (options[flag] !== undefined) throw new UsageError(`--${kebab(flag)} needs batch mode: add --out <dir>`);
       }
       if (options.format === 'canvas') throw new UsageError('--format canvas writes the gradebook of a class: add --out <dir> and --roster <file>');
@@ -146,11 +157,34 @@ function wholeNumber(value: string): number {
   return n;
 }
 
+/** Seconds: a positive decimal number ("30", "0.5"); at most a day. */
+function seconds(value: string): number {
+  const n = /^\d+(?:\.\d+)?$/.test(value) ? Number(value) : NaN;
+  if (!(n > 0) || n > 86_400) throw new InvalidArgumentError('expected a number of seconds above 0 (e.g. 30 or 0.5), at most 86400');
+  return n;
+}
+
 function servicesOf(options: GradeCommandOptions): Services {
+  const limits: LimitsOverride = {
+    ...(options.importTimeout !== undefined ? { importMs: Math.round(options.importTimeout * 1000) } : {}),
+    ...(options.callTimeout !== undefined ? { callMs: Math.round(options.callTimeout * 1000) } : {}),
+    ...(options.submissionTimeout !== undefined ? { submissionMs: Math.round(options.submissionTimeout * 1000) } : {}),
+  };
   return {
     ...(options.python ? { python: options.python } : {}),
     ...(options.isolation && options.isolation !== 'auto' ? { isolation: options.isolation } : {}),
+    ...(Object.keys(limits).length > 0 ? { limits } : {}),
   };
+}
+
+/**
+ * How long batch mode lets one submission's grading run before it stops it:
+ * twice (the code checks' session and the verify.py runs) its import and
+ * submission limits plus a minute for the grader's own work, at least 300 s.
+ */
+function batchGuardMs(rubric: Rubric, services: Services): number {
+  const limits = learnerLimits(rubric, services.limits);
+  return Math.max(300_000, 2 * (limits.importTimeoutMs + limits.sessionTimeoutMs) + 60_000);
 }
 
 /**
@@ -362,7 +396,7 @@ async function gradeBatch(listed: string[], options: GradeCommandOptions): Promi
       ...(options.force ? { force: true } : {}),
       ...(shard ? { shard } : {}),
       ...(options.audience ? { audience: options.audience } : {}),
-      ...(options.submissionTimeout ? { submissionTimeoutMs: options.submissionTimeout * 1000 } : {}),
+      submissionTimeoutMs: batchGuardMs(rubric, services),
       ...(adjustments.overrides ? { overrides: adjustments.overrides } : {}),
       ...(options.due ? { late: { due: options.due, ...(adjustments.times ? { times: adjustments.times } : {}) } } : {}),
       ...(roster ? { roster } : {}),

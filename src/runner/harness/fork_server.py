@@ -74,6 +74,10 @@ platform.python_version()
 # same code object as its __main__, as runpy.run_path would (about 5 ms saved a session).
 with open(HARNESS, 'rb') as _source:
     HARNESS_CODE = compile(_source.read(), HARNESS, 'exec', dont_inherit=True)
+# Likewise the grader's tasks (tasks mode: static facts, verify.py runs).
+TASKS = os.path.join(os.path.dirname(HARNESS), 'tasks.py')
+with open(TASKS, 'rb') as _source:
+    TASKS_CODE = compile(_source.read(), TASKS, 'exec', dont_inherit=True)
 
 for fd in (CONTROL_IN, CONTROL_OUT):
     os.set_inheritable(fd, False)
@@ -281,7 +285,7 @@ def child(request):
         main = types.ModuleType('__main__')
         main.__dict__.update({'__file__': HARNESS, '__cached__': None, '__loader__': None,
                               '__package__': '', '__spec__': None, '__builtins__': __builtins__,
-                              'RUBRICATE_SHARED': SHARED, 'RUBRICATE_LIBC': libc})
+                              'RUBRICATE_SHARED': SHARED, 'RUBRICATE_LIBC': libc, 'RUBRICATE_TASKS_CODE': TASKS_CODE})
         sys.modules['__main__'] = main
         exec(HARNESS_CODE, main.__dict__)
     except BaseException as exc:  # noqa: BLE001

@@ -25,6 +25,7 @@ import threading
 import _thread
 import time
 import traceback
+import types
 # Everything the harness uses is imported before the learner's folder joins
 # sys.path, so a learner file named traceback.py cannot replace ours.
 try:
@@ -694,6 +695,10 @@ def decode(obj, payload):
 # ---------------------------------------------------------------- learner code
 
 def _relative(path):
+    # '<frozen importlib._bootstrap>', '<string>', '<stdin>' name no file (and a
+    # relative name would otherwise resolve against the cwd, the submission).
+    if not isinstance(path, str) or not path or path.startswith('<'):
+        return None
     try:
         real = os.path.realpath(path)
     except (TypeError, ValueError):
@@ -703,22 +708,51 @@ def _relative(path):
     return None
 
 
+_HIDDEN_PATHS = tuple(sorted({p for p in (_root, os.path.realpath(_config.get('scratch') or _root), _config.get('scratch'))
+                              if isinstance(p, str) and p}, key=len, reverse=True))
+
+
+def hide_paths(text):
+    """Paths of the scratch copy shown relative to the submission (the learner never sees where the grader works)."""
+    for path in _HIDDEN_PATHS:
+        text = text.replace(path + os.sep, '').replace(path, '.')
+    return text
+
+
+def _exception_summary(exc):
+    if isinstance(exc, SyntaxError) and exc.filename:
+        # Its printout names the file: the path relative to the submission, not the scratch copy's.
+        shown = _relative(exc.filename) or os.path.basename(exc.filename)
+        try:
+            exc = type(exc)(exc.msg, (shown, exc.lineno, exc.offset, exc.text,
+                                      getattr(exc, 'end_lineno', None), getattr(exc, 'end_offset', None)))
+        except Exception:
+            pass
+    summary = hide_paths(''.join(traceback.format_exception_only(type(exc), exc)).strip())
+    return summary[:2000] + '...' if len(summary) > 2000 else summary
+
+
 def learner_traceback(exc):
+    """The traceback of a learner's exception: only frames in the learner's
+    files, paths relative to the submission, and where the last one points."""
     frames = []
     for frame in traceback.extract_tb(exc.__traceback__):
         rel = _relative(frame.filename)
         if rel is not None:
-            frames.append((rel, frame.lineno, frame.name, frame.line))
+            frames.append((rel, frame.lineno, frame.name, frame.line, getattr(frame, 'colno', None)))
     lines = []
-    for rel, lineno, name, code in frames:
+    for rel, lineno, name, code, _ in frames:
         lines.append('  File "%s", line %s, in %s' % (rel, lineno, name))
         if code:
             lines.append('    ' + code.strip())
-    summary = ''.join(traceback.format_exception_only(type(exc), exc)).strip()
-    if len(summary) > 2000:
-        summary = summary[:2000] + '...'
+    summary = _exception_summary(exc)
     text = ('Traceback (learner frames only):\n' + '\n'.join(lines) + '\n' if lines else '') + summary
-    location = {'file': frames[-1][0], 'line': frames[-1][1]} if frames else None
+    location = None
+    if frames:
+        rel, lineno, _, _, colno = frames[-1]
+        location = {'file': rel, 'line': lineno}
+        if isinstance(colno, int):
+            location['column'] = colno + 1
     return text, location, summary
 
 
@@ -773,6 +807,35 @@ def import_learner():
         text, location, summary = learner_traceback(exc)
         return None, {'kind': 'import-error', 'message': 'importing %s raised %s' % (rel, summary),
                       'traceback': text, 'location': location or {'file': rel}}
+
+
+def definitions(module):
+    """Where the module's functions are defined: {name: {file, line}} for the
+    plain functions of its namespace that live in the learner's files (a
+    decorated function by the function it wraps). Read from the code objects,
+    so nothing of the learner's runs; locations only, never results."""
+    out = {}
+    try:
+        items = list(vars(module).items())[:1000]
+    except Exception:
+        return out
+    for name, obj in items:
+        if not isinstance(name, str):
+            continue
+        for _ in range(8):
+            if type(obj) is types.FunctionType:
+                break
+            try:
+                obj = object.__getattribute__(obj, '__wrapped__')
+            except Exception:
+                break
+        if type(obj) is not types.FunctionType:
+            continue
+        code = obj.__code__
+        rel = _relative(code.co_filename)
+        if rel is not None:
+            out[name] = {'file': rel, 'line': code.co_firstlineno}
+    return out
 
 
 def _alias_index(arr, args):
@@ -872,6 +935,9 @@ def main():
                 'runtime': platform.python_version(), 'numpy': np.__version__, 'pid': os.getpid()})
     capture_output()
     apply_limits()
+    if _config.get('mode') == 'tasks':
+        serve(load_tasks(), {})
+        return
     module, failure = import_learner()
     _flush()
     if failure is not None:
@@ -881,7 +947,12 @@ def main():
         while read_frame()[0] is not None:
             pass
         return
-    send_frame({'type': 'ready'})
+    serve(module, definitions(module))
+
+
+def serve(module, defs):
+    """Says ready, then answers calls into `module` until the grader says exit."""
+    send_frame({'type': 'ready', 'definitions': defs})
     while True:
         header, payload = read_frame()
         if header is None or header.get('type') == 'exit':
@@ -891,6 +962,34 @@ def main():
         else:
             send_frame({'type': 'failure', 'id': header.get('id'), 'kind': 'internal',
                         'message': 'unknown request type %r' % header.get('type')})
+
+
+def load_tasks():
+    """`tasks` mode: the grader's own tasks (tasks.py beside this file) instead
+    of a learner module. No learner code runs in this process: learner scripts
+    run in children that cannot reach the control channel, and this process is
+    made undumpable so that they cannot read its memory or its descriptors."""
+    try:
+        _libc().prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0
+    except Exception:
+        pass
+    here = os.path.dirname(os.path.abspath(globals().get('__file__') or sys.argv[0]))
+    code = globals().get('RUBRICATE_TASKS_CODE')  # compiled once by a fork server
+    if code is not None:
+        tasks = types.ModuleType('rubricate_tasks')
+        tasks.__file__ = os.path.join(here, 'tasks.py')
+        exec(code, tasks.__dict__)
+    else:
+        spec = importlib.util.spec_from_file_location('rubricate_tasks', os.path.join(here, 'tasks.py'))
+        tasks = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(tasks)
+    tasks.learner_traceback = learner_traceback
+    tasks.ROOT = _root
+
+    class Tasks(object):
+        static_facts = staticmethod(tasks.static_facts)
+        run_script = staticmethod(tasks.run_script)
+    return Tasks()
 
 
 if __name__ == '__main__':

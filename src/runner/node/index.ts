@@ -9,6 +9,8 @@
  */
 import { existsSync, promises as fs, realpathSync } from 'node:fs';
 import path from 'node:path';
+import type { Location } from '../../core/types.js';
+import { definitionsOf, typescriptFacts } from '../../input/code-facts.js';
 import { harnessDir, readSubmissionImage, unreadReason, type SubmissionImage } from '../sandbox.js';
 import { openHarnessSession } from '../session.js';
 import type { LearnerSession, RunFailure, SessionOptions } from '../types.js';
@@ -108,10 +110,14 @@ export async function openNodeSession(options: SessionOptions): Promise<LearnerS
   if (unread !== undefined) {
     return deadSession({ kind: 'import-error', message: `${wanted} was not read: ${unread}; the module must be a regular file of the submission`, location: { file: wanted } });
   }
+  let definitions: Record<string, Location> | undefined;
   for (const rel of [wanted, ...[...sources.keys()].filter((s) => s !== wanted)]) {
     const source = sources.get(rel);
     if (!TS_EXT.test(rel) || source === undefined) continue;
-    const result = await transpile(source.toString('utf8'), rel).catch((error: unknown) => ({ failure: untranspilable(rel, error) }));
+    const text = source.toString('utf8');
+    const result = await transpile(text, rel).catch((error: unknown) => ({ failure: untranspilable(rel, error) }));
+    // Where the module's functions are, for findings of checks that get wrong values (the JavaScript harness does not say).
+    if (rel === wanted && !('failure' in result)) definitions = definitionsOf(await typescriptFacts(rel, text, []));
     if ('failure' in result) return deadSession(result.failure);
     compiled.set(rel, result.js);
   }
@@ -140,6 +146,7 @@ export async function openNodeSession(options: SessionOptions): Promise<LearnerS
     return [`--cpu=${lim.cpuSeconds ?? 60}:${(lim.cpuSeconds ?? 60) + 1}`, `--fsize=${lim.fileSizeBytes ?? 16777216}`, '--core=0', `--as=${Math.max(memory, 2 * 1024 ** 3)}`, '--', node, ...args];
   };
   return openHarnessSession(options, {
+    ...(definitions ? { definitions } : {}),
     interpreter: prlimit ?? node,
     prefixes: [prefix],
     harness,

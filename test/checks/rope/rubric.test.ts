@@ -21,14 +21,14 @@ const stub = (name: string): CheckKind => ({
 
 function registry(): Registry {
   const r = new Registry(ropeKinds);
-  for (const name of ['files', 'manifest', 'writeup', 'mentions']) r.add(stub(name));
+  for (const name of ['files', 'manifest', 'writeup', 'mentions', 'constraints', 'rope-verify-script']) r.add(stub(name));
   return r;
 }
 
 describe('rope-lab02 code criteria', () => {
   it('load with defaults filled in, code-claims in reproducibility', async () => {
     const rubric = await resolveRubric('rope-lab02', registry());
-    const code = rubric.criteria.filter((c) => c.kind.startsWith('rope-'));
+    const code = rubric.criteria.filter((c) => c.kind.startsWith('rope-') && c.kind !== 'rope-verify-script');
     expect(code.map((c) => c.id)).toEqual([
       'code-shapes', 'code-frequencies', 'code-identity', 'code-composition', 'code-relative-position', 'code-norm',
       'code-decay', 'code-reference', 'code-inputs-unchanged', 'code-convention', 'code-claims',
@@ -42,6 +42,10 @@ describe('rope-lab02 code criteria', () => {
     const report = await grade({ rubric, target: `${fixturesDir}bug-split-half`, registry: registry() });
     const failing = report.checks.filter((c) => c.status !== 'pass').map((c) => c.id);
     expect(failing).toEqual(['code-reference', 'code-convention']);
+    // Both are gates: a score far above the pass mark does not pass.
+    expect(report.score / report.maxScore).toBeGreaterThan(0.85);
+    expect(report.passed).toBe(false);
+    expect(report.gates?.filter((g) => !g.met).map((g) => g.id)).toEqual(['code-reference', 'code-convention']);
     const convention = report.checks.find((c) => c.id === 'code-convention')!;
     expect(convention.diagnosis).toContain('split-half');
     expect(convention.hint).toContain('interleaved');
