@@ -1,11 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { resolvePython } from './python.js';
 import {
+  SCRATCH_FS,
   chownScratch,
   createPidsCgroup,
+  describeScratch,
+  sandboxTestHook,
   harnessDir,
   isolationInfo,
   killTree,
@@ -33,6 +36,7 @@ import type {
 } from './types.js';
 import { awaitImport, deathFailure, exchangeCall, type CallOptions, failure, OutputCapture, stripUndefined } from './answers.js';
 import { refsFromHello, type RefTable } from './refs.js';
+import { abandonCgroup, describeCgroup, memoryCapKills, overMemoryCap } from './cgroup.js';
 import { FrameReader, type Frame } from './wire.js';
 
 export const DEFAULT_LIMITS: ResourceLimits & { importTimeoutMs: number } = {
@@ -196,7 +200,7 @@ class PythonSession implements LearnerSession {
   ) {
     this.isolation = isolationInfo(level);
     if (launch.user) this.isolation.description += `; runs as uid ${launch.user.uid}`;
-    if (cgroup) this.isolation.description += `; at most ${limits.processes} processes (pids cgroup)`;
+    this.isolation.description += describeCgroup(cgroup, limits.processes) + describeScratch(level, launch);
     this.stdout = new OutputCapture(Math.ceil(limits.outputBytes / 2));
     this.stderr = new OutputCapture(Math.floor(limits.outputBytes / 2));
     this.deadline = Date.now() + limits.sessionTimeoutMs;
@@ -234,6 +238,7 @@ class PythonSession implements LearnerSession {
       scratch: this.scratch.dir,
       cwd: this.scratch.work,
       setup,
+      ...sandboxTestHook(),
       limits: {
         memoryBytes: this.limits.memoryBytes,
         cpuSeconds: this.limits.cpuSeconds,
@@ -298,7 +303,8 @@ class PythonSession implements LearnerSession {
       }
     }
     const proc = this.proc!;
-    return exchangeCall(proc, fn, args, options, {
+    const kills = memoryCapKills(this.cgroup);
+    const outcome = await exchangeCall(proc, fn, args, options, {
       started,
       timeoutMs: Math.min(options.timeoutMs ?? this.limits.callTimeoutMs, this.remaining()),
       kill: () => this.kill(proc),
@@ -308,6 +314,7 @@ class PythonSession implements LearnerSession {
           ? failure('internal', `the session was closed while ${fn} was running`)
           : deathFailure(`${fn} did not return`, proc.exitInfo, this.stderr.text(), this.limits),
     });
+    return overMemoryCap(outcome, fn, this.cgroup, kills);
   }
 
   output(): { stdout: string; stderr: string; truncated: boolean } {
@@ -328,18 +335,7 @@ class PythonSession implements LearnerSession {
       kill(-pid);
       kill(pid);
     }
-    if (this.cgroup) {
-      try {
-        for (const line of readFileSync(path.join(this.cgroup.dir, 'cgroup.procs'), 'utf8').split('\n')) if (line.trim()) kill(Number(line));
-      } catch {
-        /* gone */
-      }
-      try {
-        rmdirSync(this.cgroup.dir);
-      } catch {
-        /* still has dying members; the kernel keeps an empty cgroup harmlessly */
-      }
-    }
+    if (this.cgroup) abandonCgroup(this.cgroup);
     try {
       rmSync(this.scratch.dir, { recursive: true, force: true });
     } catch {
@@ -371,7 +367,7 @@ export async function openPythonSession(options: SessionOptions): Promise<Learne
   const python = await resolvePython(options.python);
   const level = await requireIsolation(options.isolation);
   const harness = harnessDir();
-  const launch: LaunchContext = { python: python.path, prefixes: python.prefixes, harness };
+  const launch: LaunchContext = { python: python.path, prefixes: python.prefixes, harness, setupPython: python.path };
   const user = level === 'bwrap' ? sandboxUser(python.prefixes, harness) : undefined;
   if (user) launch.user = user;
   return startSession(options, launch, level, limits);
@@ -395,7 +391,8 @@ async function startSession(
   try {
     await prepare?.(scratch);
     if (launch.user) await chownScratch(scratch, launch.user);
-    const cgroup = await createPidsCgroup(scratch.token, limits.processes);
+    // The session's processes together: the per-process limit, plus scratch (its tmpfs pages are memory too).
+    const cgroup = await createPidsCgroup(scratch.token, limits.processes, limits.memoryBytes + SCRATCH_FS.bytes);
     session = new PythonSession(options, launch, level, scratch, limits, cgroup, args);
   } catch (error) {
     await removeScratch(scratch);
@@ -438,11 +435,16 @@ export async function openHarnessSession(options: SessionOptions, spec: HarnessS
   let launch: LaunchContext = { python: spec.interpreter, prefixes: spec.prefixes, harness: spec.harness };
   let args = spec.args;
   if (level === 'namespaces') {
-    // Only the Python harness sets up private mounts itself: start the others through its trampoline.
+    // Only the Python harness sets up private mounts itself: start the others through its trampoline
+    // (standard library only: -S, no site-packages, no NumPy).
     const python = await resolvePython();
     const trampoline = path.join(spec.harness, 'ns_exec.py');
     launch = { ...launch, python: python.path };
-    args = (config) => ['-I', '-B', trampoline, JSON.stringify(config), '--', spec.interpreter, ...spec.args(config)];
+    args = (config) => ['-I', '-S', '-B', trampoline, JSON.stringify(config), '--', spec.interpreter, ...spec.args(config)];
+  } else if (level === 'bwrap') {
+    // The capped scratch tmpfs in front of bubblewrap is mounted by the same standard-library module.
+    const python = await resolvePython().catch(() => undefined);
+    if (python) launch.setupPython = python.path;
   }
   const user = level === 'bwrap' ? sandboxUser(spec.prefixes, spec.harness) : undefined;
   if (user) launch.user = user;
