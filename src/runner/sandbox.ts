@@ -171,8 +171,8 @@ function bwrapBaseArgs(): string[] {
     '--dev', '/dev',
     '--proc', '/proc',
     // Learner code is pointed at scratch (TMPDIR); these are for code that hard-codes them, capped in bytes.
-    '--size', String(SMALL_TMPFS_BYTES), '--tmpfs', '/tmp',
-    '--size', String(SMALL_TMPFS_BYTES), '--tmpfs', '/dev/shm',
+    '--perms', '1777', '--size', String(SMALL_TMPFS_BYTES), '--tmpfs', '/tmp',
+    '--perms', '1777', '--size', String(SMALL_TMPFS_BYTES), '--tmpfs', '/dev/shm',
     // Every namespace except the user one (--unshare-all would add it, and as root it maps only uid 0).
     '--unshare-ipc',
     '--unshare-pid',
@@ -350,7 +350,7 @@ function cappedScratchWrapper(context: LaunchContext, scratch: Scratch, options:
   const script = path.join(harnessDir(), 'sandbox_setup.py');
   return {
     command: unshare,
-    args: ['--mount', '--propagation', 'private', '--', context.setupPython, '-I', '-S', '-B', script, JSON.stringify({ tmpfs: [tmpfs] }), '--'],
+    args: ['--mount', '--propagation', 'private', '--', context.setupPython, '-I', '-S', '-B', script, JSON.stringify({ tmpfs: [tmpfs], ...sandboxTestHook() }), '--'],
   };
 }
 

@@ -40,10 +40,15 @@ spec = importlib.util.spec_from_file_location(
     'rubricate_sandbox_setup', os.path.join(os.path.dirname(os.path.abspath(__file__)), 'sandbox_setup.py'))
 sandbox = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(sandbox)
+config = json.loads(sys.argv[1])
 try:
-    sandbox.setup_namespace(json.loads(sys.argv[1]))
+    sandbox.setup_namespace(config)
+    # The folder the process started in is now under the scratch tmpfs: enter the copy.
+    os.chdir(config.get('cwd') or config['root'])
 except sandbox.IsolationError as exc:
     fatal('isolation error: %s; learner code was not run' % exc)
+except OSError as exc:
+    fatal('isolation error: cannot enter the scratch folder: %s; learner code was not run' % exc)
 for fd in (IN_FD, OUT_FD):
     os.set_inheritable(fd, True)
 os.execv(command[0], command)

@@ -88,17 +88,21 @@ def _bytes(value):
 
 class Mounter:
     """mount(2) with errors raised as OSError. `test` (CONFIG_JSON `test`,
-    set only by rubricate's own tests) injects faults: `failMount` makes every
-    mount call on that path fail with EPERM, `skipMount` makes the read-only
-    remount of that path silently do nothing, as the old code did on errors."""
+    set only by rubricate's own tests, from RUBRICATE_TEST_SANDBOX_FAULT)
+    injects faults: `failMount` makes every mount call on that path fail with
+    EPERM, `failType` every mount of a new file system of that type (tmpfs...),
+    `skipMount` makes the read-only remount of that path silently do nothing,
+    as the old code did on errors. None can weaken a sandbox that passes the
+    final check: they exist to prove that check and the error paths."""
 
     def __init__(self, test=None):
         test = test if isinstance(test, dict) else {}
         self.fail = test.get('failMount')
+        self.fail_type = test.get('failType')
         self.skip = test.get('skipMount')
 
     def __call__(self, source, target, fstype, flags, data=None):
-        if self.fail is not None and target == self.fail:
+        if (self.fail is not None and target == self.fail) or (self.fail_type is not None and fstype == self.fail_type):
             raise OSError(errno.EPERM, 'mount %s: %s (injected by the test hook)' % (target, os.strerror(errno.EPERM)))
         if self.skip is not None and target == self.skip and flags & MS_REMOUNT and flags & MS_RDONLY:
             return
