@@ -156,6 +156,7 @@ class ForkServer {
       dir: this.dir,
       setup: plan.setup,
       visible: visibleFolders(this.launch),
+      ...(plan.setup === 'namespaces' && this.launch.user ? { user: this.launch.user } : {}),
       ...sandboxTestHook(),
     };
     // The children's private tmpfs (its mount point is empty on the host); the server empties it between children.
@@ -644,7 +645,7 @@ export class ForkServerPool {
     const harness = harnessDir();
     // The same sandbox as a plain session: only the interpreter's folders and the harness bound, learner as nobody when root.
     const launch: LaunchContext = { python: python.path, prefixes: python.prefixes, harness, setupPython: python.path };
-    const user = level === 'bwrap' ? sandboxUser(python.prefixes, harness) : undefined;
+    const user = level === 'bwrap' || level === 'namespaces' ? sandboxUser(python.prefixes, harness) : undefined;
     if (user) launch.user = user;
     await removeOrphans();
     return new ForkServerPool(launch, level, options, options.recycleAfter ?? 200);

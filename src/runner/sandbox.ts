@@ -199,9 +199,12 @@ export interface SandboxUser {
 const NOBODY: SandboxUser = { uid: 65534, gid: 65534 };
 
 /**
- * Running as root, bubblewrap can switch the learner to `nobody` (via
- * setpriv) when the interpreter's folders are world-readable; the bind
- * mounts make them reachable even when they live under a 0700 home.
+ * Running as root, the sandbox switches the learner to `nobody` (bubblewrap
+ * via setpriv, the namespaces level in sandbox_setup.py) when the
+ * interpreter's folders are world-readable; the bind mounts make them
+ * reachable even when they live under a 0700 home. As nobody, learner code
+ * owns none of the files it can reach: root without capabilities still owns
+ * the cgroup files, for one.
  */
 export function sandboxUser(prefixes: string[], harness: string): SandboxUser | undefined {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;

@@ -238,6 +238,8 @@ class PythonSession implements LearnerSession {
       scratch: this.scratch.dir,
       cwd: this.scratch.work,
       setup,
+      // At the namespaces level the setup switches to the sandbox user itself (bubblewrap's setpriv does it there).
+      ...(setup === 'namespaces' && this.launch.user ? { user: this.launch.user } : {}),
       ...sandboxTestHook(),
       limits: {
         memoryBytes: this.limits.memoryBytes,
@@ -368,7 +370,7 @@ export async function openPythonSession(options: SessionOptions): Promise<Learne
   const level = await requireIsolation(options.isolation);
   const harness = harnessDir();
   const launch: LaunchContext = { python: python.path, prefixes: python.prefixes, harness, setupPython: python.path };
-  const user = level === 'bwrap' ? sandboxUser(python.prefixes, harness) : undefined;
+  const user = level === 'bwrap' || level === 'namespaces' ? sandboxUser(python.prefixes, harness) : undefined;
   if (user) launch.user = user;
   return startSession(options, launch, level, limits);
 }
@@ -385,6 +387,7 @@ async function startSession(
   limits: Limits,
   args?: HarnessSpec['args'],
   prepare?: HarnessSpec['prepare'],
+  processMemoryBytes?: number,
 ): Promise<LearnerSession> {
   const scratch = await prepareScratch(options.root);
   let session: PythonSession;
@@ -392,7 +395,7 @@ async function startSession(
     await prepare?.(scratch);
     if (launch.user) await chownScratch(scratch, launch.user);
     // The session's processes together: the per-process limit, plus scratch (its tmpfs pages are memory too).
-    const cgroup = await createPidsCgroup(scratch.token, limits.processes, limits.memoryBytes + SCRATCH_FS.bytes);
+    const cgroup = await createPidsCgroup(scratch.token, limits.processes, Math.max(limits.memoryBytes, processMemoryBytes ?? 0) + SCRATCH_FS.bytes);
     session = new PythonSession(options, launch, level, scratch, limits, cgroup, args);
   } catch (error) {
     await removeScratch(scratch);
@@ -423,6 +426,15 @@ export interface HarnessSpec {
   args: (config: Record<string, unknown>) => string[];
   /** Runs on the scratch copy before the harness starts (e.g. writes transpiled sources). */
   prepare?: (scratch: { work: string; dir: string }) => Promise<void>;
+  /**
+   * The address-space limit the harness gives each process, when above
+   * `limits.memoryBytes` (Node: V8 reserves 2 GiB). The session's memory cap
+   * must not be the first limit a single process meets: near a cgroup's cap the
+   * kernel reclaims the process's own code pages again and again before it
+   * kills anything, and the call runs into its timeout instead of failing as
+   * `memory`.
+   */
+  processMemoryBytes?: number;
 }
 
 /**
@@ -446,7 +458,7 @@ export async function openHarnessSession(options: SessionOptions, spec: HarnessS
     const python = await resolvePython().catch(() => undefined);
     if (python) launch.setupPython = python.path;
   }
-  const user = level === 'bwrap' ? sandboxUser(spec.prefixes, spec.harness) : undefined;
+  const user = level === 'bwrap' || level === 'namespaces' ? sandboxUser(spec.prefixes, spec.harness) : undefined;
   if (user) launch.user = user;
-  return startSession(options, launch, level, limits, args, spec.prepare);
+  return startSession(options, launch, level, limits, args, spec.prepare, spec.processMemoryBytes);
 }

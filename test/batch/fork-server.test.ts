@@ -52,9 +52,9 @@ describe.runIf(hasNumpy()).each(levels)('fork-server pool at the %s level', asyn
     expect(who(a).pid).not.toBe(who(b).pid);
     expect(who(a).parent).toBe(who(b).parent);
     expect(first.isolation.description).toContain('forked from a pre-warmed server');
-    // The same user switch as a plain session: nobody inside bubblewrap when rubricate runs as root.
+    // The same user switch as a plain session: nobody inside bubblewrap and namespaces when rubricate runs as root.
     const python = await resolvePython();
-    const user = pool.level === 'bwrap' ? sandboxUser(python.prefixes, harnessDir()) : undefined;
+    const user = pool.level === 'bwrap' || pool.level === 'namespaces' ? sandboxUser(python.prefixes, harnessDir()) : undefined;
     expect(a.ok && (a.value as { uid: number }).uid).toBe(user?.uid ?? process.getuid?.());
   });
 

@@ -82,6 +82,12 @@ for (const probe of probes) {
       expect(result.made).toBeLessThan(24);
     });
 
+    it.skipIf(!contained)(hostAttack('cannot make a user namespace (where it would mount the cgroup tree itself and raise its limits)'), async () => {
+      const session = await open();
+      const result = value(await session.call('userns_cgroup', [marker()])) as Record<string, string>;
+      expect(result).toEqual({ unshare: 'EPERM' });
+    });
+
     it.skipIf(!contained || !isRoot)(hostAttack("cannot lower a neighbour session's pids.max"), async () => {
       const neighbour = await open({ processes: 24 });
       const hostile = await open();

@@ -97,7 +97,7 @@ def setup_namespace():
         'rubricate_sandbox_setup', os.path.join(os.path.dirname(HARNESS), 'sandbox_setup.py'))
     sandbox = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(sandbox)
-    setup = {'scratch': config['dir'], 'visible': config.get('visible', []), 'test': config.get('test')}
+    setup = {'scratch': config['dir'], 'visible': config.get('visible', []), 'test': config.get('test'), 'user': config.get('user')}
     try:
         sandbox.setup_namespace(setup, scratch_writable=False,
                                 private_tmpfs=(config['jobs'], config['jobsBytes'], config['jobsInodes']))

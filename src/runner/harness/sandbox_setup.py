@@ -26,7 +26,11 @@ session, whatever step let it through.
 
 (the script form, run as root inside `unshare --mount`) mounts the capped
 tmpfs file systems CONFIG_JSON `tmpfs` lists, copies what was at each path
-into it, and execs COMMAND (bubblewrap), which binds them into its sandbox.
+into it, refuses new user namespaces (seccomp) and execs COMMAND
+(bubblewrap), which binds them into its sandbox.
+
+Everything it uses is imported before the setup: afterwards the interpreter's
+own folders may not be visible (the trampoline's Python, for Node and Rust).
 """
 
 import ctypes
@@ -261,10 +265,13 @@ def setup_namespace(config, scratch_writable=True, private_tmpfs=None):
     empty read-only folder (nothing rubricate runs needs it; bubblewrap shows
     none), /dev a private read-only tmpfs with only null, zero, full, random,
     urandom and tty from the host, a private devpts and a private /dev/shm.
+    New user namespaces are refused (seccomp) and the process switches to
+    config `user` when given.
 
     `config`: `scratch` (folder), `visible` (folders), optional `scratchBytes`
-    and `scratchInodes` (caps of the scratch tmpfs) and `test` (fault
-    injection, see Mounter). The scratch folder's files (the grader's copy) are
+    and `scratchInodes` (caps of the scratch tmpfs), `user` ({uid, gid}: the
+    unprivileged user learner code runs as, nobody as under bubblewrap; it
+    owns scratch) and `test` (fault injection, see Mounter). The scratch folder's files (the grader's copy) are
     copied into the capped tmpfs mounted over it.
 
     A fork server keeps its folder read-only (`scratch_writable=False`) and
@@ -286,6 +293,8 @@ def _setup_namespace(config, scratch_writable, private_tmpfs):
     scratch = os.path.abspath(config['scratch'])
     scratch_bytes = int(config.get('scratchBytes', SCRATCH_BYTES))
     scratch_inodes = int(config.get('scratchInodes', SCRATCH_INODES))
+    user = config.get('user') if isinstance(config.get('user'), dict) else None
+    owner = {'uid': int(user['uid']), 'gid': int(user['gid'])} if user else {}
 
     mount(None, '/', None, MS_REC | MS_PRIVATE)
     # A fresh /proc for the new PID namespace (hides the host's processes), read-only:
@@ -357,7 +366,7 @@ def _setup_namespace(config, scratch_writable, private_tmpfs):
         if scratch_writable:
             # Scratch lives on a tmpfs capped in bytes and inodes, never on the host's disk:
             # the grader's copy (held open) is copied into it.
-            writable.add(capped_tmpfs(mount, scratch, scratch_bytes, scratch_inodes))
+            writable.add(capped_tmpfs(mount, scratch, scratch_bytes, scratch_inodes, **owner))
             try:
                 _copy_tree(scratch_fd, scratch)
             except OSError as exc:
@@ -378,12 +387,12 @@ def _setup_namespace(config, scratch_writable, private_tmpfs):
         if private_tmpfs is not None:
             folder, size = private_tmpfs[0], private_tmpfs[1]
             inodes = private_tmpfs[2] if len(private_tmpfs) > 2 else SCRATCH_INODES
-            writable.add(capped_tmpfs(mount, folder, size, inodes, mode='0755'))
+            writable.add(capped_tmpfs(mount, folder, size, inodes, mode='0755', **owner))
     finally:
         for fd in held + devices + [scratch_fd]:
             os.close(fd)
     verify_mounts(writable, device_mounts)
-    drop_capabilities()
+    drop_capabilities(user)
 
 
 def _mask(mount, path):
@@ -447,9 +456,82 @@ def verify_mounts(writable, device_mounts):
                              + ('; and %d more' % (len(problems) - 5) if len(problems) > 5 else ''))
 
 
-def drop_capabilities():
-    """Sets no_new_privs, empties the bounding set and every capability set,
-    then checks the result in /proc/self/status."""
+# ---------------------------------------------------------------- user namespaces
+
+# seccomp: a filter every learner process inherits (it survives execve, and no
+# process can remove it) refusing new user namespaces. In one, a process gets
+# every capability over what it creates: as root it could map uid 0, mount the
+# cgroup file system itself and raise its own session's limits (root without
+# capabilities still owns the cgroup files); as anyone it reaches far more of
+# the kernel. unshare and clone with CLONE_NEWUSER fail with EPERM; clone3,
+# whose flags a filter cannot read, fails with ENOSYS (C libraries then fall
+# back to clone); on x86-64 the x32 system calls, which a filter on the
+# native numbers would miss, fail too.
+_SECCOMP_ARCH = {
+    # machine: (AUDIT_ARCH, clone, unshare, clone3, x32 bit)
+    'x86_64': (0xC000003E, 56, 272, 435, 0x40000000),
+    'aarch64': (0xC00000B7, 220, 97, 435, None),
+}
+CLONE_NEWUSER = 0x10000000
+
+
+def _seccomp_program(machine):
+    arch, clone, unshare, clone3, x32 = _SECCOMP_ARCH[machine]
+    LD, JEQ, JGE, JSET, RET = 0x20, 0x15, 0x35, 0x45, 0x06
+    ALLOW, KILL = 0x7FFF0000, 0x80000000
+    EPERM, ENOSYS = 0x00050000 | errno.EPERM, 0x00050000 | errno.ENOSYS
+    # (code, jump if true, jump if false, k); jumps count the instructions skipped.
+    prog = [
+        (LD, 0, 0, 4),                    # 0: architecture
+        (JEQ, 1, 0, arch),                # 1: native -> 3
+        (RET, 0, 0, KILL),                # 2: another ABI (32-bit calls on a 64-bit kernel)
+        (LD, 0, 0, 0),                    # 3: system call number
+        (JGE, 7, 0, x32 if x32 else 0xFFFFFFFF),  # 4: x32 -> 12
+        (JEQ, 3, 0, unshare),             # 5: unshare -> 9
+        (JEQ, 2, 0, clone),               # 6: clone -> 9
+        (JEQ, 3, 0, clone3),              # 7: clone3 -> 11
+        (RET, 0, 0, ALLOW),               # 8
+        (LD, 0, 0, 16),                   # 9: flags (first argument, low 32 bits)
+        (JSET, 1, 2, CLONE_NEWUSER),      # 10: CLONE_NEWUSER -> 12, else -> 13
+        (RET, 0, 0, ENOSYS),              # 11: clone3
+        (RET, 0, 0, EPERM),               # 12
+        (RET, 0, 0, ALLOW),               # 13
+    ]
+    return prog
+
+
+def refuse_user_namespaces():
+    """Installs the seccomp filter above (no_new_privs must be set)."""
+    machine = os.uname().machine
+    if machine not in _SECCOMP_ARCH:
+        raise IsolationError('cannot refuse user namespaces on %s: no seccomp filter for this architecture' % machine)
+    prog = _seccomp_program(machine)
+
+    class SockFilter(ctypes.Structure):
+        _fields_ = [('code', ctypes.c_uint16), ('jt', ctypes.c_uint8), ('jf', ctypes.c_uint8), ('k', ctypes.c_uint32)]
+
+    class SockFprog(ctypes.Structure):
+        _fields_ = [('len', ctypes.c_ushort), ('filter', ctypes.POINTER(SockFilter))]
+
+    filters = (SockFilter * len(prog))(*[SockFilter(*ins) for ins in prog])
+    fprog = SockFprog(len(prog), filters)
+    libc = _libc()
+    PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
+    if libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(fprog), 0, 0) != 0:
+        err = ctypes.get_errno()
+        raise IsolationError('cannot install the seccomp filter refusing user namespaces: %s' % os.strerror(err))
+    # Proof: a new user namespace is refused now (the filter holds).
+    if libc.unshare(CLONE_NEWUSER) == 0 or ctypes.get_errno() != errno.EPERM:
+        raise IsolationError('the seccomp filter does not refuse new user namespaces')
+
+
+# ---------------------------------------------------------------- capabilities and user
+
+def drop_capabilities(user=None):
+    """Sets no_new_privs, empties the bounding set, switches to `user`
+    ({uid, gid}, e.g. nobody, as bubblewrap does) when given, empties every
+    capability set, refuses new user namespaces (seccomp), then checks the
+    result in /proc/self/status."""
     libc = _libc()
     PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 38, 24, 47, 4
     if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
@@ -463,6 +545,16 @@ def drop_capabilities():
         if libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
             raise IsolationError('cannot drop capability %d: %s' % (cap, os.strerror(ctypes.get_errno())))
     libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)  # absent before Linux 4.3; checked below
+    if user is not None:
+        uid, gid = int(user['uid']), int(user['gid'])
+        try:
+            os.setgroups([])
+            os.setresgid(gid, gid, gid)
+            os.setresuid(uid, uid, uid)
+        except OSError as exc:
+            raise IsolationError('cannot switch to uid %d: %s' % (uid, exc))
+        if os.getresuid() != (uid, uid, uid) or os.getresgid() != (gid, gid, gid) or os.getgroups():
+            raise IsolationError('the switch to uid %d did not take' % uid)
 
     class Header(ctypes.Structure):
         _fields_ = [('version', ctypes.c_uint32), ('pid', ctypes.c_int)]
@@ -474,6 +566,7 @@ def drop_capabilities():
     data = (Data * 2)()
     if libc.capset(ctypes.byref(header), data) != 0:
         raise IsolationError('cannot drop capabilities: %s' % os.strerror(ctypes.get_errno()))
+    refuse_user_namespaces()
     with open('/proc/self/status') as f:
         status = dict(line.split(':', 1) for line in f if ':' in line)
     for key in ('CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb'):
@@ -481,6 +574,8 @@ def drop_capabilities():
             raise IsolationError('capabilities remain after dropping them (%s %s)' % (key, status[key].strip()))
     if status.get('NoNewPrivs', '1').strip() != '1':
         raise IsolationError('no_new_privs is not set')
+    if status.get('Seccomp', '2').strip() != '2':
+        raise IsolationError('the seccomp filter is not in place')
 
 
 # ---------------------------------------------------------------- in front of bubblewrap
@@ -514,6 +609,8 @@ def main(argv):
         os._exit(64)
     try:
         mount_capped(json.loads(argv[1]))
+        # Root may install the filter without no_new_privs; bubblewrap and all it starts inherit it.
+        refuse_user_namespaces()
     except (IsolationError, OSError, ValueError, KeyError) as exc:
         sys.stderr.write('rubricate: isolation error: %s\n' % exc)
         os._exit(71)

@@ -6,6 +6,7 @@
  */
 import { existsSync, promises as fs, realpathSync } from 'node:fs';
 import path from 'node:path';
+import { ConfigError } from '../../core/errors.js';
 import { harnessDir } from '../sandbox.js';
 import { openHarnessSession } from '../session.js';
 import type { LearnerSession, RunFailure, SessionOptions } from '../types.js';
@@ -108,6 +109,9 @@ export async function openNodeSession(options: SessionOptions): Promise<LearnerS
   const prlimit = ['/usr/bin/prlimit', '/bin/prlimit'].find((p) => existsSync(p));
   const harness = harnessDir();
   const memory = options.limits?.memoryBytes ?? 1024 * 1024 * 1024;
+  // V8 reserves address space far beyond what it uses: the address-space limit is at least 2 GiB.
+  const addressSpace = Math.max(memory, 2 * 1024 ** 3);
+  if (!prlimit) throw new ConfigError('prlimit (util-linux) is not installed: Node learner code cannot be given its CPU, file-size and memory limits');
   const nodeArgs = (config: Record<string, unknown>): string[] => {
     const root = String(config.root);
     const scratch = String(config.scratch);
@@ -124,11 +128,11 @@ export async function openNodeSession(options: SessionOptions): Promise<LearnerS
       path.join(harness, 'node_harness.mjs'),
       JSON.stringify({ ...config, runModule }),
     ];
-    if (!prlimit) return args;
-    return [`--cpu=${lim.cpuSeconds ?? 60}:${(lim.cpuSeconds ?? 60) + 1}`, `--fsize=${lim.fileSizeBytes ?? 16777216}`, '--core=0', `--as=${Math.max(memory, 2 * 1024 ** 3)}`, '--', node, ...args];
+    return [`--cpu=${lim.cpuSeconds ?? 60}:${(lim.cpuSeconds ?? 60) + 1}`, `--fsize=${lim.fileSizeBytes ?? 16777216}`, '--core=0', `--as=${addressSpace}`, '--', node, ...args];
   };
   return openHarnessSession(options, {
-    interpreter: prlimit ?? node,
+    interpreter: prlimit,
+    processMemoryBytes: addressSpace,
     prefixes: [prefix],
     harness,
     args: nodeArgs,
