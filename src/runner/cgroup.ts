@@ -35,6 +35,8 @@ export interface SessionCgroup {
   memoryDir?: string;
   /** Wraps a command so that it joins the cgroup(s) before it execs. */
   wrap(command: string, args: string[]): { command: string; args: string[] };
+  /** The kernel's count of processes it killed for the memory cap, as last read (see overMemoryCap). */
+  kills: number;
 }
 
 /** The name the rest of the runner knows it by (it began as a pids cgroup). */
@@ -132,6 +134,7 @@ export async function createPidsCgroup(token: string, maxProcesses: number, memo
     dir,
     dirs,
     processes: maxProcesses,
+    kills: 0,
     wrap: (command, args) => ({
       command: '/bin/sh',
       args: ['-c', `${join} && shift ${procs.length} && exec "$@"`, 'rubricate-cgroup', ...procs, command, ...args],
@@ -158,14 +161,22 @@ export function memoryCapKills(cgroup: SessionCgroup | undefined): number {
   return 0;
 }
 
+/** Takes the kernel's count of memory-cap kills as the baseline (a learner process starts: what came before is not its doing). */
+export function noteMemoryCapKills(cgroup: SessionCgroup | undefined): void {
+  if (cgroup?.memoryBytes) cgroup.kills = memoryCapKills(cgroup);
+}
+
 /**
  * A call during which the kernel killed one of the session's processes for
- * going over the session's memory cap (`before`: memoryCapKills before the
- * call) fails as `memory`, whatever the harness answered: its children's work
- * was cut short.
+ * going over the session's memory cap fails as `memory`, whatever the harness
+ * answered: its children's work was cut short. One read of a cgroup file per
+ * call (about 25 us of CPU), none without a memory cap.
  */
-export function overMemoryCap(outcome: CallOutcome, fn: string, cgroup: SessionCgroup | undefined, before: number): CallOutcome {
-  if (!cgroup?.memoryBytes || memoryCapKills(cgroup) <= before) return outcome;
+export function overMemoryCap(outcome: CallOutcome, fn: string, cgroup: SessionCgroup | undefined): CallOutcome {
+  if (!cgroup?.memoryBytes) return outcome;
+  const kills = memoryCapKills(cgroup);
+  if (kills <= cgroup.kills) return outcome;
+  cgroup.kills = kills;
   return {
     ok: false,
     durationMs: outcome.durationMs,

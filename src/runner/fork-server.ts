@@ -54,7 +54,7 @@ import { DEFAULT_LIMITS } from './session.js';
 import type { CallOutcome, IsolationInfo, IsolationLevel, LearnerSession, RunFailure, SessionOptions, Value } from './types.js';
 import { awaitImport, deathFailure, exchangeCall, type CallOptions, failure, OutputCapture, stripUndefined, type Exit } from './answers.js';
 import { refsFromHello, type RefTable, type SharedStore } from './refs.js';
-import { describeCgroup, memoryCapKills, overMemoryCap } from './cgroup.js';
+import { describeCgroup, noteMemoryCapKills, overMemoryCap } from './cgroup.js';
 import { FrameReader, type Frame } from './wire.js';
 
 type Limits = typeof DEFAULT_LIMITS;
@@ -437,6 +437,7 @@ class ForkedSession implements LearnerSession {
   /** Forks a child, waits for it to connect and import the learner module. */
   async start(): Promise<RunFailure | undefined> {
     const job = `${this.server.token.slice(0, 8)}-${++this.jobs}-${randomBytes(4).toString('hex')}`;
+    noteMemoryCapKills(this.server.cgroup);
     const token = randomBytes(16).toString('hex');
     // In the server's own folder: visible (read-only) inside the sandbox at every level.
     const socketPath = path.join(this.server.dir, `s${this.server.nextSocket()}`);
@@ -571,7 +572,6 @@ class ForkedSession implements LearnerSession {
       }
     }
     const proc = this.proc!;
-    const kills = memoryCapKills(this.server.cgroup);
     const outcome = await exchangeCall(proc, fn, args, options, {
       started,
       timeoutMs: Math.min(options.timeoutMs ?? this.limits.callTimeoutMs, this.remaining()),
@@ -582,7 +582,7 @@ class ForkedSession implements LearnerSession {
         return deathFailure(`${fn} did not return`, event.exit, this.stderr.text(), this.limits);
       },
     });
-    const checked = overMemoryCap(outcome, fn, this.server.cgroup, kills);
+    const checked = overMemoryCap(outcome, fn, this.server.cgroup);
     // A process the kernel killed for memory may have been the server: start the next session on a fresh one.
     if (checked !== outcome) this.server.tainted = true;
     return checked;

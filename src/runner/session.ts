@@ -36,7 +36,7 @@ import type {
 } from './types.js';
 import { awaitImport, deathFailure, exchangeCall, type CallOptions, failure, OutputCapture, stripUndefined } from './answers.js';
 import { refsFromHello, type RefTable } from './refs.js';
-import { abandonCgroup, describeCgroup, memoryCapKills, overMemoryCap } from './cgroup.js';
+import { abandonCgroup, describeCgroup, noteMemoryCapKills, overMemoryCap } from './cgroup.js';
 import { FrameReader, type Frame } from './wire.js';
 
 export const DEFAULT_LIMITS: ResourceLimits & { importTimeoutMs: number } = {
@@ -220,6 +220,7 @@ class PythonSession implements LearnerSession {
     const plan = launchPlan(this.level, this.launch, [], this.scratch);
     const args = [...plan.args, ...(this.harnessArgs ? this.harnessArgs(this.harnessConfig(plan.setup)) : this.pythonArgs(harness, plan.setup))];
     const launch = this.cgroup ? this.cgroup.wrap(plan.command, args) : { command: plan.command, args };
+    noteMemoryCapKills(this.cgroup);
     const proc = new HarnessProcess(launch.command, launch.args, this.environment(), this.scratch.work, this.limits.answerBytes, this.stdout, this.stderr);
     this.proc = proc;
     return this.awaitImport(proc);
@@ -305,7 +306,6 @@ class PythonSession implements LearnerSession {
       }
     }
     const proc = this.proc!;
-    const kills = memoryCapKills(this.cgroup);
     const outcome = await exchangeCall(proc, fn, args, options, {
       started,
       timeoutMs: Math.min(options.timeoutMs ?? this.limits.callTimeoutMs, this.remaining()),
@@ -316,7 +316,7 @@ class PythonSession implements LearnerSession {
           ? failure('internal', `the session was closed while ${fn} was running`)
           : deathFailure(`${fn} did not return`, proc.exitInfo, this.stderr.text(), this.limits),
     });
-    return overMemoryCap(outcome, fn, this.cgroup, kills);
+    return overMemoryCap(outcome, fn, this.cgroup);
   }
 
   output(): { stdout: string; stderr: string; truncated: boolean } {
