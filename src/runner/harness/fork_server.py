@@ -56,12 +56,15 @@ def _libc():
         return ctypes.CDLL(ctypes.util.find_library('c'), use_errno=True)
 
 
+# Fails closed: a server whose descendants could escape its sweeps, or whose
+# memory learner code could read, does not serve.
 try:
     libc = _libc()
-    libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-    libc.prctl(4, 0, 0, 0, 0)   # PR_SET_DUMPABLE 0
-except Exception:  # noqa: BLE001 - best effort, reported in hello
-    libc = None
+    if libc.prctl(36, 1, 0, 0, 0) != 0 or libc.prctl(4, 0, 0, 0, 0) != 0:  # PR_SET_CHILD_SUBREAPER, PR_SET_DUMPABLE 0
+        raise OSError('prctl refused')
+except Exception as exc:  # noqa: BLE001
+    sys.stderr.write('rubricate fork server: isolation error: cannot become a subreaper that is not dumpable (%s)\n' % exc)
+    os._exit(71)
 
 # What every learner child needs, loaded once: NumPy and the harness's own imports.
 import numpy  # noqa: E402,F401
@@ -366,7 +369,7 @@ def child(request):
 
 
 # glibc's (other C libraries may not have it).
-malloc_trim = getattr(libc, 'malloc_trim', None) if libc is not None else None
+malloc_trim = getattr(libc, 'malloc_trim', None)
 
 
 def handle(request):
@@ -413,7 +416,7 @@ def handle(request):
 
 def main():
     global buffer
-    reply({'op': 'hello', 'pid': os.getpid(), 'numpy': numpy.__version__, 'hardened': libc is not None})
+    reply({'op': 'hello', 'pid': os.getpid(), 'numpy': numpy.__version__, 'hardened': True})
     while True:
         ready, _, _ = select.select([CONTROL_IN], [], [], 0.05)
         reap()
