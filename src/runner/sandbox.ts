@@ -256,7 +256,7 @@ export interface LaunchContext {
   prefixes: string[];
   /** The harness folder, bound read-only by bubblewrap. */
   harness: string;
-  /** Switch to this user inside bubblewrap. */
+  /** Switch to this user inside the sandbox (bubblewrap via setpriv; the namespaces setup itself, from CONFIG_JSON `user`). */
   user?: SandboxUser;
   /**
    * A Python (standard library only) that, as root, mounts the capped scratch

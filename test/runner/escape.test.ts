@@ -113,6 +113,11 @@ for (const probe of probes) {
       expect(value(await session.call('tiocsti', []))).toEqual([]);
     });
 
+    it.skipIf(!contained)(hostAttack("cannot write the kernel's settings in /proc (IRQ affinity, sysctls)"), async () => {
+      const session = await open();
+      expect(value(await session.call('proc_writes', []))).toEqual([]);
+    });
+
     it.skipIf(!contained)(hostAttack('cannot lift its own hard limits'), async () => {
       const session = await open();
       expect(value(await session.call('raise_limits', []))).toEqual([]);
