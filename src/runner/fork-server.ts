@@ -17,16 +17,20 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chown, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { chmod, chown, lstat, mkdir, mkdtemp, open as openFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { resolvePython } from './python.js';
 import {
+  SCRATCH_FS,
   chooseIsolation,
   chownScratch,
   createPidsCgroup,
+  describeScratch,
+  sandboxTestHook,
   harnessDir,
   isolationInfo,
   killTree,
@@ -40,6 +44,7 @@ import {
   learnerEnvironment,
   visibleFolders,
   type LaunchContext,
+  type LaunchPlan,
   type PidsCgroup,
   type SandboxUser,
   type Scratch,
@@ -51,6 +56,7 @@ import type { Location } from '../core/types.js';
 import type { CallOutcome, IsolationInfo, IsolationLevel, LearnerSession, RunFailure, SessionOptions, Value } from './types.js';
 import { awaitImport, deathFailure, definitionsFrom, exchangeCall, HARNESS_START_MS, type CallOptions, failure, OutputCapture, stripUndefined, type Exit } from './answers.js';
 import { refsFromHello, type RefTable, type SharedStore } from './refs.js';
+import { describeCgroup, noteMemoryCapKills, overMemoryCap } from './cgroup.js';
 import { FrameReader, type Frame } from './wire.js';
 
 type Limits = typeof DEFAULT_LIMITS;
@@ -58,8 +64,11 @@ type Limits = typeof DEFAULT_LIMITS;
 /** How long a server may take to exit by itself when asked to stop. */
 const STOP_GRACE_MS = 500;
 
-/** Size of the private tmpfs a namespaces-level server's children write in (submission copy plus what the learner writes). */
-const JOBS_TMPFS_BYTES = 256 * 1024 * 1024;
+/** A fork server's own memory (NumPy and the interpreter), on top of its child's, in the server's memory cgroup. */
+const SERVER_MEMORY_BYTES = 128 * 1024 * 1024;
+
+/** The longest path a Unix socket may have (sun_path, with its terminating NUL). */
+const SOCKET_PATH_MAX = 107;
 
 /** Most bytes of shared inputs one fork server holds. */
 const SHARED_BYTES_CAP = 64 * 1024 * 1024;
@@ -90,7 +99,13 @@ class ForkServer {
   private loading = new Set<string>();
   private sharedBytes = 0;
   private preloads = 0;
-  private cgroup: PidsCgroup | undefined;
+  private sockets = 0;
+
+  /** A short name for the next child's socket (the path must fit sun_path). */
+  nextSocket(): number {
+    return ++this.sockets;
+  }
+  cgroup: PidsCgroup | undefined;
 
   constructor(
     private readonly launch: LaunchContext,
@@ -99,13 +114,21 @@ class ForkServer {
   ) {}
 
   /**
-   * True when each child gets the submission's files from the grader and
-   * writes them into a size-capped tmpfs only the server's namespace sees
-   * (namespaces level): nothing is written to the host's disk per submission.
-   * Otherwise the grader copies the submission into the server's folder.
+   * True when the children's folder is a tmpfs capped in bytes and inodes
+   * that only the server's sandbox sees (namespaces level, and bubblewrap as
+   * root): each child receives the submission's files on its own socket and
+   * writes them there; nothing is written to the host's disk per submission.
+   * Otherwise the grader copies the submission into the children's folder.
    */
   get inMemory(): boolean {
-    return this.level === 'namespaces';
+    return this.plan?.scratchFs !== undefined;
+  }
+
+  private plan: LaunchPlan | undefined;
+
+  /** What the server's sandbox gives beyond its level's description. */
+  get description(): string {
+    return describeCgroup(this.cgroup, this.limits.processes * 2) + describeScratch(this.level, this.launch);
   }
 
   get jobsDir(): string {
@@ -118,26 +141,30 @@ class ForkServer {
   }
 
   async start(): Promise<void> {
-    this.dir = await mkdtemp(path.join(tmpdir(), 'rubricate-fs-'));
+    this.dir = await mkdtemp(path.join(serverParent(), 'rubricate-fs-'));
+    // The server's folder (its sockets and the owner file) stays the grader's: read-only inside the
+    // sandbox, traversable by the sandbox user. Only the children's folder is writable.
+    await chmod(this.dir, 0o755);
     await writeFile(path.join(this.dir, 'owner'), String(process.pid));
-    if (this.launch.user) await chown(this.dir, this.launch.user.uid, this.launch.user.gid);
+    await mkdir(this.jobsDir);
+    if (this.launch.user) await chown(this.jobsDir, this.launch.user.uid, this.launch.user.gid);
     const scratch: Scratch = { dir: this.dir, work: this.dir, home: this.dir, tmp: this.dir, skipped: [], token: this.token };
     const script = path.join(harnessDir(), 'fork_server.py');
-    const plan = launchPlan(this.level, this.launch, [], scratch);
+    const plan = launchPlan(this.level, this.launch, [], scratch, { writable: this.jobsDir });
+    this.plan = plan;
     // At the namespaces level the server sets up its mounts itself, once, for all its children.
     const config: Record<string, unknown> = {
       harness: path.join(harnessDir(), 'python_harness.py'),
       dir: this.dir,
       setup: plan.setup,
       visible: visibleFolders(this.launch),
+      ...(plan.setup === 'namespaces' && this.launch.user ? { user: this.launch.user } : {}),
+      ...sandboxTestHook(),
     };
-    if (this.inMemory) {
-      // The mount point of the children's private tmpfs (empty on the host).
-      await mkdir(this.jobsDir);
-      Object.assign(config, { jobs: this.jobsDir, jobsBytes: JOBS_TMPFS_BYTES });
-    }
+    // The children's private tmpfs (its mount point is empty on the host); the server empties it between children.
+    if (this.inMemory) Object.assign(config, { jobs: this.jobsDir, jobsBytes: SCRATCH_FS.bytes, jobsInodes: SCRATCH_FS.inodes });
     const args = [...plan.args, '-I', '-B', '-u', script, JSON.stringify(config)];
-    this.cgroup = await createPidsCgroup(this.token, this.limits.processes * 2);
+    this.cgroup = await createPidsCgroup(this.token, this.limits.processes * 2, this.limits.memoryBytes + SCRATCH_FS.bytes + SERVER_MEMORY_BYTES);
     const launch = this.cgroup ? this.cgroup.wrap(plan.command, args) : { command: plan.command, args };
     this.child = spawn(launch.command, launch.args, {
       env: { ...learnerEnvironment(this.dir, this.dir), RUBRICATE_SANDBOX: this.token },
@@ -347,16 +374,33 @@ class ForkedProcess {
   }
 }
 
-/** The spawn request's form of a submission image (base64 files; cached: a restart sends the same). */
-const wiredImages = new WeakMap<SubmissionImage, unknown>();
-function wireImage(image: SubmissionImage): unknown {
+/**
+ * A submission image as the child reads it from its socket, before any
+ * protocol frame: one frame, header `{type: "image", dirs, files: [{path,
+ * size}]}`, payload the files' bytes in order (cached: a restart sends the
+ * same). The server never sees it.
+ */
+const wiredImages = new WeakMap<SubmissionImage, Buffer[]>();
+function imageFrame(image: SubmissionImage): Buffer[] {
   let wired = wiredImages.get(image);
   if (!wired) {
-    wired = { dirs: image.dirs, files: image.files.map((f) => ({ path: f.path, data: f.data.toString('base64') })) };
+    const header = Buffer.from(JSON.stringify({ type: 'image', dirs: image.dirs, files: image.files.map((f) => ({ path: f.path, size: f.data.length })) }));
+    const prefix = Buffer.alloc(8);
+    prefix.writeUInt32LE(header.length, 0);
+    prefix.writeUInt32LE(image.files.reduce((sum, f) => sum + f.data.length, 0), 4);
+    wired = [prefix, header, ...image.files.map((f) => f.data)];
     wiredImages.set(image, wired);
   }
   return wired;
 }
+
+/** The folder fork servers' folders go in: TMPDIR, unless its path is too long for the servers' sockets. */
+function serverParent(): string {
+  const parent = tmpdir();
+  // rubricate-fs-XXXXXX/s<n>: the socket path must fit sun_path.
+  return Buffer.byteLength(parent) + 32 <= SOCKET_PATH_MAX ? parent : '/tmp';
+}
+
 
 /** A learner session whose processes are children of a fork server. */
 class ForkedSession implements LearnerSession {
@@ -387,7 +431,7 @@ class ForkedSession implements LearnerSession {
     private readonly image?: SubmissionImage,
   ) {
     this.isolation = isolationInfo(server.level);
-    this.isolation.description += '; forked from a pre-warmed server';
+    this.isolation.description += `${server.description}; forked from a pre-warmed server`;
     this.stdout = new OutputCapture(Math.ceil(limits.outputBytes / 2));
     this.stderr = new OutputCapture(Math.floor(limits.outputBytes / 2));
   }
@@ -399,9 +443,10 @@ class ForkedSession implements LearnerSession {
   /** Forks a child, waits for it to connect and import the learner module. */
   async start(): Promise<RunFailure | undefined> {
     const job = `${this.server.token.slice(0, 8)}-${++this.jobs}-${randomBytes(4).toString('hex')}`;
+    noteMemoryCapKills(this.server.cgroup);
     const token = randomBytes(16).toString('hex');
     // In the server's own folder: visible (read-only) inside the sandbox at every level.
-    const socketPath = path.join(this.server.dir, `s-${job}`);
+    const socketPath = path.join(this.server.dir, `s${this.server.nextSocket()}`);
     const proc = new ForkedProcess(job, this.limits.answerBytes, (stream, payload, dropped) => {
       const capture = stream === 'stderr' ? this.stderr : this.stdout;
       capture.append(payload);
@@ -431,6 +476,8 @@ class ForkedSession implements LearnerSession {
             return;
           }
           clearTimeout(timer);
+          // The child reads its files from here before the harness starts.
+          if (this.image) for (const chunk of imageFrame(this.image)) socket.write(chunk);
           proc.attach(socket, head.subarray(newline + 1));
           resolve(true);
         };
@@ -464,7 +511,7 @@ class ForkedSession implements LearnerSession {
     const env = { ...learnerEnvironment(this.scratch.home, this.scratch.tmp), RUBRICATE_SANDBOX: this.server.token };
     const spawned = await this.server.request(
       `spawned:${job}`,
-      { op: 'spawn', job, socket: socketPath, token, cwd: this.scratch.work, env, config, ...(this.image ? { image: wireImage(this.image) } : {}) },
+      { op: 'spawn', job, socket: socketPath, token, cwd: this.scratch.work, env, config, ...(this.image ? { image: true } : {}) },
       startBudget,
     );
     const shared = this.server.sharedFor();
@@ -542,7 +589,7 @@ class ForkedSession implements LearnerSession {
       }
     }
     const proc = this.proc!;
-    return exchangeCall(proc, fn, args, options, {
+    const outcome = await exchangeCall(proc, fn, args, options, {
       started,
       timeoutMs: Math.min(options.timeoutMs ?? this.limits.callTimeoutMs, this.remaining()),
       kill: () => this.killProc(proc),
@@ -552,6 +599,10 @@ class ForkedSession implements LearnerSession {
         return deathFailure(`${fn} did not return`, event.exit, this.stderr.text(), this.limits);
       },
     });
+    const checked = overMemoryCap(outcome, fn, this.server.cgroup);
+    // A process the kernel killed for memory may have been the server: start the next session on a fresh one.
+    if (checked !== outcome) this.server.tainted = true;
+    return checked;
   }
 
   output(): { stdout: string; stderr: string; truncated: boolean } {
@@ -610,8 +661,8 @@ export class ForkServerPool {
     const python = await resolvePython(options.python);
     const harness = harnessDir();
     // The same sandbox as a plain session: only the interpreter's folders and the harness bound, learner as nobody when root.
-    const launch: LaunchContext = { python: python.path, prefixes: python.prefixes, harness };
-    const user = level === 'bwrap' ? sandboxUser(python.prefixes, harness) : undefined;
+    const launch: LaunchContext = { python: python.path, prefixes: python.prefixes, harness, setupPython: python.path };
+    const user = level === 'bwrap' || level === 'namespaces' ? sandboxUser(python.prefixes, harness) : undefined;
     if (user) launch.user = user;
     await removeOrphans();
     return new ForkServerPool(launch, level, options, options.recycleAfter ?? 200);
@@ -630,9 +681,9 @@ export class ForkServerPool {
         image = readSubmissionImage(options.root, options.listing);
         scratch = scratchAt(path.join(server.jobsDir, `j${server.served + 1}`), server.token, image.skipped);
       } else {
-        // The copy goes inside the server's bound folder, so the sandbox sees it.
+        // The copy goes inside the server's writable children's folder, so the sandbox sees it.
         const copy = await prepareScratch(options.root, options.listing);
-        const dir = path.join(server.dir, path.basename(copy.dir));
+        const dir = path.join(server.jobsDir, path.basename(copy.dir));
         // Until the rename, the copy is only `copy`: a failed rename must not leave it behind.
         await rename(copy.dir, dir).catch(async (error: unknown) => {
           await removeScratch(copy).catch(() => undefined);
@@ -700,25 +751,63 @@ export class ForkServerPool {
 }
 
 
+/** The most bytes of an `owner` file read (a pid). */
+const OWNER_BYTES = 32;
+
+/**
+ * The pid an orphaned server folder's `owner` file names, or undefined. The
+ * folder may have been left by anyone and its file replaced by learner code
+ * (a FIFO, a link to /dev/zero, a huge file): opened without following links
+ * and without blocking, checked to be a regular file, and read up to a few
+ * bytes, so nothing there can hang or flood the grader.
+ */
+async function ownerOf(dir: string): Promise<number | undefined> {
+  const file = path.join(dir, 'owner');
+  let handle;
+  try {
+    // Only a regular file is opened at all (opening a device can do something); the open re-checks it.
+    const before = await lstat(file);
+    if (!before.isFile()) return undefined;
+    handle = await openFile(file, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY);
+    const info = await handle.stat();
+    if (!info.isFile() || info.ino !== before.ino || info.dev !== before.dev) return undefined;
+  } catch {
+    await handle?.close().catch(() => undefined);
+    return undefined;
+  }
+  try {
+    const buffer = Buffer.alloc(OWNER_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, OWNER_BYTES, 0);
+    const text = buffer.toString('latin1', 0, bytesRead).trim();
+    return /^[1-9][0-9]{0,9}$/.test(text) ? Number(text) : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
+}
+
 /** Removes the folders of fork servers whose grader was killed (its pid no longer runs). */
 async function removeOrphans(): Promise<void> {
-  let names: string[];
-  try {
-    names = await readdir(tmpdir());
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    if (!name.startsWith('rubricate-fs-')) continue;
-    const dir = path.join(tmpdir(), name);
-    const owner = Number(await readFile(path.join(dir, 'owner'), 'utf8').catch(() => 'NaN'));
-    if (!Number.isInteger(owner) || owner <= 0) continue;
-    let alive = true;
+  for (const parent of new Set([tmpdir(), serverParent()])) {
+    let names: string[];
     try {
-      process.kill(owner, 0);
-    } catch (error) {
-      alive = (error as NodeJS.ErrnoException).code === 'EPERM';
+      names = await readdir(parent);
+    } catch {
+      continue;
     }
-    if (!alive) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    for (const name of names) {
+      if (!name.startsWith('rubricate-fs-')) continue;
+      const dir = path.join(parent, name);
+      const owner = await ownerOf(dir);
+      if (owner === undefined) continue;
+      let alive = true;
+      try {
+        process.kill(owner, 0);
+      } catch (error) {
+        alive = (error as NodeJS.ErrnoException).code === 'EPERM';
+      }
+      if (!alive) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    }
   }
 }

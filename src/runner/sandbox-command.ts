@@ -131,7 +131,7 @@ export async function runSandboxedCommand(spec: SandboxCommand): Promise<Sandbox
   if (!prlimit) throw new Error('prlimit (util-linux) is needed to run a command under resource limits, and was not found in /usr/bin or /bin');
   const { scratch, limits, level } = spec;
   const harness = harnessDir();
-  const user = level === 'bwrap' ? sandboxUser(spec.visible, harness) : undefined;
+  const user = level === 'bwrap' || level === 'namespaces' ? sandboxUser(spec.visible, harness) : undefined;
   if (user) await chownScratch(scratch, user);
   const cgroup = await createPidsCgroup(scratch.token, limits.processes);
   // Inside the sandbox: limits first, then the working folder (bubblewrap starts a sandbox user in /).
@@ -151,7 +151,7 @@ export async function runSandboxedCommand(spec: SandboxCommand): Promise<Sandbox
     // The Python harness's own namespace setup, then exec: the same mounts as a session (docs/runner-protocol.md).
     const python = await resolvePython();
     context = { ...context, python: python.path };
-    const config = { root: scratch.work, scratch: scratch.dir, visible: [harness, ...spec.visible], pipes: false };
+    const config = { root: scratch.work, scratch: scratch.dir, cwd: spec.cwd ?? scratch.work, visible: [harness, ...spec.visible], pipes: false, scratchOnHost: true, ...(user ? { user } : {}) };
     args = ['-I', '-B', path.join(harness, 'ns_exec.py'), JSON.stringify(config), '--', prlimit, ...inner];
   }
   if (user) context.user = user;

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { mkdir, readFile, readdir, rmdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,7 @@ import { ConfigError } from '../core/errors.js';
 import { DEFAULT_COPY_LIMITS, listSubmission, planCopy, readListedFile, skippedEntry, type CopyLimits, type CopyPlan, type ListedFile, type SubmissionListing } from '../input/listing.js';
 
 export { DEFAULT_COPY_LIMITS, planCopy, type CopyLimits, type CopyPlan } from '../input/listing.js';
+import { cgroupPids, type PidsCgroup } from './cgroup.js';
 import type { IsolationInfo, IsolationLevel } from './types.js';
 
 /**
@@ -135,6 +136,17 @@ export async function requireIsolation(requested: IsolationLevel | 'auto' = 'aut
   );
 }
 
+/** Size of the sandbox's own /tmp and /dev/shm (bwrap and namespaces levels). */
+const SMALL_TMPFS_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Caps of the tmpfs learner code writes in (its scratch folder, or a fork
+ * server's children's folder) at the bwrap and namespaces levels: the
+ * submission copy (at most 50 MiB, 5,000 files) plus what the learner writes.
+ * Its pages count against the session's memory cgroup too.
+ */
+export const SCRATCH_FS = { bytes: 256 * 1024 * 1024, inodes: 16384 };
+
 const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib64', '/lib32', '/libx32', '/etc'];
 /** Files hidden even from a root sandbox (read as their owner otherwise). */
 const HIDDEN_FILES = ['/etc/shadow', '/etc/gshadow', '/etc/shadow-', '/etc/gshadow-', '/etc/sudoers'];
@@ -161,8 +173,9 @@ function bwrapBaseArgs(): string[] {
     ...systemBinds(),
     '--dev', '/dev',
     '--proc', '/proc',
-    '--tmpfs', '/tmp',
-    '--tmpfs', '/dev/shm',
+    // Learner code is pointed at scratch (TMPDIR); these are for code that hard-codes them, capped in bytes.
+    '--perms', '1777', '--size', String(SMALL_TMPFS_BYTES), '--tmpfs', '/tmp',
+    '--perms', '1777', '--size', String(SMALL_TMPFS_BYTES), '--tmpfs', '/dev/shm',
     // Every namespace except the user one (--unshare-all would add it, and as root it maps only uid 0).
     '--unshare-ipc',
     '--unshare-pid',
@@ -189,9 +202,12 @@ export interface SandboxUser {
 const NOBODY: SandboxUser = { uid: 65534, gid: 65534 };
 
 /**
- * Running as root, bubblewrap can switch the learner to `nobody` (via
- * setpriv) when the interpreter's folders are world-readable; the bind
- * mounts make them reachable even when they live under a 0700 home.
+ * Running as root, the sandbox switches the learner to `nobody` (bubblewrap
+ * via setpriv, the namespaces level in sandbox_setup.py) when the
+ * interpreter's folders are world-readable; the bind mounts make them
+ * reachable even when they live under a 0700 home. As nobody, learner code
+ * owns none of the files it can reach: root without capabilities still owns
+ * the cgroup files, for one.
  */
 export function sandboxUser(prefixes: string[], harness: string): SandboxUser | undefined {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
@@ -207,7 +223,7 @@ export function sandboxUser(prefixes: string[], harness: string): SandboxUser | 
 }
 
 function unshareArgs(): string[] {
-  return ['--net', '--pid', '--fork', '--kill-child', '--mount', '--ipc', '--uts'];
+  return ['--net', '--pid', '--fork', '--kill-child', '--mount', '--ipc', '--uts', '--cgroup'];
 }
 
 export interface LaunchPlan {
@@ -215,6 +231,17 @@ export interface LaunchPlan {
   args: string[];
   /** What the harness must do itself before importing learner code. */
   setup: 'none' | 'namespaces';
+  /** The caps of the tmpfs the learner writes in, when it is one (bwrap as root, namespaces); otherwise it writes on the host's disk. */
+  scratchFs?: { bytes: number; inodes: number };
+}
+
+export interface LaunchOptions {
+  /**
+   * A folder inside `scratch.dir` that is the only writable one (a fork
+   * server's children's folder, empty at start); `scratch.dir` itself is then
+   * read-only inside the sandbox. Without it `scratch.dir` is writable.
+   */
+  writable?: string;
 }
 
 /**
@@ -232,8 +259,14 @@ export interface LaunchContext {
   prefixes: string[];
   /** The harness folder, bound read-only by bubblewrap. */
   harness: string;
-  /** Switch to this user inside bubblewrap. */
+  /** Switch to this user inside the sandbox (bubblewrap via setpriv; the namespaces setup itself, from CONFIG_JSON `user`). */
   user?: SandboxUser;
+  /**
+   * A Python (standard library only) that, as root, mounts the capped scratch
+   * tmpfs in front of bubblewrap (sandbox_setup.py). Without it, or without
+   * root, scratch under bubblewrap is a folder on the host's disk.
+   */
+  setupPython?: string;
 }
 
 /**
@@ -241,41 +274,90 @@ export interface LaunchContext {
  * With a bare interpreter path (no LaunchContext), bubblewrap shows the whole
  * host file system read-only instead of only the folders the interpreter needs.
  */
-export function launchPlan(level: IsolationLevel, interpreter: string | LaunchContext, pythonArgs: string[], scratch: Scratch): LaunchPlan {
+export function launchPlan(level: IsolationLevel, interpreter: string | LaunchContext, pythonArgs: string[], scratch: Scratch, options: LaunchOptions = {}): LaunchPlan {
   const context: LaunchContext = typeof interpreter === 'string' ? { python: interpreter, prefixes: ['/'], harness: '/' } : interpreter;
   const { python } = context;
   if (level === 'bwrap') {
     const bwrap = findOnPath('bwrap') ?? 'bwrap';
     const binds: string[] = [];
     const made = new Set<string>();
-    for (const dir of outermost([...context.prefixes, path.dirname(python), context.harness])) {
-      if (SYSTEM_DIRS.some((sys) => dir === sys || dir.startsWith(`${sys}/`))) continue;
-      // bubblewrap would create the missing parents 0700: make them traversable for the sandbox user.
+    // bubblewrap would create missing parents 0700: make them traversable for the sandbox user
+    // (the interpreter's folders, and scratch wherever TMPDIR puts it).
+    const parentsOf = (dir: string): void => {
       const parents: string[] = [];
       for (let parent = path.dirname(dir); parent !== '/' && parent !== '.'; parent = path.dirname(parent)) parents.unshift(parent);
       for (const parent of parents) {
-        if (made.has(parent)) continue;
+        if (made.has(parent) || SYSTEM_DIRS.some((sys) => parent === sys || parent.startsWith(`${sys}/`)) || parent === '/tmp') continue;
         made.add(parent);
         binds.push('--perms', '0755', '--dir', parent);
       }
+    };
+    for (const dir of outermost([...context.prefixes, path.dirname(python), context.harness])) {
+      if (SYSTEM_DIRS.some((sys) => dir === sys || dir.startsWith(`${sys}/`))) continue;
+      parentsOf(dir);
       binds.push('--ro-bind', dir, dir);
     }
+    parentsOf(scratch.dir);
+    const scratchBinds = options.writable
+      ? ['--ro-bind', scratch.dir, scratch.dir, '--bind', options.writable, options.writable]
+      : ['--bind', scratch.dir, scratch.dir];
     const user = context.user;
     const caps = user ? ['--cap-drop', 'ALL', '--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID'] : ['--cap-drop', 'ALL'];
     const command = user
       ? [findOnPath('setpriv') ?? 'setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', '--no-new-privs', '--', python]
       : [python];
-    return {
-      command: bwrap,
-      // After the switch only the sandbox user may enter scratch: the harness changes folder itself.
-      args: [...bwrapBaseArgs(), ...binds, ...caps, '--bind', scratch.dir, scratch.dir, '--chdir', user ? '/' : scratch.work, '--', ...command, ...pythonArgs],
-      setup: 'none',
-    };
+    const bwrapArgs = [...bwrapBaseArgs(), ...binds, ...caps, ...scratchBinds, '--chdir', user ? '/' : scratch.work, '--', ...command, ...pythonArgs];
+    // After the switch only the sandbox user may enter scratch: the harness changes folder itself.
+    const capped = cappedScratchWrapper(context, scratch, options);
+    if (!capped) return { command: bwrap, args: bwrapArgs, setup: 'none' };
+    return { command: capped.command, args: [...capped.args, bwrap, ...bwrapArgs], setup: 'none', scratchFs: { ...SCRATCH_FS } };
   }
   if (level === 'namespaces') {
-    return { command: findOnPath('unshare') ?? 'unshare', args: [...unshareArgs(), '--', python, ...pythonArgs], setup: 'namespaces' };
+    return { command: findOnPath('unshare') ?? 'unshare', args: [...unshareArgs(), '--', python, ...pythonArgs], setup: 'namespaces', scratchFs: { ...SCRATCH_FS } };
   }
   return { command: python, args: pythonArgs, setup: 'none' };
+}
+
+/** Fault injection for rubricate's own tests of the sandbox (sandbox_setup.py's Mounter), from the environment. */
+export function sandboxTestHook(): { test?: unknown } {
+  const text = process.env.RUBRICATE_TEST_SANDBOX_FAULT;
+  if (!text) return {};
+  try {
+    return { test: JSON.parse(text) as unknown };
+  } catch {
+    return {};
+  }
+}
+
+/** Where learner writes land at this level, for the isolation description. */
+export function describeScratch(level: IsolationLevel, context: LaunchContext): string {
+  const capped = level === 'namespaces' || (level === 'bwrap' && cappedScratchWrapper(context, scratchAt('/', ''), {}) !== undefined);
+  return capped
+    ? `; writes go to a private tmpfs of at most ${SCRATCH_FS.bytes / 1048576} MiB and ${SCRATCH_FS.inodes} files`
+    : '; writes go to a scratch folder on the host disk, capped only per file (RLIMIT_FSIZE)';
+}
+
+/**
+ * As root, bubblewrap is started from a private mount namespace in which
+ * sandbox_setup.py has mounted a tmpfs capped in bytes and inodes over the
+ * folder the learner writes in (bubblewrap cannot cap inodes itself), with
+ * the grader's copy of the submission copied into it: learner writes never
+ * reach the host's disk. Undefined where that cannot be done (not root, no
+ * `unshare`, no setup Python): the session's description then says so.
+ */
+function cappedScratchWrapper(context: LaunchContext, scratch: Scratch, options: LaunchOptions): { command: string; args: string[] } | undefined {
+  if (!context.setupPython || typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
+  const unshare = findOnPath('unshare');
+  if (!unshare) return undefined;
+  const owner = context.user ? { uid: context.user.uid, gid: context.user.gid } : {};
+  const tmpfs = options.writable
+    ? { path: options.writable, bytes: SCRATCH_FS.bytes, inodes: SCRATCH_FS.inodes, mode: '0755', ...owner }
+    : { path: scratch.dir, bytes: SCRATCH_FS.bytes, inodes: SCRATCH_FS.inodes, mode: '0700', copy: true, ...owner };
+  const script = path.join(harnessDir(), 'sandbox_setup.py');
+  return {
+    command: unshare,
+    args: ['--mount', '--propagation', 'private', '--', context.setupPython, '-I', '-S', '-B', script, JSON.stringify({ tmpfs: [tmpfs], ...sandboxTestHook() }), '--'],
+  };
 }
 
 // ------------------------------------------------------------------ scratch
@@ -584,76 +666,4 @@ export function harnessDir(moduleUrl: string = import.meta.url): string {
   throw new Error(`rubricate is installed incompletely: python_harness.py not found in ${candidates.join(' or ')}`);
 }
 
-// ------------------------------------------------------------------ pids cgroup
-
-/**
- * A per-session pids cgroup (root with a writable cgroup file system): it
- * enforces the process limit where RLIMIT_NPROC does not (root), and lists
- * every process of the session for killing, setsid() or not.
- */
-export interface PidsCgroup {
-  dir: string;
-  /** Wraps a command so that it joins the cgroup before it execs. */
-  wrap(command: string, args: string[]): { command: string; args: string[] };
-}
-
-const CGROUP_ROOTS = ['/sys/fs/cgroup/pids', '/sys/fs/cgroup'];
-
-export async function createPidsCgroup(token: string, maxProcesses: number): Promise<PidsCgroup | undefined> {
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
-  for (const base of CGROUP_ROOTS) {
-    if (!existsSync(path.join(base, 'cgroup.procs'))) continue;
-    if (base === '/sys/fs/cgroup' && !existsSync(path.join(base, 'cgroup.controllers'))) continue;
-    const dir = path.join(base, `rubricate-${token}`);
-    try {
-      await mkdir(dir);
-    } catch {
-      continue;
-    }
-    try {
-      await writeFile(path.join(dir, 'pids.max'), String(maxProcesses));
-    } catch {
-      await rmdir(dir).catch(() => undefined);
-      continue;
-    }
-    const procs = path.join(dir, 'cgroup.procs');
-    return {
-      dir,
-      wrap: (command, args) => ({
-        command: '/bin/sh',
-        args: ['-c', 'echo $$ > "$0" && exec "$@"', procs, command, ...args],
-      }),
-    };
-  }
-  return undefined;
-}
-
-export async function cgroupPids(cgroup: PidsCgroup): Promise<number[]> {
-  try {
-    const text = await readFile(path.join(cgroup.dir, 'cgroup.procs'), 'utf8');
-    return text
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map(Number);
-  } catch {
-    return [];
-  }
-}
-
-/** Kills everything left in the cgroup and removes it. */
-export async function removePidsCgroup(cgroup: PidsCgroup): Promise<void> {
-  for (let round = 0; round < 50; round++) {
-    const pids = await cgroupPids(cgroup);
-    if (pids.length === 0) break;
-    for (const pid of pids) signal(pid, 'SIGKILL');
-    await new Promise((resolve) => setTimeout(resolve, round < 5 ? 2 : 20));
-  }
-  for (let round = 0; round < 20; round++) {
-    try {
-      await rmdir(cgroup.dir);
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  }
-}
+export { createPidsCgroup, removePidsCgroup, cgroupPids, type PidsCgroup, type SessionCgroup } from './cgroup.js';

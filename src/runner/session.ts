@@ -1,12 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { formatSeconds } from '../core/duration.js';
 import { resolvePython } from './python.js';
 import {
+  SCRATCH_FS,
   chownScratch,
   createPidsCgroup,
+  describeScratch,
+  sandboxTestHook,
   harnessDir,
   isolationInfo,
   killTree,
@@ -37,6 +40,7 @@ import type {
 } from './types.js';
 import { awaitImport, deathFailure, definitionsFrom, exchangeCall, type CallOptions, failure, OutputCapture, stripUndefined } from './answers.js';
 import { refsFromHello, type RefTable } from './refs.js';
+import { abandonCgroup, describeCgroup, noteMemoryCapKills, overMemoryCap } from './cgroup.js';
 import { FrameReader, type Frame } from './wire.js';
 
 export const DEFAULT_LIMITS: ResourceLimits & { importTimeoutMs: number } = {
@@ -203,7 +207,7 @@ class PythonSession implements LearnerSession {
   ) {
     this.isolation = isolationInfo(level);
     if (launch.user) this.isolation.description += `; runs as uid ${launch.user.uid}`;
-    if (cgroup) this.isolation.description += `; at most ${limits.processes} processes (pids cgroup)`;
+    this.isolation.description += describeCgroup(cgroup, limits.processes) + describeScratch(level, launch);
     this.stdout = new OutputCapture(Math.ceil(limits.outputBytes / 2));
     this.stderr = new OutputCapture(Math.floor(limits.outputBytes / 2));
   }
@@ -222,6 +226,7 @@ class PythonSession implements LearnerSession {
     const plan = launchPlan(this.level, this.launch, [], this.scratch);
     const args = [...plan.args, ...(this.harnessArgs ? this.harnessArgs(this.harnessConfig(plan.setup)) : this.pythonArgs(harness, plan.setup))];
     const launch = this.cgroup ? this.cgroup.wrap(plan.command, args) : { command: plan.command, args };
+    noteMemoryCapKills(this.cgroup);
     const proc = new HarnessProcess(launch.command, launch.args, this.environment(), this.scratch.work, this.limits.answerBytes, this.stdout, this.stderr);
     this.proc = proc;
     return this.awaitImport(proc);
@@ -241,6 +246,9 @@ class PythonSession implements LearnerSession {
       cwd: this.scratch.work,
       setup,
       ...(this.options.mode === 'tasks' ? { mode: 'tasks' } : {}),
+      // At the namespaces level the setup switches to the sandbox user itself (bubblewrap's setpriv does it there).
+      ...(setup === 'namespaces' && this.launch.user ? { user: this.launch.user } : {}),
+      ...sandboxTestHook(),
       limits: {
         memoryBytes: this.limits.memoryBytes,
         cpuSeconds: this.limits.cpuSeconds,
@@ -316,7 +324,7 @@ class PythonSession implements LearnerSession {
       }
     }
     const proc = this.proc!;
-    return exchangeCall(proc, fn, args, options, {
+    const outcome = await exchangeCall(proc, fn, args, options, {
       started,
       timeoutMs: Math.min(options.timeoutMs ?? this.limits.callTimeoutMs, this.remaining()),
       kill: () => this.kill(proc),
@@ -326,6 +334,7 @@ class PythonSession implements LearnerSession {
           ? failure('internal', `the session was closed while ${fn} was running`)
           : deathFailure(`${fn} did not return`, proc.exitInfo, this.stderr.text(), this.limits),
     });
+    return overMemoryCap(outcome, fn, this.cgroup);
   }
 
   output(): { stdout: string; stderr: string; truncated: boolean } {
@@ -346,18 +355,7 @@ class PythonSession implements LearnerSession {
       kill(-pid);
       kill(pid);
     }
-    if (this.cgroup) {
-      try {
-        for (const line of readFileSync(path.join(this.cgroup.dir, 'cgroup.procs'), 'utf8').split('\n')) if (line.trim()) kill(Number(line));
-      } catch {
-        /* gone */
-      }
-      try {
-        rmdirSync(this.cgroup.dir);
-      } catch {
-        /* still has dying members; the kernel keeps an empty cgroup harmlessly */
-      }
-    }
+    if (this.cgroup) abandonCgroup(this.cgroup);
     try {
       rmSync(this.scratch.dir, { recursive: true, force: true });
     } catch {
@@ -389,8 +387,8 @@ export async function openPythonSession(options: SessionOptions): Promise<Learne
   const python = await resolvePython(options.python);
   const level = await requireIsolation(options.isolation);
   const harness = harnessDir();
-  const launch: LaunchContext = { python: python.path, prefixes: python.prefixes, harness };
-  const user = level === 'bwrap' ? sandboxUser(python.prefixes, harness) : undefined;
+  const launch: LaunchContext = { python: python.path, prefixes: python.prefixes, harness, setupPython: python.path };
+  const user = level === 'bwrap' || level === 'namespaces' ? sandboxUser(python.prefixes, harness) : undefined;
   if (user) launch.user = user;
   return startSession(options, launch, level, limits);
 }
@@ -408,13 +406,15 @@ async function startSession(
   args?: HarnessSpec['args'],
   prepare?: HarnessSpec['prepare'],
   image?: SubmissionImage,
+  processMemoryBytes?: number,
 ): Promise<LearnerSession> {
   const scratch = image ? await scratchFromImage(image) : await prepareScratch(options.root, options.listing);
   let session: PythonSession;
   try {
     await prepare?.(scratch);
     if (launch.user) await chownScratch(scratch, launch.user);
-    const cgroup = await createPidsCgroup(scratch.token, limits.processes);
+    // The session's processes together: the per-process limit, plus scratch (its tmpfs pages are memory too).
+    const cgroup = await createPidsCgroup(scratch.token, limits.processes, Math.max(limits.memoryBytes, processMemoryBytes ?? 0) + SCRATCH_FS.bytes);
     session = new PythonSession(options, launch, level, scratch, limits, cgroup, args);
   } catch (error) {
     await removeScratch(scratch);
@@ -453,6 +453,15 @@ export interface HarnessSpec {
   image?: SubmissionImage;
   /** Where the module's functions are defined, when the grader parsed it (the harness may not say). */
   definitions?: Record<string, Location>;
+  /**
+   * The address-space limit the harness gives each process, when above
+   * `limits.memoryBytes` (Node: V8 reserves 2 GiB). The session's memory cap
+   * must not be the first limit a single process meets: near a cgroup's cap the
+   * kernel reclaims the process's own code pages again and again before it
+   * kills anything, and the call runs into its timeout instead of failing as
+   * `memory`.
+   */
+  processMemoryBytes?: number;
 }
 
 /**
@@ -465,15 +474,20 @@ export async function openHarnessSession(options: SessionOptions, spec: HarnessS
   let launch: LaunchContext = { python: spec.interpreter, prefixes: spec.prefixes, harness: spec.harness };
   let args = spec.args;
   if (level === 'namespaces') {
-    // Only the Python harness sets up private mounts itself: start the others through its trampoline.
+    // Only the Python harness sets up private mounts itself: start the others through its trampoline
+    // (standard library only: -S, no site-packages, no NumPy).
     const python = await resolvePython();
     const trampoline = path.join(spec.harness, 'ns_exec.py');
     launch = { ...launch, python: python.path };
-    args = (config) => ['-I', '-B', trampoline, JSON.stringify(config), '--', spec.interpreter, ...spec.args(config)];
+    args = (config) => ['-I', '-S', '-B', trampoline, JSON.stringify(config), '--', spec.interpreter, ...spec.args(config)];
+  } else if (level === 'bwrap') {
+    // The capped scratch tmpfs in front of bubblewrap is mounted by the same standard-library module.
+    const python = await resolvePython().catch(() => undefined);
+    if (python) launch.setupPython = python.path;
   }
-  const user = level === 'bwrap' ? sandboxUser(spec.prefixes, spec.harness) : undefined;
+  const user = level === 'bwrap' || level === 'namespaces' ? sandboxUser(spec.prefixes, spec.harness) : undefined;
   if (user) launch.user = user;
-  const session = await startSession(options, launch, level, limits, args, spec.prepare, spec.image);
+  const session = await startSession(options, launch, level, limits, args, spec.prepare, spec.image, spec.processMemoryBytes);
   if (spec.definitions && session instanceof PythonSession) session.definitions ??= spec.definitions;
   return session;
 }

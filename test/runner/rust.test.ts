@@ -189,7 +189,7 @@ describe('rust runner', () => {
   it('stops an infinite loop and a memory hog, and keeps writes inside scratch', cargo, async () => {
     await withSession('hostile-infinite-loop', async (s) => {
       const out = await s.call('apply_rope', applyArgs(), { timeoutMs: 1000 });
-      expect(!out.ok && out.failure).toMatchObject({ kind: 'timeout', message: 'apply_rope did not return within 1 s' });
+      expect(!out.ok && out.failure).toMatchObject({ kind: 'timeout', message: 'apply_rope did not return within 1 s (the call limit: limits.call in the rubric, or --call-timeout)' });
     });
     expect(processesWith(fixture('hostile-infinite-loop'))).toEqual([]);
     await withSession('hostile-memory-hog', async (s) => {

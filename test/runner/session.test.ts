@@ -288,7 +288,7 @@ describe('import failures', () => {
       limits: { importTimeoutMs: 10_000 },
     });
     try {
-      expect(session.importFailure).toEqual({ kind: 'timeout', message: 'importing slow.py took longer than 10 s', location: { file: 'slow.py' } });
+      expect(session.importFailure).toEqual({ kind: 'timeout', message: 'importing slow.py took longer than 10 s, the import limit (limits.import in the rubric, or --import-timeout)', location: { file: 'slow.py' } });
     } finally {
       await session.close();
     }

@@ -8,13 +8,22 @@ job at a time. Control channel: newline-delimited JSON, requests on fd 3,
 replies on fd 4.
 
   {"op": "spawn", "job": ID, "socket": PATH, "token": T, "cwd": DIR, "env": {...}, "config": {...},
-   "image": {"dirs": [...], "files": [{"path": P, "data": BASE64}]}}   (image: with a private tmpfs)
+   "image": true}                    (image: the child receives its files over its socket)
       -> {"op": "spawned", "job": ID, "pid": PID}
   {"op": "kill", "job": ID}          -> {"op": "killed", "job": ID}
   {"op": "preload", "job": ID, "key": K, "data": BASE64}
                                      -> {"op": "preloaded", "job": ID}
       (a float64 grader input; children forked later resolve {"$ref": "shared:K"})
   (a child ends)                     -> {"op": "exit", "job": ID, "code": C, "signal": S}
+
+Nothing of one submission is ever in the server's memory, so nothing of it
+can reach a later child through the memory that child inherits: the server
+never reads a submission's files (with `image`, the child reads them from its
+own socket after the fork and writes them into its folder; otherwise the
+grader copies them to disk), never lists the names learner code gave its
+files (the children's folder is emptied by a short-lived forked cleaner), and
+reads nothing of its descendants but their pids and parents (from a buffer it
+zeroes after use).
 
 Between jobs every descendant is killed: the server is a child subreaper, so
 processes a learner leaves behind (setsid, double fork) stay its descendants.
@@ -47,12 +56,15 @@ def _libc():
         return ctypes.CDLL(ctypes.util.find_library('c'), use_errno=True)
 
 
+# Fails closed: a server whose descendants could escape its sweeps, or whose
+# memory learner code could read, does not serve.
 try:
     libc = _libc()
-    libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-    libc.prctl(4, 0, 0, 0, 0)   # PR_SET_DUMPABLE 0
-except Exception:  # noqa: BLE001 - best effort, reported in hello
-    libc = None
+    if libc.prctl(36, 1, 0, 0, 0) != 0 or libc.prctl(4, 0, 0, 0, 0) != 0:  # PR_SET_CHILD_SUBREAPER, PR_SET_DUMPABLE 0
+        raise OSError('prctl refused')
+except Exception as exc:  # noqa: BLE001
+    sys.stderr.write('rubricate fork server: isolation error: cannot become a subreaper that is not dumpable (%s)\n' % exc)
+    os._exit(71)
 
 # What every learner child needs, loaded once: NumPy and the harness's own imports.
 import numpy  # noqa: E402,F401
@@ -84,31 +96,25 @@ for fd in (CONTROL_IN, CONTROL_OUT):
 
 
 def setup_namespace():
-    """At the `namespaces` level (started by `unshare` as root): the Python
-    harness's own mount setup, once for the server, with the server's folder
-    as the writable scratch; every child inherits it and no capability."""
-    import importlib.util
-    saved = sys.argv
-    sys.argv = [HARNESS, json.dumps({'root': config['dir'], 'scratch': config['dir'], 'visible': config.get('visible', [])})]
+    """At the `namespaces` level (started by `unshare` as root): the sandbox
+    setup, once for the server; every child inherits it and no capability.
+    The server's folder (sockets) stays read-only; children's files live in a
+    private tmpfs capped in bytes and inodes."""
+    spec = importlib.util.spec_from_file_location(
+        'rubricate_sandbox_setup', os.path.join(os.path.dirname(HARNESS), 'sandbox_setup.py'))
+    sandbox = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sandbox)
+    setup = {'scratch': config['dir'], 'visible': config.get('visible', []), 'test': config.get('test'), 'user': config.get('user')}
     try:
-        spec = importlib.util.spec_from_file_location('rubricate_sandbox_setup', HARNESS)
-        harness = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(harness)
-        if config.get('jobs'):
-            # Children's files live in a size-capped tmpfs; the server's folder (sockets) stays read-only.
-            harness.setup_namespace(scratch_writable=False, private_tmpfs=(config['jobs'], config['jobsBytes']))
-        else:
-            harness.setup_namespace()
-    finally:
-        sys.argv = saved
+        sandbox.setup_namespace(setup, scratch_writable=False,
+                                private_tmpfs=(config['jobs'], config['jobsBytes'], config['jobsInodes']))
+    except sandbox.IsolationError as exc:
+        sys.stderr.write('rubricate fork server: isolation error: %s\n' % exc)
+        os._exit(71)
 
 
 if config.get('setup') == 'namespaces':
-    try:
-        setup_namespace()
-    except OSError as exc:
-        sys.stderr.write('rubricate fork server: sandbox setup failed: %s\n' % exc)
-        os._exit(71)
+    setup_namespace()
 
 SHARED = {}    # key -> read-only float64 array every child inherits (grader inputs, never expected values)
 jobs = {}      # pid -> job id
@@ -124,21 +130,42 @@ def reply(obj):
         view = view[n:]
 
 
+_STAT = bytearray(1024)
+
+
+def _stat_fields(name):
+    """(state, parent pid) of /proc/NAME/stat, or None. Read into a buffer that
+    is zeroed afterwards: the process name in it is the learner's to choose."""
+    try:
+        fd = os.open('/proc/%s/stat' % name, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        n = os.readv(fd, [_STAT])
+    except OSError:
+        n = 0
+    finally:
+        os.close(fd)
+    try:
+        close = _STAT.rindex(b')', 0, n)
+        fields = _STAT[close + 2:n].split(None, 2)
+        return (fields[0].decode('ascii'), int(fields[1]))
+    except (ValueError, IndexError, UnicodeDecodeError):
+        return None
+    finally:
+        _STAT[:n] = bytes(n)
+
+
 def descendants():
     """Every live process whose parent chain leads to us."""
     parents = {}
     for name in os.listdir('/proc'):
         if not name.isdigit():
             continue
-        try:
-            with open('/proc/%s/stat' % name, 'rb') as f:
-                text = f.read().decode('latin-1')
-            fields = text[text.rindex(')') + 2:].split()
-            if fields[0] in ('Z', 'X'):
-                continue
-            parents[int(name)] = int(fields[1])
-        except (OSError, ValueError):
+        fields = _stat_fields(name)
+        if fields is None or fields[0] in ('Z', 'X'):
             continue
+        parents[int(name)] = fields[1]
     me = os.getpid()
     out = []
     for pid in parents:
@@ -225,54 +252,103 @@ def reap(block_for=0.0):
 
 
 def clear_jobs():
-    """Empties the private tmpfs before the next child: nothing of one learner reaches the next."""
+    """Empties the children's folder before the next child: nothing of one
+    learner reaches the next. A forked cleaner does it, so the names the
+    learner gave its files never enter the server's memory."""
     jobs_dir = config.get('jobs')
     if not jobs_dir:
         return
-    import shutil
-    for name in os.listdir(jobs_dir):
-        target = os.path.join(jobs_dir, name)
-        if os.path.isdir(target) and not os.path.islink(target):
-            shutil.rmtree(target, ignore_errors=True)
-        else:
-            try:
-                os.unlink(target)
-            except OSError:
-                pass
-
-
-def write_image(request):
-    """Writes the submission the grader sent (folders, then base64 files) into
-    the child's folders in the private tmpfs."""
-    import base64
-    work = request['cwd']
-    for folder in (work, request['env'].get('HOME'), request['env'].get('TMPDIR')):
-        if folder:
-            os.makedirs(folder, exist_ok=True)
-    for rel in request['image']['dirs']:
-        os.makedirs(os.path.join(work, rel), exist_ok=True)
-    for item in request['image']['files']:
-        fd = os.open(os.path.join(work, item['path']), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    pid = os.fork()
+    if pid == 0:
+        code = 0
         try:
-            data = memoryview(base64.b64decode(item['data']))
-            while data:
-                data = data[os.write(fd, data):]
+            import shutil
+            for entry in os.scandir(jobs_dir):
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    try:
+                        os.unlink(entry.path)
+                    except OSError:
+                        code = 1
+            if os.listdir(jobs_dir):
+                code = 1
+        except BaseException:  # noqa: BLE001
+            code = 1
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+        # Something the learner left cannot be removed: no later child may start here.
+        sys.stderr.write('rubricate fork server: the children\'s folder could not be emptied\n')
+        os._exit(72)
+
+
+def _read_exact(fd, n):
+    out = bytearray()
+    while len(out) < n:
+        chunk = os.read(fd, min(n - len(out), 1 << 20))
+        if not chunk:
+            raise EOFError('the grader closed the socket while sending the submission')
+        out += chunk
+    return out
+
+
+def receive_image(fd, work):
+    """In the child: the submission's files, sent by the grader on the child's
+    own socket as one frame (header {dirs, files: [{path, size}]}, payload the
+    files' bytes in order), written into `work`."""
+    hlen, plen = struct.unpack('<II', _read_exact(fd, 8))
+    header = json.loads(bytes(_read_exact(fd, hlen)))
+    if header.get('type') != 'image':
+        raise ValueError('expected the submission image')
+    root = os.path.realpath(work)
+
+    def inside(rel):
+        target = os.path.normpath(os.path.join(root, rel))
+        if not isinstance(rel, str) or os.path.isabs(rel) or not target.startswith(root + os.sep):
+            raise ValueError('bad path in the submission image: %r' % (rel,))
+        return target
+
+    for rel in header['dirs']:
+        os.makedirs(inside(rel), exist_ok=True)
+    left = plen
+    for item in header['files']:
+        size = int(item['size'])
+        if size < 0 or size > left:
+            raise ValueError('the submission image is inconsistent')
+        out = os.open(inside(item['path']), os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        try:
+            while size:
+                chunk = os.read(fd, min(size, 1 << 20))
+                if not chunk:
+                    raise EOFError('the grader closed the socket while sending the submission')
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(out, view):]
+                size -= len(chunk)
+                left -= len(chunk)
         finally:
-            os.close(fd)
+            os.close(out)
+    if left:
+        raise ValueError('the submission image is inconsistent')
 
 
 def child(request):
     """In the forked child: become a session leader, connect, run the harness."""
     try:
         os.setsid()
-        if 'image' in request:
-            write_image(request)
         os.close(CONTROL_IN)
         os.close(CONTROL_OUT)
+        work = request['cwd']
+        for folder in (work, request['env'].get('HOME'), request['env'].get('TMPDIR')):
+            if folder:
+                os.makedirs(folder, exist_ok=True)
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.connect(request['socket'])
         sock.sendall(request['token'].encode() + b'\n')
         fd = sock.detach()
+        if request.get('image'):
+            receive_image(fd, work)
         os.dup2(fd, 3)
         os.dup2(fd, 4)
         if fd not in (3, 4):
@@ -297,7 +373,7 @@ def child(request):
 
 
 # glibc's (other C libraries may not have it).
-malloc_trim = getattr(libc, 'malloc_trim', None) if libc is not None else None
+malloc_trim = getattr(libc, 'malloc_trim', None)
 
 
 def handle(request):
@@ -344,7 +420,7 @@ def handle(request):
 
 def main():
     global buffer
-    reply({'op': 'hello', 'pid': os.getpid(), 'numpy': numpy.__version__, 'hardened': libc is not None})
+    reply({'op': 'hello', 'pid': os.getpid(), 'numpy': numpy.__version__, 'hardened': True})
     while True:
         ready, _, _ = select.select([CONTROL_IN], [], [], 0.05)
         reap()

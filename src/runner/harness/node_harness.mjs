@@ -173,6 +173,12 @@ function nestedShape(v) {
 
 // ---- errors
 const root = path.resolve(config.root ?? process.cwd());
+// Learner code starts in its scratch copy, as under Python (bubblewrap starts a sandbox user in /).
+try {
+  process.chdir(config.cwd ?? root);
+} catch {
+  /* the relative paths of learner code then fail, as they would anywhere it may not write */
+}
 const sourceOf = (file) => file.replace(/\.js$/, '.ts').replace(/\.mjs$/, '.mts');
 
 function learnerFrames(error) {

@@ -1,45 +1,59 @@
 """rubricate namespace trampoline for harnesses not written in Python.
 
 At the `namespaces` isolation level the Python harness makes its own mounts
-private and read-only (scratch stays writable, /tmp is private) and drops every
-capability before it imports learner code. Other harnesses (Node, Rust) are
-started through this script so they get exactly the same setup:
+private and read-only (scratch on a capped tmpfs, /tmp private, a private
+/dev, no /sys) and drops every capability before it imports learner code.
+Other harnesses (Node, Rust) are started through this script so they get
+exactly the same setup:
 
-    python3 -I -B ns_exec.py CONFIG_JSON -- COMMAND ARGS...
+    python3 -I -S -B ns_exec.py CONFIG_JSON -- COMMAND ARGS...
 
-It runs the Python harness's own `setup_namespace()` and then replaces itself
-with COMMAND, handing on the protocol pipes (fd 3 and 4). A command that
+It runs `setup_namespace()` of sandbox_setup.py (standard library only: no
+NumPy is needed to grade Node or Rust code) and then replaces itself with
+COMMAND, handing on the protocol pipes (fd 3 and 4). When the setup fails it
+sends a `fatal` frame on fd 4 and exits: COMMAND never runs. A command that
 speaks no protocol (a compiler run by src/runner/sandbox-command.ts) gets
 CONFIG_JSON `"pipes": false`: the pipes are closed before it starts, so
 nothing it runs can write frames to the grader.
 """
 import importlib.util
+import json
 import os
+import struct
 import sys
-import types
+
+IN_FD, OUT_FD = 3, 4
 
 if len(sys.argv) < 4 or sys.argv[2] != '--':
     sys.stderr.write('usage: ns_exec.py CONFIG_JSON -- COMMAND ARGS...\n')
     os._exit(64)
 
-command = sys.argv[3:]
-sys.argv = [sys.argv[0], sys.argv[1]]
-# The harness module imports NumPy for its own serving code, which runs only in
-# the Python harness; the setup used here needs none of it. A stand-in saves
-# the import (about 0.1 s, several times that on a loaded machine) for every
-# Node, Rust or build command at this level.
-sys.modules.setdefault('numpy', types.ModuleType('numpy'))
-spec = importlib.util.spec_from_file_location(
-    'rubricate_python_harness', os.path.join(os.path.dirname(os.path.abspath(__file__)), 'python_harness.py'))
-harness = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(harness)
-try:
-    harness.setup_namespace()
-except OSError as exc:
-    harness.send_frame({'type': 'fatal', 'message': 'sandbox setup failed: %s' % exc})
+
+def fatal(message):
+    head = json.dumps({'type': 'fatal', 'message': message}).encode('utf-8')
+    try:
+        os.write(OUT_FD, struct.pack('<II', len(head), 0) + head)
+    except OSError:
+        sys.stderr.write('rubricate: %s\n' % message)
     os._exit(71)
-for fd in (harness.IN_FD, harness.OUT_FD):
-    if harness._config.get('pipes', True) is False:
+
+
+command = sys.argv[3:]
+spec = importlib.util.spec_from_file_location(
+    'rubricate_sandbox_setup', os.path.join(os.path.dirname(os.path.abspath(__file__)), 'sandbox_setup.py'))
+sandbox = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(sandbox)
+config = json.loads(sys.argv[1])
+try:
+    sandbox.setup_namespace(config)
+    # The folder the process started in is now under the scratch tmpfs: enter the copy.
+    os.chdir(config.get('cwd') or config['root'])
+except sandbox.IsolationError as exc:
+    fatal('isolation error: %s; learner code was not run' % exc)
+except OSError as exc:
+    fatal('isolation error: cannot enter the scratch folder: %s; learner code was not run' % exc)
+for fd in (IN_FD, OUT_FD):
+    if config.get('pipes', True) is False:
         os.close(fd)
     else:
         os.set_inheritable(fd, True)

@@ -316,194 +316,48 @@ def become_subreaper():
         pass
 
 
-# Top-level folders a sandbox keeps (read-only); the rest of / is covered.
-_SYSTEM_TOP = frozenset(('usr', 'bin', 'sbin', 'lib', 'lib64', 'lib32', 'libx32', 'etc', 'dev', 'proc', 'sys', 'tmp'))
+def load_sandbox_setup():
+    """The namespace setup (sandbox_setup.py beside this file), loaded by path:
+    the learner's folder is not on sys.path yet, and nothing of it is imported."""
+    spec = importlib.util.spec_from_file_location(
+        'rubricate_sandbox_setup', os.path.join(os.path.dirname(os.path.abspath(__file__)), 'sandbox_setup.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def _private_files(top):
-    """Regular files under `top` that other users may not read (password hashes,
-    host keys, service credentials): learner code runs as root without
-    capabilities here, which still passes their owner's permission check, so
-    they are shown as /dev/null, as a sandbox user under bubblewrap could not
-    read them either. About 20 ms for a thousand files in /etc."""
-    import stat
-    found = []
-    for root, _dirs, files in os.walk(top):
-        for name in files:
-            path = os.path.join(root, name)
-            try:
-                mode = os.lstat(path).st_mode
-            except OSError:
-                continue
-            if stat.S_ISREG(mode) and not mode & stat.S_IROTH:
-                found.append(path)
-    return found
-
-
-def setup_namespace(scratch_writable=True, private_tmpfs=None):
-    """Inside fresh mount/pid/net namespaces, as root: private /tmp, read-only
-    everything else (the kernel's tunables in /proc/sys and /sys included),
-    scratch writable, then drop every capability. As with bubblewrap, only the
-    system folders stay visible: every other top-level folder of the host
-    (/root, /home, /opt, /srv, /var, /run, a checkout, other submissions and
-    their scratch copies in the host's /tmp) is covered by an empty read-only
-    tmpfs, top-level files and the password hashes by /dev/null, and the
-    folders the harness and the interpreter need (`visible`) are bound back.
-
-    A fork server keeps its folder read-only (`scratch_writable=False`) and
-    mounts `private_tmpfs` = (folder inside it, size in bytes): a size-capped
-    tmpfs only this namespace sees, where each child writes its own files."""
-    import ctypes
-    libc = _libc()
-    libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
-    MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
-
-    def mount(src, target, fstype, flags, data=None):
-        if libc.mount(src and src.encode(), target.encode(), fstype and fstype.encode(), flags,
-                      data and data.encode()) != 0:
-            err = ctypes.get_errno()
-            raise OSError(err, 'mount %s: %s' % (target, os.strerror(err)))
-
-    def read_only(point, recursive=True):
-        mount(point, point, None, MS_BIND | (MS_REC if recursive else 0))
-        mount(None, point, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
-
-    def mask(path):
-        """Shows `path` (a file) as an empty /dev/null, read-only."""
-        try:
-            mount('/dev/null', path, None, MS_BIND)
-            mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID)
-        except OSError:
-            pass
-
-    scratch = _config['scratch']
-    mount(None, '/', None, MS_REC | MS_PRIVATE)
-    # A fresh /proc for the new PID namespace (hides the host's processes).
-    try:
-        mount('proc', '/proc', 'proc', MS_NOSUID | MS_NODEV)
-    except OSError:
-        pass
-    # Every mount read-only, except the kernel file systems and the scratch dir.
-    with open('/proc/self/mountinfo') as f:
-        points = [line.split()[4].encode().decode('unicode_escape') for line in f]
-    for point in points:
-        if point.startswith(('/proc', '/sys', '/dev')):
-            continue
-        if point == scratch or point.startswith(scratch + '/'):
-            continue
-        try:
-            read_only(point)
-        except OSError:
-            pass
-    # Root without capabilities still passes uid checks: the kernel's tunables stay read-only.
-    for point in ('/proc/sys', '/proc/sysrq-trigger', '/sys'):
-        try:
-            read_only(point)
-        except OSError:
-            pass
-    # Everything of the host but its system folders is covered, as bubblewrap
-    # shows only those: homes and /root (keys, tokens), /srv, /var, /run (the
-    # sockets of host services), the grader's checkout and other submissions.
-    covered = []
-    for name in os.listdir('/'):
-        top = '/' + name
-        if name in _SYSTEM_TOP or os.path.islink(top):
-            continue
-        if os.path.isdir(top):
-            covered.append(top)
-        elif os.path.isfile(top):
-            mask(top)
-    for secret in _private_files('/etc'):
-        mask(secret)
-    # Private /tmp and /dev/shm hide every other folder there (other submissions'
-    # copies). What must stay reachable is held open first and bound back at its
-    # own path: the folders the harness and the interpreter need (config
-    # `visible`, read-only), then scratch (writable unless `scratch_writable`
-    # is false), then the private tmpfs inside it.
-    def bind_back(folder, fd, flags, recursive):
-        os.makedirs(folder, exist_ok=True)
-        mount('/proc/self/fd/%d' % fd, folder, None, MS_BIND | (MS_REC if recursive else 0))
-        mount(None, folder, None, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | flags)
-
-    hidden_roots = tuple(top + '/' for top in covered) + ('/tmp/', '/dev/shm/')
-    wanted = []
-    for folder in _config.get('visible', []):
-        if not isinstance(folder, str) or not os.path.isdir(folder):
-            continue
-        # At its own path and, when that goes through a symbolic link, at the real one too.
-        for path in dict.fromkeys((os.path.abspath(folder), os.path.realpath(folder))):
-            if path.startswith(hidden_roots):
-                wanted.append(path)
-    held = [(folder, MS_RDONLY, True) for folder in wanted]
-    held.append((scratch, 0 if scratch_writable else MS_RDONLY, False))
-    fds = [os.open(folder, os.O_RDONLY | os.O_DIRECTORY) for folder, _, _ in held]
-    try:
-        for top in covered:
-            mount('tmpfs', top, 'tmpfs', MS_NOSUID | MS_NODEV, 'size=1m,mode=0755')
-        mount('tmpfs', '/tmp', 'tmpfs', MS_NOSUID | MS_NODEV, 'size=16m,mode=1777')
-        try:
-            mount('tmpfs', '/dev/shm', 'tmpfs', MS_NOSUID | MS_NODEV, 'size=16m,mode=1777')
-        except OSError:
-            pass
-        for (folder, flags, recursive), fd in zip(held, fds):
-            bind_back(folder, fd, flags, recursive)
-        # The covering tmpfs mounts only hold the folders bound back: read-only from here on.
-        for top in covered:
-            mount(None, top, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
-        if private_tmpfs is not None:
-            mount('tmpfs', private_tmpfs[0], 'tmpfs', MS_NOSUID | MS_NODEV,
-                  'size=%d,mode=0755' % int(private_tmpfs[1]))
-    finally:
-        for fd in fds:
-            os.close(fd)
-    drop_capabilities()
-
-
-def drop_capabilities():
-    import ctypes
-    libc = _libc()
-    PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP = 38, 24
-    libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
-    for cap in range(64):
-        libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
-
-    class Header(ctypes.Structure):
-        _fields_ = [('version', ctypes.c_uint32), ('pid', ctypes.c_int)]
-
-    class Data(ctypes.Structure):
-        _fields_ = [('effective', ctypes.c_uint32), ('permitted', ctypes.c_uint32), ('inheritable', ctypes.c_uint32)]
-
-    header = Header(0x20080522, 0)
-    data = (Data * 2)()
-    if libc.capset(ctypes.byref(header), data) != 0:
-        raise OSError(ctypes.get_errno(), 'capset failed')
+class LimitError(Exception):
+    """A resource limit could not be applied: learner code must not run."""
 
 
 def apply_limits():
+    """Soft and hard limits (learner code without CAP_SYS_RESOURCE cannot raise
+    a hard limit). A limit that cannot be set raises LimitError; a hard limit
+    the grader already runs under that is lower than asked is kept (stricter)."""
     if resource is None:
-        return
+        raise LimitError('the resource module is missing: no resource limit can be applied')
 
-    def setlimit(which, value, grace=0):
+    def setlimit(name, which, value, grace=0):
         try:
             soft, hard = resource.getrlimit(which)
             if hard != resource.RLIM_INFINITY and value + grace > hard:
                 value, grace = hard, 0
             resource.setrlimit(which, (value, value + grace))
-        except (ValueError, OSError):
-            pass
+        except (ValueError, OSError) as exc:
+            raise LimitError('cannot set %s to %d: %s' % (name, value, exc))
 
     if 'memoryBytes' in _limits:
-        setlimit(resource.RLIMIT_AS, int(_limits['memoryBytes']))
+        setlimit('RLIMIT_AS', resource.RLIMIT_AS, int(_limits['memoryBytes']))
     if 'cpuSeconds' in _limits:
         used = resource.getrusage(resource.RUSAGE_SELF)
         spent = int(used.ru_utime + used.ru_stime) + 1
         # Soft limit: SIGXCPU (reported as a CPU limit); the hard limit one second later is SIGKILL.
-        setlimit(resource.RLIMIT_CPU, int(_limits['cpuSeconds']) + spent, 1)
+        setlimit('RLIMIT_CPU', resource.RLIMIT_CPU, int(_limits['cpuSeconds']) + spent, 1)
     if 'fileSizeBytes' in _limits:
-        setlimit(resource.RLIMIT_FSIZE, int(_limits['fileSizeBytes']))
+        setlimit('RLIMIT_FSIZE', resource.RLIMIT_FSIZE, int(_limits['fileSizeBytes']))
     if 'processes' in _limits:
-        setlimit(resource.RLIMIT_NPROC, int(_limits['processes']))
-    setlimit(resource.RLIMIT_CORE, 0)
+        setlimit('RLIMIT_NPROC', resource.RLIMIT_NPROC, int(_limits['processes']))
+    setlimit('RLIMIT_CORE', resource.RLIMIT_CORE, 0)
 
 
 # ---------------------------------------------------------------- values
@@ -923,10 +777,11 @@ def _flush():
 def main():
     setup = _config.get('setup', 'none')
     if setup == 'namespaces':
+        sandbox = load_sandbox_setup()
         try:
-            setup_namespace()
-        except OSError as exc:
-            send_frame({'type': 'fatal', 'message': 'sandbox setup failed: %s' % exc})
+            sandbox.setup_namespace(_config)
+        except sandbox.IsolationError as exc:
+            send_frame({'type': 'fatal', 'message': 'isolation error: %s; learner code was not run' % exc})
             os._exit(71)
     else:
         become_subreaper()
@@ -934,7 +789,12 @@ def main():
     send_frame({'type': 'hello', 'protocol': PROTOCOL, 'language': 'python', 'features': ['refs'],
                 'runtime': platform.python_version(), 'numpy': np.__version__, 'pid': os.getpid()})
     capture_output()
-    apply_limits()
+    try:
+        apply_limits()
+    except LimitError as exc:
+        _flush()
+        send_frame({'type': 'fatal', 'message': 'isolation error: %s; learner code was not run' % exc})
+        os._exit(71)
     if _config.get('mode') == 'tasks':
         serve(load_tasks(), {})
         return

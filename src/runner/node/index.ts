@@ -12,6 +12,7 @@ import path from 'node:path';
 import type { Location } from '../../core/types.js';
 import { definitionsOf, typescriptFacts } from '../../input/code-facts.js';
 import { harnessDir, readSubmissionImage, unreadReason, type SubmissionImage } from '../sandbox.js';
+import { ConfigError } from '../../core/errors.js';
 import { openHarnessSession } from '../session.js';
 import type { LearnerSession, RunFailure, SessionOptions } from '../types.js';
 
@@ -126,6 +127,9 @@ export async function openNodeSession(options: SessionOptions): Promise<LearnerS
   const prlimit = ['/usr/bin/prlimit', '/bin/prlimit'].find((p) => existsSync(p));
   const harness = harnessDir();
   const memory = options.limits?.memoryBytes ?? 1024 * 1024 * 1024;
+  // V8 reserves address space far beyond what it uses: the address-space limit is at least 2 GiB.
+  const addressSpace = Math.max(memory, 2 * 1024 ** 3);
+  if (!prlimit) throw new ConfigError('prlimit (util-linux) is not installed: Node learner code cannot be given its CPU, file-size and memory limits');
   const nodeArgs = (config: Record<string, unknown>): string[] => {
     const root = String(config.root);
     const scratch = String(config.scratch);
@@ -142,12 +146,12 @@ export async function openNodeSession(options: SessionOptions): Promise<LearnerS
       path.join(harness, 'node_harness.mjs'),
       JSON.stringify({ ...config, runModule }),
     ];
-    if (!prlimit) return args;
-    return [`--cpu=${lim.cpuSeconds ?? 60}:${(lim.cpuSeconds ?? 60) + 1}`, `--fsize=${lim.fileSizeBytes ?? 16777216}`, '--core=0', `--as=${Math.max(memory, 2 * 1024 ** 3)}`, '--', node, ...args];
+    return [`--cpu=${lim.cpuSeconds ?? 60}:${(lim.cpuSeconds ?? 60) + 1}`, `--fsize=${lim.fileSizeBytes ?? 16777216}`, '--core=0', `--as=${addressSpace}`, '--', node, ...args];
   };
   return openHarnessSession(options, {
     ...(definitions ? { definitions } : {}),
-    interpreter: prlimit ?? node,
+    interpreter: prlimit,
+    processMemoryBytes: addressSpace,
     prefixes: [prefix],
     harness,
     args: nodeArgs,
