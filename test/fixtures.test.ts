@@ -11,6 +11,7 @@ import { grade } from '../src/core/engine.js';
 import { schemaValidator } from '../src/core/ajv.js';
 import { defaultRegistry } from '../src/checks/registry.js';
 import { resolveRubric } from '../src/rubric/load.js';
+import { describesRepository, materialiseRepository } from './helpers/git-fixture.js';
 
 interface Expected {
   rubric: string;
@@ -46,7 +47,9 @@ describe('fixtures', () => {
   for (const fixture of cases()) {
     it(fixture.name, async () => {
       const rubric = await resolveRubric(fixture.expected.rubric);
-      const report = await grade({ rubric, target: fixture.dir });
+      // A folder with history.json describes a git repository, made here (git cannot store one inside another).
+      const target = describesRepository(fixture.dir) ? materialiseRepository(fixture.dir) : fixture.dir;
+      const report = await grade({ rubric, target });
       expect(validateReport(report), JSON.stringify(validateReport.errors)).toBe(true);
       for (const check of report.checks) {
         if (!seenByKind.has(check.kind)) seenByKind.set(check.kind, new Set());

@@ -168,7 +168,8 @@ const PLACEHOLDER_PHRASES = [
   /(?:\.\s*){3,}|…/g,
 ];
 
-function placeholderCheck(text: string, minWords: number): { placeholder: boolean; remaining: number } {
+/** Whether a text is only placeholders, and how many words remain without them (also used by the `sections` kind). */
+export function placeholderCheck(text: string, minWords: number): { placeholder: boolean; remaining: number } {
   let rest = text;
   let placeholder = false;
   for (const p of PLACEHOLDER_PHRASES) {
