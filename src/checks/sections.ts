@@ -27,6 +27,7 @@
 import type { Detail } from '../core/types.js';
 import { findParts, type PartResult, type SpecPart } from '../experiment/parts.js';
 import { findFile, listAlternatives } from '../experiment/files.js';
+import { parseMarkdown } from '../markdown/document.js';
 import { loadMarkdown } from '../markdown/load.js';
 import type { CheckKind } from './kind.js';
 import { excerpt, synonymsSchema } from './mentions.js';
@@ -35,7 +36,17 @@ export interface SectionsOptions {
   file: string[];
   parts: SpecPart[];
   minWords?: number;
+  ignore?: string[];
   synonyms?: Record<string, string[]>;
+}
+
+/**
+ * A line that ends with a pilcrow (`Setup¶`) is a heading of a rendered page
+ * (MkDocs, Sphinx and others print ¶ as the heading's permalink) pasted as
+ * text: read as an ATX heading, same line, so locations stay.
+ */
+export function pilcrowHeadings(source: string): string {
+  return source.replace(/^(?![ \t]*(?:[#>|*+-]|\d+[.)]))([^\n¶]{1,100}?)[ \t]*¶[ \t]*$/gm, '## $1');
 }
 
 const patterns = { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } } as const;
@@ -60,13 +71,18 @@ export const sectionsOptionsSchema = {
           headings: { ...patterns, description: 'Title patterns of a section holding the part.' },
           statements: { ...patterns, description: 'Key statements that show the part where no heading names it.' },
           not: { ...patterns, description: 'Statements that disqualify a sentence.' },
-          within: { type: 'string', minLength: 1, description: 'Look for statements only inside the section of this other part.' },
+          within: {
+            description: 'Look for statements (and labels) only inside the sections found for these other parts.',
+            oneOf: [{ type: 'string', minLength: 1 }, { ...patterns }],
+          },
+          confirm: { ...patterns, description: 'What a section found by its heading must say to be this part (one pattern is enough).' },
           required: { type: 'boolean', default: true },
           minWords: { type: 'integer', minimum: 0 },
         },
       },
     },
     minWords: { type: 'integer', minimum: 0, default: 6, description: 'Words a section found by its heading must hold.' },
+    ignore: { ...patterns, description: 'Title patterns of sections that report rather than specify (Results, Findings): not searched unless their title names a part.' },
     synonyms: synonymsSchema,
   },
 };
@@ -81,7 +97,8 @@ function describe(path: string, r: PartResult): Detail {
   if (r.status === 'empty') return { message: `${name}: the section '${excerpt(r.evidence ?? '', 60)}' is empty: ${r.reason}`, location };
   const looked = `looked for headings ${r.part.headings.slice(0, 3).map((h) => `'${h}'`).join(', ')}${r.part.statements?.length ? ` and statements ${r.part.statements.slice(0, 3).map((s) => `'${s}'`).join(', ')}` : ''}`;
   const negated = r.negated?.length ? `; only negated: "${excerpt(r.evidence ?? '', 80)}"` : '';
-  const within = r.part.within ? ` (its statements count only inside the ${r.part.within} part)` : '';
+  const hosts = r.part.within === undefined ? [] : Array.isArray(r.part.within) ? r.part.within : [r.part.within];
+  const within = hosts.length > 0 ? ` (its statements count only inside the ${hosts.join(' or ')} part${hosts.length > 1 ? 's' : ''})` : '';
   return { message: `${name}: missing${r.part.required === false ? ' (optional)' : ''}; ${looked}${within}${negated}`, location };
 }
 
@@ -97,8 +114,14 @@ export const sectionsKind: CheckKind<SectionsOptions> = {
     }
     const loaded = await loadMarkdown(ctx, file);
     if (!loaded.ok) return loaded.outcome;
-    const { doc, path } = loaded;
-    const found = findParts(doc, options.parts, { minWords: options.minWords ?? 6, ...(options.synonyms ? { synonyms: options.synonyms } : {}) });
+    const { path } = loaded;
+    const normalised = pilcrowHeadings(loaded.doc.source);
+    const doc = normalised === loaded.doc.source ? loaded.doc : parseMarkdown(normalised, { path });
+    const found = findParts(doc, options.parts, {
+      minWords: options.minWords ?? 6,
+      ...(options.ignore ? { ignore: options.ignore } : {}),
+      ...(options.synonyms ? { synonyms: options.synonyms } : {}),
+    });
     const details = found.map((r) => describe(path, r));
     const required = found.filter((r) => r.part.required !== false);
     const present = required.filter((r) => r.status === 'found');

@@ -22,11 +22,11 @@ import { parseMarkdown, type MarkdownDoc } from '../markdown/document.js';
 import { matchSections } from '../text/match.js';
 import { filesNamed } from './files.js';
 import type { GitCommit, GitLog } from './git.js';
-import { DEFAULT_PREDICTION_HEADINGS, findPredictionsTable, type PredictionsTable } from './predictions.js';
+import { DEFAULT_PREDICTION_HEADINGS, DEFAULT_RESULT_HEADINGS, findPredictionsTable, type PredictionsTable } from './predictions.js';
 import { plainCell } from './quantity.js';
 import { readTables } from './tables.js';
 
-export const DEFAULT_RESULT_HEADINGS = ['results', 'result', 'observed', 'measured', 'measurements', 'outcome', 'what happened', 'reality', 'actual numbers'];
+export { DEFAULT_RESULT_HEADINGS };
 
 /** Clock skew tolerated between dates before they count as out of order. */
 export const SKEW_SECONDS = 60;
@@ -164,7 +164,7 @@ export function blobFacts(path: string, text: string, options: HistoryOptions, i
   const doc: MarkdownDoc = parseMarkdown(text.replace(/\r\n?/g, '\n').replace(/^\uFEFF/, ''), { path });
   const facts: BlobFacts = { resultSections: [] };
   const predictionHeadings = options.predictionHeadings ?? DEFAULT_PREDICTION_HEADINGS;
-  const found = isPredictionsFile ? findPredictionsTable(doc, predictionHeadings) : undefined;
+  const found = isPredictionsFile ? findPredictionsTable(doc, predictionHeadings, options.resultHeadings ?? DEFAULT_RESULT_HEADINGS) : undefined;
   if (found) {
     facts.predictions = snapshot(path, found);
     // Results written into the predictions table: an observed column with numbers.

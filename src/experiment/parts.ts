@@ -17,9 +17,14 @@
  * 2. **by what it says**, when no heading names it: the first sentence,
  *    table row or list item that states one of `statements` (not negated,
  *    not disqualified by `not`), anywhere in the document or, with
- *    `within`, inside the section found for that other part ("OOD" counts
- *    as the out-of-distribution split only where the data splits are
- *    described, not in a predictions table row).
+ *    `within`, inside the sections found for those other parts ("OOD"
+ *    counts as the out-of-distribution split only where the data splits or
+ *    the setup are described, not in a predictions table row).
+ *
+ * Sections titled like `ignore` (Results, Findings) report rather than
+ * specify: they are not searched ("Predictions for undated inscriptions"
+ * under Key Results are a model's outputs, not the experiment's
+ * predictions).
  *
  * A part found neither way is missing, located where it would go: after the
  * part that precedes it in the template, else at the top of the file.
@@ -38,12 +43,18 @@ export interface SpecPart {
   statements?: string[];
   /** Statements that disqualify a sentence ("null hypothesis" for the hypothesis). */
   not?: string[];
-  /** Only look for statements inside the section found for this other part. */
-  within?: string;
+  /** Only look for statements (and labels) inside the sections found for these other parts. */
+  within?: string | string[];
   /** Default true: a required part that is missing fails the check. */
   required?: boolean;
   /** Words a section found by its heading must hold (default: the check's). */
   minWords?: number;
+  /**
+   * What a section found by its heading must say to be this part (a "Data"
+   * section is the data splits only when it names a split): patterns as in
+   * `statements`, one is enough. Without them, the heading suffices.
+   */
+  confirm?: string[];
 }
 
 export type PartStatus = 'found' | 'empty' | 'missing';
@@ -69,6 +80,16 @@ export interface PartResult {
 export interface FindPartsOptions extends MatchOptions {
   /** Words a section must hold to count (default 6). */
   minWords?: number;
+  /**
+   * Title patterns of sections that are no part of the spec (Results,
+   * Findings): they and what they hold are not searched, unless their title
+   * also names a part ("Expected results" is the predictions).
+   */
+  ignore?: string[];
+}
+
+function withinOf(part: SpecPart): string[] {
+  return part.within === undefined ? [] : Array.isArray(part.within) ? part.within : [part.within];
 }
 
 /** Finds every part in the document (see the module comment). */
@@ -78,16 +99,37 @@ export function findParts(doc: MarkdownDoc, parts: readonly SpecPart[], options:
   if (options.thesaurus) matchOptions.thesaurus = options.thesaurus;
   const results = new Map<string, PartResult>();
 
+  // 0. Sections that report rather than specify (Results...): left out with everything under them.
+  const ignoredBlocks = new Set<number>();
+  if (options.ignore?.length) {
+    const named = new Set(parts.flatMap((part) => matchSections(doc, part.headings, matchOptions).map((m) => m.section.index)));
+    for (const m of matchSections(doc, options.ignore, matchOptions)) {
+      if (named.has(m.section.index)) continue;
+      ignoredBlocks.add(m.section.titleBlock.index);
+      for (const b of m.section.blocks) ignoredBlocks.add(b.index);
+    }
+  }
+
   // 1. Headings: best title matches first, a section serves one part.
   const candidates: Array<{ part: number; section: Section; score: number; words: number }> = [];
   parts.forEach((part, i) => {
-    for (const m of matchSections(doc, part.headings, matchOptions)) candidates.push({ part: i, section: m.section, score: m.score, words: m.words });
+    for (const m of matchSections(doc, part.headings, matchOptions)) {
+      if (!ignoredBlocks.has(m.section.titleBlock.index)) candidates.push({ part: i, section: m.section, score: m.score, words: m.words });
+    }
   });
   candidates.sort((a, b) => b.score - a.score || b.words - a.words || a.section.index - b.section.index || a.part - b.part);
   const usedSections = new Set<number>();
   const headed = new Map<number, Section>();
+  const confirmers = parts.map((part) => (part.confirm?.length ? compileConcept({ id: `${part.id}:confirm`, any: part.confirm }, matchOptions) : undefined));
+  const confirmed = (i: number, section: Section) => {
+    const concept = confirmers[i];
+    if (!concept) return true;
+    return matchInSentences(sentences(section, { titles: false }), concept, matchOptions).found;
+  };
   for (const c of candidates) {
     if (headed.has(c.part) || usedSections.has(c.section.index)) continue;
+    // A heading that names the part but a body that does not say it: the next candidate may.
+    if (!confirmed(c.part, c.section)) continue;
     usedSections.add(c.section.index);
     headed.set(c.part, c.section);
   }
@@ -95,16 +137,15 @@ export function findParts(doc: MarkdownDoc, parts: readonly SpecPart[], options:
   // only inside that part's section; a heading of its own anywhere.
   parts.forEach((part, i) => {
     const section = headed.get(i);
-    if (!section || !part.within || section.style === 'atx' || section.style === 'setext') return;
-    const hostIndex = parts.findIndex((p) => p.id === part.within);
-    const host = headed.get(hostIndex);
-    if (!host || !sectionWithin(host, section)) headed.delete(i);
+    if (!section || withinOf(part).length === 0 || section.style === 'atx' || section.style === 'setext') return;
+    const hosts = withinOf(part).map((id) => headed.get(parts.findIndex((p) => p.id === id))).filter((h): h is Section => h !== undefined);
+    if (!hosts.some((host) => sectionWithin(doc, host, section))) headed.delete(i);
   });
   const minWordsOf = (part: SpecPart) => part.minWords ?? options.minWords ?? 6;
   parts.forEach((part, i) => {
     const section = headed.get(i);
     if (!section) return;
-    const body = section.text.trim();
+    const body = bodyOf(doc, section);
     const { placeholder, remaining } = placeholderCheck(body, minWordsOf(part));
     const base = { part, by: 'heading' as const, section, line: section.start.line, column: section.start.column, evidence: section.title };
     if (body === '') results.set(part.id, { ...base, status: 'empty', reason: 'nothing under it' });
@@ -115,17 +156,19 @@ export function findParts(doc: MarkdownDoc, parts: readonly SpecPart[], options:
 
   // 2. Statements, for parts no heading names; `within` parts after the part they sit in.
   //    Statements are content: a section's title (an empty "Null hypothesis" heading) does not state its part.
-  const all = sentences(doc).filter((s) => !s.title);
+  const all = sentences(doc).filter((s) => !s.title && !ignoredBlocks.has(s.block.index));
   const order = orderByWithin(parts);
   for (const part of order) {
     const done = results.get(part.id);
     if (done && done.status === 'found') continue;
     if (!part.statements || part.statements.length === 0) continue;
     let scope: Sentence[] = all;
-    if (part.within) {
-      const host = results.get(part.within);
-      if (!host || host.status !== 'found' || !host.section) continue;
-      scope = all.filter((s) => inSection(host.section!, s));
+    if (withinOf(part).length > 0) {
+      const hosts = withinOf(part)
+        .map((id) => results.get(id))
+        .filter((h): h is PartResult & { section: Section } => h !== undefined && h.status === 'found' && h.section !== undefined);
+      if (hosts.length === 0) continue;
+      scope = all.filter((s) => hosts.some((host) => inSection(doc, host.section, s)));
     }
     const concept = compileConcept({ id: part.id, any: part.statements, ...(part.not ? { not: part.not } : {}) }, matchOptions);
     const r = matchInSentences(scope, concept, matchOptions);
@@ -163,16 +206,46 @@ export function findParts(doc: MarkdownDoc, parts: readonly SpecPart[], options:
 
 /** Parts with `within` after the part they sit in (one level is enough for a template). */
 function orderByWithin(parts: readonly SpecPart[]): SpecPart[] {
-  return [...parts.filter((p) => !p.within), ...parts.filter((p) => p.within)];
+  return [...parts.filter((p) => withinOf(p).length === 0), ...parts.filter((p) => withinOf(p).length > 0)];
 }
 
-function sectionWithin(host: Section, inner: Section): boolean {
-  return inner.index === host.index || host.blocks.includes(inner.titleBlock);
+/**
+ * The text under a section. A label standing alone ("**Predictions (before
+ * running):**") owns the list that follows it: list items open sections of
+ * their own at the label's level, so they are gathered here.
+ */
+function bodyOf(doc: MarkdownDoc, section: Section): string {
+  const own = section.text.trim();
+  if (own !== '' || (section.style !== 'bold-label' && section.style !== 'label' && section.style !== 'question')) return own;
+  const items: string[] = [];
+  for (let i = section.index + 1; i < doc.sections.length; i++) {
+    const next = doc.sections[i]!;
+    if (next.style !== 'list-item' || next.level < section.level) break;
+    if (next.level === section.level) items.push(`${next.title} ${next.text}`.trim());
+  }
+  return items.join('\n');
 }
 
-function inSection(section: Section, s: Sentence): boolean {
+const HEADING_STYLES = new Set(['atx', 'setext']);
+
+/**
+ * Whether `inner` lies within `host`. A label or list item does not own the
+ * headings that follow it (the outline nests a "### Forecast" heading under
+ * a preceding "Everything else is frozen:" label): a heading between them
+ * ends the host.
+ */
+function sectionWithin(doc: MarkdownDoc, host: Section, inner: Section | undefined): boolean {
+  for (let s = inner; s !== undefined; s = s.parent !== undefined ? doc.sections[s.parent] : undefined) {
+    if (s.index === host.index) return true;
+    if (HEADING_STYLES.has(s.style) && !HEADING_STYLES.has(host.style)) return false;
+  }
+  return false;
+}
+
+function inSection(doc: MarkdownDoc, section: Section, s: Sentence): boolean {
   if (s.block === section.titleBlock) return true;
-  return section.blocks.includes(s.block);
+  if (!section.blocks.includes(s.block)) return false;
+  return sectionWithin(doc, section, s.section);
 }
 
 /** The line after the nearest earlier part that was found, else line 1. */

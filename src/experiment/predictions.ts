@@ -11,6 +11,10 @@
  * 2. failing that, the first table with a Δ column and at least two numeric
  *    columns (a predictions file may be nothing but the table).
  *
+ * Tables under a Results heading (Results, Observed, Findings...) are never
+ * the predictions, whatever their shape: a results table with a delta column
+ * is what a write-up reports after running.
+ *
  * Columns: the metric column is the first mostly-text column; a Δ column is
  * headed Δ, ∆, delta, diff(erence), change, gap or "B − A"; every other
  * mostly-numeric column before the Δ is a variant. Columns headed observed,
@@ -21,6 +25,9 @@ import { sentences, type MarkdownDoc, type Section } from '../markdown/document.
 import { matchSections } from '../text/match.js';
 import { parseQuantity, plainCell, type Quantity } from './quantity.js';
 import { readTables, type DocTable, type TableCell } from './tables.js';
+
+/** Title patterns of a section that reports results (its tables are results, not predictions). */
+export const DEFAULT_RESULT_HEADINGS = ['results', 'result', 'observed', 'measured', 'measurements', 'outcome', 'what happened', 'reality', 'actual numbers', 'findings'];
 
 export const DEFAULT_PREDICTION_HEADINGS = ['predictions', 'prediction', 'predicted', 'expected results', 'what we expect', 'what we predict', 'forecast', 'pre-registered'];
 
@@ -127,8 +134,13 @@ function tableIn(section: Section, table: DocTable): boolean {
  * The predictions table of a document, if any. `headings` are title patterns
  * (matched with stemming and synonyms) of the section that holds it.
  */
-export function findPredictionsTable(doc: MarkdownDoc, headings: readonly string[] = DEFAULT_PREDICTION_HEADINGS): PredictionsTable | undefined {
-  const tables = readTables(doc);
+export function findPredictionsTable(doc: MarkdownDoc, headings: readonly string[] = DEFAULT_PREDICTION_HEADINGS, resultHeadings: readonly string[] = DEFAULT_RESULT_HEADINGS): PredictionsTable | undefined {
+  // A table under a Results heading (at any depth) reports results: never the predictions, however it looks.
+  const predictionSections = new Set(matchSections(doc, headings).map((m) => m.section.index));
+  const resultSections = matchSections(doc, resultHeadings)
+    .map((m) => m.section)
+    .filter((section) => !predictionSections.has(section.index));
+  const tables = readTables(doc).filter((t) => !resultSections.some((section) => tableIn(section, t)));
   if (tables.length === 0) return undefined;
   const build = (table: DocTable, foundBy: PredictionsTable['foundBy'], section?: Section): PredictionsTable => {
     const columns = classifyColumns(table);
