@@ -174,9 +174,11 @@ export const resultsVsPredictionsKind: CheckKind<ResultsVsPredictionsOptions> = 
         const held = rows.map((c) => c.direction === 'right' && c.observedDelta !== undefined && (c.parity || Math.abs(c.observedDelta) >= share * Math.abs(c.predictedDelta ?? 0)));
         headlineHeld = held.every(Boolean);
         const what = rows.map((c) => `Δ ${show(c.observedDelta, c.deltaDecimals, c.deltaUnit, true)} on '${c.row.label}' (predicted ${c.parity ? '~0' : show(c.predictedDelta, c.deltaDecimals, c.deltaUnit, true)})`).join(', ');
-        const source = sentence ? `"${sentence.text}" (${predictionsPath}:${sentence.line}:${sentence.column})` : 'the largest predicted gap';
-        headlineText = `headline ${source}: ${headlineHeld ? 'confirmed' : held.some(Boolean) ? 'partly confirmed' : 'not confirmed'}: observed ${what}`;
-        details.unshift({ message: headlineText, location: sentence ? { file: predictionsPath, line: sentence.line, column: sentence.column } : { file: predictionsPath, line: rows[0]!.row.labelCell.line } });
+        const verdict = `${headlineHeld ? 'confirmed' : held.some(Boolean) ? 'partly confirmed' : 'not confirmed'}: observed ${what}`;
+        const source = sentence ? `"${sentence.text}"` : 'the largest predicted gap';
+        headlineText = `headline ${source}${sentence ? ` (${predictionsPath}:${sentence.line}:${sentence.column})` : ''}: ${verdict}`;
+        // The detail is located at the sentence, so it does not repeat where it is.
+        details.unshift({ message: `headline ${source}: ${verdict}`, location: sentence ? { file: predictionsPath, line: sentence.line, column: sentence.column } : { file: predictionsPath, line: rows[0]!.row.labelCell.line } });
       }
     }
 
