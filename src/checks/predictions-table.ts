@@ -279,7 +279,7 @@ export const predictionsTableKind: CheckKind<PredictionsTableOptions> = {
     return {
       status: 'fail',
       credit: form.length > 0 ? share / 2 : share,
-      message: `predictions table at ${where}: ${details.length} problem${details.length === 1 ? '' : 's'}; ${first.message}`,
+      message: `predictions table at ${where}: ${details.length} problem${details.length === 1 ? '' : 's'}; ${first.message.charAt(0).toLowerCase()}${first.message.slice(1)}`,
       location: first.location ?? headerAt,
       details,
       data,

@@ -95,7 +95,12 @@ function describe(path: string, r: PartResult): Detail {
     return { message: `${name}: found ${how}`, location };
   }
   if (r.status === 'empty') return { message: `${name}: the section '${excerpt(r.evidence ?? '', 60)}' is empty: ${r.reason}`, location };
-  const looked = `looked for headings ${r.part.headings.slice(0, 3).map((h) => `'${h}'`).join(', ')}${r.part.statements?.length ? ` and statements ${r.part.statements.slice(0, 3).map((s) => `'${s}'`).join(', ')}` : ''}`;
+  // Plain phrases read better to a learner than the rubric's /regular expressions/.
+  const shown = (patterns: readonly string[]) => {
+    const plain = patterns.filter((p) => !p.startsWith('/'));
+    return (plain.length > 0 ? plain : patterns).slice(0, 3).map((p) => `'${p}'`).join(', ');
+  };
+  const looked = `looked for headings ${shown(r.part.headings)}${r.part.statements?.length ? ` and statements ${shown(r.part.statements)}` : ''}`;
   const negated = r.negated?.length ? `; only negated: "${excerpt(r.evidence ?? '', 80)}"` : '';
   const hosts = r.part.within === undefined ? [] : Array.isArray(r.part.within) ? r.part.within : [r.part.within];
   const within = hosts.length > 0 ? ` (its statements count only inside the ${hosts.join(' or ')} part${hosts.length > 1 ? 's' : ''})` : '';
