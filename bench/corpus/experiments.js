@@ -93,5 +93,18 @@ export async function run(dir, args) {
   process.stdout.write(`\nparts: ${partAgreed} of ${partTotal} labels agree (${((100 * partAgreed) / Math.max(1, partTotal)).toFixed(1)}%); present and found ${sum('tp')}; present but reported missing ${sum('fn')} (false alarms); missing but reported present ${sum('fp')} (misses)\n`);
   process.stdout.write(`per part (tp/fn/fp/tn): ${partIds.map((id) => `${id} ${confusion[id].tp}/${confusion[id].fn}/${confusion[id].fp}/${confusion[id].tn}`).join(', ')}\n`);
   process.stdout.write(`predictions table: ${tableAgreed} of ${done.length} agree\n`);
+  // Per labelling round (sources.json heldOut): a later round was labelled before rubricate ran on it, so its figure is the honest one.
+  const rounds = [...new Set(done.map((r) => sources[r.id]?.heldOut ?? 1))].sort();
+  if (rounds.length > 1 || rounds[0] !== 1) {
+    for (const round of rounds) {
+      const set = done.filter((r) => (sources[r.id]?.heldOut ?? 1) === round);
+      const agreed = set.reduce((n, r) => n + Object.values(r.parts).filter((p) => p.agree).length, 0);
+      const alarms = set.reduce((n, r) => n + Object.values(r.parts).filter((p) => p.label === 'present' && p.got === 'missing').length, 0);
+      const total = set.length * partIds.length;
+      process.stdout.write(
+        `${round === 1 ? 'first set' : `held-out set ${round}`} (${set.length} write-ups): parts ${agreed} of ${total} (${((100 * agreed) / Math.max(1, total)).toFixed(1)}%), ${alarms} false alarm${alarms === 1 ? '' : 's'}; table ${set.filter((r) => r.table.agree).length} of ${set.length}\n`,
+      );
+    }
+  }
   return partAgreed === partTotal && tableAgreed === done.length ? 0 : 1;
 }
