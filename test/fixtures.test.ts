@@ -12,6 +12,7 @@ import { schemaValidator } from '../src/core/ajv.js';
 import { defaultRegistry } from '../src/checks/registry.js';
 import { resolveRubric } from '../src/rubric/load.js';
 import { needsToGrade } from './helpers/machine.js';
+import { describesRepository, materialiseRepository } from './helpers/git-fixture.js';
 
 interface Expected {
   rubric: string;
@@ -54,7 +55,9 @@ describe('fixtures', () => {
     const rubric = rubrics.get(fixture.expected.rubric)!;
     it(fixture.name, needsToGrade(rubric), async () => {
       expect(existsSync(fixture.dir), `${fixture.dir} (named by its .expected.json) does not exist`).toBe(true);
-      const report = await grade({ rubric, target: fixture.dir });
+      // A folder with history.json describes a git repository, made here (git cannot store one inside another).
+      const target = describesRepository(fixture.dir) ? materialiseRepository(fixture.dir) : fixture.dir;
+      const report = await grade({ rubric, target });
       expect(validateReport(report), JSON.stringify(validateReport.errors)).toBe(true);
       for (const check of report.checks) {
         if (!seenByKind.has(check.kind)) seenByKind.set(check.kind, new Set());

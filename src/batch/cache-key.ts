@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { schemasDir } from '../core/paths.js';
 import type { Rubric } from '../core/types.js';
 import { listSubmission, readListedFile, type SubmissionListing } from '../input/listing.js';
+import { readSubmissionFile } from '../input/safe-read.js';
 
 /** Bytes of one file that enter the hash: more than any cap a read or the sandbox copy uses; beyond it, its size and time stand in. */
 export const MAX_HASHED_BYTES = 16 * 1024 * 1024;
@@ -34,6 +35,13 @@ export interface CacheKeyInput {
   settings?: string;
   /** The submission's file list, when the caller has it (the one its sandbox copy is made from); else listed here. */
   listing?: SubmissionListing;
+  /**
+   * The rubric reads the git history (a `git-history` criterion): the key
+   * also covers `.git`'s HEAD, refs and shallow list, which name the whole
+   * history (commit ids hash their ancestry), so a rewritten history with
+   * the same files is graded again.
+   */
+  gitState?: boolean;
 }
 
 /**
@@ -90,7 +98,21 @@ export async function cacheKey(input: CacheKeyInput): Promise<string | undefined
     }
   }
   for (const entry of listing.refused) hash.update(`refused\0${entry.rel}\0${entry.reason}\0`);
+  if (input.gitState) hashGitState(hash, input.root);
   return hash.digest('hex');
+}
+
+/** `.git/HEAD`, `packed-refs`, `shallow` and every file under `.git/refs`, read safely (small caps, nothing followed out). */
+function hashGitState(hash: ReturnType<typeof createHash>, root: string): void {
+  hash.update('git\0');
+  const refs = listSubmission(join(root, '.git', 'refs'), 5000);
+  const names = ['HEAD', 'packed-refs', 'shallow', ...refs.files.map((f) => `refs/${f.rel}`)];
+  for (const name of names) {
+    const read = readSubmissionFile(root, `.git/${name}`, { maxBytes: 4 * 1024 * 1024 });
+    hash.update(`${name}\0`);
+    hash.update(read.ok ? read.data : `unreadable\0${read.problem}`);
+    hash.update('\0');
+  }
 }
 
 function code(error: unknown): string {

@@ -91,7 +91,16 @@ async function writeOutcome(entry: SubmissionEntry, settings: BatchSettings, gra
   const files = forced ? undefined : new DirectorySubmission(entry.abs);
   const key = files
     ? await Promise.resolve()
-        .then(() => cacheKey({ root: entry.abs, listing: files.listing(), toolVersion: settings.toolVersion, rubricText: settings.rubricText, settings: settings.settings }))
+        .then(() =>
+          cacheKey({
+            root: entry.abs,
+            listing: files.listing(),
+            toolVersion: settings.toolVersion,
+            rubricText: settings.rubricText,
+            settings: settings.settings,
+            gitState: settings.rubric.criteria.some((c) => c.kind === 'git-history'),
+          }),
+        )
         .catch(() => undefined)
     : undefined;
   let report = forced ?? (!settings.force && key ? await reusable(paths.report, key) : undefined);

@@ -2,10 +2,14 @@ import { claimsKind } from './claims.js';
 import { constraintsKind } from './constraints.js';
 import { coverageKind } from './coverage.js';
 import { filesKind } from './files.js';
+import { gitHistoryKind } from './git-history.js';
 import type { CheckKind } from './kind.js';
 import { manifestKind } from './manifest.js';
 import { mentionsKind } from './mentions.js';
+import { predictionsTableKind } from './predictions-table.js';
+import { resultsVsPredictionsKind } from './results-vs-predictions.js';
 import { ropeKinds, ropeVerifyScriptKind } from './rope/index.js';
+import { sectionsKind } from './sections.js';
 import { writeupKind } from './writeup.js';
 
 /**
@@ -22,6 +26,10 @@ const builtins: CheckKind[] = [
   constraintsKind,
   ...ropeKinds,
   ropeVerifyScriptKind,
+  sectionsKind,
+  predictionsTableKind,
+  gitHistoryKind,
+  resultsVsPredictionsKind,
 ];
 
 export class Registry {

@@ -191,7 +191,8 @@ const PLACEHOLDER_PHRASES = [
   /\b(?:sorry|apologies)\b/gi,
 ];
 
-function placeholderCheck(text: string, minWords: number): { placeholder: boolean; remaining: number } {
+/** Whether a text is only placeholders, and how many words remain without them (also used by the `sections` kind). */
+export function placeholderCheck(text: string, minWords: number): { placeholder: boolean; remaining: number } {
   let rest = text;
   let placeholder = false;
   for (const p of PLACEHOLDER_PHRASES) {

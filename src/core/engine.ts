@@ -15,6 +15,7 @@ import {
   type Location,
   type Notice,
   type Report,
+  type ResultTable,
   type Rubric,
 } from './types.js';
 
@@ -155,6 +156,7 @@ export function stamp(criterion: Criterion, outcome: CheckOutcome, durationMs = 
   if (outcome.location) result.location = printableLocation(outcome.location);
   if (outcome.details?.length) result.details = outcome.details.map(printableDetail);
   if (outcome.data && Object.keys(outcome.data).length > 0) result.data = outcome.data;
+  if (outcome.table) result.table = printableTable(outcome.table);
   result.durationMs = Math.round(durationMs);
   return result;
 }
@@ -182,6 +184,12 @@ function printableDetail(detail: Detail): Detail {
   if (detail.location) out.location = printableLocation(detail.location);
   if (detail.actual !== undefined) out.actual = printable(detail.actual);
   if (detail.expected !== undefined) out.expected = printable(detail.expected);
+  return out;
+}
+
+function printableTable(table: ResultTable): ResultTable {
+  const out: ResultTable = { columns: table.columns.map(printable), rows: table.rows.map((row) => row.map(printable)) };
+  if (table.caption !== undefined) out.caption = printable(table.caption);
   return out;
 }
 

@@ -31,6 +31,19 @@ export interface Detail {
   expected?: string;
 }
 
+/**
+ * A small table a check shows its reader (predictions against results, one
+ * row per metric). Every report format renders it: aligned text in the
+ * terminal, a GFM table in Markdown feedback, an HTML table, the data in JSON.
+ */
+export interface ResultTable {
+  /** One line saying what the table compares. */
+  caption?: string;
+  columns: string[];
+  /** Cells as text, one array per row, as many as `columns`. */
+  rows: string[][];
+}
+
 /** What a check kind returns. Check kinds never set their own identity or points. */
 export interface CheckOutcome {
   status: Status;
@@ -48,6 +61,8 @@ export interface CheckOutcome {
   details?: Detail[];
   /** Measured values other checks and reports may use (e.g. a max diff). Must be JSON-serialisable. */
   data?: Record<string, unknown>;
+  /** A table for the reader (see `ResultTable`). */
+  table?: ResultTable;
 }
 
 /** A notice about the input rather than about a criterion (repaired mojibake, BOM, CRLF...). */
@@ -184,6 +199,7 @@ export interface CheckResult {
   location?: Location;
   details?: Detail[];
   data?: Record<string, unknown>;
+  table?: ResultTable;
   durationMs?: number;
   /** Points set by the instructor (src/batch/adjust.ts): `points` replaced `originalPoints`. */
   override?: { points: number; originalPoints: number; reason: string };

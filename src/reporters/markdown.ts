@@ -81,6 +81,10 @@ function renderOne(report: Report, audience: 'learner' | 'instructor'): string {
     out.push('');
     for (const check of done) out.push(`- ${LABEL.pass} **${markdownText(check.title)}** (${fmtPoints(check.points)}/${fmtPoints(check.maxPoints)}): ${markdownText(check.message)}`);
     out.push('');
+    for (const check of done.filter((c) => c.table)) {
+      out.push(`### ${markdownText(check.title)}`, '');
+      out.push(...renderTable(check));
+    }
   }
   return out.join('\n');
 }
@@ -114,5 +118,20 @@ function renderCheck(check: CheckResult): string[] {
     out.push(`> **Hint:** ${markdownText(check.hint)}`);
     out.push('');
   }
+  out.push(...renderTable(check));
+  return out;
+}
+
+/** A check's table as a GFM table; every cell is learner-derived text, escaped as prose. */
+function renderTable(check: CheckResult): string[] {
+  const table = check.table;
+  if (!table || table.columns.length === 0) return [];
+  const out: string[] = [];
+  if (table.caption) out.push(`_${markdownText(table.caption)}_`, '');
+  const row = (cells: readonly string[]) => `| ${table.columns.map((_, i) => markdownText(cells[i] ?? '') || ' ').join(' | ')} |`;
+  out.push(row(table.columns));
+  out.push(`| ${table.columns.map(() => '---').join(' | ')} |`);
+  for (const cells of table.rows) out.push(row(cells));
+  out.push('');
   return out;
 }

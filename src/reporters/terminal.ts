@@ -2,7 +2,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import wrapAnsi from 'wrap-ansi';
 import { formatLocation } from '../core/errors.js';
 import { notPassedReasons } from '../core/scoring.js';
-import type { CheckResult, Location, Status } from '../core/types.js';
+import type { CheckResult, Location, ResultTable, Status } from '../core/types.js';
 import { terminalText as t } from './escape.js';
 import { fmtPoints, percent, visibleChecks, type Reporter } from './types.js';
 
@@ -49,7 +49,7 @@ export const terminalReporter: Reporter = (reports, options = {}) => {
       out.push(`  ${c.bold(t(dim.title))} ${c.dim(`${fmtPoints(dim.score)}/${fmtPoints(dim.maxScore)}`)}`);
       const idWidth = Math.max(...mine.map((check) => t(check.id).length));
       for (const check of mine) {
-        if (!options.verbose && check.status === 'pass') {
+        if (!options.verbose && check.status === 'pass' && !check.table) {
           out.push(`    ${color.pass(SYMBOL.pass)} ${t(check.id).padEnd(idWidth)}  ${c.dim(pointsOf(check))}${check.required ? c.dim('  required') : ''}`);
           continue;
         }
@@ -119,7 +119,22 @@ function checkLines(
   if ((check.details?.length ?? 0) > 12) lines.push(`${pad}${c.dim(`· ... ${check.details!.length - 12} more`)}`);
   if (check.diagnosis) lines.push(`${pad}${c.bold('diagnosis:')} ${t(check.diagnosis)}`);
   if (check.hint) lines.push(`${pad}${c.dim('hint:')} ${t(check.hint)}`);
+  if (check.table) lines.push(...tableLines(check.table, pad, c));
   return lines;
+}
+
+/** A check's table as aligned columns (cells one line each, control characters visible). */
+function tableLines(table: ResultTable, pad: string, c: ChalkInstance): string[] {
+  const stringWidth = (text: string) => [...text].length;
+  const rows = [table.columns, ...table.rows].map((row) => row.map((cell) => t(cell)));
+  const widths = table.columns.map((_, i) => Math.max(...rows.map((row) => stringWidth(row[i] ?? ''))));
+  const line = (row: string[]) => row.map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat(Math.max(0, widths[i]! - stringWidth(cell))))).join('  ');
+  const out: string[] = [];
+  if (table.caption) out.push(`${pad}${c.dim(t(table.caption))}`);
+  out.push(`${pad}${c.bold(line(rows[0]!))}`);
+  out.push(`${pad}${c.dim(widths.map((w) => '─'.repeat(w)).join('  '))}`);
+  for (const row of rows.slice(1)) out.push(`${pad}${line(row)}`);
+  return out;
 }
 
 /** `file:line:column`, the file name being the learner's. */

@@ -125,12 +125,12 @@ export async function learnerPage(report: Report, options: LearnerPageOptions = 
   out.push(todo.length > 0 ? '<h2 id="fix">What to fix</h2>' : '<h2 id="fix">Everything checked passed</h2>');
   for (const check of todo) out.push(await checkSection(check));
   // Plots of passing checks are worth seeing too: what the code did, against the reference.
-  const plotted = done.filter((c) => plotsOf(c).length > 0);
+  const plotted = done.filter((c) => plotsOf(c).length > 0 || c.table);
   if (plotted.length > 0) {
-    out.push('<h2 id="plots">What your code did</h2>');
+    out.push(plotted.some((c) => plotsOf(c).length > 0) ? '<h2 id="plots">What your code did</h2>' : '<h2 id="plots">Your numbers</h2>');
     for (const check of plotted) out.push(await checkSection(check));
   }
-  const plain = done.filter((c) => plotsOf(c).length === 0);
+  const plain = done.filter((c) => plotsOf(c).length === 0 && !c.table);
   if (plain.length > 0) {
     out.push('<h2 id="works">What already works</h2><ul class="works">');
     for (const check of plain) out.push(`<li>✓ <strong>${h(check.title)}</strong> <span class="muted">(${fmtPoints(check.points)}/${fmtPoints(check.maxPoints)})</span>: ${h(check.message)}</li>`);
@@ -158,6 +158,13 @@ async function checkSection(check: CheckResult): Promise<string> {
     out.push('</ul>');
   }
   if (check.hint && check.status !== 'pass') out.push(`<p class="muted"><strong>Hint:</strong> ${h(check.hint)}</p>`);
+  if (check.table && check.table.columns.length > 0) {
+    out.push('<table class="comparison">');
+    if (check.table.caption) out.push(`<caption>${h(check.table.caption)}</caption>`);
+    out.push(`<thead><tr>${check.table.columns.map((col) => `<th>${h(col)}</th>`).join('')}</tr></thead><tbody>`);
+    for (const row of check.table.rows) out.push(`<tr>${check.table.columns.map((_, i) => `<td>${h(row[i] ?? '')}</td>`).join('')}</tr>`);
+    out.push('</tbody></table>');
+  }
   const plots = plotsOf(check);
   if (plots.length > 0) {
     out.push('<div class="charts">');
