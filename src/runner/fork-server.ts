@@ -503,7 +503,10 @@ class ForkedSession implements LearnerSession {
         memoryBytes: this.limits.memoryBytes,
         cpuSeconds: this.limits.cpuSeconds,
         fileSizeBytes: this.limits.fileSizeBytes,
-        processes: this.limits.processes,
+        // RLIMIT_NPROC counts every process and thread of the user on the machine (learner code
+        // runs as nobody at bwrap and namespaces, in every session at once): with the server's
+        // pids cgroup it would only let one session, or anything else run as nobody, starve another.
+        ...(this.server.cgroup ? {} : { processes: this.limits.processes }),
         answerBytes: this.limits.answerBytes,
         outputBytes: this.limits.outputBytes,
       },

@@ -5,8 +5,8 @@
  * session gets a fresh server). Every isolation level; those this machine
  * lacks are skipped with the reason.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,6 +50,29 @@ for (const level of ISOLATION_LEVELS) describe(`fork-server pool at the ${level}
     const python = await resolvePython();
     const user = pool.level === 'bwrap' || pool.level === 'namespaces' ? sandboxUser(python.prefixes, harnessDir()) : undefined;
     expect(a.ok && (a.value as { uid: number }).uid).toBe(user?.uid ?? process.getuid?.());
+  });
+
+  // Learner code runs as nobody in every session at once (and other programs may run as nobody too):
+  // RLIMIT_NPROC, which counts all of that user's processes on the machine, must not be what limits a
+  // session where a pids cgroup does. 80 processes of the sandbox user outside the batch, then a child.
+  const asRootWithUser = process.getuid?.() === 0 && level !== 'rlimits';
+  it("starts a child whatever the sandbox user runs elsewhere on the machine", asRootWithUser ? {} : { skip: true, meta: { skipReason: level === 'rlimits' ? 'learner code runs as the grader at rlimits' : 'needs root: the sandbox user is the grader otherwise' } }, async () => {
+    const python = await resolvePython();
+    const user = sandboxUser(python.prefixes, harnessDir());
+    expect(user, 'the sandbox user').toBeDefined();
+    const sleepers = Array.from({ length: 80 }, () =>
+      spawn('setpriv', [`--reuid=${user!.uid}`, `--regid=${user!.gid}`, '--clear-groups', 'sleep', '600'], { stdio: 'ignore' }),
+    );
+    try {
+      const runsAs = (pid: number | undefined) => pid !== undefined && /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] === String(user!.uid);
+      await eventually(() => sleepers.every((p) => runsAs(p.pid)));
+      const session = await open('ok');
+      const child = await session.call('start_child', []);
+      await session.close();
+      expect(child).toMatchObject({ ok: true, value: 7 });
+    } finally {
+      for (const p of sleepers) p.kill('SIGKILL');
+    }
   });
 
   it('passes shared inputs and kept results by reference, each use a fresh copy', async () => {
