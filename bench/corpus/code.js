@@ -31,7 +31,8 @@ export async function run(dir, args) {
   const only = onlyAt >= 0 ? new Set(String(args[onlyAt + 1] ?? '').split(',')) : undefined;
   const asJson = args.includes('--json');
   const rubric = await resolveRubric('rope-lab02');
-  rubric.criteria = rubric.criteria.filter((c) => c.kind.startsWith('rope-') && c.kind !== 'rope-claims');
+  // The code checks only: the folders carry another submission's write-up and verify.py (rope-claims and rope-verify-script judge those).
+  rubric.criteria = rubric.criteria.filter((c) => c.kind.startsWith('rope-') && c.kind !== 'rope-claims' && c.kind !== 'rope-verify-script');
   const rows = [];
   for (const id of Object.keys(expected).sort()) {
     if (only && !only.has(id)) continue;
