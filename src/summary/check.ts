@@ -140,8 +140,15 @@ export function resolvePath(view: RepositoryView, written: string): string[] {
   return view.tree.files().filter((f) => f.endsWith(suffix));
 }
 
+/** Half the unit of the last significant digit written: a round "300" may be anything that rounds to it (250-349). */
+function roundingRoom(stated: StatedNumber): number {
+  const digits = stated.text.replace(/\D/g, '');
+  const zeros = /0*$/.exec(digits)![0].length;
+  return zeros > 0 && zeros < digits.length ? 10 ** zeros / 2 : 0;
+}
+
 function within(stated: StatedNumber, actual: number, tolerance: number, slack: number): boolean {
-  const room = Math.max(slack, stated.value * tolerance);
+  const room = Math.max(slack, stated.value * tolerance, roundingRoom(stated));
   if (stated.bound === 'at-least') return actual >= stated.value - room;
   if (stated.bound === 'at-most') return actual <= stated.value + room;
   const about = stated.bound === 'about' ? 2 : 1;
@@ -232,11 +239,16 @@ function checkLines(claim: RepoClaim, view: RepositoryView, options: SummaryChec
   const slack = options.lineSlack ?? DEFAULT_LINE_SLACK;
   const counts = found.map((f) => ({ f, text: view.tree.read(f) })).filter((x) => x.text !== undefined).map((x) => ({ f: x.f, ...lineCount(x.text!) }));
   if (counts.length === 0) return verdict(claim, 'not-verified', `${found[0]} could not be read as text`);
-  const fits = counts.find((c) => within(stated, c.total, tolerance, slack) || within(stated, c.nonBlank, tolerance, slack));
-  const room = `within ${Math.round(tolerance * 100)}% or ${slack} lines`;
+  const fits = counts.find((c) => within(stated, c.total, tolerance, slack));
+  const rounding = roundingRoom(stated);
+  const room = `within ${Math.round(tolerance * 100)}% or ${slack} lines${rounding > Math.max(slack, stated.value * tolerance) ? ` or the ${rounding * 2} it is rounded to` : ''}`;
   if (fits) return verdict(claim, 'verified', `${fits.f} has ${plural(fits.total, 'line')} (${fits.nonBlank} not blank); ${stated.text} is ${room}`, { actual: `${fits.total} lines`, evidence: { file: fits.f } });
   if (found.length > 1) return verdict(claim, 'not-verified', `${found.length} files end with ${written} and none has ${stated.text} lines ${room} (${counts.map((c) => `${c.f}: ${c.total}`).join(', ')})`);
   const c = counts[0]!;
+  // A count given for a file the summary's commit modified (it existed before) may be the size of the change.
+  if (view.commit && view.commit.changed.get(c.f) !== 'A' && view.commit.parent?.has(c.f) && view.commit.changed.has(c.f)) {
+    return verdict(claim, 'not-verified', `${c.f} has ${plural(c.total, 'line')}, not ${stated.text}; commit ${view.commit.id.slice(0, 7)} modified it (it existed before), so ${stated.text} may be the size of the change`, { actual: `${c.total} lines`, evidence: { file: c.f } });
+  }
   return verdict(claim, 'refuted', `${c.f} has ${plural(c.total, 'line')} (${c.nonBlank} not blank), not ${stated.text} ${room}`, { actual: `${c.total} lines`, evidence: { file: c.f } });
 }
 
@@ -349,8 +361,14 @@ function checkTotal(claim: RepoClaim, view: RepositoryView, stated: StatedNumber
     }
     if (t.count.skipped > 0) readings.push({ label: `${t.label} not ignored`, count: { ...t.count, min: Math.max(0, t.count.min - t.count.skipped), max: t.count.max - t.count.skipped } });
   }
-  const fit = readings.find((r) => countHolds(stated, r.count));
   const main = inv.totals[inv.totals.length - 1]!;
+  if (claim.subject === 'passing' && stated.bound === 'exact') {
+    // The summary reports failing or skipped tests: the passes of a run are at most the tests there are.
+    if (readings.some((r) => countHolds(stated, r.count))) return verdict(claim, 'verified', `the repository has ${describeCount(readings.find((r) => countHolds(stated, r.count))!.count)} tests`, { actual: `${describeCount(main.count)} tests` });
+    if (readings.some((r) => r.count.max >= stated.value)) return verdict(claim, 'not-verified', `the repository has ${describeCount(main.count)} ${main.label}; the summary reports failing or skipped tests, so how many of them passed is told only by a run`, { actual: `${describeCount(main.count)} tests` });
+    return verdict(claim, 'refuted', `the repository has ${describeCount(main.count)} ${main.label}, fewer than the ${stated.text} said to pass`, { actual: `${describeCount(main.count)} tests` });
+  }
+  const fit = readings.find((r) => countHolds(stated, r.count));
   if (fit) return verdict(claim, 'verified', `the repository has ${describeCount(fit.count)} ${fit.label}`, { actual: `${describeCount(fit.count)} tests` });
   if (inv.notes.length > 0 && main.count.max === Infinity) return verdict(claim, 'not-verified', `the repository has ${describeCount(main.count)} ${main.label}; ${inv.notes[0]}`);
   const list = readings.slice(0, 4).map((r) => `${describeCount(r.count)} ${r.label}`).join(', ');

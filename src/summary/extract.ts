@@ -36,7 +36,7 @@ import type { RepoClaim, RepoClaimKind, StatedNumber, TestTargetRef } from './ty
 const EXT =
   'rs|py|pyi|ts|tsx|js|jsx|mjs|cjs|mts|cts|go|md|mdx|rst|txt|toml|json|jsonc|jsonl|yaml|yml|sh|bash|zsh|ps1|bat|java|kt|kts|scala|rb|php|c|cc|cpp|cxx|h|hh|hpp|cs|swift|sql|html|css|scss|sass|vue|svelte|ipynb|lock|cfg|ini|xml|gradle|proto|graphql|tf|csv|jl|lua|dart|ex|exs|hs|zig|sol|nix|cmake|mk|env|example|template|sample|lock';
 const SEG = String.raw`[\w@+-][\w.@+-]*`;
-const PATH_RE = new RegExp(String.raw`(?<![\w/.@~:-])((?:~\/|\/)?(?:\.?${SEG}\/)*\.?${SEG}\.(?:${EXT}))(?![\w/-]|\.\w|\(\))`, 'g');
+const PATH_RE = new RegExp(String.raw`(?<![\w/.@~:$%{}-])((?:~\/|\/)?(?:\.?${SEG}\/)*\.?${SEG}\.(?:${EXT}))(?![\w/-]|\.\w|\(\))`, 'g');
 const NAMED_FILES = /(?<![\w/.-])((?:\.?[\w@+-][\w.@+-]*\/)*(?:Makefile|Dockerfile|Justfile|Procfile|LICENSE|Gemfile|Rakefile))(?![\w/.-])/g;
 
 const NUM = String.raw`(~\s*|≈\s*|about\s+|approx(?:\.|imately)?\s+|over\s+|more than\s+|at least\s+|nearly\s+)?(\d{1,3}(?:,\d{3})+|\d+)(\+)?`;
@@ -81,9 +81,11 @@ interface PathMention {
 /** Paths mentioned on a line (see the module comment for which count). */
 function pathMentions(raw: string, prose: string, firstTokenAt: number | undefined): PathMention[] {
   const out: PathMention[] = [];
+  // `src/__tests__/x.js` parses as emphasis ("__tests__" bold): paths keep the underscores the prose blanked.
+  const text = prose.length === raw.length ? [...prose].map((ch, i) => (ch === ' ' && raw[i] === '_' ? '_' : ch)).join('') : prose;
   for (const re of [PATH_RE, NAMED_FILES]) {
     re.lastIndex = 0;
-    for (const m of prose.matchAll(re)) {
+    for (const m of text.matchAll(re)) {
       const p = m[1]!;
       const at = (m.index ?? 0) + m[0].indexOf(p);
       if (/^https?:/.test(prose.slice(Math.max(0, at - 8), at + 1))) continue;
@@ -133,6 +135,7 @@ function lineInfos(doc: ClaimsDocument): LineInfo[] {
   const listing = new Set<number>();
   for (const c of doc.code) for (let l = c.startLine; l <= c.endLine; l++) (c.program ? program : listing).add(l);
   const headingAt = new Map(doc.headings.map((h) => [h.line, h]));
+  const titleLine = doc.headings[0]?.depth === 1 && !doc.headings.slice(1).some((h) => h.depth === 1) ? doc.headings[0].line : undefined;
   const infos: LineInfo[] = [];
   let stack: Array<{ line: number; depth: number; text: string }> = [];
   let label: { line: number; text: string } | undefined;
@@ -150,12 +153,13 @@ function lineInfos(doc: ClaimsDocument): LineInfo[] {
     const prose = listing.has(line) ? raw : (doc.prose[i] ?? '');
     const trimmed = prose.trim();
     // A lead-in label: a short line ending with ':' ("**Created:**", "Files Modified:").
-    if (!h && /^[A-Za-z][A-Za-z /&()-]{1,40}:$/.test(trimmed.replace(/\s+/g, ' ')) && !itemAt.has(line)) label = { line, text: trimmed };
+    if (!h && /^[A-Za-z][A-Za-z0-9 /&()-]{1,40}:$/.test(trimmed.replace(/\s+/g, ' ')) && !itemAt.has(line)) label = { line, text: trimmed };
     const at = itemAt.get(line);
     if (at) lastItem = at;
     else if (trimmed === '' || h) lastItem = undefined;
     const headings = [...stack].reverse().map((s) => ({ line: s.line, text: s.text }));
-    const excluded = stack.some((s) => EXCLUDED_SECTION.test(s.text) && !/\b(files?|tests?|results?|created|modified)\b/i.test(s.text)) || /^\s*[-*+]\s+\[ \]/.test(raw);
+    // The document's title ("Option E: ... Summary") names the work, not a section about the future.
+    const excluded = stack.some((s) => s.line !== titleLine && EXCLUDED_SECTION.test(s.text) && !/\b(files?|tests?|results?|created|modified)\b/i.test(s.text)) || /^\s*[-*+]\s+\[ \]/.test(raw);
     const info: LineInfo = { line, raw, prose, headings, parents: at?.parents ?? lastItem?.parents ?? [], heading: Boolean(h), excluded };
     if (label) info.label = label;
     if (at) info.item = at.item;
@@ -191,6 +195,8 @@ function fileMeaning(info: LineInfo, mention: PathMention, mentions: PathMention
     // "added X to `file`", "removed X from `file`": the file was changed, not made or deleted.
     const into = /\b(to|into|in|from|within|inside)\s+(the\s+)?$/i.test(verbText) && !/\b(in|to)\s+(a\s+)?new\b/i.test(between);
     if (best === modified) return 'modified';
+    // "Added `x` to the summary output", "removed `x` from ...": x is what was put in or taken out, not a file made or deleted.
+    if (/^[`*_]*\s+(to|into|from)\s/i.test(after)) return undefined;
     if (best === deleted) return into ? 'modified' : 'deleted';
     if (best === created) return into ? 'modified' : 'created';
   }
@@ -213,7 +219,7 @@ function fileMeaning(info: LineInfo, mention: PathMention, mentions: PathMention
 }
 
 const LINES_RE = new RegExp(String.raw`(?<![+\-±\w.])${NUM}[\s-]*(lines? of code|lines?|LOC|SLOC|loc)\b(?!\s*(changed|added|removed|deleted|modified|covered|of (the )?diff))`, 'gi');
-const TESTS_RE = new RegExp(String.raw`(?<![\w.+\-/])${NUM}\s+((?:[A-Za-z][\w-]*\s+){0,3}?)(tests?|test cases?|specs)\b(?!\s+(files?|suites?|modules?|classes|directories|folders))`, 'gi');
+const TESTS_RE = new RegExp(String.raw`(?<![\w.+\-/])${NUM}\s+((?:[A-Za-z][\w-]*\s+){0,3}?)(tests?|test cases?|specs)\b(?!\s+(files?|suites?|modules?|classes|directories|folders|failures?|errors?|failing|fixtures?|helpers?|utilities|infrastructure))`, 'gi');
 const FRACTION_RE = /(?<![\w./])(\d{1,5})\/(\d{1,5})\s*(?:tests?\s+)?(passed|passing|pass)\b/gi;
 
 const ADJECTIVES = new Set([
@@ -244,6 +250,8 @@ export function extractRepoClaims(doc: ClaimsDocument): RepoClaim[] {
     claims.push(c);
   };
   const infos = lineInfos(doc);
+  // A summary that reports failing, erroring or skipped tests: its "N tests passing" counts a run's passes, not the tests.
+  const reportsFailures = infos.some((i) => !i.excluded && /\b[1-9]\d*\s+(?:[\w-]+\s+){0,2}(failed|failing|failures?|errors|errored|skipped|xfail\w*)\b|\b(failed|failing|errors|skipped)\W{0,6}[1-9]\d*\s+tests?\b/i.test(i.prose));
   const tableRows = new Map<number, { table: TableBlock; cells: TableBlock['rows'][number] }>();
   const tableHeaders = new Set<number>();
   for (const table of doc.tables) {
@@ -319,7 +327,7 @@ export function extractRepoClaims(doc: ClaimsDocument): RepoClaim[] {
     }
 
     // ---------------------------------------------------------------- tests
-    extractTests(info, mentions, row, text, push, infos);
+    extractTests(info, mentions, row, text, push, infos, reportsFailures);
   }
   return claims.sort((a, b) => a.line - b.line || a.column - b.column);
 }
@@ -337,13 +345,14 @@ function extractTests(
   text: string,
   push: (c: RepoClaim) => void,
   infos: LineInfo[],
+  reportsFailures: boolean,
 ): void {
   const { prose, line } = info;
   const numbered: Array<{ at: number; stated: StatedNumber; words: string; end: number }> = [];
   TESTS_RE.lastIndex = 0;
   for (const m of prose.matchAll(TESTS_RE)) {
     const words = m[4] ?? '';
-    if (/\b(failing|failed|failures?|flaky|broken|fixed|remaining|deferred|blocked|skipped|more|fewer|other|affected|pending|todo)\b/i.test(words)) continue;
+    if (/\b(failing|failed|failures?|flaky|broken|fixed|remaining|deferred|blocked|skipped|more|fewer|other|affected|pending|todo|original|existing|previous|prior|pre-existing|old|legacy|baseline)\b/i.test(words)) continue;
     const at = (m.index ?? 0) + (m[1]?.length ?? 0) + m[0].slice(m[1]?.length ?? 0).indexOf(m[2]!);
     numbered.push({ at, stated: parseStated(m[1], m[2]!, m[3]), words, end: (m.index ?? 0) + m[0].length });
   }
@@ -385,6 +394,8 @@ function extractTests(
         /^\s*(in total|total)\b/i.test(after) ||
         /^\W*total(\s+tests?)?\W*[:|]\W*$/i.test(prose.slice(0, n.at)) ||
         /\btest suite\b[^.;\n]{0,20}$/i.test(before));
+    // "**Failed**: 4 tests in `x.py`": a count of failures, not of the file's tests.
+    if (/\b(fail(ed|ing|ures?)?|errors?|errored|skipped|broken|flaky|xfail\w*)\W{0,6}$/i.test(before)) continue;
     const path = nearestPath(mentions, n.at);
     if (isNew) {
       const topic = topicWords(n.words);
@@ -393,7 +404,17 @@ function extractTests(
       continue;
     }
     if (isTotal) {
-      push({ kind: 'test-total', line, column: n.at + 1, excerpt: text, stated: n.stated });
+      // "existing collector tests are working (39 tests total)": the total of the tests the clause names, not of the repository.
+      const clause = prose.slice(0, n.at).split(/[.;!?]\s/).pop() ?? '';
+      const named = [...clause.matchAll(/\b([A-Za-z][\w-]+)\s+tests?\b/gi)].map((m) => m[1]!).filter((w) => !ADJECTIVES.has(w.toLowerCase()) && !/^(our|its|their|these|those|every|each|pass\w*|total\w*|run\w*)$/i.test(w));
+      if (named.length > 0 && !/\ball\b[^.;:!?\n]{0,25}$/i.test(before)) {
+        if (!path) push({ kind: 'test-count', line, column: n.at + 1, excerpt: text, stated: n.stated, target: { topic: named.slice(-1) } });
+        else push({ kind: 'test-count', line, column: n.at + 1, excerpt: text, stated: n.stated, target: { path: path.path } });
+        continue;
+      }
+      // With failures reported, "Total: 311 tests passing" counts the passes of a run: the repository has at least that many.
+      const passing = reportsFailures && !/\ball\b/i.test(before) && /\b(passing|passed)\b/i.test(prose.slice(n.at, n.end + 12));
+      push({ kind: 'test-total', line, column: n.at + 1, excerpt: text, stated: n.stated, ...(passing ? { subject: 'passing' } : {}) });
       continue;
     }
     if (path) {

@@ -130,6 +130,25 @@ describe('summary claims against the fixture crate with its history', () => {
     testGit(repo, ['reset', '-q', '--hard', 'HEAD~1']);
   });
 
+  it('a round line count holds at the precision written; a count for a file the commit modified may be the size of the change', async () => {
+    writeFileSync(path.join(repo, 'NOTES.md'), '# Notes\n\n- `src/rope.rs` (300 lines)\n- `src/rope.rs` (310 lines)\n- `src/model_config.rs` (3 lines)\n');
+    testGit(repo, ['add', '-A']);
+    testGit(repo, ['commit', '-q', '-m', 'Notes']);
+    let result = await checkSummary(path.join(repo, 'NOTES.md'), repo);
+    // The notes' commit changed neither file: both counts are read as the files' sizes.
+    expect(verdicts(result)).toEqual(['line-count:3:18 verified', 'line-count:4:18 refuted', 'line-count:5:26 refuted']);
+    expect(result.claims[0]!.message).toBe('src/rope.rs has 259 lines (228 not blank); 300 is within 10% or 5 lines or the 100 it is rounded to');
+    testGit(repo, ['reset', '-q', '--hard', 'HEAD~1']);
+    appendFileSync(path.join(repo, 'src/model_config.rs'), '// three\n// more\n// lines\n');
+    writeFileSync(path.join(repo, 'NOTES.md'), '# Notes\n\n- `src/model_config.rs` (3 lines)\n');
+    testGit(repo, ['add', '-A']);
+    testGit(repo, ['commit', '-q', '-m', 'Config notes']);
+    result = await checkSummary(path.join(repo, 'NOTES.md'), repo);
+    expect(result.claims[0]).toMatchObject({ kind: 'line-count', verdict: 'not-verified' });
+    expect(result.claims[0]!.message).toMatch(/modified it \(it existed before\), so 3 may be the size of the change$/);
+    testGit(repo, ['reset', '-q', '--hard', 'HEAD~1']);
+  });
+
   it('new tests in a modified file are the difference from the parent commit', async () => {
     const file = path.join(repo, 'tests/hrm_test.rs');
     appendFileSync(file, '\n#[test]\nfn hrm_extra_1() {\n    assert_eq!(double(&[1.0]), vec![2.0]);\n}\n\n#[test]\nfn hrm_extra_2() {\n    assert_eq!(double(&[2.0]), vec![4.0]);\n}\n');
