@@ -5,6 +5,7 @@ import type { CheckKind } from './kind.js';
 import { manifestKind } from './manifest.js';
 import { mentionsKind } from './mentions.js';
 import { ropeKinds } from './rope/index.js';
+import { summaryClaimsKind } from './summary-claims.js';
 import { writeupKind } from './writeup.js';
 
 /**
@@ -17,6 +18,7 @@ const builtins: CheckKind[] = [
   writeupKind,
   mentionsKind,
   claimsKind,
+  summaryClaimsKind,
   coverageKind,
   ...ropeKinds,
 ];

@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { registerClaims } from '../../src/cli/commands/claims.js';
-import { checkSummary, summaryReport, type CheckedClaim, type SummaryResult } from '../../src/summary/index.js';
+import { checkSummary, type CheckedClaim, type SummaryResult } from '../../src/summary/index.js';
+import { summaryReport } from '../../src/summary/report.js';
 import { buildHistory, removeHistory, testGit } from '../helpers/git-history.js';
 
 const fixtures = fileURLToPath(new URL('../../fixtures/summary/', import.meta.url));

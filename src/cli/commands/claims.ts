@@ -107,7 +107,7 @@ async function summaryAction(docs: string[], options: ClaimsCommandOptions): Pro
   const timeout = options.timeout === undefined ? undefined : Number(options.timeout);
   if (timeout !== undefined && !(timeout > 0 && timeout <= 3600)) throw new UsageError(`--timeout must be seconds from 1 to 3600, got '${options.timeout}'`);
   await prepareOutput(options.output);
-  const [{ checkSummary, summaryReport }, { reporters }, { renderSarif }] = await Promise.all([import('../../summary/index.js'), import('../../reporters/index.js'), import('../../reporters/sarif.js')]);
+  const [{ checkSummary }, { summaryReport }, { reporters }, { renderSarif }] = await Promise.all([import('../../summary/index.js'), import('../../summary/report.js'), import('../../reporters/index.js'), import('../../reporters/sarif.js')]);
   const reports = [];
   for (const doc of docs) {
     const result = await checkSummary(doc, options.repo!, {
