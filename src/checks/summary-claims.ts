@@ -17,6 +17,7 @@
 import path from 'node:path';
 import type { Detail } from '../core/types.js';
 import { checkSummaryText, type CheckedClaim } from '../summary/index.js';
+import type { IsolationLevel } from '../runner/types.js';
 import type { CheckKind } from './kind.js';
 
 export interface SummaryClaimsCheckOptions {
@@ -73,7 +74,7 @@ export const summaryClaimsKind: CheckKind<SummaryClaimsCheckOptions> = {
       for (const notice of read.notices) ctx.notice(notice);
       const result = await checkSummaryText(path.join(ctx.root, read.path), read.text, repo, {
         lineTolerance: (options.lineTolerance ?? 10) / 100,
-        ...(options.runTests ? { runTests: true } : {}),
+        ...(options.runTests ? { runTests: ctx.services.isolation ? { isolation: ctx.services.isolation as IsolationLevel | 'auto' } : true } : {}),
       });
       for (const note of result.notes) ctx.notice({ level: 'info', message: `${read.path}: ${note}` });
       claims.push(...result.claims.map((c) => ({ ...c, file: read.path })));
