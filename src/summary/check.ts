@@ -10,9 +10,10 @@
  *
  * With git (read through src/input/git.ts, never the learner's config or
  * hooks), the summary's commit is the last one that changed the summary: a
- * file claimed created or modified is verified as changed in that commit;
- * when it was not, the work may span earlier commits and the claim is not
- * verified on that point (existence still decides a refutation). "N new
+ * file claimed created or modified is verified as added or changed in that
+ * commit or in one up to SESSION_DAYS before it (the work a summary reports
+ * often spans a few commits); otherwise that point is not verified
+ * (existence alone decides a refutation). "N new
  * tests" in a file compares the file's count at that commit with its
  * parent's.
  *
@@ -72,14 +73,16 @@ export interface RepositoryView {
   /** The summary's path relative to the repository, when inside it. */
   summaryRel?: string;
   /** The commit that last changed the summary, its changes, and its parent's tree (for new tests). */
-  commit?: { id: string; changed: Map<string, string>; parent?: SourceTree };
+  commit?: { id: string; time: number; changed: Map<string, string>; parent?: SourceTree };
+  /** For files the summary names that its commit did not change: their last change and their addition at or before it. */
+  earlier?: Map<string, { changed?: { id: string; time: number }; added?: { id: string; time: number } }>;
   /** Why history could not be used, if it could not. */
   historyNote?: string;
   inventory: TestInventory;
 }
 
 /** Opens the repository at `root` for checking the summary at `summaryPath`. */
-export async function openRepositoryView(root: string, summaryPath: string): Promise<RepositoryView> {
+export async function openRepositoryView(root: string, summaryPath: string, paths: string[] = []): Promise<RepositoryView> {
   const tree = new WorkingTree(root);
   const rel = path.normalize(path.relative(toPosix(root), toPosix(summaryPath)));
   const summaryRel = rel.startsWith('..') || path.isAbsolute(rel) ? undefined : rel;
@@ -92,6 +95,7 @@ export async function openRepositoryView(root: string, summaryPath: string): Pro
   }
   try {
     await readHistory(git, view);
+    if (view.commit) await readEarlier(git, view, paths);
   } catch (error) {
     view.historyNote = `the history could not be read: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
   } finally {
@@ -121,8 +125,25 @@ async function readHistory(git: GitRepository, view: RepositoryView): Promise<vo
   }
   const parent = commit.parents[0];
   const changes = await git.changes(parent, commit.id);
-  view.commit = { id: commit.id, changed: new Map(changes.map((c) => [c.path, c.status])) };
+  view.commit = { id: commit.id, time: commit.time, changed: new Map(changes.map((c) => [c.path, c.status])) };
   if (parent) view.commit.parent = await CommitTree.load(git, parent);
+}
+
+/** Work a summary reports may span the commits of this many days before the summary's commit. */
+export const SESSION_DAYS = 7;
+/** Files looked up in the history at most (one or two git runs each). */
+const MAX_EARLIER_LOOKUPS = 200;
+
+/** The last change and the addition, at or before the summary's commit, of each named file its commit did not change. */
+async function readEarlier(git: GitRepository, view: RepositoryView, written: string[]): Promise<void> {
+  const commit = view.commit!;
+  const files = [...new Set(written.flatMap((w) => resolvePath(view, w)))].filter((f) => !commit.changed.has(f)).slice(0, MAX_EARLIER_LOOKUPS);
+  view.earlier = new Map();
+  for (const file of files) {
+    const [changed] = await git.log(commit.id, { paths: [file], max: 1 });
+    const [added] = await git.log(commit.id, { paths: [file], max: 1, addedOnly: true });
+    view.earlier.set(file, { ...(changed ? { changed: { id: changed.id, time: changed.time } } : {}), ...(added ? { added: { id: added.id, time: added.time } } : {}) });
+  }
 }
 
 /** Candidate repository paths of a path as the summary writes it. */
@@ -227,6 +248,16 @@ function checkFile(claim: RepoClaim, view: RepositoryView): CheckedClaim {
   }
   if (status === 'A' && claim.kind === 'file-created') return verdict(claim, 'verified', `${file} was added in commit ${short}, the summary's`, { actual: `added in ${short}`, evidence });
   if (status) return verdict(claim, 'verified', `${file} was changed in commit ${short}, the summary's`, { actual: `changed in ${short}`, evidence });
+  // The work may span the commits before the summary's: a change within SESSION_DAYS of it counts.
+  const earlier = view.earlier?.get(file);
+  const event = claim.kind === 'file-created' ? earlier?.added : earlier?.changed;
+  if (event) {
+    const days = (view.commit.time - event.time) / 86_400;
+    const when = days < 1 ? `${Math.max(1, Math.round(days * 24))} h` : `${Math.round(days)} days`;
+    const did = claim.kind === 'file-created' ? 'added' : 'changed';
+    if (days <= SESSION_DAYS) return verdict(claim, 'verified', `${file} was ${did} in commit ${event.id.slice(0, 7)}, ${when} before the summary's commit ${short}`, { actual: `${did} in ${event.id.slice(0, 7)}`, evidence });
+    return verdict(claim, 'not-verified', `${file} exists, but it was last ${did} in commit ${event.id.slice(0, 7)}, ${when} before the summary's commit ${short} (more than ${SESSION_DAYS} days): whether this work ${claim.kind === 'file-created' ? 'created' : 'changed'} it cannot be told`, { actual: `${did} in ${event.id.slice(0, 7)}`, evidence });
+  }
   return verdict(claim, 'not-verified', `${file} exists, but commit ${short} (the summary's) did not change it: the work may span earlier commits`, { actual: 'present', evidence });
 }
 

@@ -64,7 +64,8 @@ export async function checkSummaryText(file: string, text: string, repo: string,
   }
   if (!st.isDirectory()) throw new UsageError(`--repo ${repo}: not a folder`);
   const claims = extractRepoClaims(prepareDocument(file, text));
-  const view = await openRepositoryView(path.resolve(repo), path.resolve(file));
+  const named = claims.flatMap((c) => [c.path, c.target && 'path' in c.target ? c.target.path : undefined]).filter((p): p is string => p !== undefined);
+  const view = await openRepositoryView(path.resolve(repo), path.resolve(file), named);
   const notes: string[] = [];
   if (view.historyNote) notes.push(`history not used: ${view.historyNote}`);
   else if (view.commit) notes.push(`the summary's commit is ${view.commit.id.slice(0, 12)} (the last commit that changed it)`);

@@ -118,16 +118,24 @@ describe('summary claims against the fixture crate with its history', () => {
     expect(at(result, 'line-count', 13)).toMatchObject({ verdict: 'refuted', actual: '259 lines' });
   });
 
-  it('a file said modified that the summary\'s commit did not change is not verified (the work may span commits), never refuted', async () => {
+  it('a file the summary\'s commit did not change: verified when an earlier commit changed it within the session (7 days), else not verified, never refuted', async () => {
     const summary = path.join(repo, SUMMARY);
     appendFileSync(summary, '\n## Also\n\n- Updated `src/vocab.rs` with the RoPE tokens\n- Created `src/alibi.rs` (120 lines)\n');
-    testGit(repo, ['commit', '-q', '-am', 'Amend summary']);
-    const result = await checkSummary(summary, repo);
-    const vocab = result.claims.find((c) => c.path === 'src/vocab.rs')!;
-    expect(vocab).toMatchObject({ kind: 'file-modified', verdict: 'not-verified' });
-    expect(vocab.message).toMatch(/did not change it: the work may span earlier commits/);
+    testGit(repo, ['commit', '-q', '-am', 'Amend summary'], { GIT_AUTHOR_DATE: '2025-10-17T10:00:00Z', GIT_COMMITTER_DATE: '2025-10-17T10:00:00Z' });
+    let result = await checkSummary(summary, repo);
+    let vocab = result.claims.find((c) => c.path === 'src/vocab.rs')!;
+    // The baseline commit (2025-10-14) changed src/vocab.rs three days before the summary's commit.
+    expect(vocab).toMatchObject({ kind: 'file-modified', verdict: 'verified' });
+    expect(vocab.message).toMatch(/^src\/vocab\.rs was changed in commit [0-9a-f]{7}, 3 days before the summary's commit [0-9a-f]{7}$/);
     const alibi = result.claims.filter((c) => c.path === 'src/alibi.rs').map((c) => `${c.kind} ${c.verdict}`);
     expect(alibi).toEqual(['file-created refuted', 'line-count not-verified']);
+    testGit(repo, ['reset', '-q', '--hard', 'HEAD~1']);
+    appendFileSync(summary, '\n## Also\n\n- Updated `src/vocab.rs` with the RoPE tokens\n');
+    testGit(repo, ['commit', '-q', '-am', 'Amend summary much later'], { GIT_AUTHOR_DATE: '2025-12-01T10:00:00Z', GIT_COMMITTER_DATE: '2025-12-01T10:00:00Z' });
+    result = await checkSummary(summary, repo);
+    vocab = result.claims.find((c) => c.path === 'src/vocab.rs')!;
+    expect(vocab).toMatchObject({ kind: 'file-modified', verdict: 'not-verified' });
+    expect(vocab.message).toMatch(/48 days before the summary's commit [0-9a-f]{7} \(more than 7 days\): whether this work changed it cannot be told$/);
     testGit(repo, ['reset', '-q', '--hard', 'HEAD~1']);
   });
 
