@@ -7,7 +7,8 @@
  * bench/corpus/summaries/expected.json, written before rubricate ran.
  *
  * A rubricate claim matches a label on the same line, of the same kind, about
- * the same path (one ending with the other) or the same stated number. Scores:
+ * the same path (one ending with the other; for a test count, the path written
+ * or the test file rubricate counted) and the same stated number. Scores:
  * - extraction: labelled claims found, and rubricate claims no label covers
  *   (listed; a refutation among them is shown as a possible false alarm);
  * - verdicts on the matched claims, labels (verified, refuted, not-checkable,
@@ -51,7 +52,7 @@ function matches(claim, label) {
   const n = firstNumber(label.stated);
   if (n !== undefined && claim.stated && claim.stated.value !== n) return false;
   if (label.subject && claim.path) return samePath(claim.path, label.subject);
-  if (label.subject && claim.target?.path && !/\s/.test(label.subject) && /[./]/.test(label.subject)) return samePath(claim.target.path, label.subject);
+  if (label.subject && claim.target?.path && !/\s/.test(label.subject) && /[./]/.test(label.subject)) return samePath(claim.target.path, label.subject) || samePath(claim.evidence?.file, label.subject);
   return true;
 }
 

@@ -359,7 +359,8 @@ function extractTests(
   FRACTION_RE.lastIndex = 0;
   for (const m of prose.matchAll(FRACTION_RE)) {
     if (m[1] !== m[2]) continue;
-    const at = (m.index ?? 0) + m[0].indexOf(m[2]!, m[1]!.length);
+    // Located at the first number of "16/16", where a label ("test_config: 16/16") or "Total:" ends.
+    const at = m.index ?? 0;
     if (!numbered.some((n) => Math.abs(n.at - at) < 6)) numbered.push({ at, stated: parseStated(undefined, m[2]!, undefined), words: '', end: (m.index ?? 0) + m[0].length });
   }
 
@@ -432,10 +433,12 @@ function extractTests(
 
   // Breakdown entries without the word "tests" after the number: "**RoPE tests**: 16", "- Adam tests: 13", "test_config: 16/16 passed".
   const entry = /^(\s*(?:[-*+]|\d+[.)])?\s*)([^:|]{2,60}?)\s*[:：]\s*\**\s*(\d{1,3}(?:,\d{3})+|\d+)(\+)?(?:\s*\/\s*\d+)?\b/.exec(prose);
-  if (entry && info.item && !numbered.some((n) => n.at === entry.index + entry[0].lastIndexOf(entry[3]!))) {
-    const labelText = entry[2]!.replace(/[*_`✅✓✨⭐]/gu, '').trim();
+  // The entry's number: the first after its colon ("test_config: 16/16" is at the first 16).
+  const entryAt = entry ? entry.index + entry[1]!.length + entry[2]!.length + entry[0].slice(entry[1]!.length + entry[2]!.length).search(/\d/) : -1;
+  if (entry && info.item && !numbered.some((n) => n.at === entryAt)) {
+    const labelText = entry[2]!.replace(/[*`✅✓✨⭐]/gu, '').trim().replace(/^_+|_+$/g, '');
     const inTests = /\btests?\b/i.test(labelText) || info.headings.some((h) => /\btests?\b/i.test(h.text) && /\b(breakdown|results?|by|per|summary|statistics|counts?)\b/i.test(h.text)) || (info.label !== undefined && /\btests?\b/i.test(info.label.text));
-    const at = entry.index + entry[0].lastIndexOf(entry[3]!);
+    const at = entryAt;
     if (inTests && !/\b(coverage|time|duration|seconds?|hours?|lines?|loc|files?|failures?|failing|failed|skipped|passing rate|rate)\b/i.test(labelText)) {
       const stated = parseStated(undefined, entry[3]!, entry[4]);
       if (/^\W*total\b/i.test(labelText)) {
@@ -512,7 +515,7 @@ function breakdownLabel(info: LineInfo, at: number, _infos: LineInfo[]): string 
   const before = info.prose.slice(0, at);
   const m = /^\s*(?:[-*+]|\d+[.)])?\s*(.{2,60}?)\s*[:：]\s*\W*$/.exec(before);
   if (!m) return undefined;
-  const label = m[1]!.replace(/[*_`✅✓✨⭐]/gu, '').trim();
+  const label = m[1]!.replace(/[*`✅✓✨⭐]/gu, '').trim().replace(/^_+|_+$/g, '');
   if (/^\W*total\b/i.test(label) || /\b(coverage|time|duration|lines?|loc|files?|status)\b/i.test(label)) return undefined;
   const hint = /\((lib|bin|unit|doc|integration)\)/i.exec(info.prose.slice(at))?.[1];
   return hint ? `${label} (${hint})` : label;

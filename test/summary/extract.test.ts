@@ -51,3 +51,36 @@ describe('summary claim extraction', () => {
     ]);
   });
 });
+
+describe('summary claims: how a breakdown names its tests', () => {
+  it('labels keep their underscores and run-together names; a source file\'s count is its test file\'s', async () => {
+    const { mkdtempSync, mkdirSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const { checkSummary } = await import('../../src/summary/index.js');
+    const dir = mkdtempSync(path.join(tmpdir(), 'rubricate-summary-labels-'));
+    try {
+      const write = (rel: string, text: string) => {
+        mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+        writeFileSync(path.join(dir, rel), text);
+      };
+      const rustTests = (n: number) => Array.from({ length: n }, (_, i) => `#[test]\nfn t${i}() {\n    assert_eq!(1 + ${i}, ${i} + 1);\n}\n`).join('\n');
+      write('Cargo.toml', '[package]\nname = "demo"\nversion = "0.1.0"\nedition = "2021"\n');
+      write('src/lib.rs', 'pub fn one() -> i32 {\n    1\n}\n');
+      write('tests/rms_norm_test.rs', rustTests(3));
+      write('tests/test_config.rs', rustTests(2));
+      write('date_ranges.py', 'def span(a, b):\n    return b - a\n');
+      write('tests/test_date_ranges.py', 'from date_ranges import span\n\n\ndef test_span():\n    assert span(1, 3) == 2\n\n\ndef test_zero():\n    assert span(2, 2) == 0\n');
+      write('SUMMARY.md', ['# Summary', '', '## Test Breakdown', '- RMSNorm tests: 3', '- test_config: 2/2 passed', '', '| Module | Coverage | Tests |', '|---|---|---|', '| `date_ranges.py` | 100% | 3 tests |', ''].join('\n'));
+      const result = await checkSummary(path.join(dir, 'SUMMARY.md'), dir);
+      expect(result.claims.map((c) => `${c.kind}:${c.line}:${c.column} ${c.verdict} ${c.evidence?.file ?? ''}`)).toEqual([
+        'test-count:4:18 verified tests/rms_norm_test.rs',
+        'test-count:5:16 verified tests/test_config.rs',
+        'test-count:9:29 refuted tests/test_date_ranges.py',
+      ]);
+      expect(result.claims[2]!.message).toBe('tests/test_date_ranges.py has 2 tests, not 3');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
