@@ -10,6 +10,7 @@ import { predictionsTableKind } from './predictions-table.js';
 import { resultsVsPredictionsKind } from './results-vs-predictions.js';
 import { ropeKinds, ropeVerifyScriptKind } from './rope/index.js';
 import { sectionsKind } from './sections.js';
+import { summaryClaimsKind } from './summary-claims.js';
 import { writeupKind } from './writeup.js';
 
 /**
@@ -22,6 +23,7 @@ const builtins: CheckKind[] = [
   writeupKind,
   mentionsKind,
   claimsKind,
+  summaryClaimsKind,
   coverageKind,
   constraintsKind,
   ...ropeKinds,

@@ -154,7 +154,7 @@ export function fileReadingCode(source: string): { line: number; column: number;
 }
 
 /** Replaces comments and the contents of string and character literals with spaces, keeping line breaks. */
-function blankCommentsAndStrings(source: string): string {
+export function blankCommentsAndStrings(source: string): string {
   const out = source.split('');
   const blank = (from: number, to: number) => {
     for (let i = from; i < to; i++) if (out[i] !== '\n') out[i] = ' ';
