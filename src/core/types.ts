@@ -29,6 +29,8 @@ export interface Detail {
   actual?: string;
   /** What was expected, when the detail compares. */
   expected?: string;
+  /** A remark the learner should read even when the check passes (a precision note): reports show it with passing checks too. */
+  note?: boolean;
 }
 
 /**

@@ -2,7 +2,7 @@ import { formatLocation } from '../core/errors.js';
 import { notPassedReasons } from '../core/scoring.js';
 import type { CheckResult, Report, Status } from '../core/types.js';
 import { markdownCode, markdownText } from './escape.js';
-import { fmtPoints, percent, visibleChecks, type Reporter } from './types.js';
+import { fmtPoints, notesOf, percent, visibleChecks, type Reporter } from './types.js';
 
 const LABEL: Record<Status, string> = { pass: '✅ pass', warn: '⚠️ warning', fail: '❌ fail', error: '🛑 error', skip: '⏭️ skipped' };
 
@@ -79,7 +79,11 @@ function renderOne(report: Report, audience: 'learner' | 'instructor'): string {
   if (done.length > 0) {
     out.push('## What already works');
     out.push('');
-    for (const check of done) out.push(`- ${LABEL.pass} **${markdownText(check.title)}** (${fmtPoints(check.points)}/${fmtPoints(check.maxPoints)}): ${markdownText(check.message)}`);
+    const notes = notesOf(done);
+    for (const check of done) {
+      out.push(`- ${LABEL.pass} **${markdownText(check.title)}** (${fmtPoints(check.points)}/${fmtPoints(check.maxPoints)}): ${markdownText(check.message)}`);
+      for (const note of notes.get(check.id) ?? []) out.push(`  - _Note:_ ${markdownText(note.message)}`);
+    }
     out.push('');
     for (const check of done.filter((c) => c.table)) {
       out.push(`### ${markdownText(check.title)}`, '');

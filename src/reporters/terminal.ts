@@ -4,7 +4,7 @@ import { formatLocation } from '../core/errors.js';
 import { notPassedReasons } from '../core/scoring.js';
 import type { CheckResult, Location, ResultTable, Status } from '../core/types.js';
 import { terminalText as t } from './escape.js';
-import { fmtPoints, percent, visibleChecks, type Reporter } from './types.js';
+import { fmtPoints, notesOf, percent, visibleChecks, type Reporter } from './types.js';
 
 const SYMBOL: Record<Status, string> = { pass: '✓', warn: '!', fail: '✗', error: '⚠', skip: '-' };
 
@@ -41,6 +41,7 @@ export const terminalReporter: Reporter = (reports, options = {}) => {
       out.push(`  ${tone(notice.level)}  ${where}${t(notice.message)}`);
     }
     const checks = visibleChecks(report, options.audience);
+    const notes = notesOf(checks);
     const dims = report.dimensions.length > 0 ? report.dimensions : [{ id: '', title: 'Checks', score: report.score, maxScore: report.maxScore }];
     for (const dim of dims) {
       const mine = checks.filter((check) => dim.id === '' || check.dimension === dim.id);
@@ -51,6 +52,7 @@ export const terminalReporter: Reporter = (reports, options = {}) => {
       for (const check of mine) {
         if (!options.verbose && check.status === 'pass' && !check.table) {
           out.push(`    ${color.pass(SYMBOL.pass)} ${t(check.id).padEnd(idWidth)}  ${c.dim(pointsOf(check))}${check.required ? c.dim('  required') : ''}`);
+          for (const note of notes.get(check.id) ?? []) out.push(`        ${c.dim(`· ${t(note.message)}`)}`);
           continue;
         }
         out.push(...checkLines(check, idWidth, c, color));

@@ -1,4 +1,4 @@
-import type { Report } from '../core/types.js';
+import type { CheckResult, Detail, Report } from '../core/types.js';
 
 export interface ReporterOptions {
   /** Use ANSI colours (terminal reporter only). */
@@ -24,3 +24,24 @@ export function percent(score: number, max: number): string {
 }
 
 export { fmtPoints } from '../core/scoring.js';
+
+/**
+ * The notes of a passing check worth showing without --verbose (`Detail.note`),
+ * each kind of note once per report: notes that differ only in their figures
+ * (the same precision note on seven checks) are shown on the first check only.
+ */
+export function notesOf(checks: readonly CheckResult[]): Map<string, Detail[]> {
+  const seen = new Set<string>();
+  const out = new Map<string, Detail[]>();
+  for (const check of checks) {
+    if (check.status !== 'pass') continue;
+    for (const detail of check.details ?? []) {
+      if (!detail.note) continue;
+      const shape = detail.message.replace(/[-+]?\d[\d.e+-]*/gi, '#');
+      if (seen.has(shape)) continue;
+      seen.add(shape);
+      out.set(check.id, [...(out.get(check.id) ?? []), detail]);
+    }
+  }
+  return out;
+}

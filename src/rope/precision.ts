@@ -190,7 +190,7 @@ export async function judgePrecision(
   const worst = Math.max(...errors.map((e) => e.error));
   if (lab.error === undefined || lab.error <= lab.tolerance) {
     const within = lab.error === undefined ? '' : `; ${fmt(lab.error)} at the lab's size, within its ${fmt(lab.tolerance)}`;
-    return { kind: 'note', note: { message: `precision note: computed in ${profile.label}: max error ${fmt(worst)}${within}. Errors grow with the position; compute the angles in float64 for long contexts.` }, profile };
+    return { kind: 'note', note: { note: true, message: `precision note: computed in ${profile.label}: max error ${fmt(worst)}${within}. Errors grow with the position; compute the angles in float64 for long contexts.` }, profile };
   }
   const text = `${profile.label}: errors of ${fmt(lab.error)} in ${lab.what} exceed the lab's ${fmt(lab.tolerance)}`;
   return {

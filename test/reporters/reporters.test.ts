@@ -36,3 +36,28 @@ describe('reporters', () => {
     expect(forInstructor).toContain('hidden test \\| with pipe');
   });
 });
+
+describe('notes on passing checks', () => {
+  const note = (figure: string) => ({ note: true, message: `precision note: computed in float32: max error ${figure}` });
+  const passing = (id: string, details: Array<{ message: string; note?: boolean }>) =>
+    ({ id, title: id, kind: 'rope-norm', dimension: 'code', severity: 'error' as const, visibility: 'learner' as const, status: 'pass' as const, points: 5, maxPoints: 5, message: 'fine', details });
+  const withNotes = {
+    ...report,
+    checks: [passing('first', [{ message: 'a plain detail' }, note('1.0e-7')]), passing('second', [note('3.3e-8')]), passing('third', [{ note: true, message: 'another remark' }])],
+  };
+
+  it('shows a note of a passing check without --verbose, each kind of note once, and no plain details', () => {
+    for (const text of [terminalReporter([withNotes]), markdownReporter([withNotes], { audience: 'learner' })]) {
+      expect(text).toContain('max error 1.0e-7');
+      // The same note with other figures on a later check is not repeated.
+      expect(text).not.toContain('max error 3.3e-8');
+      expect(text).toContain('another remark');
+      expect(text).not.toContain('a plain detail');
+    }
+  });
+
+  it('validates against the report schema', () => {
+    const validate = schemaValidator('report.schema.json');
+    expect(validate(withNotes), JSON.stringify(validate.errors)).toBe(true);
+  });
+});
