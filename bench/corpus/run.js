@@ -12,7 +12,10 @@
  *
  * Kinds: code (RoPE implementations behind the lab's API, issue on judging
  * real learners' code), claims (numeric claims in real Markdown), verify
- * (real texts that teach RoPE against the build-prompt rubric).
+ * (real texts that teach RoPE against the build-prompt rubric), experiments
+ * (real experiment write-ups against the pe-compare-experiment parts and
+ * predictions table), summaries (real implementation summaries against the
+ * repositories they describe, `claims --repo`).
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -20,7 +23,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const [kind, dir, ...rest] = process.argv.slice(2);
-const usage = 'usage: npm run corpus -- <code|claims|verify> DIR [options]\n' +
+const usage = 'usage: npm run corpus -- <code|claims|verify|experiments|summaries> DIR [options]\n' +
   '  DIR is a local folder holding the corpus items named in bench/corpus/<kind>/sources.json';
 
 if (!kind || kind === '--help' || kind === '-h') {
