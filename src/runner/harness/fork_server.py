@@ -83,6 +83,12 @@ import runpy  # noqa: E402
 import fcntl  # noqa: E402,F401
 import termios  # noqa: E402,F401
 import types  # noqa: E402
+# The harness imports resource (an extension module: a dlopen whose symbol
+# lookups walk NumPy's many libraries, about 6 ms in a forked child).
+try:  # noqa: E402
+    import resource  # noqa: F401
+except ImportError:  # not on every platform
+    pass
 
 # The harness's hello reports it; parsed once here (platform caches it), not once per child.
 platform.python_version()
