@@ -63,4 +63,13 @@ export interface CheckKind<O = any> {
    */
   check?(options: O, rubric: Rubric): Array<{ message: string; path: Array<string | number> }>;
   run(ctx: CheckContext, options: O): Promise<CheckOutcome> | CheckOutcome;
+  /**
+   * Optional: starts, without waiting for it, what `run` will need and the
+   * engine memoises (a sandboxed session), so that it starts while the
+   * checks before this one run. Called once per criterion before any check
+   * runs; must not report anything or change any outcome (what it starts is
+   * what `run` would have started, under the same memo key). The engine
+   * waits for the returned promise before it closes what was memoised.
+   */
+  warm?(ctx: CheckContext, options: O): Promise<void> | void;
 }

@@ -62,26 +62,38 @@ export async function grade(options: GradeOptions): Promise<Report> {
   };
 
   const checks: CheckResult[] = [];
+  const contextFor = (criterion: Criterion): CheckContext => ({
+    root,
+    ...(document !== undefined ? { document } : {}),
+    rubric,
+    criterion,
+    files,
+    memo<T>(key: string, compute: () => Promise<T> | T): Promise<T> {
+      let value = memo.get(key) as Promise<T> | undefined;
+      if (!value) {
+        value = Promise.resolve().then(compute);
+        memo.set(key, value);
+      }
+      return value;
+    },
+    notice,
+    services,
+    signal,
+  });
+  // What later checks need (a sandboxed session) starts now, while the earlier ones run.
+  const warming: Array<Promise<void>> = [];
   try {
+    for (const criterion of rubric.criteria) {
+      const kind = registry.get(criterion.kind);
+      if (!kind?.warm || signal.aborted) continue;
+      try {
+        warming.push(Promise.resolve(kind.warm(contextFor(criterion), criterion.options)).catch(() => undefined));
+      } catch {
+        /* run() starts it again and reports what went wrong */
+      }
+    }
     for (const [index, criterion] of rubric.criteria.entries()) {
-      const ctx: CheckContext = {
-        root,
-        ...(document !== undefined ? { document } : {}),
-        rubric,
-        criterion,
-        files,
-        memo<T>(key: string, compute: () => Promise<T> | T): Promise<T> {
-          let value = memo.get(key) as Promise<T> | undefined;
-          if (!value) {
-            value = Promise.resolve().then(compute);
-            memo.set(key, value);
-          }
-          return value;
-        },
-        notice,
-        services,
-        signal,
-      };
+      const ctx = contextFor(criterion);
       const checkStarted = performance.now();
       // Once grading is stopped (Ctrl-C, the batch time limit), the remaining checks are not run.
       const outcome: CheckOutcome = signal.aborted
@@ -92,6 +104,8 @@ export async function grade(options: GradeOptions): Promise<Report> {
       options.onCheck?.(result, index, rubric.criteria.length);
     }
   } finally {
+    // Whatever a warm-up started is in the memo once it settles, and is closed with the rest.
+    await Promise.allSettled(warming);
     await closeMemoised(memo);
   }
 

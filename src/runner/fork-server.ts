@@ -416,7 +416,9 @@ class ForkedSession implements LearnerSession {
   private readonly stdout: OutputCapture;
   private readonly stderr: OutputCapture;
   /** Set when the first import ends: the session's budget counts the calls, the import has its own limit. */
+  /** When the session's budget is spent: set by its first call, so a session opened ahead of its use (`CheckKind.warm`) loses nothing while it waits. */
   private deadline: number | undefined;
+  private imported = false;
   private chain: Promise<unknown> = Promise.resolve();
   private closed = false;
   private jobs = 0;
@@ -453,7 +455,8 @@ class ForkedSession implements LearnerSession {
       if (dropped) capture.truncated = true;
     });
     this.proc = proc;
-    const first = this.deadline === undefined;
+    const first = !this.imported;
+    this.imported = true;
     // The first import has its own limit; a restart's comes out of the session's budget too.
     const budget = first ? this.limits.importTimeoutMs : Math.min(this.limits.importTimeoutMs, Math.max(0, this.remaining()));
     // Forking and connecting are the harness's start, not the learner's import: they get the start allowance.
@@ -532,7 +535,6 @@ class ForkedSession implements LearnerSession {
       return failure('internal', `the learner process did not connect within ${formatSeconds(startBudget)}`);
     }
     const failed = await this.awaitImport(proc, budget);
-    if (first) this.deadline = Date.now() + this.limits.sessionTimeoutMs;
     return failed;
   }
 
@@ -579,6 +581,7 @@ class ForkedSession implements LearnerSession {
     const done = (f: RunFailure): CallOutcome => ({ ok: false, failure: f, durationMs: Date.now() - started });
     if (this.closed) return done(failure('internal', 'the session is closed'));
     if (this.importFailure) return done(this.importFailure);
+    this.deadline ??= Date.now() + this.limits.sessionTimeoutMs;
     if (this.remaining() <= 0) return done(failure('timeout', `the session's time budget of ${formatSeconds(this.limits.sessionTimeoutMs)} is spent`));
     if (this.server.dead) return done(failure('internal', 'the fork server ended; this submission is graded without it on the next run'));
     if (!this.proc || this.proc.exited || this.proc.killed) {

@@ -190,7 +190,9 @@ class PythonSession implements LearnerSession {
   private readonly stdout: OutputCapture;
   private readonly stderr: OutputCapture;
   /** Set when the first import ends: the session's budget counts the calls, the import has its own limit. */
+  /** When the session's budget is spent: set by its first call, so a session opened ahead of its use (`CheckKind.warm`) loses nothing while it waits. */
   private deadline: number | undefined;
+  private imported = false;
   private chain: Promise<unknown> = Promise.resolve();
   private closed = false;
   /** Restarts after the first start (timeouts, crashes). */
@@ -267,7 +269,8 @@ class PythonSession implements LearnerSession {
   }
 
   private async awaitImport(proc: HarnessProcess): Promise<RunFailure | undefined> {
-    const first = this.deadline === undefined;
+    const first = !this.imported;
+    this.imported = true;
     // The first import has its own limit; a restart's comes out of the session's budget too.
     const budget = first ? this.limits.importTimeoutMs : Math.min(this.limits.importTimeoutMs, Math.max(0, this.remaining()));
     const failure = await awaitImport<ProcessEvent>(proc, budget, {
@@ -285,7 +288,6 @@ class PythonSession implements LearnerSession {
         this.importMs ??= importMs;
       },
     });
-    if (first) this.deadline = Date.now() + this.limits.sessionTimeoutMs;
     return failure;
   }
 
@@ -311,6 +313,7 @@ class PythonSession implements LearnerSession {
     const done = (f: RunFailure): CallOutcome => ({ ok: false, failure: f, durationMs: Date.now() - started });
     if (this.closed) return done(failure('internal', 'the session is closed'));
     if (this.importFailure) return done(this.importFailure);
+    this.deadline ??= Date.now() + this.limits.sessionTimeoutMs;
     if (this.remaining() <= 0) {
       return done(failure('timeout', `the session's time budget of ${formatSeconds(this.limits.sessionTimeoutMs)} is spent`));
     }

@@ -287,14 +287,31 @@ async function untilSignal<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Starts the probes a lab that runs Python needs (the interpreter: through a
+ * pyenv shim 0.3-2 s of wall-clock time; the sandbox: about 0.1 s) while the
+ * engine's modules and the rubric load, instead of after. Their answers are
+ * cached per process, so `checkRubric` and the sessions wait for these. A
+ * rubric that runs no Python wastes one probe; a probe that fails is
+ * forgotten, and `checkRubric` asks again and reports it as before.
+ */
+function startProbes(options: GradeCommandOptions): void {
+  const { isolation } = servicesOf(options);
+  void import('../../runner/python.js').then(({ resolvePython }) => resolvePython(options.python)).catch(() => undefined);
+  void import('../../runner/sandbox.js').then(({ chooseIsolation }) => chooseIsolation((isolation as IsolationLevel | undefined) ?? 'auto')).catch(() => undefined);
+}
+
 async function gradeMany(submissions: string[], options: GradeCommandOptions): Promise<Report[]> {
-  const [{ grade }, { pickRubric }] = await Promise.all([import('../../core/engine.js'), import('../../rubric/pick.js')]);
   // Every folder and its rubric first: a usage or configuration error comes before anything is graded.
-  const jobs: Array<{ submission: string; rubric: Rubric }> = [];
   for (const submission of submissions) {
     const info = await stat(submission).catch(() => undefined);
     if (!info) throw new UsageError(`submission not found: ${submission}`);
     if (!info.isDirectory()) throw new UsageError(`not a submission folder: ${submission} (expected a directory)`);
+  }
+  startProbes(options);
+  const [{ grade }, { pickRubric }] = await Promise.all([import('../../core/engine.js'), import('../../rubric/pick.js')]);
+  const jobs: Array<{ submission: string; rubric: Rubric }> = [];
+  for (const submission of submissions) {
     const rubric = await pickRubric(submission, options.rubric);
     await checkRubric(rubric, options);
     jobs.push({ submission, rubric });
@@ -353,6 +370,7 @@ async function gradeBatch(listed: string[], options: GradeCommandOptions): Promi
     process.stderr.write(`rubricate: skipped ${skipped.length} path${skipped.length === 1 ? '' : 's'} that ${skipped.length === 1 ? 'is not a submission folder' : 'are not submission folders'}: ${shown}${skipped.length > 5 ? ', ...' : ''}\n`);
   }
   if (submissions.length === 0) throw new UsageError('no submission folder among the paths given');
+  startProbes(options);
   const [{ pickBatchRubric }, { createProgress, summaryLine }, { runBatch }] = await Promise.all([
     import('../../batch/pick.js'),
     import('../../batch/progress.js'),

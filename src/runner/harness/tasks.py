@@ -456,6 +456,27 @@ def _watch_module(module_path, functions, mutant, calls, mutant_errors):
     sys.meta_path.insert(0, Finder())
 
 
+def _warm_numpy_random():
+    """Loads numpy.random here, once (a fork server has already): every script
+    child inherits it instead of loading it and its 11 extension modules
+    itself, about 40 ms of CPU a run when the script calls np.random."""
+    try:
+        import numpy.random  # noqa: F401
+    except ImportError:
+        pass
+
+
+def _reseed_numpy_random():
+    """In a script child: the legacy global generator it inherited gets fresh
+    entropy, as it would in a fresh interpreter (no two runs share a stream)."""
+    module = sys.modules.get('numpy.random')
+    if module is not None:
+        try:
+            module.seed()
+        except Exception:  # noqa: BLE001
+            pass
+
+
 def _script_child(request, compiled, missing, out_fd, err_fd, status_fd):
     """In the forked child: becomes its own process group, drops the control
     channel, then runs the learner's script as __main__."""
@@ -471,6 +492,7 @@ def _script_child(request, compiled, missing, out_fd, err_fd, status_fd):
     os.close(err_fd)
     os.set_inheritable(status_fd, False)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    _reseed_numpy_random()
     root = ROOT
     script = os.path.join(root, request['script'])
     calls = {}
@@ -606,6 +628,7 @@ def run_script(request):
     # As the fork server does: what this process holds goes to the permanent
     # generation, so the child's collections do not copy the pages it shares with us.
     import gc
+    _warm_numpy_random()
     gc.freeze()
     pid = os.fork()
     if pid == 0:
