@@ -10,7 +10,10 @@
  * When it ends, for whatever reason, every process it started is killed (the
  * PID namespace goes with its first process; at `rlimits` the cgroup and the
  * session token find setsid'd daemons), and only then does the caller look
- * at what it left in scratch.
+ * at what it left: at bwrap (as root) and namespaces it wrote on a capped
+ * tmpfs, never on the host's disk, and the files the caller named in
+ * `exports` come back on fd 4 from the sandbox's setup process
+ * (`readCommandOutput`; docs/runner-protocol.md, "One-shot commands").
  */
 import { spawn } from 'node:child_process';
 import { constants, existsSync } from 'node:fs';

@@ -274,9 +274,9 @@ def setup_namespace(config, scratch_writable=True, private_tmpfs=None, drop=True
     and `scratchInodes` (caps of the scratch tmpfs), `user` ({uid, gid}: the
     unprivileged user learner code runs as, nobody as under bubblewrap; it
     owns scratch) and `test` (fault injection, see Mounter). The scratch folder's files (the grader's copy) are
-    copied into the capped tmpfs mounted over it; with `scratchOnHost` (one-shot
-    commands whose output the grader reads, such as a build) the grader's
-    scratch folder is bound writable instead.
+    copied into the capped tmpfs mounted over it; one-shot commands whose
+    output the grader reads (a build) get theirs back through
+    run_then_export, never by writing on the host's disk.
 
     A fork server keeps its folder read-only (`scratch_writable=False`) and
     mounts `private_tmpfs` = (folder inside it, size in bytes[, inodes]): a
@@ -371,14 +371,7 @@ def _setup_namespace(config, scratch_writable, private_tmpfs, drop=True):
             mount('/proc/self/fd/%d' % fd, folder, None, MS_BIND | MS_REC)
             mount(None, folder, None, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | MS_RDONLY)
         os.makedirs(scratch, exist_ok=True)
-        if config.get('scratchOnHost') is True:
-            # A one-shot command whose results the grader reads back (a build's binary): the
-            # grader's scratch folder itself, writable; its writes are capped per file by
-            # RLIMIT_FSIZE and in time by the command's wall clock (src/runner/sandbox-command.ts).
-            mount('/proc/self/fd/%d' % scratch_fd, scratch, None, MS_BIND)
-            mount(None, scratch, None, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV)
-            writable.add(mount_id_of(scratch))
-        elif scratch_writable:
+        if scratch_writable:
             # Scratch lives on a tmpfs capped in bytes and inodes, never on the host's disk:
             # the grader's copy (held open) is copied into it.
             writable.add(capped_tmpfs(mount, scratch, scratch_bytes, scratch_inodes, **owner))
