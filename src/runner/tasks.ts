@@ -18,41 +18,28 @@ type SessionFactory = (options: SessionOptions) => Promise<LearnerSession>;
 
 export type TaskResult<T> = { ok: true; value: T } | { ok: false; outcome: CheckOutcome };
 
-async function openTasks(ctx: CheckContext): Promise<LearnerSession> {
-  const factory = (ctx.services.openLearnerSession as SessionFactory | undefined) ?? (await import('./session.js')).openPythonSession;
-  return factory(sessionOptionsFor(ctx, '', { mode: 'tasks' }));
-}
-
-/**
- * The submission's tasks session: opened once and closed by the engine
- * (`fresh: false`), or a session of its own that the caller closes
- * (`fresh: true`: each run of a learner script starts from an untouched
- * sandbox, so nothing one run writes, in scratch or /tmp, is seen by the next).
- */
-export async function tasksSession(ctx: CheckContext, fresh = false): Promise<TaskResult<LearnerSession>> {
+/** The submission's tasks session (opened once, closed by the engine). */
+export async function tasksSession(ctx: CheckContext): Promise<TaskResult<LearnerSession>> {
   let session: LearnerSession;
   try {
-    session = fresh ? await openTasks(ctx) : await ctx.memo('tasks:session', () => openTasks(ctx));
+    session = await ctx.memo('tasks:session', async () => {
+      const factory = (ctx.services.openLearnerSession as SessionFactory | undefined) ?? (await import('./session.js')).openPythonSession;
+      return factory(sessionOptionsFor(ctx, '', { mode: 'tasks' }));
+    });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return { ok: false, outcome: { status: 'error', message: `could not start the sandboxed Python that reads the submission: ${reason}`, data: { environmentError: true } } };
   }
   if (session.importFailure) {
-    if (fresh) await session.close();
     return { ok: false, outcome: { status: 'error', message: `the sandboxed Python that reads the submission did not start: ${session.importFailure.message}`, data: { environmentError: true } } };
   }
   return { ok: true, value: session };
 }
 
-async function callTask(ctx: CheckContext, task: string, request: Record<string, Value>, timeoutMs: number, fresh = false): Promise<TaskResult<Record<string, unknown>>> {
-  const opened = await tasksSession(ctx, fresh);
+async function callTask(ctx: CheckContext, task: string, request: Record<string, Value>, timeoutMs: number): Promise<TaskResult<Record<string, unknown>>> {
+  const opened = await tasksSession(ctx);
   if (!opened.ok) return opened;
-  let outcome;
-  try {
-    outcome = await opened.value.call(task, [request], { timeoutMs });
-  } finally {
-    if (fresh) await opened.value.close();
-  }
+  const outcome = await opened.value.call(task, [request], { timeoutMs });
   if (!outcome.ok) {
     // A task's own limit (a run's, or the session's budget of limits.submission), not a learner call's.
     const timeout = outcome.failure.kind === 'timeout';
@@ -132,15 +119,11 @@ export interface ScriptRun {
   cpuMs?: number;
 }
 
-/**
- * One run of the learner's script in a tasks session of its own (a script
- * that left a file behind could otherwise tell a later run, a broken
- * variant, from the first); memoised per request.
- */
+/** One run of the learner's script in a child of the tasks session; memoised per request. */
 export function runScript(ctx: CheckContext, request: ScriptRequest): Promise<TaskResult<ScriptRun>> {
   return ctx.memo(`tasks:run:${JSON.stringify(request)}`, async () => {
     // The task waits for its child up to the run's limit; the call itself gets a margin on top.
-    const result = await callTask(ctx, 'run_script', { ...request, outputBytes: 256 * 1024 } as unknown as Record<string, Value>, request.timeoutMs + 10_000, true);
+    const result = await callTask(ctx, 'run_script', { ...request, outputBytes: 256 * 1024 } as unknown as Record<string, Value>, request.timeoutMs + 10_000);
     if (!result.ok) return result;
     const v = result.value;
     const run: ScriptRun = {

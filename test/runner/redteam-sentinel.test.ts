@@ -42,7 +42,8 @@ function sentinelSubmission(parent: string, name: string): string {
 for (const { level, title, options } of allLevels) {
   describe(`a verify.py that remembers its first run at ${title}`, options, () => {
     const why = "not at rlimits: /tmp is the host's, shared by every run (the level's description says the file system is not isolated)";
-    it('does not catch the broken variants: each run starts from an untouched sandbox', onlyIf(level !== 'rlimits', why), async () => {
+    const open = 'OPEN: every run of verify.py shares one tasks session (scratch, /tmp); a session per run killed the shared tasks session of a batch job (fork server sweep) under load, so it was reverted (docs/security.md, What is not contained)';
+    it('does not catch the broken variants: each run starts from an untouched sandbox', onlyIf(false, open), async () => {
       const root = join(mkdtempSync(join(tmpdir(), 'rubricate-redteam-sentinel-')), 'sub');
       made.push(resolve(root, '..'));
       cpSync(resolve('fixtures/rope-lab02/not-ok-verify-checks-nothing'), root, { recursive: true });
@@ -53,7 +54,7 @@ for (const { level, title, options } of allLevels) {
       expect(status('verify-catches-bugs')).toBe('fail'); // ...and, testing nothing, catches nothing
     }, 600_000);
 
-    it('in a batch (--jobs 2, fork servers): the same, each run in a child of its own', onlyIf(level !== 'rlimits', why), async () => {
+    it('in a batch (--jobs 2, fork servers): the same, each run in a child of its own', onlyIf(false, open), async () => {
       const parent = mkdtempSync(join(tmpdir(), 'rubricate-redteam-sentinel-batch-'));
       made.push(parent);
       const subs = ['s1', 's2'].map((n) => sentinelSubmission(join(parent, 'class'), n));
