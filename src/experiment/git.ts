@@ -61,7 +61,7 @@ import { existsSync, lstatSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { listSubmission, type SubmissionListing } from '../input/listing.js';
 import { readSubmissionFile } from '../input/safe-read.js';
-import { readScratchFile, runSandboxedCommand, type CommandLimits, type SandboxCommandResult } from '../runner/sandbox-command.js';
+import { readCommandOutput, runSandboxedCommand, type CommandLimits, type SandboxCommandResult } from '../runner/sandbox-command.js';
 import { chooseIsolation, isolationInfo, prepareScratch, removeScratch, type Scratch } from '../runner/sandbox.js';
 import type { IsolationInfo, IsolationLevel } from '../runner/types.js';
 
@@ -75,6 +75,9 @@ export const GIT_LIMITS: CommandLimits = {
   processes: 16,
   wallMs: 60_000,
   outputBytes: 16 * 1024 ** 2,
+  // The copy of .git (at most 256 MiB, 20000 files) and what git writes, on a tmpfs at bwrap and namespaces.
+  scratchBytes: 512 * 1024 ** 2,
+  scratchInodes: 32768,
 };
 
 /** Caps of the copy of `.git`. */
@@ -329,7 +332,7 @@ export class GitRepository {
     }
   }
 
-  private run(args: string[], io: { stdin?: string; stdout?: string } = {}): Promise<SandboxCommandResult> {
+  private run(args: string[], io: { stdin?: string; stdout?: string; stdoutBytes?: number } = {}): Promise<SandboxCommandResult> {
     const gitDir = this.scratch.work;
     const full = [...gitHardening(gitDir), ...args];
     const env = gitEnvironment(gitDir, this.scratch.dir);
@@ -348,6 +351,7 @@ export class GitRepository {
       visible: [],
       env,
       limits: GIT_LIMITS,
+      ...(io.stdout ? { exports: [{ file: io.stdout, maxBytes: io.stdoutBytes ?? GIT_LIMITS.fileSizeBytes }] } : {}),
     });
   }
 
@@ -408,7 +412,7 @@ export class GitRepository {
     const out = path.join(this.scratch.tmp, 'blobs.out');
     const batch = await this.run(['cat-file', '--batch'], { stdin: list, stdout: out });
     if (batch.code !== 0 || batch.timedOut) return GitRepository.failure('cat-file --batch', batch);
-    const read = await readScratchFile(this.scratch, out, GIT_LIMITS.fileSizeBytes);
+    const read = await readCommandOutput(this.scratch, batch, out, GIT_LIMITS.fileSizeBytes);
     if ('refused' in read) return { ok: false, fault: 'repository', message: `the blobs git wrote could not be read: ${read.refused}` };
     return { ok: true, blobs: parseBatch(read.data), tooLarge };
   }

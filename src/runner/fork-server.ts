@@ -163,6 +163,9 @@ class ForkServer {
     };
     // The children's private tmpfs (its mount point is empty on the host); the server empties it between children.
     if (this.inMemory) Object.assign(config, { jobs: this.jobsDir, jobsBytes: SCRATCH_FS.bytes, jobsInodes: SCRATCH_FS.inodes });
+    // bubblewrap and the namespaces setup give the server a /tmp and /dev/shm of its own, which all its
+    // children share: the server empties them between children too (never at rlimits: they are the host's).
+    if (this.level === 'bwrap' || this.level === 'namespaces') config.privateTmp = ['/tmp', '/dev/shm'];
     const args = [...plan.args, '-I', '-B', '-u', script, JSON.stringify(config)];
     this.cgroup = await createPidsCgroup(this.token, this.limits.processes * 2, this.limits.memoryBytes + SCRATCH_FS.bytes + SERVER_MEMORY_BYTES);
     const launch = this.cgroup ? this.cgroup.wrap(plan.command, args) : { command: plan.command, args };

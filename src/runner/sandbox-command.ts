@@ -10,7 +10,10 @@
  * When it ends, for whatever reason, every process it started is killed (the
  * PID namespace goes with its first process; at `rlimits` the cgroup and the
  * session token find setsid'd daemons), and only then does the caller look
- * at what it left in scratch.
+ * at what it left: at bwrap (as root) and namespaces it wrote on a capped
+ * tmpfs, never on the host's disk, and the files the caller named in
+ * `exports` come back on fd 4 from the sandbox's setup process
+ * (`readCommandOutput`; docs/runner-protocol.md, "One-shot commands").
  */
 import { spawn } from 'node:child_process';
 import { constants, existsSync } from 'node:fs';
@@ -22,12 +25,14 @@ import { resolvePython } from './python.js';
 import {
   chownScratch,
   createPidsCgroup,
+  SCRATCH_FS,
   harnessDir,
   isolationInfo,
   killTree,
   launchPlan,
   learnerEnvironment,
   removePidsCgroup,
+  sandboxTestHook,
   sandboxUser,
   type LaunchContext,
   type Scratch,
@@ -48,6 +53,9 @@ export interface CommandLimits {
   wallMs: number;
   /** Cap on captured stdout and on captured stderr, bytes each. */
   outputBytes: number;
+  /** Caps of the scratch tmpfs the command writes on at bwrap (as root) and namespaces (default: a session's, 256 MiB and 16384 files). */
+  scratchBytes?: number;
+  scratchInodes?: number;
 }
 
 export interface SandboxCommand {
@@ -64,6 +72,15 @@ export interface SandboxCommand {
   /** Variables added to the fixed environment (PATH, HOME, TMPDIR, LANG): the grader's own never pass. */
   env?: Record<string, string>;
   limits: CommandLimits;
+  /**
+   * Files the grader reads back after the command (absolute paths inside
+   * `scratch.dir`, each with a byte cap): read them with
+   * `readCommandOutput`. Where scratch is a capped tmpfs (bwrap as root,
+   * namespaces) the command's writes never reach the host's disk, and these
+   * files come back from the sandbox's own setup process once everything
+   * the command started has ended.
+   */
+  exports?: Array<{ file: string; maxBytes: number }>;
 }
 
 export interface SandboxCommandResult {
@@ -79,6 +96,8 @@ export interface SandboxCommandResult {
   truncated: boolean;
   /** The sandbox could not be set up (nothing of the command ran): rubricate's or the machine's fault. */
   setupFailure?: string;
+  /** The command wrote on a capped tmpfs: the `exports` it left, by absolute path (missing ones absent). */
+  exported?: Map<string, { data: Buffer } | { refused: string }>;
 }
 
 const PRLIMIT = ['/usr/bin/prlimit', '/bin/prlimit'];
@@ -140,22 +159,31 @@ export async function runSandboxedCommand(spec: SandboxCommand): Promise<Sandbox
     '--',
     '/bin/sh',
     '-c',
-    'cd -- "$0" || exit 70; unset OLDPWD; exec "$@"',
+    // The protocol pipes never reach the command (bubblewrap without root would pass them on).
+    'cd -- "$0" || exit 70; unset OLDPWD; exec 3>&- 4>&-; exec "$@"',
     spec.cwd ?? scratch.work,
     spec.command,
     ...spec.args,
   ];
   let context: LaunchContext = { python: prlimit, prefixes: spec.visible, harness };
   let args = inner;
+  const scratchFs = { bytes: limits.scratchBytes ?? SCRATCH_FS.bytes, inodes: limits.scratchInodes ?? SCRATCH_FS.inodes };
+  const exports = (spec.exports ?? []).map((e) => ({ path: path.relative(scratch.dir, e.file), maxBytes: e.maxBytes }));
+  if (exports.some((e) => e.path.startsWith('..') || path.isAbsolute(e.path))) throw new Error('a command can only hand back files inside its scratch folder');
   if (level === 'namespaces') {
-    // The Python harness's own namespace setup, then exec: the same mounts as a session (docs/runner-protocol.md).
+    // The Python harness's own namespace setup (the same mounts as a session, scratch a capped
+    // tmpfs), the command in a child, then the exports (docs/runner-protocol.md).
     const python = await resolvePython();
     context = { ...context, python: python.path };
-    const config = { root: scratch.work, scratch: scratch.dir, cwd: spec.cwd ?? scratch.work, visible: [harness, ...spec.visible], pipes: false, scratchOnHost: true, ...(user ? { user } : {}) };
+    const config = { root: scratch.work, scratch: scratch.dir, cwd: spec.cwd ?? scratch.work, visible: [harness, ...spec.visible], pipes: false, exports, scratchBytes: scratchFs.bytes, scratchInodes: scratchFs.inodes, ...(user ? { user } : {}), ...sandboxTestHook() };
     args = ['-I', '-B', path.join(harness, 'ns_exec.py'), JSON.stringify(config), '--', prlimit, ...inner];
+  } else if (level === 'bwrap') {
+    // As root, sandbox_setup.py mounts the capped tmpfs in front of bubblewrap and hands the exports back.
+    context.setupPython = (await resolvePython()).path;
   }
   if (user) context.user = user;
-  const plan = launchPlan(level, context, args, scratch);
+  const plan = launchPlan(level, context, args, scratch, level === 'bwrap' ? { exports, scratchFs } : {});
+  const onTmpfs = plan.scratchFs !== undefined;
   const launch = cgroup ? cgroup.wrap(plan.command, plan.args) : { command: plan.command, args: plan.args };
   const { PATH, HOME, TMPDIR, LANG } = learnerEnvironment(scratch.home, scratch.tmp);
   const env = { PATH, HOME, TMPDIR, LANG, ...spec.env, RUBRICATE_SANDBOX: scratch.token };
@@ -165,17 +193,31 @@ export async function runSandboxedCommand(spec: SandboxCommand): Promise<Sandbox
   const child = spawn(launch.command, launch.args, { env, cwd: scratch.dir, detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] });
   child.stdout?.on('data', (chunk: Buffer) => stdout.append(chunk));
   child.stderr?.on('data', (chunk: Buffer) => stderr.append(chunk));
-  // fd 3 is never written (the trampoline closes it before exec); fd 4 carries only a trampoline's `fatal` frame.
+  // fd 3 is never written; fd 4 carries only the setup's frames (`fatal`, `export`, `exit`): the command never holds either.
   (child.stdio[3] as Writable).on('error', () => undefined);
   (child.stdio[3] as Writable).end();
   let setupFailure: string | undefined;
-  const frames = new FrameReader(64 * 1024);
+  const exported = new Map<string, { data: Buffer } | { refused: string }>();
+  let ended: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  const frames = new FrameReader(64 * 1024 + Math.max(0, ...exports.map((e) => e.maxBytes)));
   const control = child.stdio[4] as Readable;
   control.on('error', () => undefined);
   control.on('data', (chunk: Buffer) => {
     try {
       for (const frame of frames.push(chunk)) {
-        if (frame.header.type === 'fatal') setupFailure = String(frame.header.message ?? 'sandbox setup failed').slice(0, 400);
+        const { header } = frame;
+        if (header.type === 'fatal') setupFailure = String(header.message ?? 'sandbox setup failed').slice(0, 400);
+        const wanted = header.type === 'export' ? exports.find((e) => e.path === header.path) : undefined;
+        if (wanted) {
+          const file = path.join(scratch.dir, wanted.path);
+          if (typeof header.refused === 'string') exported.set(file, { refused: header.refused.slice(0, 200) });
+          else if (typeof header.size === 'number') exported.set(file, { refused: `it is ${header.size} bytes, over the cap of ${wanted.maxBytes}` });
+          else if (frame.payload.length > wanted.maxBytes) exported.set(file, { refused: `it is ${frame.payload.length} bytes, over the cap of ${wanted.maxBytes}` });
+          else exported.set(file, { data: Buffer.from(frame.payload) });
+        }
+        if (header.type === 'exit') {
+          ended = { code: typeof header.code === 'number' ? header.code : null, signal: typeof header.signal === 'string' ? (header.signal as NodeJS.Signals) : null };
+        }
       }
     } catch {
       control.destroy();
@@ -201,12 +243,15 @@ export async function runSandboxedCommand(spec: SandboxCommand): Promise<Sandbox
     if (cgroup) await removePidsCgroup(cgroup);
   }
   await new Promise<void>((resolve) => {
-    if (child.stdout?.readableEnded !== false && child.stderr?.readableEnded !== false) resolve();
+    if (child.stdout?.readableEnded !== false && child.stderr?.readableEnded !== false && control.readableEnded !== false) resolve();
     else child.once('close', () => resolve());
     setTimeout(resolve, 2000).unref();
   });
+  // The setup process's word on how the command ended (it outlives the command to hand files back).
+  if (ended && !timedOut) exit = ended;
   const info = isolationInfo(level);
   if (user) info.description += `; runs as uid ${user.uid}`;
+  info.description += onTmpfs ? `; writes go to a private tmpfs of at most ${scratchFs.bytes / 1048576} MiB and ${scratchFs.inodes} files` : '; writes go to a scratch folder on the host disk, capped only per file (RLIMIT_FSIZE)';
   if (cgroup) info.description += `; at most ${limits.processes} processes (pids cgroup)`;
   return {
     isolation: info,
@@ -217,7 +262,22 @@ export async function runSandboxedCommand(spec: SandboxCommand): Promise<Sandbox
     stderr: stderr.text(),
     truncated: stdout.truncated || stderr.truncated,
     ...(setupFailure !== undefined ? { setupFailure } : {}),
+    ...(onTmpfs ? { exported } : {}),
   };
+}
+
+/**
+ * A file a sandboxed command left for the grader (one of its `exports`):
+ * handed back by the sandbox's setup process where the command wrote on a
+ * capped tmpfs, otherwise read out of the host scratch folder with
+ * `readScratchFile`'s rules. At most `maxBytes` either way.
+ */
+export async function readCommandOutput(scratch: Scratch, result: SandboxCommandResult, file: string, maxBytes: number): Promise<{ data: Buffer } | { refused: string }> {
+  if (!result.exported) return readScratchFile(scratch, file, maxBytes);
+  const got = result.exported.get(file);
+  if (!got) return { refused: 'it is missing (ENOENT)' };
+  if ('data' in got && got.data.length > maxBytes) return { refused: `it is ${got.data.length} bytes, over the cap of ${maxBytes}` };
+  return got;
 }
 
 /**

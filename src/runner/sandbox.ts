@@ -242,6 +242,15 @@ export interface LaunchOptions {
    * read-only inside the sandbox. Without it `scratch.dir` is writable.
    */
   writable?: string;
+  /**
+   * A one-shot command (src/runner/sandbox-command.ts): files (relative to
+   * `scratch.dir`, each with a byte cap) that sandbox_setup.py sends back on
+   * fd 4 once the command and everything it started have ended, since its
+   * writes land on the capped tmpfs, not on the host's disk.
+   */
+  exports?: Array<{ path: string; maxBytes: number }>;
+  /** Caps of that scratch tmpfs (default SCRATCH_FS). */
+  scratchFs?: { bytes: number; inodes: number };
 }
 
 /**
@@ -310,7 +319,7 @@ export function launchPlan(level: IsolationLevel, interpreter: string | LaunchCo
     // After the switch only the sandbox user may enter scratch: the harness changes folder itself.
     const capped = cappedScratchWrapper(context, scratch, options);
     if (!capped) return { command: bwrap, args: bwrapArgs, setup: 'none' };
-    return { command: capped.command, args: [...capped.args, bwrap, ...bwrapArgs], setup: 'none', scratchFs: { ...SCRATCH_FS } };
+    return { command: capped.command, args: [...capped.args, bwrap, ...bwrapArgs], setup: 'none', scratchFs: { ...(options.scratchFs ?? SCRATCH_FS) } };
   }
   if (level === 'namespaces') {
     return { command: findOnPath('unshare') ?? 'unshare', args: [...unshareArgs(), '--', python, ...pythonArgs], setup: 'namespaces', scratchFs: { ...SCRATCH_FS } };
@@ -350,13 +359,14 @@ function cappedScratchWrapper(context: LaunchContext, scratch: Scratch, options:
   const unshare = findOnPath('unshare');
   if (!unshare) return undefined;
   const owner = context.user ? { uid: context.user.uid, gid: context.user.gid } : {};
+  const fs = options.scratchFs ?? SCRATCH_FS;
   const tmpfs = options.writable
-    ? { path: options.writable, bytes: SCRATCH_FS.bytes, inodes: SCRATCH_FS.inodes, mode: '0755', ...owner }
-    : { path: scratch.dir, bytes: SCRATCH_FS.bytes, inodes: SCRATCH_FS.inodes, mode: '0700', copy: true, ...owner };
+    ? { path: options.writable, bytes: fs.bytes, inodes: fs.inodes, mode: '0755', ...owner }
+    : { path: scratch.dir, bytes: fs.bytes, inodes: fs.inodes, mode: '0700', copy: true, ...owner };
   const script = path.join(harnessDir(), 'sandbox_setup.py');
   return {
     command: unshare,
-    args: ['--mount', '--propagation', 'private', '--', context.setupPython, '-I', '-S', '-B', script, JSON.stringify({ tmpfs: [tmpfs], ...sandboxTestHook() }), '--'],
+    args: ['--mount', '--propagation', 'private', '--', context.setupPython, '-I', '-S', '-B', script, JSON.stringify({ tmpfs: [tmpfs], ...(options.exports ? { exports: options.exports } : {}), ...sandboxTestHook() }), '--'],
   };
 }
 

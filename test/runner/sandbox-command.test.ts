@@ -4,7 +4,8 @@
  * exit status and capped output come back; the environment is the fixed
  * minimal one; a command that never ends is stopped at its wall-clock limit;
  * a setsid'd daemon is dead when the call returns; writes outside scratch do
- * not reach the host (bwrap, namespaces). readScratchFile keeps only a
+ * not reach the host (bwrap, namespaces), and as root its writes land on a
+ * capped tmpfs, handed back only as exports. readScratchFile keeps only a
  * regular file inside scratch, up to its cap.
  */
 import { randomBytes } from 'node:crypto';
@@ -12,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readScratchFile, runSandboxedCommand, type CommandLimits } from '../../src/runner/sandbox-command.js';
+import { readCommandOutput, readScratchFile, runSandboxedCommand, type CommandLimits } from '../../src/runner/sandbox-command.js';
 import { removeScratch, scratchFromImage, type Scratch } from '../../src/runner/sandbox.js';
 import type { IsolationLevel } from '../../src/runner/types.js';
 import { processesWith } from './helpers.js';
@@ -26,10 +27,11 @@ afterAll(async () => {
   removeAll(...dirs);
 });
 
-async function sh(level: IsolationLevel, script: string, limits: Partial<CommandLimits> = {}, env: Record<string, string> = {}) {
+async function sh(level: IsolationLevel, script: string, limits: Partial<CommandLimits> = {}, env: Record<string, string> = {}, exports: string[] = []) {
   const scratch = await scratchFromImage({ dirs: [], files: [], skipped: [] });
   scratches.push(scratch);
-  const result = await runSandboxedCommand({ level, scratch, command: '/bin/sh', args: ['-c', script], visible: [], env, limits: { ...LIMITS, ...limits } });
+  const files = exports.map((rel) => ({ file: join(scratch.dir, rel), maxBytes: 4096 }));
+  const result = await runSandboxedCommand({ level, scratch, command: '/bin/sh', args: ['-c', script], visible: [], env, limits: { ...LIMITS, ...limits }, exports: files });
   return { result, scratch };
 }
 
@@ -76,8 +78,19 @@ for (const { level, title, options } of allLevels) {
       it('writes only inside scratch', async () => {
         const secret = hostSecret();
         dirs.push(secret.dir);
-        const { result, scratch } = await sh(level, `echo kept > "$HOME/../work/kept.txt"; echo x > ${secret.marker}; cat ${secret.file}; exit 0`);
-        expect(existsSync(join(scratch.work, 'kept.txt'))).toBe(true);
+        const script = `echo kept > "$HOME/../work/kept.txt"; ln -s ${secret.file} "$HOME/../work/link.txt"; mkfifo "$HOME/../work/fifo"; echo x > ${secret.marker}; cat ${secret.file}; exit 0`;
+        const { result, scratch } = await sh(level, script, {}, {}, ['work/kept.txt', 'work/link.txt', 'work/fifo', 'work/none.txt']);
+        // What it wrote comes back as an export; a link or a FIFO is not followed or read.
+        const read = (rel: string) => readCommandOutput(scratch, result, join(scratch.dir, rel), 4096);
+        expect(await read('work/kept.txt')).toEqual({ data: Buffer.from('kept\n') });
+        expect(await read('work/link.txt')).toMatchObject({ refused: expect.stringMatching(/missing|out of the scratch folder/) });
+        expect(await read('work/fifo')).toMatchObject({ refused: 'it is not a regular file' });
+        expect(await read('work/none.txt')).toMatchObject({ refused: expect.stringContaining('missing') });
+        // As root the command wrote on a capped tmpfs: nothing of it is on the host's disk.
+        if (process.getuid?.() === 0) {
+          expect(result.isolation.description).toContain('writes go to a private tmpfs');
+          expect(existsSync(join(scratch.work, 'kept.txt'))).toBe(false);
+        }
         expect(existsSync(secret.marker)).toBe(false);
         expect(result.stdout + result.stderr).not.toContain(secret.token);
       }, 60_000);

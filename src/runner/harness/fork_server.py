@@ -34,6 +34,7 @@ ptrace it or read its memory; killing it only costs a restart.
 import gc
 import json
 import os
+import re
 import select
 import signal
 import socket
@@ -263,34 +264,64 @@ def reap(block_for=0.0):
 
 
 def clear_jobs():
-    """Empties the children's folder before the next child: nothing of one
-    learner reaches the next. A forked cleaner does it, so the names the
-    learner gave its files never enter the server's memory."""
-    jobs_dir = config.get('jobs')
-    if not jobs_dir:
+    """Empties the children's folder, and the sandbox's private /tmp and
+    /dev/shm (config `privateTmp`: every child of this server shares them),
+    before the next child: nothing of one learner reaches the next. A forked
+    cleaner does it, so the names the learner gave its files never enter the
+    server's memory."""
+    folders = [f for f in [config.get('jobs')] + list(config.get('privateTmp') or []) if f]
+    if not folders:
         return
     pid = os.fork()
     if pid == 0:
         code = 0
         try:
             import shutil
-            for entry in os.scandir(jobs_dir):
-                if entry.is_dir(follow_symlinks=False):
-                    shutil.rmtree(entry.path, ignore_errors=True)
-                else:
-                    try:
-                        os.unlink(entry.path)
-                    except OSError:
-                        code = 1
-            if os.listdir(jobs_dir):
-                code = 1
+
+            def unlock(function, path, _exc):
+                # A folder the learner made unreadable or unwritable (it owns it): open it, retry.
+                try:
+                    os.chmod(os.path.dirname(path), 0o700)
+                    os.chmod(path, 0o700) if os.path.isdir(path) and not os.path.islink(path) else None
+                    function(path)
+                except OSError:
+                    pass
+
+            # Mount points (the server's own folder, folders bound back) and the folders leading to
+            # them belong to the sandbox, not to a learner: left alone.
+            kept = set()
+            with open('/proc/self/mountinfo', 'rb') as info:
+                for line in info:
+                    point = re.sub(rb'\\([0-7]{3})', lambda m: bytes([int(m.group(1), 8)]), line.split()[4]).decode('utf-8', 'surrogateescape')
+                    while point not in ('/', ''):
+                        kept.add(point)
+                        point = os.path.dirname(point)
+            for folder in folders:
+                if not os.path.isdir(folder):
+                    continue
+                for entry in os.scandir(folder):
+                    if entry.path in kept:
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        try:
+                            os.chmod(entry.path, 0o700)
+                        except OSError:
+                            pass
+                        shutil.rmtree(entry.path, onerror=unlock)
+                    else:
+                        try:
+                            os.unlink(entry.path)
+                        except OSError:
+                            code = 1
+                if any(os.path.join(folder, name) not in kept for name in os.listdir(folder)):
+                    code = 1
         except BaseException:  # noqa: BLE001
             code = 1
         os._exit(code)
     _, status = os.waitpid(pid, 0)
     if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
         # Something the learner left cannot be removed: no later child may start here.
-        sys.stderr.write('rubricate fork server: the children\'s folder could not be emptied\n')
+        sys.stderr.write('rubricate fork server: the children\'s folder, /tmp or /dev/shm could not be emptied\n')
         os._exit(72)
 
 

@@ -14,7 +14,10 @@ COMMAND, handing on the protocol pipes (fd 3 and 4). When the setup fails it
 sends a `fatal` frame on fd 4 and exits: COMMAND never runs. A command that
 speaks no protocol (a compiler run by src/runner/sandbox-command.ts) gets
 CONFIG_JSON `"pipes": false`: the pipes are closed before it starts, so
-nothing it runs can write frames to the grader.
+nothing it runs can write frames to the grader. With CONFIG_JSON `exports`
+(one-shot commands) it runs COMMAND in a child and stays the namespace's init
+(sandbox_setup.run_then_export): scratch is a capped tmpfs, and the files the
+grader wants back come as `export` frames from this process.
 """
 import importlib.util
 import json
@@ -44,6 +47,27 @@ spec = importlib.util.spec_from_file_location(
 sandbox = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(sandbox)
 config = json.loads(sys.argv[1])
+exports = config.get('exports')
+if exports is not None:
+    # A one-shot command (a build, git): scratch is a capped tmpfs like a session's, the command
+    # runs in a child with every privilege dropped, and this process, the namespace's init, hands
+    # the files the grader wants back on fd 4 once everything the command started is dead.
+    user = config.get('user') if isinstance(config.get('user'), dict) else None
+
+    def child_setup():
+        sandbox.drop_capabilities(user)
+        try:
+            os.chdir(config.get('cwd') or config['root'])
+        except OSError as exc:
+            raise sandbox.IsolationError('cannot enter the scratch folder: %s' % exc)
+
+    try:
+        sandbox.setup_namespace(config, drop=False)
+        sandbox.run_then_export(command, config['scratch'], exports, child_setup)
+    except sandbox.IsolationError as exc:
+        fatal('isolation error: %s; learner code was not run' % exc)
+    except OSError as exc:
+        fatal('isolation error: %s; learner code was not run' % exc)
 try:
     sandbox.setup_namespace(config)
     # The folder the process started in is now under the scratch tmpfs: enter the copy.

@@ -39,7 +39,9 @@ import errno
 import json
 import os
 import re
+import signal
 import stat
+import struct
 import sys
 
 MS_RDONLY = 1
@@ -253,7 +255,7 @@ def capped_tmpfs(mount, path, size, inodes, mode='0700', uid=None, gid=None, fla
     return mount_id_of(path)
 
 
-def setup_namespace(config, scratch_writable=True, private_tmpfs=None):
+def setup_namespace(config, scratch_writable=True, private_tmpfs=None, drop=True):
     """Inside fresh mount/pid/net namespaces, as root: private /tmp, read-only
     everything else, scratch writable on a capped tmpfs, then drop every
     capability. As with bubblewrap, only the system folders stay visible: every
@@ -272,25 +274,29 @@ def setup_namespace(config, scratch_writable=True, private_tmpfs=None):
     and `scratchInodes` (caps of the scratch tmpfs), `user` ({uid, gid}: the
     unprivileged user learner code runs as, nobody as under bubblewrap; it
     owns scratch) and `test` (fault injection, see Mounter). The scratch folder's files (the grader's copy) are
-    copied into the capped tmpfs mounted over it; with `scratchOnHost` (one-shot
-    commands whose output the grader reads, such as a build) the grader's
-    scratch folder is bound writable instead.
+    copied into the capped tmpfs mounted over it; one-shot commands whose
+    output the grader reads (a build) get theirs back through
+    run_then_export, never by writing on the host's disk.
 
     A fork server keeps its folder read-only (`scratch_writable=False`) and
     mounts `private_tmpfs` = (folder inside it, size in bytes[, inodes]): a
     capped tmpfs only this namespace sees, where each child writes its own
     files.
 
+    `drop=False` leaves the capabilities to the caller (run_then_export drops
+    them in the child that runs the command, and keeps them in the
+    namespace's init, which only waits and hands files back).
+
     Raises IsolationError when any part cannot be applied."""
     try:
-        _setup_namespace(config, scratch_writable, private_tmpfs)
+        _setup_namespace(config, scratch_writable, private_tmpfs, drop)
     except IsolationError:
         raise
     except OSError as exc:
         raise IsolationError(str(exc))
 
 
-def _setup_namespace(config, scratch_writable, private_tmpfs):
+def _setup_namespace(config, scratch_writable, private_tmpfs, drop=True):
     mount = Mounter(config.get('test'))
     scratch = os.path.abspath(config['scratch'])
     scratch_bytes = int(config.get('scratchBytes', SCRATCH_BYTES))
@@ -365,14 +371,7 @@ def _setup_namespace(config, scratch_writable, private_tmpfs):
             mount('/proc/self/fd/%d' % fd, folder, None, MS_BIND | MS_REC)
             mount(None, folder, None, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | MS_RDONLY)
         os.makedirs(scratch, exist_ok=True)
-        if config.get('scratchOnHost') is True:
-            # A one-shot command whose results the grader reads back (a build's binary): the
-            # grader's scratch folder itself, writable; its writes are capped per file by
-            # RLIMIT_FSIZE and in time by the command's wall clock (src/runner/sandbox-command.ts).
-            mount('/proc/self/fd/%d' % scratch_fd, scratch, None, MS_BIND)
-            mount(None, scratch, None, MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV)
-            writable.add(mount_id_of(scratch))
-        elif scratch_writable:
+        if scratch_writable:
             # Scratch lives on a tmpfs capped in bytes and inodes, never on the host's disk:
             # the grader's copy (held open) is copied into it.
             writable.add(capped_tmpfs(mount, scratch, scratch_bytes, scratch_inodes, **owner))
@@ -401,7 +400,8 @@ def _setup_namespace(config, scratch_writable, private_tmpfs):
         for fd in held + devices + [scratch_fd]:
             os.close(fd)
     verify_mounts(writable, device_mounts)
-    drop_capabilities(user)
+    if drop:
+        drop_capabilities(user)
 
 
 def _mask(mount, path):
@@ -587,6 +587,130 @@ def drop_capabilities(user=None):
         raise IsolationError('the seccomp filter is not in place')
 
 
+# ---------------------------------------------------------------- one-shot commands: run, then hand files back
+
+def send_frame(header, payload=b'', fd=4):
+    head = json.dumps(header).encode('utf-8')
+    data = struct.pack('<II', len(head), len(payload)) + head + payload
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _open_inside(root_fd, rel):
+    """`rel` under the folder `root_fd`, opened without following any link
+    and without blocking; None when it is missing or a link on the way."""
+    parts = [p for p in rel.split('/') if p]
+    if not parts or any(p in ('.', '..') for p in parts):
+        return None
+    fd = os.dup(root_fd)
+    try:
+        for part in parts[:-1]:
+            inner = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        return os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC, dir_fd=fd)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def send_exports(root, exports, fd=4):
+    """Sends each of `exports` ({path: relative to `root`, maxBytes}) as an
+    `export` frame: its bytes when it is a regular file within its cap,
+    otherwise why not (`size` over the cap, `refused`); nothing when missing."""
+    root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        for item in exports:
+            rel, cap = str(item['path']), int(item['maxBytes'])
+            f = _open_inside(root_fd, rel)
+            if f is None:
+                continue
+            try:
+                info = os.fstat(f)
+                if not stat.S_ISREG(info.st_mode):
+                    send_frame({'type': 'export', 'path': rel, 'refused': 'it is not a regular file'}, fd=fd)
+                    continue
+                if info.st_size > cap:
+                    send_frame({'type': 'export', 'path': rel, 'size': info.st_size}, fd=fd)
+                    continue
+                chunks, size = [], 0
+                while size <= cap:
+                    chunk = os.read(f, min(1 << 20, cap + 1 - size))
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+                    size += len(chunk)
+                if size > cap:
+                    send_frame({'type': 'export', 'path': rel, 'size': size}, fd=fd)
+                else:
+                    send_frame({'type': 'export', 'path': rel}, b''.join(chunks), fd=fd)
+            finally:
+                os.close(f)
+    finally:
+        os.close(root_fd)
+
+
+def run_then_export(command, root, exports, child_setup=None):
+    """Runs `command` in a child and waits for it; then, with every process it
+    started gone, sends `exports` (files under `root`, the capped scratch
+    tmpfs that only this mount namespace sees) on fd 4 as `export` frames,
+    and an `exit` frame with the command's exit code or signal. So a one-shot
+    command (a build, git) writes only on a capped tmpfs, never on the host's
+    disk, and the grader still gets the few files it wants back, from this
+    process, never from anything the command ran.
+
+    The child runs `child_setup` (dropping every privilege), closes the
+    protocol pipes and execs `command`. This process keeps its capabilities
+    (as the init of the PID namespace at the namespaces level it kills what
+    the command left with kill(-1)), is not dumpable and ignores SIGINT, so
+    nothing the command runs can reach it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if _libc().prctl(4, 0, 0, 0, 0) != 0:  # PR_SET_DUMPABLE 0
+        raise IsolationError('cannot make the export process undumpable')
+    pid = os.fork()
+    if pid == 0:
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            if child_setup is not None:
+                child_setup()
+            for fd in (3, 4):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            os.execv(command[0], command)
+        except IsolationError as exc:
+            try:
+                send_frame({'type': 'fatal', 'message': 'isolation error: %s; learner code was not run' % exc})
+            finally:
+                os._exit(71)
+        except BaseException as exc:  # noqa: BLE001 - the command could not start
+            try:
+                os.write(2, ('rubricate: cannot run %s: %s\n' % (command[0], exc)).encode('utf-8', 'replace'))
+            finally:
+                os._exit(127)
+        os._exit(127)
+    _, status = os.waitpid(pid, 0)
+    while True:
+        if os.getpid() == 1:
+            try:
+                os.kill(-1, signal.SIGKILL)
+            except OSError:
+                pass
+        try:
+            os.wait()
+        except ChildProcessError:
+            break
+    code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
+    sig = signal.Signals(os.WTERMSIG(status)).name if os.WIFSIGNALED(status) else None
+    if code != 71:
+        send_exports(root, exports)
+    send_frame({'type': 'exit', 'code': code, 'signal': sig})
+    os._exit(code if code is not None else 128 + os.WTERMSIG(status))
+
+
 # ---------------------------------------------------------------- in front of bubblewrap
 
 def mount_capped(config):
@@ -616,12 +740,22 @@ def main(argv):
     if len(argv) < 4 or argv[2] != '--':
         sys.stderr.write('usage: sandbox_setup.py CONFIG_JSON -- COMMAND ARGS...\n')
         os._exit(64)
+    config = {}
     try:
-        mount_capped(json.loads(argv[1]))
+        config = json.loads(argv[1])
+        mount_capped(config)
         # Root may install the filter without no_new_privs; bubblewrap and all it starts inherit it.
         refuse_user_namespaces()
+        if config.get('exports') is not None:
+            # A one-shot command (src/runner/sandbox-command.ts): bubblewrap in a child, then the files back.
+            run_then_export(argv[3:], config['tmpfs'][0]['path'], config['exports'])
     except (IsolationError, OSError, ValueError, KeyError) as exc:
         sys.stderr.write('rubricate: isolation error: %s\n' % exc)
+        if isinstance(config, dict) and config.get('exports') is not None:
+            try:  # a one-shot command reads its setup failures on fd 4
+                send_frame({'type': 'fatal', 'message': 'isolation error: %s; learner code was not run' % exc})
+            except OSError:
+                pass
         os._exit(71)
     os.execv(argv[3], argv[3:])
 

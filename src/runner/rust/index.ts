@@ -17,7 +17,7 @@ import path from 'node:path';
 import { ConfigError } from '../../core/errors.js';
 import { ensureDir, tempSibling, writeAtomic } from '../../core/dirs.js';
 import { formatSeconds } from '../../core/duration.js';
-import { readScratchFile, runSandboxedCommand, type CommandLimits, type SandboxCommandResult } from '../sandbox-command.js';
+import { readCommandOutput, runSandboxedCommand, type CommandLimits, type SandboxCommandResult } from '../sandbox-command.js';
 import { harnessDir, readSubmissionImage, removeScratch, requireIsolation, scratchFromImage, unreadReason, type SubmissionImage } from '../sandbox.js';
 import { openHarnessSession } from '../session.js';
 import type { IsolationLevel, LearnerSession, RunFailure, RustAdapter, SessionOptions } from '../types.js';
@@ -38,7 +38,10 @@ export const BUILD_TIMEOUT_MS = 180_000;
  * Limits of one build, applied inside the sandbox: each process (cargo,
  * rustc, the linker) gets `memoryBytes` of address space and `cpuSeconds`,
  * no file over `fileSizeBytes`, `processes` tasks together (threads count),
- * and the whole build `wallMs`. A lab crate builds in about 150 MB.
+ * and the whole build `wallMs`. A lab crate builds in about 150 MB. At bwrap
+ * (as root) and namespaces every write of the build (target folder, cargo
+ * home) lands on a tmpfs of `scratchBytes` and `scratchInodes`, never on the
+ * host's disk; the binary comes back as an export.
  */
 export const BUILD_LIMITS: CommandLimits = {
   memoryBytes: 2 * 1024 ** 3,
@@ -47,6 +50,8 @@ export const BUILD_LIMITS: CommandLimits = {
   processes: 64,
   wallMs: BUILD_TIMEOUT_MS,
   outputBytes: 256 * 1024,
+  scratchBytes: 512 * 1024 ** 2,
+  scratchInodes: 16384,
 };
 
 /** A built harness binary larger than this is refused (a lab's is under 1 MB; each session gets a copy). */
@@ -490,6 +495,7 @@ export async function buildCrateInSandbox(image: SubmissionImage, plan: CrateBui
     const crate = path.join(scratch.dir, 'harness');
     const target = path.join(scratch.dir, 'target');
     const cargoHome = path.join(scratch.dir, 'cargo-home');
+    const binary = path.join(target, 'release', 'rubricate-harness');
     for (const d of [path.join(crate, 'src'), target, cargoHome]) await fs.mkdir(d, { recursive: true });
     const main = plan.template
       .replace('__FREQUENCIES__', names.frequencies)
@@ -522,6 +528,7 @@ export async function buildCrateInSandbox(image: SubmissionImage, plan: CrateBui
         CARGO_ENCODED_RUSTFLAGS: [`--remap-path-prefix=${scratch.dir}=build`, `--remap-path-prefix=${scratch.work}=learner`].join('\x1f'),
       },
       limits,
+      exports: [{ file: binary, maxBytes: plan.maxBinaryBytes }],
     });
     if (result.setupFailure !== undefined) return { failure: { kind: 'internal', message: `the build sandbox could not be set up: ${result.setupFailure}` }, compileError: false, result };
     if (result.timedOut) return { failure: { kind: 'timeout', message: `the crate did not build within ${formatSeconds(limits.wallMs)}` }, compileError: false, result };
@@ -532,7 +539,7 @@ export async function buildCrateInSandbox(image: SubmissionImage, plan: CrateBui
       const compileError = result.code === 101 && /^error(\[E\d+\])?:/m.test(result.stderr);
       return { failure: compileFailure(result.stderr), compileError, result };
     }
-    const out = await readScratchFile(scratch, path.join(target, 'release', 'rubricate-harness'), plan.maxBinaryBytes);
+    const out = await readCommandOutput(scratch, result, binary, plan.maxBinaryBytes);
     if ('refused' in out) {
       const size = /it is (\d+) bytes/.exec(out.refused);
       return { failure: size ? oversized(Number(size[1]), plan.maxBinaryBytes) : { kind: 'import-error', message: `the built binary was not kept: ${out.refused}` }, compileError: false, result };
