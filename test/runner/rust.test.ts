@@ -97,7 +97,7 @@ describe('rust runner', () => {
     }
   });
 
-  it('caps the binary (a cached one too, without rebuilding) and the cache\'s total size', async () => {
+  it('caps the binary (a cached one too, without rebuilding) and the cache\'s total size', cargo, async () => {
     const capped = await buildRustHarness(fixture('ok-rust'), undefined, { maxBinaryBytes: 100 * 1024 });
     expect('failure' in capped && capped.failure).toEqual({ kind: 'limit', message: expect.stringMatching(/^the built binary is 0\.\d MiB, over the 0\.1 MiB cap/) });
     const root = mkdtempSync(join(tmpdir(), 'rubricate-rust-cache-'));
@@ -114,7 +114,7 @@ describe('rust runner', () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
-  }, 120_000);
+  });
 
   it('keys a build by every file the sandbox gets, the isolation level and the toolchain', needs('cargo'), async () => {
     const toolchain = (await findRustToolchain())!;
