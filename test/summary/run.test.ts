@@ -8,13 +8,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findRustToolchain } from '../../src/runner/rust/index.js';
 import { checkSummary } from '../../src/summary/index.js';
 import { cargoTestResults } from '../../src/summary/run.js';
+import { needs } from '../helpers/machine.js';
 
 const crate = fileURLToPath(new URL('../../fixtures/summary/rope-crate/', import.meta.url));
 const SUMMARY = 'docs/ROPE_IMPLEMENTATION_SUMMARY.md';
-const toolchain = await findRustToolchain();
 const made: string[] = [];
 afterAll(() => {
   for (const dir of made) rmSync(dir, { recursive: true, force: true });
@@ -27,7 +26,7 @@ describe('summary run claims', () => {
     expect(cargoTestResults('error[E0425]: cannot find value')).toEqual({ passed: 0, failed: 0, ignored: 0, suites: 0 });
   });
 
-  it.skipIf(!toolchain)('runs cargo test and clippy in the sandbox: the true summary\'s run claims are verified, a failing test refutes "all tests passing"', async () => {
+  it('runs cargo test and clippy in the sandbox: the true summary\'s run claims are verified, a failing test refutes "all tests passing"', { ...needs('cargo'), timeout: 900_000 }, async () => {
     let result = await checkSummary(path.join(crate, SUMMARY), crate, { runTests: true });
     const run = (kind: string) => result.claims.find((c) => c.kind === kind)!;
     expect(run('tests-pass')).toMatchObject({ verdict: 'verified', line: 55, column: 3 });
@@ -42,5 +41,5 @@ describe('summary run claims', () => {
     result = await checkSummary(path.join(copy, SUMMARY), copy, { runTests: true });
     expect(run('tests-pass')).toMatchObject({ verdict: 'refuted', actual: 'failed' });
     expect(run('tests-pass').message).toMatch(/144 passed, 1 failed/);
-  }, 900_000);
+  });
 });
