@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ForkServerPool } from '../../src/runner/fork-server.js';
 import type { CallOutcome, Value } from '../../src/runner/types.js';
-import { probeLevels, titled } from '../helpers/levels.js';
+import { probeLevels } from '../helpers/levels.js';
 
 const PREFIX = 'RUBRICATE-SECRET-';
 const PAIRS = 10;
@@ -54,7 +54,7 @@ interface Scan {
 const probes = await probeLevels();
 
 for (const probe of probes) {
-  describe(titled(`fork-server memory at the ${probe.level} level`, probe), probe.options, () => {
+  describe(`fork-server memory at the ${probe.level} level`, probe.options, () => {
     it(`a learner process never finds the previous submission's token in memory it can read (${PAIRS} pairs)`, async () => {
       const pool = (await ForkServerPool.create({ isolation: probe.level }))!;
       expect(pool).toBeDefined();

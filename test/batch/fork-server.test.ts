@@ -16,6 +16,7 @@ import { harnessDir, sandboxUser } from '../../src/runner/sandbox.js';
 import { markShared } from '../../src/runner/refs.js';
 import type { NDArray, Value } from '../../src/runner/types.js';
 import { ISOLATION_LEVELS, needsLevel } from '../helpers/machine.js';
+import { onlyIf } from '../helpers/levels.js';
 import { eventually } from '../helpers/wait.js';
 
 const fixtures = new URL('../../fixtures/batch/forked/', import.meta.url).pathname;
@@ -56,7 +57,7 @@ for (const level of ISOLATION_LEVELS) describe(`fork-server pool at the ${level}
   // RLIMIT_NPROC, which counts all of that user's processes on the machine, must not be what limits a
   // session where a pids cgroup does. 80 processes of the sandbox user outside the batch, then a child.
   const asRootWithUser = process.getuid?.() === 0 && level !== 'rlimits';
-  it("starts a child whatever the sandbox user runs elsewhere on the machine", asRootWithUser ? {} : { skip: true, meta: { skipReason: level === 'rlimits' ? 'learner code runs as the grader at rlimits' : 'needs root: the sandbox user is the grader otherwise' } }, async () => {
+  it("starts a child whatever the sandbox user runs elsewhere on the machine", onlyIf(asRootWithUser, level === 'rlimits' ? 'learner code runs as the grader at rlimits' : 'needs root: the sandbox user is the grader otherwise'), async () => {
     const python = await resolvePython();
     const user = sandboxUser(python.prefixes, harnessDir());
     expect(user, 'the sandbox user').toBeDefined();
@@ -123,7 +124,7 @@ for (const level of ISOLATION_LEVELS) describe(`fork-server pool at the ${level}
 
   // At the namespaces level (and bwrap as root) a child's files live in a capped tmpfs: a learner filling it gets ENOSPC, nothing more.
   const asRoot = process.getuid?.() === 0;
-  if (level === 'namespaces' || level === 'bwrap') it('caps what a learner can write', level === 'bwrap' && !asRoot ? { skip: true, meta: { skipReason: 'bwrap caps the children\'s folder only when the grader runs as root' } } : {}, async () => {
+  if (level === 'namespaces' || level === 'bwrap') it('caps what a learner can write', onlyIf(level !== 'bwrap' || asRoot, "bwrap caps the children's folder only when the grader runs as root"), async () => {
     const session = await open('ok', { fileSizeBytes: 1 << 30 });
     const big = await session.call('write_file', ['big.bin', 400]);
     const after = await session.call('add', [1, 2]);

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runBatch } from '../../src/batch/run.js';
 import type { Report } from '../../src/core/types.js';
 import { resolveRubric } from '../../src/rubric/load.js';
-import { onlyIf, probeLevels, titled } from '../helpers/levels.js';
+import { onlyIf, probeLevels } from '../helpers/levels.js';
 
 const rubric = await resolveRubric('rope-lab02');
 const work = mkdtempSync(join(tmpdir(), 'rubricate-neighbour-'));
@@ -39,8 +39,8 @@ for (const probe of probes) {
   const why = contained
     ? 'needs root: no session cgroups without it'
     : "not run at rlimits: learner code runs as the grader's user and can write the cgroup tree (the level's description says the file system is not isolated)";
-  describe(titled(`batch at the ${probe.level} level`, probe), probe.options, () => {
-    it(title, onlyIf(contained && isRoot, why), async () => {
+  describe(`batch at the ${probe.level} level`, probe.options, () => {
+    it(title, { ...onlyIf(contained && isRoot, why), timeout: 600_000 }, async () => {
       const services = { isolation: probe.level };
       const alone = await runBatch({ rubric, submissions: [alice], outDir: join(work, `alone-${probe.level}`), jobs: 1, services, threads: 0 });
       expect(alone.graded).toBe(1);
@@ -54,6 +54,6 @@ for (const probe of probes) {
       expect(outcome(read(`together-${probe.level}`, 'alice'))).toEqual(aliceAlone);
       // The attacker's own code is correct: it grades like its neighbour too (its attack reached nothing).
       expect(outcome(read(`together-${probe.level}`, 'mallory')).score).toBe(aliceAlone.score);
-    }, 600_000);
+    });
   });
 }

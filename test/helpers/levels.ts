@@ -24,11 +24,6 @@ export async function probeLevels(): Promise<LevelProbe[]> {
   });
 }
 
-/** The level's title (the reason a level is skipped is in the options, listed at the end of the run). */
-export function titled(title: string, _probe: LevelProbe): string {
-  return title;
-}
-
 /** Options that skip a test, with `reason`, when `run` is false: for tests that do not apply at a level by design. */
 export function onlyIf(run: boolean, reason: string): TestOptions {
   return run ? {} : { skip: true, meta: { skipReason: reason } };

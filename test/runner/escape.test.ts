@@ -19,7 +19,7 @@ import { openNodeSession } from '../../src/runner/node/index.js';
 import { SCRATCH_FS } from '../../src/runner/sandbox.js';
 import { openPythonSession } from '../../src/runner/session.js';
 import type { CallOutcome, LearnerSession, ResourceLimits, Value } from '../../src/runner/types.js';
-import { onlyIf, probeLevels, titled } from '../helpers/levels.js';
+import { onlyIf, probeLevels } from '../helpers/levels.js';
 
 const fixture = resolve('fixtures/runner/escape');
 const tsFixture = resolve('fixtures/runner/escape-ts');
@@ -51,7 +51,7 @@ for (const probe of probes) {
   const AT_RLIMITS = "not run at rlimits: learner code runs as the grader's user with its capabilities, so this attack would reach the host (the level's description says so)";
   const NO_CGROUP = 'needs root: no session cgroup without it';
 
-  describe(titled(`hostile learner code at the ${level} level`, probe), probe.options, () => {
+  describe(`hostile learner code at the ${level} level`, probe.options, () => {
     const sessions: LearnerSession[] = [];
     const open = async (limits: Partial<ResourceLimits> = {}) => {
       const session = await openPythonSession({ root: fixture, module: 'escape.py', isolation: level, limits });
@@ -146,7 +146,7 @@ for (const probe of probes) {
       expect(tmp.mib).toBeLessThanOrEqual(16);
     });
 
-    it('caps the memory of all its processes together (six children at 600 MiB each)', onlyIf(isRoot, NO_CGROUP), async () => {
+    it('caps the memory of all its processes together (six children at 600 MiB each)', { ...onlyIf(isRoot, NO_CGROUP), timeout: 180_000 }, async () => {
       const session = await open({ callTimeoutMs: 120_000 });
       const cgroup = internals(session).cgroup;
       if (!cgroup?.memoryBytes) {
@@ -166,7 +166,7 @@ for (const probe of probes) {
       expect(process.memoryUsage().rss - rssBefore).toBeLessThan(256 * 1048576);
       // The session goes on: the next call runs.
       expect(value(await session.call('where', []))).toMatch(/work$/);
-    }, 180_000);
+    });
 
     if (level === 'rlimits') it('states what it does not isolate', async () => {
       const session = await open();
@@ -174,7 +174,7 @@ for (const probe of probes) {
       expect(session.isolation.description).toMatch(/host disk, capped only per file/);
     });
 
-    it(hostAttack('TypeScript: fills only its scratch tmpfs and writes nothing of the host'), onlyIf(contained, AT_RLIMITS), async () => {
+    it(hostAttack('TypeScript: fills only its scratch tmpfs and writes nothing of the host'), { ...onlyIf(contained, AT_RLIMITS), timeout: 120_000 }, async () => {
       const name = marker();
       const session = await openNodeSession({ root: tsFixture, module: 'escape.ts', isolation: level });
       sessions.push(session);
@@ -191,7 +191,7 @@ for (const probe of probes) {
       const bytes = value(await fresh.call('fillBytes', ['bytes', 1024])) as { mib: number; error: string };
       expect(bytes.error).toBe('ENOSPC');
       expect(bytes.mib).toBeLessThanOrEqual(SCRATCH_FS.bytes / 1048576);
-    }, 120_000);
+    });
   });
 }
 

@@ -46,7 +46,7 @@ describe('the build writes on a capped tmpfs, never on the host disk', needs('ca
     const applies = level !== 'rlimits' && root;
     const why = level === 'rlimits' ? 'not at rlimits: scratch is a host folder capped per file only (docs/security.md says so)' : 'needs root: without it scratch is a host folder (the description says so)';
     describe(title, options, () => {
-      it('hostile-build-fill: bytes and inodes stop at the tmpfs caps, the setuid file is on the tmpfs', onlyIf(applies, why), async () => {
+      it('hostile-build-fill: bytes and inodes stop at the tmpfs caps, the setuid file is on the tmpfs', { ...onlyIf(applies, why), timeout: 300_000 }, async () => {
         const built = await build('hostile-build-fill', level);
         expect('failure' in built).toBe(true);
         const said = /REDTEAM-FILL bytes_mib=(\d+) files=(\d+) suid=(\S+) fs=([A-Za-z0-9]+)/.exec(JSON.stringify(built));
@@ -56,7 +56,7 @@ describe('the build writes on a capped tmpfs, never on the host disk', needs('ca
         // 1 GiB and 20000 files asked: the build's tmpfs caps stop them.
         expect(Number(mib)).toBeLessThan(BUILD_LIMITS.scratchBytes! / 1024 ** 2);
         expect(Number(files)).toBeLessThan(BUILD_LIMITS.scratchInodes!);
-      }, 300_000);
+      });
 
       it('ok-rust still builds and its binary comes back', async () => {
         const built = await build('ok-rust', level);
@@ -69,7 +69,7 @@ describe('the build writes on a capped tmpfs, never on the host disk', needs('ca
 
 describe('a one-shot command fails closed when its scratch tmpfs cannot be mounted', () => {
   for (const { level, title, options } of sandboxedLevels) {
-    it(`${title}: a setup failure, and the command never ran`, { ...options, ...onlyIf(process.getuid?.() === 0, 'needs root: without it scratch is a host folder') }, async () => {
+    it(`${title}: a setup failure, and the command never ran`, { ...options, ...onlyIf(process.getuid?.() === 0, 'needs root: without it scratch is a host folder'), timeout: 120_000 }, async () => {
       const scratch = await scratchFromImage({ dirs: [], files: [], skipped: [] });
       process.env.RUBRICATE_TEST_SANDBOX_FAULT = JSON.stringify({ failType: 'tmpfs' });
       try {
@@ -81,6 +81,6 @@ describe('a one-shot command fails closed when its scratch tmpfs cannot be mount
         delete process.env.RUBRICATE_TEST_SANDBOX_FAULT;
         await removeScratch(scratch);
       }
-    }, 120_000);
+    });
   }
 });

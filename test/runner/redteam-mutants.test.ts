@@ -26,7 +26,7 @@ afterAll(() => removeAll(...made));
 
 describe('OPEN: a verify.py that reads the mutation from its own process passes verify-catches-bugs', () => {
   const { level, title, options } = sandboxedLevels[1]!;
-  it(`at ${title}: the checks-nothing script fails the check; with the sniffer it passes`, options, async () => {
+  it(`at ${title}: the checks-nothing script fails the check; with the sniffer it passes`, { ...options, timeout: 600_000 }, async () => {
     const root = join(mkdtempSync(join(tmpdir(), 'rubricate-redteam-mutants-')), 'sub');
     made.push(resolve(root, '..'));
     cpSync(resolve('fixtures/rope-lab02/not-ok-verify-checks-nothing'), root, { recursive: true });
@@ -35,5 +35,5 @@ describe('OPEN: a verify.py that reads the mutation from its own process passes 
     expect(await status()).toBe('fail');
     writeFileSync(join(root, 'verify.py'), `${readFileSync(join(root, 'verify.py'), 'utf8')}\n${readFileSync(resolve('fixtures/runner/redteam/mutant_sniffer.py'), 'utf8')}`);
     expect(await status()).toBe('pass'); // the hole: see the comment above
-  }, 600_000);
+  });
 });

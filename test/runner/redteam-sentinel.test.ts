@@ -43,7 +43,7 @@ for (const { level, title, options } of allLevels) {
   describe(`a verify.py that remembers its first run at ${title}`, options, () => {
     const why = "not at rlimits: /tmp is the host's, shared by every run (the level's description says the file system is not isolated)";
     const open = 'OPEN: every run of verify.py shares one tasks session (scratch, /tmp); a session per run killed the shared tasks session of a batch job (fork server sweep) under load, so it was reverted (docs/security.md, What is not contained)';
-    it('does not catch the broken variants: each run starts from an untouched sandbox', onlyIf(false, open), async () => {
+    it('does not catch the broken variants: each run starts from an untouched sandbox', { ...onlyIf(false, open), timeout: 600_000 }, async () => {
       const root = join(mkdtempSync(join(tmpdir(), 'rubricate-redteam-sentinel-')), 'sub');
       made.push(resolve(root, '..'));
       cpSync(resolve('fixtures/rope-lab02/not-ok-verify-checks-nothing'), root, { recursive: true });
@@ -52,9 +52,9 @@ for (const { level, title, options } of allLevels) {
       const status = (id: string) => report.checks.find((c) => c.id === id)!.status;
       expect(status('verify-runs')).toBe('pass'); // the script runs on the learner's code...
       expect(status('verify-catches-bugs')).toBe('fail'); // ...and, testing nothing, catches nothing
-    }, 600_000);
+    });
 
-    it('in a batch (--jobs 2, fork servers): the same, each run in a child of its own', onlyIf(false, open), async () => {
+    it('in a batch (--jobs 2, fork servers): the same, each run in a child of its own', { ...onlyIf(false, open), timeout: 600_000 }, async () => {
       const parent = mkdtempSync(join(tmpdir(), 'rubricate-redteam-sentinel-batch-'));
       made.push(parent);
       const subs = ['s1', 's2'].map((n) => sentinelSubmission(join(parent, 'class'), n));
@@ -66,9 +66,9 @@ for (const { level, title, options } of allLevels) {
         expect(report.checks.find((c) => c.id === 'verify-runs')!.status).toBe('pass');
         expect(report.checks.find((c) => c.id === 'verify-catches-bugs')!.status).toBe('fail');
       }
-    }, 600_000);
+    });
 
-    it("one server's children cannot pass files to each other through /tmp or /dev/shm (--jobs 1)", onlyIf(level !== 'rlimits', why), async () => {
+    it("one server's children cannot pass files to each other through /tmp or /dev/shm (--jobs 1)", { ...onlyIf(level !== 'rlimits', why), timeout: 600_000 }, async () => {
       const parent = mkdtempSync(join(tmpdir(), 'rubricate-redteam-relay-'));
       made.push(parent);
       const tokens = ['relay_token_first_' + Math.random().toString(36).slice(2), 'relay_token_second_' + Math.random().toString(36).slice(2)];
@@ -87,6 +87,6 @@ for (const { level, title, options } of allLevels) {
       expect(second).toContain('RELAY found'); // the script ran
       expect(second).not.toContain(tokens[0]);
       expect(first).not.toContain(tokens[1]);
-    }, 600_000);
+    });
   });
 }

@@ -98,7 +98,7 @@ for (const { level, title, options } of allLevels) {
   const sandboxed = level !== 'rlimits';
   const why = "not run at rlimits: learner code runs as the grader's user with the host's file system (the level's description says so)";
   describe(`a hostile verify.py at ${title}`, options, () => {
-    it('graded alone: reads, writes, forged frames, daemons and a flood reach nothing', onlyIf(sandboxed, why), async () => {
+    it('graded alone: reads, writes, forged frames, daemons and a flood reach nothing', { ...onlyIf(sandboxed, why), timeout: 600_000 }, async () => {
       const s = stage();
       const report = await grade({ rubric, target: s.mallory, services: { isolation: level } });
       const runs = report.checks.find((c) => c.id === 'verify-runs')!;
@@ -106,9 +106,9 @@ for (const { level, title, options } of allLevels) {
       // The script ran (its own exception is the finding), and what it printed is there, bounded.
       expect(JSON.stringify(runs)).toContain('RuntimeError');
       contained(s, JSON.stringify(report));
-    }, 600_000);
+    });
 
-    it('in a --jobs 2 batch beside a correct submission: the same, and the neighbour keeps full marks', onlyIf(sandboxed, why), async () => {
+    it('in a --jobs 2 batch beside a correct submission: the same, and the neighbour keeps full marks', { ...onlyIf(sandboxed, why), timeout: 600_000 }, async () => {
       const s = stage();
       const out = mkdtempSync(join(tmpdir(), 'rubricate-redteam-verify-out-'));
       made.push(out);
@@ -122,6 +122,6 @@ for (const { level, title, options } of allLevels) {
       const text = allText(out).replaceAll(readFileSync(join(out, 'reports', 'alice.json'), 'latin1'), '');
       contained(s, text);
       expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).not.toContain(s.daemon);
-    }, 600_000);
+    });
   });
 }

@@ -12,7 +12,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { runBatch } from '../../src/batch/run.js';
 import { grade } from '../../src/core/engine.js';
 import { resolveRubric } from '../../src/rubric/load.js';
-import { probeLevels, titled } from '../helpers/levels.js';
+import { probeLevels } from '../helpers/levels.js';
 
 function hasCargo(): boolean {
   try {
@@ -54,7 +54,7 @@ function leftovers(dir: string): string[] {
 const probes = await probeLevels();
 
 for (const probe of probes) {
-  describe(titled(`TMPDIR at the ${probe.level} level`, probe), probe.options, () => {
+  describe(`TMPDIR at the ${probe.level} level`, probe.options, () => {
     for (const variant of variants) {
       it(`every code check works with TMPDIR set to ${variant.title}${cargo ? '' : ' (Rust skipped: cargo is not installed)'}, and a batch too`, async () => {
         process.env.TMPDIR = variant.dir;
