@@ -49,6 +49,15 @@ export function pilcrowHeadings(source: string): string {
   return source.replace(/^(?![ \t]*(?:[#>|*+-]|\d+[.)]))([^\n¶]{1,100}?)[ \t]*¶[ \t]*$/gm, '## $1');
 }
 
+/**
+ * A fenced block marked `markdown` or `md` is Markdown the author quoted
+ * (a pre-registration pasted into a report): its fence lines are blanked so
+ * that its headings and labels are read as the document's, same lines.
+ */
+export function unfenceMarkdown(source: string): string {
+  return source.replace(/^( {0,3})(`{3,}|~{3,})[ \t]*(?:markdown|md)[ \t]*\n([\s\S]*?)^ {0,3}\2[`~]*[ \t]*$/gim, (_all, _indent, _fence, body: string) => `\n${body}`);
+}
+
 const patterns = { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } } as const;
 
 export const sectionsOptionsSchema = {
@@ -76,6 +85,7 @@ export const sectionsOptionsSchema = {
             oneOf: [{ type: 'string', minLength: 1 }, { ...patterns }],
           },
           confirm: { ...patterns, description: 'What a section found by its heading must say to be this part (one pattern is enough).' },
+          reports: { type: 'boolean', default: false, description: 'Statements count in sections that report (Results) too, as the metrics a results table measures.' },
           required: { type: 'boolean', default: true },
           minWords: { type: 'integer', minimum: 0 },
         },
@@ -120,7 +130,7 @@ export const sectionsKind: CheckKind<SectionsOptions> = {
     const loaded = await loadMarkdown(ctx, file);
     if (!loaded.ok) return loaded.outcome;
     const { path } = loaded;
-    const normalised = pilcrowHeadings(loaded.doc.source);
+    const normalised = unfenceMarkdown(pilcrowHeadings(loaded.doc.source));
     const doc = normalised === loaded.doc.source ? loaded.doc : parseMarkdown(normalised, { path });
     const found = findParts(doc, options.parts, {
       minWords: options.minWords ?? 6,

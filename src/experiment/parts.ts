@@ -22,7 +22,8 @@
  *    the setup are described, not in a predictions table row).
  *
  * Sections titled like `ignore` (Results, Findings) report rather than
- * specify: they are not searched ("Predictions for undated inscriptions"
+ * specify: they are not searched (except for the statements of a part marked
+ * `reports`, such as the metrics a results table measures) ("Predictions for undated inscriptions"
  * under Key Results are a model's outputs, not the experiment's
  * predictions).
  *
@@ -45,6 +46,11 @@ export interface SpecPart {
   not?: string[];
   /** Only look for statements (and labels) inside the sections found for these other parts. */
   within?: string | string[];
+  /**
+   * Statements count in sections that report (Results, Findings) too: what a
+   * results table measures names the metrics as well as a Metrics section.
+   */
+  reports?: boolean;
   /** Default true: a required part that is missing fails the check. */
   required?: boolean;
   /** Words a section found by its heading must hold (default: the check's). */
@@ -156,19 +162,20 @@ export function findParts(doc: MarkdownDoc, parts: readonly SpecPart[], options:
 
   // 2. Statements, for parts no heading names; `within` parts after the part they sit in.
   //    Statements are content: a section's title (an empty "Null hypothesis" heading) does not state its part.
-  const all = sentences(doc).filter((s) => !s.title && !ignoredBlocks.has(s.block.index));
+  const content = sentences(doc).filter((s) => !s.title);
+  const all = content.filter((s) => !ignoredBlocks.has(s.block.index));
   const order = orderByWithin(parts);
   for (const part of order) {
     const done = results.get(part.id);
     if (done && done.status === 'found') continue;
     if (!part.statements || part.statements.length === 0) continue;
-    let scope: Sentence[] = all;
+    let scope: Sentence[] = part.reports ? content : all;
     if (withinOf(part).length > 0) {
       const hosts = withinOf(part)
         .map((id) => results.get(id))
         .filter((h): h is PartResult & { section: Section } => h !== undefined && h.status === 'found' && h.section !== undefined);
       if (hosts.length === 0) continue;
-      scope = all.filter((s) => hosts.some((host) => inSection(doc, host.section, s)));
+      scope = scope.filter((s) => hosts.some((host) => inSection(doc, host.section, s)));
     }
     const concept = compileConcept({ id: part.id, any: part.statements, ...(part.not ? { not: part.not } : {}) }, matchOptions);
     const r = matchInSentences(scope, concept, matchOptions);

@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseMarkdown } from '../../src/markdown/document.js';
 import { findParts, type PartResult, type SpecPart } from '../../src/experiment/parts.js';
 import { resolveRubric } from '../../src/rubric/load.js';
+import { unfenceMarkdown } from '../../src/checks/sections.js';
 
 let parts: SpecPart[];
 
@@ -103,5 +104,49 @@ describe('spec parts', () => {
     const r2 = byId(findParts(parseMarkdown(onlyNull), parts));
     expect(r2['null-hypothesis']!.status).toBe('found');
     expect(r2.hypothesis!.status).toBe('missing');
+  });
+
+  it('a section titled only "Question" is the hypothesis asked; "Open questions" is not', () => {
+    const asked = '# Encoder swap\n\n## Question\n\nDoes a transformer encoder beat the convolutional one on the same weak labels? I expect +0.03 IoU.\n';
+    expect(byId(findParts(parseMarkdown(asked), parts)).hypothesis).toMatchObject({ status: 'found', by: 'heading', line: 3 });
+    const open = '# Encoder swap\n\n## Setup\n\nIdentical to the baseline except the encoder, trained for forty epochs.\n\n## Open questions\n\nWhy does the loss plateau after epoch eight on every seed we tried?\n';
+    expect(byId(findParts(parseMarkdown(open), parts)).hypothesis!.status).toBe('missing');
+  });
+
+  it('a null stated as a null model, a shuffled baseline or "under the null" is the null hypothesis', () => {
+    for (const sentence of [
+      'The signatures are distinguishable from null models (shuffled baselines).',
+      'Under the\nnull, the labels are reassigned at random across managers.',
+      'A model that reads nothing should stay at chance on the held-out split.',
+    ]) {
+      const r = byId(findParts(parseMarkdown(`# S\n\n## Hypothesis\n\nThe real system differs from random ones.\n\n## Test\n\n${sentence}\n`), parts));
+      expect(r['null-hypothesis'], sentence).toMatchObject({ status: 'found', by: 'statement', line: 9 });
+    }
+    const none = byId(findParts(parseMarkdown('# S\n\n## Hypothesis\n\nThe real system differs from a random one, we expect.\n\n## Test\n\nNull values are dropped before the shuffle of the rows.\n'), parts));
+    expect(none['null-hypothesis']!.status).toBe('missing');
+  });
+
+  it('a metric named by its usual name counts wherever it is used, a results table included; predictions there do not', () => {
+    const text = '# S\n\n## Hypothesis\n\nThe phonological model separates the two classes.\n\n## Results\n\n| Classifier | AUC | F1 |\n|---|---|---|\n| boosted trees | 0.76 | 0.82 |\n\nWe predict nothing here: these are measured.\n';
+    const r = byId(findParts(parseMarkdown(text), parts, { ignore: ['results'] }));
+    expect(r.metrics).toMatchObject({ status: 'found', by: 'statement', line: 9 });
+    expect(r.predictions!.status).toBe('missing');
+    const inline = byId(findParts(parseMarkdown('# S\n\n## Question\n\nWill the swap help? Prediction: +0.03 to +0.08 IoU over the baseline.\n'), parts));
+    expect(inline.metrics).toMatchObject({ status: 'found', by: 'statement', line: 5 });
+    const none = byId(findParts(parseMarkdown('# S\n\n## Question\n\nWill the swap make the model better on dense blocks of buildings?\n'), parts));
+    expect(none.metrics!.status).toBe('missing');
+  });
+
+  it('a fenced block marked markdown is read as Markdown on the same lines; other fences stay code', () => {
+    const report = '# Report\n\nThe pre-registration, unedited:\n\n```markdown\n# Pre-registration\n\nHYPOTHESIS: a profile fit on earlier trades describes later ones better than the league profile.\n\n## Metrics\n\nWin rate of the own profile over the league one.\n```\n\n```python\n# Metrics\nprint(1)\n```\n';
+    const unfenced = unfenceMarkdown(report);
+    expect(unfenced.split('\n')).toHaveLength(report.split('\n').length);
+    expect(unfenced).toContain('```python\n# Metrics');
+    const r = byId(findParts(parseMarkdown(unfenced), parts));
+    expect(r.hypothesis).toMatchObject({ status: 'found', line: 8 });
+    expect(r.metrics).toMatchObject({ status: 'found', by: 'heading', line: 10 });
+    // Left fenced, the block is code: its heading is no section.
+    const kept = byId(findParts(parseMarkdown(report), parts));
+    expect(kept.metrics!.by).not.toBe('heading');
   });
 });
