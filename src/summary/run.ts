@@ -8,11 +8,22 @@
  * Rust (a `Cargo.toml` at the root): `cargo test --offline --no-fail-fast`
  * (tests listed and run; the "test result" lines give the counts) and
  * `cargo clippy --offline --all-targets` (warnings counted). Dependencies
- * must already be vendored or absent: nothing is downloaded. Other languages
- * are not run in this version: their run claims stay not verified, saying so.
+ * must already be vendored or absent: nothing is downloaded.
+ *
+ * Python (pytest configuration, or test_*.py / *_test.py files): `python -m
+ * pytest -q` with the learner interpreter (`--python`, else the machine's),
+ * the project's own pytest configuration kept; the summary line gives the
+ * counts. A test module that cannot import a package (one the interpreter
+ * lacks, or the project's own in a src/ layout that needs installing) is a
+ * note (the claim stays not verified), not a failure: the grading machine's
+ * packages are not the project's. No Python linter is run.
+ *
+ * Other languages are not run in this version: their run claims stay not
+ * verified, saying so.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { resolvePython } from '../runner/python.js';
 import { findRustToolchain } from '../runner/rust/index.js';
 import { runSandboxedCommand, type CommandLimits, type SandboxCommandResult } from '../runner/sandbox-command.js';
 import { readSubmissionImage, removeScratch, requireIsolation, scratchFromImage } from '../runner/sandbox.js';
@@ -23,6 +34,8 @@ export interface RunOptions {
   isolation?: IsolationLevel | 'auto';
   /** Wall clock of each command, ms (default 300 s). */
   timeoutMs?: number;
+  /** The Python interpreter for pytest (default: the machine's, as `rubricate grade` picks it). */
+  python?: string;
 }
 
 export const RUN_LIMITS: CommandLimits = {
@@ -53,13 +66,83 @@ function ended(result: SandboxCommandResult, limits: CommandLimits): string | un
   return undefined;
 }
 
+/** Counts of pytest's summary line ("3 passed, 1 failed, 2 skipped in 0.12s"), or undefined when there is none. */
+export function pytestResults(output: string): { passed: number; failed: number; skipped: number; errors: number; line: string } | undefined {
+  const lines = output.split('\n').map((l) => l.replace(/^=+\s*|\s*=+$/g, '').trim());
+  const line = [...lines].reverse().find((l) => /^(?:no tests ran|\d+ (?:passed|failed|skipped|errors?|xfailed|xpassed|deselected|warnings?)\b)[^\n]* in [\d.]+s\b/.test(l));
+  if (line === undefined) return undefined;
+  const count = (word: RegExp) => {
+    const m = new RegExp(String.raw`(\d+) ${word.source}\b`).exec(line);
+    return m ? Number(m[1]) : 0;
+  };
+  return { passed: count(/passed/), failed: count(/failed/), skipped: count(/skipped/), errors: count(/errors?/), line };
+}
+
+const TEST_FILE = /(?:^|\/)(?:test_[^/]*|[^/]*_test)\.py$/;
+const PYTEST_CONFIG = ['pytest.ini', 'pyproject.toml', 'setup.cfg', 'tox.ini', 'conftest.py'];
+
 /** Runs the project's tools in the sandbox (see the module comment). */
 export async function runProjectTools(root: string, view: RepositoryView, options: RunOptions = {}): Promise<RunEvidence> {
+  if (view.tree.has('Cargo.toml')) return runRust(root, options);
+  if (view.tree.files().some((f) => TEST_FILE.test(f)) || (view.tree.has('pytest.ini') || view.tree.has('conftest.py'))) return runPytest(root, options);
+  const hasPythonConfig = PYTEST_CONFIG.some((f) => view.tree.has(f));
+  return {
+    notes: [
+      hasPythonConfig
+        ? '--run-tests found a Python project but no test_*.py or *_test.py file, so pytest was not run'
+        : '--run-tests runs Rust projects (a Cargo.toml at the root) and Python projects with pytest tests in this version; this repository is neither, so runs were not made',
+    ],
+  };
+}
+
+async function runPytest(root: string, options: RunOptions): Promise<RunEvidence> {
   const evidence: RunEvidence = { notes: [] };
-  if (!view.tree.has('Cargo.toml')) {
-    evidence.notes.push('--run-tests runs Rust projects (a Cargo.toml at the root) in this version; this repository has none, so runs were not made');
+  let python;
+  try {
+    python = await resolvePython(options.python);
+  } catch (error) {
+    evidence.notes.push(`no Python interpreter for pytest: ${error instanceof Error ? error.message : String(error)}`);
     return evidence;
   }
+  const level = await requireIsolation(options.isolation);
+  const limits: CommandLimits = { ...RUN_LIMITS, ...(options.timeoutMs ? { wallMs: options.timeoutMs } : {}) };
+  const scratch = await scratchFromImage(readSubmissionImage(root));
+  try {
+    const run = await runSandboxedCommand({
+      level,
+      scratch,
+      command: python.path,
+      args: ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', '--color=no'],
+      cwd: scratch.work,
+      visible: python.prefixes,
+      env: { PYTHONDONTWRITEBYTECODE: '1', PYTHONHASHSEED: '0' },
+      limits,
+    });
+    const stop = ended(run, limits);
+    const output = `${run.stdout}\n${run.stderr}`;
+    const counts = pytestResults(run.stdout);
+    const lacking = /ModuleNotFoundError: No module named '([^']+)'/.exec(output);
+    if (stop) evidence.notes.push(`pytest (sandboxed, ${level}): ${stop}`);
+    else if (/No module named pytest/.test(output)) evidence.notes.push(`pytest is not installed for ${python.path}`);
+    else if (lacking && (counts === undefined || counts.errors > 0)) {
+      // A package the grading machine lacks, or the project's own package not installed (a src/ layout):
+      // either way the run says nothing about whether the project's tests pass.
+      evidence.notes.push(`the tests could not import '${lacking[1]}' here (not installed for ${python.path}, or the project's own package needs installing), so the run says nothing about them`);
+    } else if (counts === undefined) {
+      const last = run.stderr.trim().split('\n').pop() ?? run.stdout.trim().split('\n').pop() ?? '';
+      evidence.notes.push(`pytest gave no summary (exit ${run.code ?? run.signal}): ${last.slice(0, 200)}`);
+    } else {
+      evidence.listed = counts.passed + counts.failed + counts.skipped;
+      evidence.tests = { ok: run.code === 0 && counts.failed === 0 && counts.errors === 0, detail: `${counts.line} (pytest, sandboxed at ${level})` };
+    }
+  } finally {
+    await removeScratch(scratch);
+  }
+  return evidence;
+}
+
+async function runRust(root: string, options: RunOptions): Promise<RunEvidence> {
+  const evidence: RunEvidence = { notes: [] };
   const toolchain = await findRustToolchain();
   if (!toolchain) {
     evidence.notes.push('no Rust toolchain on this machine (rustc on PATH, with cargo beside it)');

@@ -39,6 +39,8 @@ export interface Machine {
   chromium: Probe;
   /** python3 with NumPy, as rubricate resolves it. */
   numpy: Probe;
+  /** pytest importable by that interpreter (`claims --run-tests` on Python projects). */
+  pytest: Probe;
 }
 
 export type Need = Exclude<keyof Machine, 'numpy'>;
@@ -50,6 +52,7 @@ const LABELS: Record<keyof Machine, string> = {
   cargo: 'cargo',
   chromium: 'chromium',
   numpy: 'python3 with NumPy',
+  pytest: 'pytest',
 };
 
 declare module 'vitest' {
@@ -96,10 +99,16 @@ export async function probeMachine(): Promise<Machine> {
     bwrapWorks(),
     namespacesWork(),
     resolvePython().then(
-      (info) => ({ ok: true, detail: `${info.path}: Python ${info.version}, NumPy ${info.numpy}` }),
-      (error: Error) => ({ ok: false, detail: error.message }),
+      (info) => ({ ok: true, detail: `${info.path}: Python ${info.version}, NumPy ${info.numpy}`, path: info.path }),
+      (error: Error) => ({ ok: false, detail: error.message, path: undefined }),
     ),
   ]);
+  const pytestRun = python.path ? spawnSync(python.path, ['-m', 'pytest', '--version'], { encoding: 'utf8', timeout: 60_000 }) : undefined;
+  const pytest: Probe = !python.path
+    ? { ok: false, detail: `no Python: ${python.detail}` }
+    : pytestRun?.status === 0
+      ? { ok: true, detail: `${`${pytestRun.stdout}${pytestRun.stderr}`.trim().split('\n')[0]} (${python.path})` }
+      : { ok: false, detail: `${python.path} -m pytest --version failed (pip install pytest)` };
 
   const bwrapPath = onPath('bwrap');
   const bwrap: Probe = bwrapOk
@@ -123,7 +132,7 @@ export async function probeMachine(): Promise<Machine> {
   const browser = ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'].map(onPath).find((p) => p !== undefined);
   const chromium: Probe = browser ? { ok: true, detail: browser } : { ok: false, detail: 'no chromium, chromium-browser or google-chrome on PATH (package chromium)' };
 
-  return { bwrap, namespaces, cargo, chromium, numpy: python };
+  return { bwrap, namespaces, cargo, chromium, numpy: { ok: python.ok, detail: python.detail }, pytest };
 }
 
 /** One line per probe, for the start of a run. */

@@ -2,6 +2,8 @@
  * `--run-tests`: the fixture crate's own tests and clippy run on a copy inside
  * the learner sandbox; a passing run verifies "All 145 tests passing" and a
  * clean clippy "Zero clippy warnings", a failing test refutes the first.
+ * The same for a Python project's pytest tests (fixtures/summary/py-project);
+ * a test module that cannot import a package leaves the claim not verified.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,9 +11,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkSummary } from '../../src/summary/index.js';
-import { cargoTestResults } from '../../src/summary/run.js';
+import { cargoTestResults, pytestResults } from '../../src/summary/run.js';
 import { needs } from '../helpers/machine.js';
 
+const pyProject = fileURLToPath(new URL('../../fixtures/summary/py-project/', import.meta.url));
 const crate = fileURLToPath(new URL('../../fixtures/summary/rope-crate/', import.meta.url));
 const SUMMARY = 'docs/ROPE_IMPLEMENTATION_SUMMARY.md';
 const made: string[] = [];
@@ -41,5 +44,36 @@ describe('summary run claims', () => {
     result = await checkSummary(path.join(copy, SUMMARY), copy, { runTests: true });
     expect(run('tests-pass')).toMatchObject({ verdict: 'refuted', actual: 'failed' });
     expect(run('tests-pass').message).toMatch(/144 passed, 1 failed/);
+  });
+
+  it("reads pytest's summary line, quiet or framed", () => {
+    expect(pytestResults('....F.\n1 failed, 5 passed, 2 skipped in 0.31s\n')).toMatchObject({ passed: 5, failed: 1, skipped: 2, errors: 0 });
+    expect(pytestResults('=========== 3 passed, 1 warning in 1.02s ===========\n')).toMatchObject({ passed: 3, failed: 0, line: '3 passed, 1 warning in 1.02s' });
+    expect(pytestResults('ERROR tests/test_a.py\n1 error in 0.20s\n')).toMatchObject({ passed: 0, errors: 1 });
+    expect(pytestResults('no tests ran in 0.01s\n')).toMatchObject({ passed: 0, failed: 0 });
+    expect(pytestResults('Traceback (most recent call last):\nImportError: x\n')).toBeUndefined();
+  });
+
+  it("runs a Python project's pytest tests in the sandbox: passing verifies, a failing test refutes, an import the machine cannot satisfy leaves it not verified", { ...needs('pytest'), timeout: 300_000 }, async () => {
+    const summary = 'docs/SUMMARY.md';
+    let result = await checkSummary(path.join(pyProject, summary), pyProject, { runTests: true });
+    const pass = () => result.claims.find((c) => c.kind === 'tests-pass')!;
+    expect(pass()).toMatchObject({ verdict: 'verified', line: 10 });
+    expect(pass().message).toMatch(/^the sandboxed test run passed: 4 passed in [\d.]+s \(pytest, sandboxed at \w+\)$/);
+
+    const copy = mkdtempSync(path.join(tmpdir(), 'rubricate-summary-pytest-'));
+    made.push(copy);
+    cpSync(pyProject, copy, { recursive: true });
+    const file = path.join(copy, 'tests/test_ropepy.py');
+    const source = readFileSync(file, 'utf8');
+    writeFileSync(file, source.replace('assert len(frequencies(10)) == 5', 'assert len(frequencies(10)) == 6'));
+    result = await checkSummary(path.join(copy, summary), copy, { runTests: true });
+    expect(pass()).toMatchObject({ verdict: 'refuted', actual: 'failed' });
+    expect(pass().message).toMatch(/1 failed, 3 passed/);
+
+    writeFileSync(file, `import rubricate_no_such_package  # noqa\n${source}`);
+    result = await checkSummary(path.join(copy, summary), copy, { runTests: true });
+    expect(pass().verdict).toBe('not-verified');
+    expect(pass().message).toMatch(/could not import 'rubricate_no_such_package'/);
   });
 });

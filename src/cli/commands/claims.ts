@@ -33,7 +33,7 @@ export function registerClaims(program: Command): void {
     .option('--include-passing', 'SARIF: also list the claims that add up (kind "pass")')
     .option('-v, --verbose', 'terminal: show the claims that add up with their messages too')
     .option('--repo <dir>', 'check an implementation summary against this repository: files created/modified (and, with git, changed in the summary\'s commit), line counts, test counts')
-    .option('--run-tests', 'with --repo: run the project\'s tests and linter (Rust: cargo test, cargo clippy) inside the sandbox, offline, with a time limit')
+    .option('--run-tests', 'with --repo: run the project\'s tests and linter (Rust: cargo test, cargo clippy; Python: pytest) inside the sandbox, offline, with a time limit')
     .option('--line-tolerance <percent>', 'with --repo: how far a stated line count may be from the file\'s (default 10, and at least 5 lines)')
     .option('--timeout <seconds>', 'with --run-tests: wall-clock limit of each sandboxed command (default 300)')
     .addHelpText(
@@ -63,7 +63,8 @@ verified, refuted (with what the repository shows) or not verified (with why):
     Test*), as an interval when tests are generated or gated; a count is refuted
     only outside it;
   - "all tests passing", "zero clippy warnings": not verified unless --run-tests,
-    which runs the tools on a copy inside the sandbox, never on this machine directly;
+    which runs the tools on a copy inside the sandbox, never on this machine directly
+    (Rust: cargo test and clippy; Python: pytest, with the learner interpreter);
   - behaviour ("backward compatibility maintained"): never decided by reading.
 
 Examples:
