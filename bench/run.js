@@ -20,8 +20,9 @@
  * Options: --n 200, --jobs <cores>, --baseline-n <n> (default: min(n, 200)),
  * --keep (leave the temp folder), --rubric rope-lab02, --no-fork-server (a fresh
  * sandboxed interpreter per submission, to see what the fork servers buy),
- * --threads <n> (grading threads; 0 grades on the main thread; default: one
- * per job up to the number of cores, as `rubricate grade`), --floor-n 100
+ * --threads <n> (grading threads; 0 grades on the main thread; default as
+ * `rubricate grade`: one per job up to the number of cores, one on a machine
+ * with at most two cores), --floor-n 100
  * (sessions for the isolation floor; 0 skips it).
  * Run `npm run build` first (the npm script does).
  */
