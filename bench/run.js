@@ -20,8 +20,9 @@
  * Options: --n 200, --jobs <cores>, --baseline-n <n> (default: min(n, 200)),
  * --keep (leave the temp folder), --rubric rope-lab02, --no-fork-server (a fresh
  * sandboxed interpreter per submission, to see what the fork servers buy),
- * --threads <n> (grading threads; 0 grades on the main thread; default: one
- * per job up to the number of cores, as `rubricate grade`), --floor-n 100
+ * --threads <n> (grading threads; 0 grades on the main thread; default as
+ * `rubricate grade`: one per job up to the number of cores, one on a machine
+ * with at most two cores), --floor-n 100
  * (sessions for the isolation floor; 0 skips it).
  * Run `npm run build` first (the npm script does).
  */
@@ -100,11 +101,22 @@ function treeRssBytes() {
   }
   return total;
 }
+/** This thread's own CPU (utime + stime of /proc/thread-self/stat), ms: the bench's, not rubricate's. */
+function ownCpuMs() {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}
 let peak = 0;
 const timer = setInterval(() => { peak = Math.max(peak, treeRssBytes()); }, 100);
 parentPort.on('message', () => {
   clearInterval(timer);
-  parentPort.postMessage(Math.max(peak, treeRssBytes()));
+  peak = Math.max(peak, treeRssBytes());
+  parentPort.postMessage({ peak, cpuMs: ownCpuMs() });
 });
 `;
 
@@ -113,9 +125,9 @@ function sampler() {
   return {
     stop() {
       return new Promise((resolve, reject) => {
-        worker.once('message', (peak) => {
+        worker.once('message', (sample) => {
           void worker.terminate();
-          resolve(peak);
+          resolve(sample);
         });
         worker.once('error', reject);
         worker.postMessage('stop');
@@ -200,7 +212,9 @@ const result = await runBatch({
 const cpu = process.cpuUsage(cpuBefore);
 const childrenCpu = childrenCpuMs() - childrenBefore;
 const treeCpu = treeCpuMs() - treeBefore;
-const peak = await memory.stop();
+const { peak, cpuMs: samplerCpu } = await memory.stop();
+// The memory sampler (a thread of this process) reads /proc every 100 ms: the bench's CPU, not rubricate's.
+const graderCpu = (cpu.user + cpu.system) / 1000 - samplerCpu;
 const rate = result.total / (result.durationMs / 1000);
 const statuses = result.rows.reduce((acc, r) => ((acc[r.status] = (acc[r.status] ?? 0) + 1), acc), {});
 const { chooseIsolation } = await import(dist('runner/sandbox.js'));
@@ -283,12 +297,12 @@ console.log(`rubricate  ${result.total} submissions, full ${rubric.id} rubric ($
 console.log(`           mode: ${result.threads > 0 ? `${result.threads} grading thread${result.threads === 1 ? '' : 's'}` : 'in-thread (main thread grades)'}, ${jobs} jobs`);
 console.log(`           ${(result.durationMs / 1000).toFixed(2)} s, ${rate.toFixed(1)} submissions/s`);
 console.log(`           ${Object.entries(statuses).map(([k, v]) => `${v} ${k}`).join(', ')}`);
-console.log(`           rubricate process CPU ${((cpu.user + cpu.system) / 1000 / result.total).toFixed(1)} ms a submission (user + sys, all its threads; learner processes not counted)`);
+console.log(`           rubricate process CPU ${(graderCpu / result.total).toFixed(1)} ms a submission (user + sys, all its threads but the bench's memory sampler, ${(samplerCpu / result.total).toFixed(1)} ms more; learner processes not counted)`);
 if (Number.isNaN(treeCpu)) {
   console.log(`           learner processes CPU ${(childrenCpu / result.total).toFixed(1)} ms a submission (fork servers and their children, sandbox tools; counted once they ended)`);
 } else {
   console.log(`           learner processes CPU ${((treeCpu - (cpu.user + cpu.system) / 1000) / result.total).toFixed(1)} ms a submission (fork servers and their children, sandbox tools, bwrap; cpuacct cgroup)`);
-  console.log(`           whole tree CPU ${(treeCpu / result.total).toFixed(1)} ms a submission (2 cores busy would cap it at ${((Math.min(jobs, availableParallelism()) * 1000 * result.total) / treeCpu).toFixed(1)} submissions/s)`);
+  console.log(`           whole tree CPU ${((treeCpu - samplerCpu) / result.total).toFixed(1)} ms a submission, the sampler aside (2 cores busy would cap it at ${((Math.min(jobs, availableParallelism()) * 1000 * result.total) / (treeCpu - samplerCpu)).toFixed(1)} submissions/s)`);
 }
 console.log(`           peak memory ${mib(peak)} (rubricate and all learner processes), main thread's Node heap ${mib(heapBefore)} -> peak ${mib(heapPeak)}`);
 console.log(`baseline   ${baselineFolders.length} submissions, fresh python3 (its real interpreter, not a shim) + NumPy each, relative-position and norm only, ${jobs} parallel`);
@@ -296,7 +310,7 @@ console.log(`           ${baseSeconds.toFixed(2)} s, ${baseRate.toFixed(1)} subm
 console.log(`ratio      ${ratio.toFixed(1)}x the baseline's throughput (target 3.5x on a quiet machine)`);
 if (!Number.isNaN(treeCpu) && !Number.isNaN(baseTreeCpu)) {
   // On a machine others load too, wall-clock rates depend on who else runs; CPU a submission does much less.
-  console.log(`           ${((baseTreeCpu / baselineFolders.length) / (treeCpu / result.total)).toFixed(2)}x by CPU a submission (the baseline's CPU a submission over rubricate's whole tree's), the rate both would reach on cores they had to themselves`);
+  console.log(`           ${((baseTreeCpu / baselineFolders.length) / ((treeCpu - samplerCpu) / result.total)).toFixed(2)}x by CPU a submission (the baseline's CPU a submission over rubricate's whole tree's), the rate both would reach on cores they had to themselves`);
 }
 console.log(`1000 submissions would take ${(1000 / rate).toFixed(1)} s at this rate (target < 30 s)`);
 if (floors.length > 0) {

@@ -4,7 +4,8 @@
  * gradebook (`grades.csv`), an instructor summary (`summary.md`) and
  * `batch.json` (the rows `rubricate merge` combines).
  *
- * The jobs run in worker threads, one per job up to the number of cores, each
+ * The jobs run in worker threads (one per job up to the number of cores; one
+ * for all jobs on a machine with at most two cores), each
  * with its own learner-session pool (src/batch/threads.ts); with a custom
  * registry object, services holding functions, or no built worker script, they
  * run on the calling thread instead. Either way this thread keeps the
@@ -92,8 +93,9 @@ export interface BatchOptions {
    */
   forkServer?: boolean;
   /**
-   * Worker threads that grade (default: one per job, up to the number of
-   * cores); 0 grades on the calling thread. Threads need the built package
+   * Worker threads that grade (default: one on a machine with at most two
+   * cores, otherwise one per job up to the number of cores; see
+   * `defaultThreads`); 0 grades on the calling thread. Threads need the built package
    * (dist/batch/worker.js), plain-data `services` and the built-in check kinds
    * (or `registryModule`); otherwise the batch grades on the calling thread.
    */

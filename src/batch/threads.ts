@@ -128,8 +128,10 @@ export async function loadRegistryModule(specifier: string): Promise<Registry> {
 }
 
 export interface ThreadRequest {
-  /** Threads asked for; 0 grades on the calling thread; default one per job up to the number of cores. */
+  /** Threads asked for; 0 grades on the calling thread; default `defaultThreads`. */
   threads?: number | undefined;
+  /** Cores of the machine (default: `availableParallelism()`). */
+  cores?: number;
   jobs: number;
   /** Submissions to grade. */
   count: number;
@@ -140,6 +142,22 @@ export interface ThreadRequest {
   registryModule?: string | undefined;
 }
 
+/**
+ * Grading threads when none are asked for: one where the machine has at most
+ * two cores (it grades every job; the main thread only hands out work),
+ * otherwise one per job up to the number of cores. On 2 cores a second
+ * thread cannot make the batch faster (the whole process tree's CPU bounds
+ * it) and costs a second V8 isolate that loads, compiles and optimises the
+ * same code again, and the main thread grading in place runs with V8's
+ * default heap (more collections, optimised code dropped and compiled again):
+ * 100 submissions of rope-lab02, alternated, rubricate process CPU a
+ * submission 91 ms with one thread, 117-124 ms with two, 110 ms in-thread
+ * (docs/performance.md, "One grading thread on 2 cores").
+ */
+export function defaultThreads(jobs: number, cores: number): number {
+  return cores <= 2 ? 1 : Math.min(jobs, cores);
+}
+
 /** How many grading threads a batch gets; 0 means grade on the calling thread. */
 export function threadCount(request: ThreadRequest): number {
   if (request.threads === 0 || request.count === 0) return 0;
@@ -147,7 +165,7 @@ export function threadCount(request: ThreadRequest): number {
   // Functions in services (a fake session factory in tests) or a rubric that does not clone cannot cross.
   if (!cloneable(request.services) || !cloneable(request.rubric)) return 0;
   if (!workerScript()) return 0;
-  const wanted = request.threads ?? Math.min(request.jobs, availableParallelism());
+  const wanted = request.threads ?? defaultThreads(request.jobs, request.cores ?? availableParallelism());
   return Math.max(1, Math.min(wanted, request.jobs, request.count));
 }
 

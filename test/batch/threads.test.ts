@@ -11,7 +11,7 @@ import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseCsv } from '../../src/batch/csv.js';
 import { runBatch, type BatchEvent, type BatchOptions, type BatchResult } from '../../src/batch/run.js';
-import { threadCount } from '../../src/batch/threads.js';
+import { defaultThreads, threadCount } from '../../src/batch/threads.js';
 import { defaultRegistry, Registry } from '../../src/checks/registry.js';
 import { schemaValidator } from '../../src/core/ajv.js';
 import { grade } from '../../src/core/engine.js';
@@ -103,8 +103,13 @@ function rowsOf(out: string): Record<string, string[]> {
 describe('when a batch grades in threads', () => {
   const plain = { jobs: 4, count: 10, rubric, services: { python: 'python3' }, hasRegistry: false };
 
-  it('one thread per job up to the cores and the submissions; 0 or what cannot cross to a thread grades in-thread', () => {
-    expect(threadCount(plain)).toBe(Math.min(4, availableParallelism()));
+  it('one thread per job up to the cores and the submissions (one on 2 cores); 0 or what cannot cross to a thread grades in-thread', () => {
+    expect(threadCount(plain)).toBe(defaultThreads(4, availableParallelism()));
+    expect(threadCount({ ...plain, cores: 2 })).toBe(1);
+    expect(threadCount({ ...plain, cores: 1 })).toBe(1);
+    expect(threadCount({ ...plain, cores: 3 })).toBe(3);
+    expect(threadCount({ ...plain, cores: 8 })).toBe(4);
+    expect(threadCount({ ...plain, cores: 2, threads: 2 })).toBe(2);
     expect(threadCount({ ...plain, jobs: 1 })).toBe(1);
     expect(threadCount({ ...plain, count: 1, threads: 3 })).toBe(1);
     expect(threadCount({ ...plain, threads: 3 })).toBe(3);
@@ -113,7 +118,7 @@ describe('when a batch grades in threads', () => {
     // A fake session factory (tests) or a registry object stays on the calling thread.
     expect(threadCount({ ...plain, services: { openLearnerSession: async () => undefined } })).toBe(0);
     expect(threadCount({ ...plain, hasRegistry: true })).toBe(0);
-    expect(threadCount({ ...plain, hasRegistry: true, registryModule: threadKinds })).toBe(Math.min(4, availableParallelism()));
+    expect(threadCount({ ...plain, hasRegistry: true, registryModule: threadKinds, cores: 4 })).toBe(4);
   });
 
   it('every bundled rubric survives the structured clone that takes it to a thread', async () => {
