@@ -313,7 +313,8 @@ def has_children():
         with open(_CHILDREN, 'rb') as listing:
             return any(int(pid) != CLEANER_PID for pid in listing.read().split())
     except (OSError, ValueError):
-        return True  # cannot tell: look for descendants in /proc
+        # No children list in this kernel (CONFIG_PROC_CHILDREN): look for descendants in /proc.
+        return bool(descendants())
 
 
 def sweep():
