@@ -310,8 +310,12 @@ def has_children():
             return False
     try:
         # The server is single-threaded: its main thread's children are all its children.
-        with open(_CHILDREN, 'rb') as listing:
-            return any(int(pid) != CLEANER_PID for pid in listing.read().split())
+        fd = os.open(_CHILDREN, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            listing = os.read(fd, 65536)
+        finally:
+            os.close(fd)
+        return any(int(pid) != CLEANER_PID for pid in listing.split())
     except (OSError, ValueError):
         # No children list in this kernel (CONFIG_PROC_CHILDREN): look for descendants in /proc.
         return bool(descendants())
