@@ -183,6 +183,21 @@ for (const level of ISOLATION_LEVELS) describe(`fork-server pool at the ${level}
     expect((await next.call('add', [2, 2])).ok).toBe(true);
     await next.close();
   });
+
+  // The cleaner (a child of the server that empties the children's folder, /tmp and /dev/shm) runs as
+  // the learner's user: stopping or killing it must cost at most a restart, never the next submission.
+  for (const how of ['stop_cleaner', 'kill_cleaner']) {
+    it(`starts the next session whole after a learner calls ${how}`, async () => {
+      const hostile = await open('killer');
+      const done = await hostile.call(how, []);
+      // rlimits: nothing to clean between children, so no cleaner.
+      expect(done.ok && done.value).toBe(level !== 'rlimits');
+      await hostile.close();
+      const next = await open('ok');
+      expect((await next.call('add', [2, 2])).ok).toBe(true);
+      await next.close();
+    });
+  }
 });
 
 describe('orphaned fork-server folders', () => {

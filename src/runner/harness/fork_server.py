@@ -21,9 +21,11 @@ can reach a later child through the memory that child inherits: the server
 never reads a submission's files (with `image`, the child reads them from its
 own socket after the fork and writes them into its folder; otherwise the
 grader copies them to disk), never lists the names learner code gave its
-files (the children's folder is emptied by a short-lived forked cleaner), and
-reads nothing of its descendants but their pids and parents (from a buffer it
-zeroes after use).
+files (the children's folder is emptied by the cleaner: the process this
+script starts as, which forks the server before loading anything but the
+standard library, and which no child is forked from), and reads nothing of
+its descendants but their pids and parents (from a buffer it zeroes after
+use).
 
 Between jobs every descendant is killed: the server is a child subreaper, so
 processes a learner leaves behind (setsid, double fork) stay its descendants.
@@ -36,6 +38,7 @@ import json
 import os
 import re
 import select
+import shutil
 import signal
 import socket
 import sys
@@ -66,6 +69,122 @@ try:
 except Exception as exc:  # noqa: BLE001
     sys.stderr.write('rubricate fork server: isolation error: cannot become a subreaper that is not dumpable (%s)\n' % exc)
     os._exit(71)
+
+
+def setup_namespace():
+    """At the `namespaces` level (started by `unshare` as root): the sandbox
+    setup, once for the server; every child inherits it and no capability.
+    The server's folder (sockets) stays read-only; children's files live in a
+    private tmpfs capped in bytes and inodes."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'rubricate_sandbox_setup', os.path.join(os.path.dirname(HARNESS), 'sandbox_setup.py'))
+    sandbox = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sandbox)
+    setup = {'scratch': config['dir'], 'visible': config.get('visible', []), 'test': config.get('test'), 'user': config.get('user')}
+    try:
+        sandbox.setup_namespace(setup, scratch_writable=False,
+                                private_tmpfs=(config['jobs'], config['jobsBytes'], config['jobsInodes']))
+    except sandbox.IsolationError as exc:
+        sys.stderr.write('rubricate fork server: isolation error: %s\n' % exc)
+        os._exit(71)
+
+
+if config.get('setup') == 'namespaces':
+    setup_namespace()
+
+
+# The folders emptied between children: the children's tmpfs, and the sandbox's
+# private /tmp and /dev/shm (config `privateTmp`), which every child of this
+# server shares.
+CLEAR_FOLDERS = [f for f in [config.get('jobs')] + list(config.get('privateTmp') or []) if f]
+
+
+def empty_folders(folders):
+    """Removes everything in `folders` except mount points and the folders
+    leading to them (the server's own folder, folders bound back: the
+    sandbox's, not a learner's). 0 when they are empty, 1 otherwise."""
+    code = 0
+
+    def unlock(function, path, _exc):
+        # A folder the learner made unreadable or unwritable (it owns it): open it, retry.
+        try:
+            os.chmod(os.path.dirname(path), 0o700)
+            os.chmod(path, 0o700) if os.path.isdir(path) and not os.path.islink(path) else None
+            function(path)
+        except OSError:
+            pass
+
+    try:
+        kept = set()
+        with open('/proc/self/mountinfo', 'rb') as info:
+            for line in info:
+                point = re.sub(rb'\\([0-7]{3})', lambda m: bytes([int(m.group(1), 8)]), line.split()[4]).decode('utf-8', 'surrogateescape')
+                while point not in ('/', ''):
+                    kept.add(point)
+                    point = os.path.dirname(point)
+        for folder in folders:
+            if not os.path.isdir(folder):
+                continue
+            for entry in os.scandir(folder):
+                if entry.path in kept:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    try:
+                        os.chmod(entry.path, 0o700)
+                    except OSError:
+                        pass
+                    shutil.rmtree(entry.path, onerror=unlock)
+                else:
+                    try:
+                        os.unlink(entry.path)
+                    except OSError:
+                        code = 1
+            if any(os.path.join(folder, name) not in kept for name in os.listdir(folder)):
+                code = 1
+    except BaseException:  # noqa: BLE001
+        code = 1
+    return code
+
+
+def run_cleaner(requests, replies):
+    """The cleaner: a child the server forks before it loads anything but the
+    standard library, and no learner process is ever forked from. It empties
+    the folders on each request (one byte in, b'0' or b'1' out), so the names
+    the learner gave its files enter its memory, never the server's. It is
+    not dumpable (inherited), holds no control pipe, is spared by the
+    server's sweeps, and ends when the server does (its request pipe closes).
+    A learner that kills it (same user) costs a restart: the next request
+    fails and the server stops."""
+    for fd in (CONTROL_IN, CONTROL_OUT):
+        os.close(fd)
+    while True:
+        try:
+            request = os.read(requests, 1)
+        except OSError:
+            request = b''
+        if not request:
+            os._exit(0)
+        code = empty_folders(CLEAR_FOLDERS)
+        try:
+            os.write(replies, b'0' if code == 0 else b'1')
+        except OSError:
+            os._exit(0)
+
+
+CLEANER = None      # (request fd, reply fd) in the server
+CLEANER_PID = None
+if CLEAR_FOLDERS:
+    _requests, _to_server = os.pipe()
+    _from_cleaner, _replies = os.pipe()
+    CLEANER_PID = os.fork()
+    if CLEANER_PID == 0:
+        os.close(_to_server)
+        os.close(_from_cleaner)
+        run_cleaner(_requests, _replies)
+    os.close(_requests)
+    os.close(_replies)
+    CLEANER = (_to_server, _from_cleaner)
 
 # What every learner child needs, loaded once: NumPy and the harness's own imports.
 import numpy  # noqa: E402,F401
@@ -106,27 +225,6 @@ with open(TASKS, 'rb') as _source:
 for fd in (CONTROL_IN, CONTROL_OUT):
     os.set_inheritable(fd, False)
 
-
-def setup_namespace():
-    """At the `namespaces` level (started by `unshare` as root): the sandbox
-    setup, once for the server; every child inherits it and no capability.
-    The server's folder (sockets) stays read-only; children's files live in a
-    private tmpfs capped in bytes and inodes."""
-    spec = importlib.util.spec_from_file_location(
-        'rubricate_sandbox_setup', os.path.join(os.path.dirname(HARNESS), 'sandbox_setup.py'))
-    sandbox = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(sandbox)
-    setup = {'scratch': config['dir'], 'visible': config.get('visible', []), 'test': config.get('test'), 'user': config.get('user')}
-    try:
-        sandbox.setup_namespace(setup, scratch_writable=False,
-                                private_tmpfs=(config['jobs'], config['jobsBytes'], config['jobsInodes']))
-    except sandbox.IsolationError as exc:
-        sys.stderr.write('rubricate fork server: isolation error: %s\n' % exc)
-        os._exit(71)
-
-
-if config.get('setup') == 'namespaces':
-    setup_namespace()
 
 SHARED = {}    # key -> read-only float64 array every child inherits (grader inputs, never expected values)
 jobs = {}      # pid -> job id
@@ -181,6 +279,8 @@ def descendants():
     me = os.getpid()
     out = []
     for pid in parents:
+        if pid == CLEANER_PID:
+            continue
         # Up the parent chain; in a PID namespace of its own the server is pid 1.
         p, hops = parents.get(pid, 0), 0
         while p > 0 and hops < 256:
@@ -194,66 +294,107 @@ def descendants():
     return out
 
 
+_CHILDREN = '/proc/self/task/%d/children' % os.getpid()
+
+
 def has_children():
-    """True while any child is alive or not yet reaped. The server is a child
-    subreaper (and at the namespaces level the init of its PID namespace), so
-    every orphaned descendant becomes its child: no children, no descendants."""
+    """True while any child but the cleaner is alive or not yet reaped. The
+    server is a child subreaper (and at the namespaces level the init of its
+    PID namespace), so every orphaned descendant becomes its child: no
+    children, no descendants."""
+    if CLEANER_PID is None:
+        try:
+            os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+            return True
+        except ChildProcessError:
+            return False
     try:
-        os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
-        return True
-    except ChildProcessError:
-        return False
-
-
-# The init of a PID namespace of its own: kill(-1) reaches every other process
-# in it, and nothing outside it. Anywhere else kill(-1) would reach every
-# process of the user, so descendants are looked up in /proc instead.
-NAMESPACE_INIT = os.getpid() == 1
+        # The server is single-threaded: its main thread's children are all its children.
+        fd = os.open(_CHILDREN, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            listing = os.read(fd, 65536)
+        finally:
+            os.close(fd)
+        return any(int(pid) != CLEANER_PID for pid in listing.split())
+    except (OSError, ValueError):
+        # No children list in this kernel (CONFIG_PROC_CHILDREN): look for descendants in /proc.
+        return bool(descendants())
 
 
 def sweep():
-    """Stops and kills every descendant, then reaps them."""
+    """Stops and kills every descendant (the cleaner aside), then reaps them.
+    Descendants are looked up in /proc: at the namespaces level the sandbox's
+    own, which shows only the namespace's processes."""
     for _ in range(20):
         reap()
         if not has_children():
             return
-        if NAMESPACE_INIT:
+        pids = descendants()
+        if not pids:
+            break
+        for pid in pids:
             try:
-                os.kill(-1, signal.SIGKILL)
+                os.kill(pid, signal.SIGSTOP)
             except OSError:
                 pass
-        else:
-            pids = descendants()
-            if not pids:
-                break
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGSTOP)
-                except OSError:
-                    pass
-            for pid in set(pids) | set(descendants()):
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
-        reap(block_for=0.01)
+        for pid in set(pids) | set(descendants()):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        wait_children(0.01)
     # Wait (at most a second) until every child is reaped: a killed process
     # stays a zombie until then, and a zombie still answers kill(pid, 0).
-    reap(block_for=1.0)
+    wait_children(1.0)
 
 
-def reap(block_for=0.0):
-    deadline = time.monotonic() + block_for
+# SIGCHLD wakes the server through a pipe (signal.set_wakeup_fd): it sleeps in
+# select() until the grader writes or a child ends, and polls nothing.
+_WAKE_R, _WAKE_W = os.pipe()
+os.set_blocking(_WAKE_R, False)
+os.set_blocking(_WAKE_W, False)
+signal.set_wakeup_fd(_WAKE_W, warn_on_full_buffer=False)
+signal.signal(signal.SIGCHLD, lambda _signum, _frame: None)
+
+
+def _drain_wake():
+    try:
+        while os.read(_WAKE_R, 256):
+            pass
+    except (BlockingIOError, InterruptedError):
+        pass
+
+
+def wait_children(timeout, done=None):
+    """Reaps children as they end until none is left (or `done()` is true), at
+    most `timeout` seconds. The wake-up pipe holds a byte for every SIGCHLD
+    since it was last drained, so a child that ends between the reap and the
+    select is not missed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        reap()
+        if (done() if done is not None else not has_children()):
+            return True
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        if select.select([_WAKE_R], [], [], left)[0]:
+            _drain_wake()
+
+
+def reap():
+    """Reaps every child that has ended (never waits)."""
     while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
             return
         if pid == 0:
-            if time.monotonic() >= deadline:
-                return
-            time.sleep(0.001)
-            continue
+            return
+        if pid == CLEANER_PID:
+            # Killed (learner code runs as the same user): no later child may start here.
+            sys.stderr.write('rubricate fork server: the cleaner ended\n')
+            os._exit(72)
         job = jobs.pop(pid, None)
         if job is not None:
             current.pop(job, None)
@@ -264,63 +405,21 @@ def reap(block_for=0.0):
 
 
 def clear_jobs():
-    """Empties the children's folder, and the sandbox's private /tmp and
-    /dev/shm (config `privateTmp`: every child of this server shares them),
-    before the next child: nothing of one learner reaches the next. A forked
-    cleaner does it, so the names the learner gave its files never enter the
-    server's memory."""
-    folders = [f for f in [config.get('jobs')] + list(config.get('privateTmp') or []) if f]
-    if not folders:
+    """Empties the children's folder, /tmp and /dev/shm before the next child:
+    nothing of one learner reaches the next. The cleaner does it (see
+    run_cleaner), so the names the learner gave its files never enter the
+    server's memory. Fails closed: something the learner left that cannot be
+    removed, or a cleaner that is gone, stops the server."""
+    if CLEANER is None:
         return
-    pid = os.fork()
-    if pid == 0:
-        code = 0
-        try:
-            import shutil
-
-            def unlock(function, path, _exc):
-                # A folder the learner made unreadable or unwritable (it owns it): open it, retry.
-                try:
-                    os.chmod(os.path.dirname(path), 0o700)
-                    os.chmod(path, 0o700) if os.path.isdir(path) and not os.path.islink(path) else None
-                    function(path)
-                except OSError:
-                    pass
-
-            # Mount points (the server's own folder, folders bound back) and the folders leading to
-            # them belong to the sandbox, not to a learner: left alone.
-            kept = set()
-            with open('/proc/self/mountinfo', 'rb') as info:
-                for line in info:
-                    point = re.sub(rb'\\([0-7]{3})', lambda m: bytes([int(m.group(1), 8)]), line.split()[4]).decode('utf-8', 'surrogateescape')
-                    while point not in ('/', ''):
-                        kept.add(point)
-                        point = os.path.dirname(point)
-            for folder in folders:
-                if not os.path.isdir(folder):
-                    continue
-                for entry in os.scandir(folder):
-                    if entry.path in kept:
-                        continue
-                    if entry.is_dir(follow_symlinks=False):
-                        try:
-                            os.chmod(entry.path, 0o700)
-                        except OSError:
-                            pass
-                        shutil.rmtree(entry.path, onerror=unlock)
-                    else:
-                        try:
-                            os.unlink(entry.path)
-                        except OSError:
-                            code = 1
-                if any(os.path.join(folder, name) not in kept for name in os.listdir(folder)):
-                    code = 1
-        except BaseException:  # noqa: BLE001
-            code = 1
-        os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
-        # Something the learner left cannot be removed: no later child may start here.
+    try:
+        # Learner code (same user) may have stopped it; every learner process is gone by now.
+        os.kill(CLEANER_PID, signal.SIGCONT)
+        os.write(CLEANER[0], b'c')
+        answer = os.read(CLEANER[1], 1)
+    except OSError:
+        answer = b''
+    if answer != b'0':
         sys.stderr.write('rubricate fork server: the children\'s folder, /tmp or /dev/shm could not be emptied\n')
         os._exit(72)
 
@@ -381,6 +480,10 @@ def child(request):
         os.setsid()
         os.close(CONTROL_IN)
         os.close(CONTROL_OUT)
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        for fd in (CLEANER or ()) + (_WAKE_R, _WAKE_W):
+            os.close(fd)
         work = request['cwd']
         for folder in (work, request['env'].get('HOME'), request['env'].get('TMPDIR')):
             if folder:
@@ -398,7 +501,6 @@ def child(request):
         os.environ.clear()
         os.environ.update(request['env'])
         os.chdir(request['cwd'])
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         # The global generator the server loaded is every child's: fresh entropy, as in a fresh interpreter.
         numpy.random.seed()
         sys.argv = [HARNESS, json.dumps(request['config'])]
@@ -450,6 +552,8 @@ def handle(request):
                 os.killpg(pid, signal.SIGKILL)
             except OSError:
                 pass
+            # The child first: it usually leaves nothing behind, and then no sweep looks further.
+            wait_children(0.05, lambda: pid not in jobs)
         sweep()
         reply({'op': 'killed', 'job': job})
     elif op == 'preload':
@@ -466,16 +570,17 @@ def main():
     global buffer
     reply({'op': 'hello', 'pid': os.getpid(), 'numpy': numpy.__version__, 'hardened': True})
     while True:
-        ready, _, _ = select.select([CONTROL_IN], [], [], 0.05)
-        reap()
-        if not ready:
+        ready, _, _ = select.select([CONTROL_IN, _WAKE_R], [], [])
+        if _WAKE_R in ready:
+            _drain_wake()
+            reap()
+        if CONTROL_IN not in ready:
             continue
         data = os.read(CONTROL_IN, 65536)
         if not data:
             # The grader is gone (finished, or killed): leave nothing behind.
             sweep()
             if config.get('dir'):
-                import shutil
                 shutil.rmtree(config['dir'], ignore_errors=True)
             os._exit(0)
         buffer += data
