@@ -11,7 +11,7 @@ import { ConfigError, UsageError } from '../../core/errors.js';
 import { learnerLimits } from '../../core/limits.js';
 import { exitCodeFor } from '../../core/scoring.js';
 import type { Report, Rubric } from '../../core/types.js';
-import type { IsolationLevel } from '../../runner/types.js';
+import type { IsolationLevel, LearnerSession, SessionOptions } from '../../runner/types.js';
 import { terminalText } from '../../reporters/escape.js';
 import { githubAnnotations, githubStepSummary } from '../../reporters/github.js';
 import { emit, prepareOutput, reporterFor, terminalWidth, useColor } from '../output.js';
@@ -301,6 +301,21 @@ function startProbes(options: GradeCommandOptions): void {
   void import('../../runner/sandbox.js').then(({ chooseIsolation }) => chooseIsolation((isolation as IsolationLevel | undefined) ?? 'auto')).catch(() => undefined);
 }
 
+/**
+ * Opens a learner session as the engine would (the module's own runner), and
+ * when its sandbox did not start, forgets the sandbox probe passes this
+ * process read from the on-disk cache or stored there: a cached "bubblewrap
+ * works" that is no longer true fails closed (the learner's code does not
+ * run, the checks report the error) for this run only; the next run probes
+ * again.
+ */
+async function openWatched(options: SessionOptions): Promise<LearnerSession> {
+  const { openerFor } = await import('../../runner/languages.js');
+  const session = await (await openerFor(options.module))(options);
+  if (session.importFailure?.kind === 'internal') (await import('../../runner/sandbox.js')).forgetSandboxProbes();
+  return session;
+}
+
 async function gradeMany(submissions: string[], options: GradeCommandOptions): Promise<Report[]> {
   // Every folder and its rubric first: a usage or configuration error comes before anything is graded.
   for (const submission of submissions) {
@@ -319,7 +334,7 @@ async function gradeMany(submissions: string[], options: GradeCommandOptions): P
   const adjustments = await adjustmentsOf(options, jobs.map((j) => j.rubric));
   const reports: Report[] = [];
   for (const { submission, rubric } of jobs) {
-    const report = await grade({ rubric, target: submission, services: servicesOf(options) });
+    const report = await grade({ rubric, target: submission, services: { ...servicesOf(options), openLearnerSession: openWatched } });
     reports.push(await adjustments.apply(report, rubric, submission));
   }
   return reports;
