@@ -13,7 +13,6 @@ import { exitCodeFor } from '../../core/scoring.js';
 import type { Report, Rubric } from '../../core/types.js';
 import type { IsolationLevel, LearnerSession, SessionOptions } from '../../runner/types.js';
 import { terminalText } from '../../reporters/escape.js';
-import { githubAnnotations, githubStepSummary } from '../../reporters/github.js';
 import { emit, prepareOutput, reporterFor, terminalWidth, useColor } from '../output.js';
 import { nonEmpty } from '../options.js';
 
@@ -233,6 +232,7 @@ async function gradeSingle(listed: string[], options: GradeCommandOptions): Prom
   const reports = await untilSignal(() => gradeMany(submissions, options));
   await emit(await render(reports, options), options.output);
   if (inGithubActions() && options.format !== 'github') {
+    const { githubAnnotations, githubStepSummary } = await import('../../reporters/github.js');
     const toStdout = !options.output && MACHINE_FORMATS.has(options.format);
     const annotations = reports.map((r) => githubAnnotations(r, options.audience)).join('');
     (toStdout ? process.stderr : process.stdout).write(annotations);
@@ -401,6 +401,7 @@ async function gradeBatch(listed: string[], options: GradeCommandOptions): Promi
   if (options.format === 'canvas' && !roster) throw new UsageError('--format canvas needs --roster <file>: Canvas matches students by the ids the roster gives');
   if (options.canvasAssignment !== undefined && options.format !== 'canvas') throw new UsageError('--canvas-assignment names the column of --format canvas');
   const annotate = inGithubActions() || options.format === 'github';
+  const { githubAnnotations } = annotate ? await import('../../reporters/github.js') : { githubAnnotations: undefined };
   const progress = createProgress();
   const services = servicesOf(options);
   // Ctrl-C (or SIGTERM) once: finish the submissions in flight, write the gradebook, stop; twice: stop now.
@@ -440,7 +441,7 @@ async function gradeBatch(listed: string[], options: GradeCommandOptions): Promi
       eventReports: annotate,
       onEvent(event) {
         progress.onEvent(event);
-        if (annotate && event.type === 'submission' && event.report) process.stdout.write(githubAnnotations(event.report, options.audience));
+        if (githubAnnotations && event.type === 'submission' && event.report) process.stdout.write(githubAnnotations(event.report, options.audience));
       },
     });
   } finally {
