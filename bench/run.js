@@ -23,7 +23,8 @@
  * --threads <n> (grading threads; 0 grades on the main thread; default as
  * `rubricate grade`: one per job up to the number of cores, one on a machine
  * with at most two cores), --floor-n 100
- * (sessions for the isolation floor; 0 skips it).
+ * (sessions for the isolation floor; 0 skips it), --single-n 5 (timed
+ * single-submission calls through node and npx, bench/single.js; 0 skips them).
  * Run `npm run build` first (the npm script does).
  */
 import { spawn } from 'node:child_process';
@@ -44,6 +45,7 @@ const forkServer = option('no-fork-server', false) !== true;
 const threadsOption = option('threads', undefined);
 const threads = threadsOption === undefined ? undefined : Number(threadsOption);
 const floorN = Number(option('floor-n', 100));
+const singleN = Number(option('single-n', 5));
 
 if (!existsSync(new URL('../dist/batch/run.js', import.meta.url))) {
   console.error('bench: dist/ is missing; run `npm run build` first');
@@ -290,6 +292,9 @@ async function isolationFloor(count, calls) {
 // A correct rope-lab02 submission makes 56 learner calls.
 const floors = forkServer && floorN > 0 ? [await isolationFloor(floorN, 1), await isolationFloor(floorN, 56)].filter(Boolean) : [];
 
+// --- single submission: one `rubricate grade` as a Gradescope or CI container runs it -----
+const single = singleN > 0 ? await (await import('./single.js')).measureSingle({ runs: singleN, treeCpuMs }) : undefined;
+
 // --- report ------------------------------------------------------------------------
 const ratio = rate / baseRate;
 console.log('');
@@ -323,5 +328,6 @@ if (floors.length > 0) {
   }
   console.log(`           3.5x the baseline leaves ${((cores * 1000) / (3.5 * baseRate)).toFixed(1)} ms of CPU a submission${Number.isNaN(baseTreeCpu) ? '' : ` (${((baseTreeCpu / baselineFolders.length) / 3.5).toFixed(1)} ms by the baseline's CPU)`}; 1000 in 30 s leaves ${((cores * 30000) / 1000).toFixed(1)} ms`);
 }
+if (single) for (const line of (await import('./single.js')).singleLines(single)) console.log(line);
 if (keep) console.log(`kept ${work}`);
 else rmSync(work, { recursive: true, force: true });

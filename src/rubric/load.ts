@@ -215,10 +215,29 @@ async function mayName(file: string, name: string): Promise<boolean> {
   try {
     if ((await stat(file)).size > MAX_RUBRIC_BYTES) return true;
     const read = await readYamlText(file, displayPath(file));
-    return !read.ok || read.text.includes(name) || read.text.includes('\\');
+    return !read.ok || mayNameIn(read.text, name);
   } catch {
     return true;
   }
+}
+
+/** A character that can continue a plain name (letters, digits, `.`, `_`, `-`). */
+const NAME_CHAR = /[A-Za-z0-9._-]/;
+
+/**
+ * False only when YAML `text` cannot hold the plain name `name` (letters,
+ * digits, `.`, `_`, `-` only: the caller checks) as a value:
+ * no backslash (an escape could spell it otherwise), and no occurrence of the
+ * name that a name character does not touch on either side (`16-rope` inside
+ * `16-rope-rust-struct` is another name: picking rope-lab02 parsed and
+ * checked rope-lab02-rust-struct.yaml first, about 90 ms of CPU).
+ */
+export function mayNameIn(text: string, name: string): boolean {
+  if (text.includes('\\')) return true;
+  for (let at = text.indexOf(name); at >= 0; at = text.indexOf(name, at + 1)) {
+    if (!NAME_CHAR.test(text[at - 1] ?? ' ') && !NAME_CHAR.test(text[at + name.length] ?? ' ')) return true;
+  }
+  return false;
 }
 
 // --- helpers -------------------------------------------------------------

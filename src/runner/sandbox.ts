@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { release, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../core/errors.js';
@@ -10,6 +10,7 @@ import { DEFAULT_COPY_LIMITS, listSubmission, planCopy, readListedFile, skippedE
 
 export { DEFAULT_COPY_LIMITS, planCopy, type CopyLimits, type CopyPlan } from '../input/listing.js';
 import { cgroupPids, type PidsCgroup } from './cgroup.js';
+import { dropCached, factsKey, identity, readCached, writeCached } from './probe-cache.js';
 import type { IsolationInfo, IsolationLevel } from './types.js';
 
 /**
@@ -93,12 +94,74 @@ function findOnPath(name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Runs a sandbox probe, or answers from the per-user cache (probe-cache.ts)
+ * when the same probe passed before on this boot with the same tool and the
+ * same kernel settings. Only a pass is kept: a failing probe runs every time,
+ * so the cache can never make `auto` pick a weaker level than the probe
+ * would. A pass that is no longer true (bubblewrap broken since) fails
+ * closed: the level is used, the sandbox does not start, and the learner's
+ * code does not run; the failure drops the entry (`forgetSandboxProbes`).
+ */
+async function cachedProbe(name: string, tool: string, args: string[]): Promise<boolean> {
+  const key = factsKey(sandboxFacts(name, tool, args));
+  if (readCached<boolean>(SANDBOX_CACHE, key) === true) {
+    cachedPasses.set(name, key);
+    return true;
+  }
+  const works = await run(tool, args);
+  if (works) {
+    writeCached(SANDBOX_CACHE, key, true);
+    cachedPasses.set(name, key);
+  }
+  return works;
+}
+
+const SANDBOX_CACHE = 'sandbox';
+/** Passes this process read from the cache or wrote to it, by name, with their keys. */
+const cachedPasses = new Map<string, string>();
+
+/** Kernel settings that decide whether namespaces can be made (unprivileged user namespaces, AppArmor's restriction of them). */
+const NAMESPACE_SETTINGS = ['/proc/sys/kernel/unprivileged_userns_clone', '/proc/sys/user/max_user_namespaces', '/proc/sys/user/max_net_namespaces', '/proc/sys/user/max_pid_namespaces', '/proc/sys/user/max_mnt_namespaces', '/proc/sys/kernel/apparmor_restrict_unprivileged_userns'];
+
+function readSetting(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    return null;
+  }
+}
+
+/** What a sandbox probe's answer depends on: the tool (its identity), its arguments, who runs it, this boot of this kernel and its namespace settings. */
+function sandboxFacts(name: string, tool: string, args: string[]): unknown {
+  return {
+    name,
+    tool,
+    identity: identity(tool),
+    args,
+    uid: typeof process.getuid === 'function' ? process.getuid() : null,
+    gid: typeof process.getgid === 'function' ? process.getgid() : null,
+    kernel: release(),
+    boot: readSetting('/proc/sys/kernel/random/boot_id'),
+    settings: NAMESPACE_SETTINGS.map((file) => [file, readSetting(file)]),
+  };
+}
+
+/**
+ * Forgets the sandbox probe passes this process read from the cache or
+ * stored (a sandbox that then failed to start): the next run probes again.
+ */
+export function forgetSandboxProbes(): void {
+  for (const key of cachedPasses.values()) dropCached(SANDBOX_CACHE, key);
+  cachedPasses.clear();
+}
+
 /** True when bubblewrap runs a trivial sandbox with the options we use. */
 export function bwrapWorks(): Promise<boolean> {
   return probeOnce('bwrap', async () => {
     const bwrap = findOnPath('bwrap');
     if (!bwrap) return false;
-    return run(bwrap, [...bwrapBaseArgs(), '--', 'true']);
+    return cachedProbe('bwrap', bwrap, [...bwrapBaseArgs(), '--', 'true']);
   });
 }
 
@@ -108,7 +171,7 @@ export function namespacesWork(): Promise<boolean> {
     if (typeof process.getuid !== 'function' || process.getuid() !== 0) return false;
     const unshare = findOnPath('unshare');
     if (!unshare) return false;
-    return run(unshare, [...unshareArgs(), '/bin/true']);
+    return cachedProbe('unshare', unshare, [...unshareArgs(), '/bin/true']);
   });
 }
 

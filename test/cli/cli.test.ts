@@ -127,6 +127,30 @@ describe('rubricate CLI', { timeout: 600_000 }, () => {
     }
   });
 
+  it('a sandbox probe that passed (and was cached) but a sandbox that does not start fails closed, and the cached pass is forgotten', () => {
+    // A bwrap first on PATH that passes rubricate's probe (`... -- true`) and fails every real sandbox.
+    const fake = mkdtempSync(join(tmpdir(), 'rubricate-cli-stale-bwrap-'));
+    try {
+      writeFileSync(join(fake, 'bwrap'), '#!/bin/sh\nfor a; do last=$a; done\n[ "$last" = true ] && exit 0\nexit 1\n', { mode: 0o755 });
+      const env = { PATH: `${fake}${delimiter}${process.env.PATH ?? ''}`, XDG_CACHE_HOME: join(fake, 'cache') };
+      const cache = join(fake, 'cache', 'rubricate', 'sandbox.json');
+      for (let run = 0; run < 2; run++) {
+        const r = runWith(env, 'grade', 'fixtures/rope-lab02/ok-interleaved', '--format', 'json');
+        expect(r.code).toBe(1);
+        const report = JSON.parse(r.stdout) as { checks: Array<{ id: string; status: string; message: string }> };
+        const code = report.checks.filter((c) => c.id.startsWith('code-') || c.id.startsWith('verify-'));
+        expect(code.length).toBeGreaterThan(5);
+        // No learner code ran: every check that needs it reports the sandbox that did not start.
+        expect(code.filter((c) => c.status === 'pass')).toEqual([]);
+        expect(code.some((c) => c.status === 'error' && /harness failed to start/.test(c.message))).toBe(true);
+        const stored = JSON.parse(readFileSync(cache, 'utf8')) as { entries: unknown[] };
+        expect(stored.entries).toEqual([]);
+      }
+    } finally {
+      rmSync(fake, { recursive: true, force: true });
+    }
+  });
+
   it('an output folder that cannot be made is a configuration error, not a hang', () => {
     for (const args of [['--out', '/proc/rubricate-out'], ['-o', '/proc/rubricate-out/report.json']]) {
       const r = run('grade', 'fixtures/rope-lab02/ok-interleaved', ...args);

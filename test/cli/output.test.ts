@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { useColor } from '../../src/cli/output.js';
+import { reporterFor, useColor } from '../../src/cli/output.js';
+import { reporterNames, reporters } from '../../src/reporters/index.js';
 
 describe('useColor', () => {
   afterEach(() => vi.unstubAllEnvs());
@@ -22,5 +23,20 @@ describe('useColor', () => {
       if (wasTTY) Object.defineProperty(process.stdout, 'isTTY', wasTTY);
       else delete (process.stdout as { isTTY?: boolean }).isTTY;
     }
+  });
+});
+
+describe('reporterFor', () => {
+  it('loads, for every format, the same reporter as the list of all reporters', async () => {
+    for (const name of reporterNames()) {
+      expect(await reporterFor(name, [name])).toBe(reporters[name]);
+      expect(await reporterFor(name)).toBe(reporters[name]);
+    }
+  });
+
+  it('refuses a format that is not allowed or does not exist', async () => {
+    await expect(reporterFor('sarif', ['json'])).rejects.toThrow("unknown format 'sarif', expected one of json");
+    await expect(reporterFor('toString', ['json', 'toString'])).rejects.toThrow("unknown format 'toString'");
+    await expect(reporterFor('nope')).rejects.toThrow(/unknown format 'nope'/);
   });
 });

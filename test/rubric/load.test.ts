@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Registry } from '../../src/checks/registry.js';
 import { ConfigError } from '../../src/core/errors.js';
-import { loadRubricFile, parseRubric } from '../../src/rubric/load.js';
+import { listRubricFiles, loadRubricFile, mayNameIn, parseRubric } from '../../src/rubric/load.js';
 import { echoKind } from '../helpers/echo-kind.js';
 
 const registry = new Registry([echoKind]);
@@ -87,5 +87,35 @@ describe('rubric loading', () => {
     const text = readFileSync(fixture('ok-minimal.yaml'), 'utf8');
     const doubled = text + text.slice(text.indexOf('  - id: always'));
     expect(() => parseRubric(doubled, 'dup.yaml', registry)).toThrow(/duplicate criterion id 'always'/);
+  });
+});
+
+describe('mayNameIn (which rubric files picking by experiment parses)', () => {
+  it('finds a plain name however YAML delimits it, and not inside a longer name', () => {
+    for (const text of ['experiment: ["16-rope"]', 'experiment: [16-rope]', "experiment: ['16-rope', x]", 'experiment:\n  - 16-rope\n', 'experiment: [a,16-rope]', '{"experiment":16-rope}', '16-rope']) {
+      expect(mayNameIn(text, '16-rope')).toBe(true);
+    }
+    for (const text of ['experiment: ["16-rope-rust-struct"]', 'experiment: [x16-rope]', 'experiment: [16-rope.2]', 'experiment: [16-rope_b]', 'nothing here']) {
+      expect(mayNameIn(text, '16-rope')).toBe(false);
+    }
+    // An escape could spell any name: a backslash anywhere means the file is parsed.
+    expect(mayNameIn('experiment: ["16-rop\\x65"]', '16-rope')).toBe(true);
+  });
+
+  it('never skips a bundled rubric that names the experiment', async () => {
+    const files = await listRubricFiles();
+    let named = 0;
+    for (const file of files) {
+      const rubric = await loadRubricFile(file);
+      for (const experiment of rubric.appliesTo.experiment ?? []) {
+        if (!/^[A-Za-z0-9._-]+$/.test(experiment)) continue;
+        named++;
+        expect(mayNameIn(readFileSync(file, 'utf8'), experiment)).toBe(true);
+      }
+    }
+    expect(named).toBeGreaterThan(1);
+    // The case that cost a parse: rope-lab02's experiment is a prefix of rope-lab02-rust-struct's.
+    const struct = files.find((f) => f.endsWith('rope-lab02-rust-struct.yaml'));
+    expect(struct && mayNameIn(readFileSync(struct, 'utf8'), '16-rope')).toBe(false);
   });
 });

@@ -11,9 +11,8 @@ import { ConfigError, UsageError } from '../../core/errors.js';
 import { learnerLimits } from '../../core/limits.js';
 import { exitCodeFor } from '../../core/scoring.js';
 import type { Report, Rubric } from '../../core/types.js';
-import type { IsolationLevel } from '../../runner/types.js';
+import type { IsolationLevel, LearnerSession, SessionOptions } from '../../runner/types.js';
 import { terminalText } from '../../reporters/escape.js';
-import { githubAnnotations, githubStepSummary } from '../../reporters/github.js';
 import { emit, prepareOutput, reporterFor, terminalWidth, useColor } from '../output.js';
 import { nonEmpty } from '../options.js';
 
@@ -64,7 +63,7 @@ export function registerGrade(program: Command): void {
     .option('--from <list>', 'read submission folders from a file, one per line (# comments; - reads stdin); repeatable', collect, [])
     .option('--out <dir>', 'batch mode: write reports, feedback, grades.csv and summary.md into this folder')
     .option('-j, --jobs <n>', `submissions graded at once in batch mode (default: one per core, here ${availableParallelism()})`, positiveInt)
-    .option('--threads <n>', 'batch mode: worker threads that grade the jobs (default: one per job up to the number of cores; 0 grades in the main thread)', wholeNumber)
+    .option('--threads <n>', 'batch mode: worker threads that grade the jobs (default: one per job up to the number of cores, one on a machine with at most two cores; 0 grades in the main thread)', wholeNumber)
     .option('--force', 'batch mode: regrade submissions whose report is up to date')
     .option('--shard <i/n>', 'batch mode: grade only part i of n (a stable partition by submission name); merge the parts with rubricate merge')
     .option('--import-timeout <seconds>', "limit for starting the sandbox and importing the learner's module (default: the rubric's limits.import, else 60)", seconds)
@@ -233,6 +232,7 @@ async function gradeSingle(listed: string[], options: GradeCommandOptions): Prom
   const reports = await untilSignal(() => gradeMany(submissions, options));
   await emit(await render(reports, options), options.output);
   if (inGithubActions() && options.format !== 'github') {
+    const { githubAnnotations, githubStepSummary } = await import('../../reporters/github.js');
     const toStdout = !options.output && MACHINE_FORMATS.has(options.format);
     const annotations = reports.map((r) => githubAnnotations(r, options.audience)).join('');
     (toStdout ? process.stderr : process.stdout).write(annotations);
@@ -301,6 +301,21 @@ function startProbes(options: GradeCommandOptions): void {
   void import('../../runner/sandbox.js').then(({ chooseIsolation }) => chooseIsolation((isolation as IsolationLevel | undefined) ?? 'auto')).catch(() => undefined);
 }
 
+/**
+ * Opens a learner session as the engine would (the module's own runner), and
+ * when its sandbox did not start, forgets the sandbox probe passes this
+ * process read from the on-disk cache or stored there: a cached "bubblewrap
+ * works" that is no longer true fails closed (the learner's code does not
+ * run, the checks report the error) for this run only; the next run probes
+ * again.
+ */
+async function openWatched(options: SessionOptions): Promise<LearnerSession> {
+  const { openerFor } = await import('../../runner/languages.js');
+  const session = await (await openerFor(options.module))(options);
+  if (session.importFailure?.kind === 'internal') (await import('../../runner/sandbox.js')).forgetSandboxProbes();
+  return session;
+}
+
 async function gradeMany(submissions: string[], options: GradeCommandOptions): Promise<Report[]> {
   // Every folder and its rubric first: a usage or configuration error comes before anything is graded.
   for (const submission of submissions) {
@@ -319,7 +334,7 @@ async function gradeMany(submissions: string[], options: GradeCommandOptions): P
   const adjustments = await adjustmentsOf(options, jobs.map((j) => j.rubric));
   const reports: Report[] = [];
   for (const { submission, rubric } of jobs) {
-    const report = await grade({ rubric, target: submission, services: servicesOf(options) });
+    const report = await grade({ rubric, target: submission, services: { ...servicesOf(options), openLearnerSession: openWatched } });
     reports.push(await adjustments.apply(report, rubric, submission));
   }
   return reports;
@@ -386,6 +401,7 @@ async function gradeBatch(listed: string[], options: GradeCommandOptions): Promi
   if (options.format === 'canvas' && !roster) throw new UsageError('--format canvas needs --roster <file>: Canvas matches students by the ids the roster gives');
   if (options.canvasAssignment !== undefined && options.format !== 'canvas') throw new UsageError('--canvas-assignment names the column of --format canvas');
   const annotate = inGithubActions() || options.format === 'github';
+  const { githubAnnotations } = annotate ? await import('../../reporters/github.js') : { githubAnnotations: undefined };
   const progress = createProgress();
   const services = servicesOf(options);
   // Ctrl-C (or SIGTERM) once: finish the submissions in flight, write the gradebook, stop; twice: stop now.
@@ -425,7 +441,7 @@ async function gradeBatch(listed: string[], options: GradeCommandOptions): Promi
       eventReports: annotate,
       onEvent(event) {
         progress.onEvent(event);
-        if (annotate && event.type === 'submission' && event.report) process.stdout.write(githubAnnotations(event.report, options.audience));
+        if (githubAnnotations && event.type === 'submission' && event.report) process.stdout.write(githubAnnotations(event.report, options.audience));
       },
     });
   } finally {
