@@ -37,6 +37,7 @@ import signal
 import sys
 import time
 import types
+import warnings
 
 _FACT_CAP = 5000  # imports or uses kept per file
 
@@ -537,10 +538,14 @@ def _compile_learner_files(module_path):
         if len(data) > _CODE_FILE_CAP or total + len(data) > _CODE_TOTAL_CAP:
             continue
         try:
-            # As importlib's source loader compiles it (SourceLoader.source_to_code).
-            code = compile(data, real, 'exec', dont_inherit=True, optimize=-1)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter('always')
+                # As importlib's source loader compiles it (SourceLoader.source_to_code).
+                code = compile(data, real, 'exec', dont_inherit=True, optimize=-1)
         except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError):
             continue  # the child compiles it and meets the error itself
+        if caught:
+            continue  # a compile-time warning (SyntaxWarning...) is the child's to show, or to raise under -W error
         _CODE[real] = (data, code)
         total += len(data)
 

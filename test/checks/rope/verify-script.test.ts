@@ -124,6 +124,12 @@ describe('rope-verify-script in the sandbox', () => {
     const failing = await run(broken);
     expect(failing).toMatchObject({ status: 'fail', location: { file: 'verify.py' } });
     expect(failing.message).toMatch(/SyntaxError/);
+    // A file whose compile warns: the warning is the run's, and a script that makes warnings errors fails on it.
+    const warned = withVerify('warned-helper', source.replace('def main():', 'def main():\n    import warnings\n    warnings.simplefilter("error")\n    import helper\n'));
+    writeFileSync(join(warned, 'helper.py'), 'def check(x):\n    return x is 1\n');
+    const strict = await run(warned);
+    expect(strict).toMatchObject({ status: 'fail' });
+    expect(strict.message).toMatch(/SyntaxError: "is" with a literal/);
   });
 
   it("locates a failing verify.py at the learner's line, with learner frames only", async () => {
