@@ -4,7 +4,9 @@ its functions, run inside the sandbox by python_harness.py in `tasks` mode.
 The harness process that serves these tasks never imports or runs learner
 code itself: `static_facts` only parses (the `ast` module does not execute
 what it parses), and `run_script` runs the learner's script in a forked child
-that closes the control channel before any learner code runs. Results are
+that closes the control channel before any learner code runs (it compiles the
+script and the learner's module files once, for all the runs: compiling runs
+nothing of them). Results are
 facts (imports, names used, function signatures; an exit status, the script's
 output, how often it called the learner's functions); the grader applies the
 rubric's rules to them.
@@ -35,6 +37,7 @@ import signal
 import sys
 import time
 import types
+import warnings
 
 _FACT_CAP = 5000  # imports or uses kept per file
 
@@ -337,36 +340,48 @@ def installed(name):
     return _INSTALLED[name]
 
 
+class _StandInModule(types.ModuleType):
+    """A missing plotting library's module: every attribute is a stand-in."""
+    _rubricate_stand_in = True
+
+    def __getattr__(self, attr):
+        if attr.startswith('__') and attr.endswith('__'):
+            raise AttributeError(attr)
+        return _StandIn(self.__name__ + '.' + attr)
+
+
+# The import hooks' classes are made here, once, not in every script child
+# (an importlib.abc class costs about 1 ms of a forked child's CPU to create).
+
+class _StandInLoader(importlib.abc.Loader):
+    def __init__(self, used):
+        self.used = used
+
+    def create_module(self, spec):
+        self.used.add(spec.name.split('.')[0])
+        module = _StandInModule(spec.name)
+        module.__path__ = []
+        return module
+
+    def exec_module(self, module):
+        pass
+
+
+class _StandInFinder(importlib.abc.MetaPathFinder):
+    def __init__(self, missing, used):
+        self.missing = missing
+        self.used = used
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.split('.')[0] in self.missing:
+            return importlib.machinery.ModuleSpec(fullname, _StandInLoader(self.used), is_package=True)
+        return None
+
+
 def _install_stand_ins(missing, used):
     """The modules of `missing` are served as stand-ins."""
-    if not missing:
-        return
-
-    class StandInModule(types.ModuleType):
-        _rubricate_stand_in = True
-
-        def __getattr__(self, attr):
-            if attr.startswith('__') and attr.endswith('__'):
-                raise AttributeError(attr)
-            return _StandIn(self.__name__ + '.' + attr)
-
-    class Loader(importlib.abc.Loader):
-        def create_module(self, spec):
-            used.add(spec.name.split('.')[0])
-            module = StandInModule(spec.name)
-            module.__path__ = []
-            return module
-
-        def exec_module(self, module):
-            pass
-
-    class Finder(importlib.abc.MetaPathFinder):
-        def find_spec(self, fullname, path=None, target=None):
-            if fullname.split('.')[0] in missing:
-                return importlib.machinery.ModuleSpec(fullname, Loader(), is_package=True)
-            return None
-
-    sys.meta_path.insert(0, Finder())
+    if missing:
+        sys.meta_path.insert(0, _StandInFinder(missing, used))
 
 
 def _mutate(module, functions, mutant, calls, mutant_errors):
@@ -431,29 +446,131 @@ def _mutate(module, functions, mutant, calls, mutant_errors):
             wrap(name, target[1] if name == mutated else None)
 
 
+class _WatchLoader(importlib.abc.Loader):
+    def __init__(self, inner, patch):
+        self.inner = inner
+        self.patch = patch
+
+    def create_module(self, spec):
+        return self.inner.create_module(spec)
+
+    def exec_module(self, module):
+        self.inner.exec_module(module)
+        self.patch(module)
+
+
+class _WatchFinder(importlib.abc.MetaPathFinder):
+    """Finds modules as the path finder does; the learner's module gets a
+    loader that patches it, and a learner file compiled ahead by the tasks
+    process (`_CODE`) its code object instead of a compile."""
+
+    def __init__(self, real, patch):
+        self.real = real
+        self.patch = patch
+
+    def find_spec(self, fullname, path=None, target=None):
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
+        if spec is not None and spec.origin and spec.loader is not None:
+            origin = os.path.realpath(spec.origin)
+            _use_compiled(spec.loader, origin)
+            if origin == self.real:
+                spec.loader = _WatchLoader(spec.loader, self.patch)
+        return spec
+
+
 def _watch_module(module_path, functions, mutant, calls, mutant_errors):
     """Patches the learner's module whenever the script imports it, under any name."""
-    real = os.path.realpath(module_path)
+    sys.meta_path.insert(0, _WatchFinder(os.path.realpath(module_path),
+                                         lambda module: _mutate(module, functions, mutant, calls, mutant_errors)))
 
-    class Loader(importlib.abc.Loader):
-        def __init__(self, inner):
-            self.inner = inner
 
-        def create_module(self, spec):
-            return self.inner.create_module(spec)
+# ---------------------------------------------------------------- the learner's files, compiled once
 
-        def exec_module(self, module):
-            self.inner.exec_module(module)
-            _mutate(module, functions, mutant, calls, mutant_errors)
+# Every script child imports the learner's package, and the sandbox writes no
+# bytecode, so each compiled it from source again. The tasks process compiles
+# the learner's module, the __init__.py of its packages and the other files of
+# its folder once (compiling runs nothing of them); a child uses a code object
+# only where the source loader would compile exactly those bytes, so a file the
+# script rewrote, or a loader that reads bytecode, behaves as before.
+_CODE_FILE_CAP = 256 * 1024  # bytes of one file compiled ahead (larger ones compile in the child, as before)
+_CODE_TOTAL_CAP = 1024 * 1024
+_CODE_FILES_CAP = 32
+_CODE = {}  # real path -> (source bytes, code object)
+_CODE_DONE = set()  # modules whose files were looked at
 
-    class Finder(importlib.abc.MetaPathFinder):
-        def find_spec(self, fullname, path=None, target=None):
-            spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
-            if spec is not None and spec.origin and os.path.realpath(spec.origin) == real and spec.loader is not None:
-                spec.loader = Loader(spec.loader)
-            return spec
 
-    sys.meta_path.insert(0, Finder())
+def _learner_files(module_path):
+    """The module, the other .py files of its folder and the __init__.py of the packages above it."""
+    folder = os.path.dirname(module_path)
+    files = [module_path]
+    try:
+        names = sorted(os.listdir(folder))[:256]
+    except OSError:
+        names = []
+    files += [os.path.join(folder, n) for n in names if n.endswith('.py') and os.path.join(folder, n) != module_path]
+    while folder != ROOT and folder.startswith(ROOT + os.sep):
+        folder = os.path.dirname(folder)
+        init = os.path.join(folder, '__init__.py')
+        if not os.path.isfile(init):
+            break
+        files.append(init)
+    return files
+
+
+def _compile_learner_files(module_path):
+    """Compiles (never runs) the learner's files near `module_path`, within caps."""
+    module_path = os.path.realpath(module_path)
+    if module_path in _CODE_DONE:
+        return
+    _CODE_DONE.add(module_path)
+    total = sum(len(entry[0]) for entry in _CODE.values())
+    for path in _learner_files(module_path):
+        if len(_CODE) >= _CODE_FILES_CAP:
+            return
+        real = os.path.realpath(path)
+        if real in _CODE or not real.startswith(ROOT + os.sep):
+            continue
+        try:
+            with open(real, 'rb') as f:
+                data = f.read(_CODE_FILE_CAP + 1)
+        except OSError:
+            continue
+        if len(data) > _CODE_FILE_CAP or total + len(data) > _CODE_TOTAL_CAP:
+            continue
+        try:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter('always')
+                # As importlib's source loader compiles it (SourceLoader.source_to_code).
+                code = compile(data, real, 'exec', dont_inherit=True, optimize=-1)
+        except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError):
+            continue  # the child compiles it and meets the error itself
+        if caught:
+            continue  # a compile-time warning (SyntaxWarning...) is the child's to show, or to raise under -W error
+        _CODE[real] = (data, code)
+        total += len(data)
+
+
+def _renamed(code, path):
+    """`code` with co_filename `path`, in its nested code objects too (as compile(data, path) would make it)."""
+    consts = tuple(_renamed(c, path) if isinstance(c, types.CodeType) else c for c in code.co_consts)
+    return code.replace(co_filename=path, co_consts=consts)
+
+
+def _use_compiled(loader, origin):
+    """In a script child: `loader` (the path finder's source loader of `origin`)
+    takes the code compiled ahead instead of compiling the same bytes again."""
+    entry = _CODE.get(origin)
+    if entry is None or type(loader) is not importlib.machinery.SourceFileLoader:
+        return
+    original = loader.source_to_code
+
+    def source_to_code(data, path, *, _optimize=-1):
+        source, code = entry
+        if _optimize == -1 and data == source:
+            return code if code.co_filename == path else _renamed(code, path)
+        return original(data, path, _optimize=_optimize)
+
+    loader.source_to_code = source_to_code
 
 
 def _warm_numpy_random():
@@ -629,6 +746,7 @@ def run_script(request):
     # generation, so the child's collections do not copy the pages it shares with us.
     import gc
     _warm_numpy_random()
+    _compile_learner_files(os.path.join(ROOT, request['module']))
     gc.freeze()
     pid = os.fork()
     if pid == 0:

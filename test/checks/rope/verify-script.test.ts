@@ -97,6 +97,41 @@ describe('rope-verify-script in the sandbox', () => {
     expect(unrelated).toMatchObject({ status: 'fail', message: 'verify.py runs but never calls a function of rope.py: it verifies some other code' });
   });
 
+  it('runs the learner code that is on disk when verify.py imports it, under the path it imports it by', async () => {
+    // The tasks process compiles rope.py once for every run; a run must still see what Python would.
+    const source = readFileSync(join(ok, 'verify.py'), 'utf8');
+    const here = 'os.path.dirname(os.path.abspath(__file__))';
+    const renamed = withVerify(
+      'renamed',
+      source
+        .replace(`sys.path.insert(0, ${here})`, `sys.path.insert(0, os.path.join(${here}, '.'))`)
+        .replace(
+          'def main():',
+          `def main():\n    code = getattr(apply_rope, '__wrapped__', apply_rope).__code__\n    assert code.co_filename == os.path.join(${here}, '.', 'rope.py'), code.co_filename\n`,
+        ),
+    );
+    expect(await run(renamed)).toMatchObject({ status: 'pass' });
+    const rewritten = withVerify(
+      'rewritten',
+      source
+        .replace(`sys.path.insert(0, ${here})`, `with open(os.path.join(${here}, 'rope.py'), 'a') as f:\n    f.write('\\n\\ndef rubricate_marker():\\n    return 42\\n')\nsys.path.insert(0, ${here})`)
+        .replace('def main():', 'def main():\n    import rope\n    assert rope.rubricate_marker() == 42\n'),
+    );
+    expect(await run(rewritten)).toMatchObject({ status: 'pass' });
+    // A file beside rope.py that does not compile: the run meets the error as Python would.
+    const broken = withVerify('broken-helper', source.replace('def main():', 'def main():\n    import helper\n'));
+    writeFileSync(join(broken, 'helper.py'), 'def late(:\n    pass\n');
+    const failing = await run(broken);
+    expect(failing).toMatchObject({ status: 'fail', location: { file: 'verify.py' } });
+    expect(failing.message).toMatch(/SyntaxError/);
+    // A file whose compile warns: the warning is the run's, and a script that makes warnings errors fails on it.
+    const warned = withVerify('warned-helper', source.replace('def main():', 'def main():\n    import warnings\n    warnings.simplefilter("error")\n    import helper\n'));
+    writeFileSync(join(warned, 'helper.py'), 'def check(x):\n    return x is 1\n');
+    const strict = await run(warned);
+    expect(strict).toMatchObject({ status: 'fail' });
+    expect(strict.message).toMatch(/SyntaxError: "is" with a literal/);
+  });
+
   it("locates a failing verify.py at the learner's line, with learner frames only", async () => {
     const failing = await run(withVerify('failing', 'from rope import precompute_rope\n\ncos, sin = precompute_rope(4, 8)\nassert cos[1, 0] == 2.0, "cos is not 2"\n'));
     expect(failing).toMatchObject({ status: 'fail', message: 'verify.py fails on your own rope.py: AssertionError: cos is not 2', location: { file: 'verify.py', line: 4 } });
