@@ -18,7 +18,10 @@
  *    per submission can reach on this machine, whatever the checks cost.
  *
  * Options: --n 200, --jobs <cores>, --baseline-n <n> (default: min(n, 200)),
- * --keep (leave the temp folder), --rubric rope-lab02, --no-fork-server (a fresh
+ * --keep (leave the temp folder), --rubric rope-lab02, --skip-kinds k1,k2 (leave
+ * out the criteria of these kinds: `constraints,rope-verify-script` grades the
+ * 18 checks issue 17 measured, before the lab's rules added a tasks session
+ * and the verify.py runs), --no-fork-server (a fresh
  * sandboxed interpreter per submission, to see what the fork servers buy),
  * --threads <n> (grading threads; 0 grades on the main thread; default as
  * `rubricate grade`: one per job up to the number of cores, one on a machine
@@ -40,6 +43,8 @@ const n = Number(option('n', 200));
 const jobs = Number(option('jobs', availableParallelism()));
 const baselineN = Number(option('baseline-n', Math.min(n, 200)));
 const rubricId = String(option('rubric', 'rope-lab02'));
+// Leaves out the criteria of these kinds (e.g. constraints,rope-verify-script: the rubric as issue 17 measured it).
+const skipKinds = String(option('skip-kinds', '')).split(',').filter((k) => k !== '' && k !== 'true');
 const keep = option('keep', false) === true;
 const forkServer = option('no-fork-server', false) !== true;
 const threadsOption = option('threads', undefined);
@@ -187,6 +192,7 @@ const mib = (bytes) => `${Math.round(bytes / (1024 * 1024))} MiB`;
 let rubric;
 try {
   rubric = await resolveRubric(rubricId);
+  if (skipKinds.length > 0) rubric = { ...rubric, criteria: rubric.criteria.filter((c) => !skipKinds.includes(c.kind)) };
 } catch (error) {
   console.error(`bench: cannot load rubric ${rubricId}: ${error.message}`);
   process.exit(2);
@@ -298,7 +304,7 @@ const single = singleN > 0 ? await (await import('./single.js')).measureSingle({
 // --- report ------------------------------------------------------------------------
 const ratio = rate / baseRate;
 console.log('');
-console.log(`rubricate  ${result.total} submissions, full ${rubric.id} rubric (${rubric.criteria.length} checks), isolation ${isolation}`);
+console.log(`rubricate  ${result.total} submissions, ${skipKinds.length > 0 ? `${rubric.id} rubric without ${skipKinds.join(', ')}` : `full ${rubric.id} rubric`} (${rubric.criteria.length} checks), isolation ${isolation}`);
 console.log(`           mode: ${result.threads > 0 ? `${result.threads} grading thread${result.threads === 1 ? '' : 's'}` : 'in-thread (main thread grades)'}, ${jobs} jobs`);
 console.log(`           ${(result.durationMs / 1000).toFixed(2)} s, ${rate.toFixed(1)} submissions/s`);
 console.log(`           ${Object.entries(statuses).map(([k, v]) => `${v} ${k}`).join(', ')}`);
