@@ -117,7 +117,7 @@ describe('spec parts', () => {
     for (const sentence of [
       'The signatures are distinguishable from null models (shuffled baselines).',
       'Under the\nnull, the labels are reassigned at random across managers.',
-      'A model that reads nothing should stay at chance on the held-out split.',
+      'A model given shuffled inputs should stay at chance on the held-out split.',
     ]) {
       const r = byId(findParts(parseMarkdown(`# S\n\n## Hypothesis\n\nThe real system differs from random ones.\n\n## Test\n\n${sentence}\n`), parts));
       expect(r['null-hypothesis'], sentence).toMatchObject({ status: 'found', by: 'statement', line: 9 });
