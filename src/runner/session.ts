@@ -169,8 +169,10 @@ class HarnessProcess {
   }
 }
 
-/** Sessions not closed yet: killed and cleaned up synchronously if the process exits first. */
+/** Sessions not closed yet (or still closing): killed and cleaned up synchronously if the process exits first. */
 const liveSessions = new Set<PythonSession>();
+/** Scratch folders made for a session that does not own them yet (its cgroup and start are being set up). */
+const pendingScratch = new Set<string>();
 let exitHookInstalled = false;
 
 function installExitHook(): void {
@@ -178,6 +180,13 @@ function installExitHook(): void {
   exitHookInstalled = true;
   process.once('exit', () => {
     for (const session of liveSessions) session.abandon();
+    for (const dir of pendingScratch) {
+      try {
+        rmSync(dir, { recursive: true, force: true });
+      } catch {
+        /* best effort */
+      }
+    }
   });
 }
 
@@ -369,12 +378,13 @@ class PythonSession implements LearnerSession {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    liveSessions.delete(this);
-    // Kill first: a call in flight ends at once instead of running to its timeout.
+    // Kill first: a call in flight ends at once instead of running to its timeout. The session stays
+    // in liveSessions until its scratch is gone, so an exit (Ctrl-C) meanwhile still removes it.
     if (this.proc) await this.kill(this.proc);
     await this.chain;
     if (this.cgroup) await removePidsCgroup(this.cgroup);
     await removeScratch(this.scratch);
+    liveSessions.delete(this);
   }
 }
 
@@ -412,6 +422,9 @@ async function startSession(
   processMemoryBytes?: number,
 ): Promise<LearnerSession> {
   const scratch = image ? await scratchFromImage(image) : await prepareScratch(options.root, options.listing);
+  // Until the session owns it, an exit (Ctrl-C) removes the copy through this set.
+  pendingScratch.add(scratch.dir);
+  installExitHook();
   let session: PythonSession;
   try {
     await prepare?.(scratch);
@@ -421,10 +434,11 @@ async function startSession(
     session = new PythonSession(options, launch, level, scratch, limits, cgroup, args);
   } catch (error) {
     await removeScratch(scratch);
+    pendingScratch.delete(scratch.dir);
     throw error;
   }
   liveSessions.add(session);
-  installExitHook();
+  pendingScratch.delete(scratch.dir);
   try {
     const importFailure = await session.start();
     if (importFailure) session.importFailure = importFailure;
