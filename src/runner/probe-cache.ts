@@ -80,25 +80,18 @@ export function readCached<T>(kind: string, key: string): T | undefined {
   return readStored<T>(file)?.entries.find((entry) => entry.key === key)?.value;
 }
 
-/**
- * Stores `value` under `key` (best effort: any failure leaves the cache as
- * it was). Written to a fresh file and renamed over the old one, so a reader
- * never sees half a file; two writers at once lose one entry, not the file.
- */
+/** Stores `value` under `key` (best effort: any failure leaves the cache as it was). */
 export function writeCached<T>(kind: string, key: string, value: T): void {
   const file = fileOf(kind);
   if (!file) return;
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
   try {
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     if (!ours(statSync(path.dirname(file)))) return;
-    const old = readStored<T>(file)?.entries.filter((entry) => entry.key !== key) ?? [];
-    const entries = [{ key, value, used: Date.now() }, ...old].sort((a, b) => b.used - a.used).slice(0, MAX_ENTRIES);
-    writeFileSync(temp, JSON.stringify({ format: FORMAT, entries } satisfies Stored<T>), { mode: 0o600, flag: 'wx' });
-    renameSync(temp, file);
   } catch {
-    removeQuietly(temp);
+    return;
   }
+  const old = readStored<T>(file)?.entries.filter((entry) => entry.key !== key) ?? [];
+  replaceStored(file, [{ key, value, used: Date.now() }, ...old].sort((a, b) => b.used - a.used).slice(0, MAX_ENTRIES));
 }
 
 /** Forgets the entry under `key` (an answer found wrong later). */
@@ -107,9 +100,18 @@ export function dropCached(kind: string, key: string): void {
   if (!file) return;
   const stored = readStored(file);
   if (!stored || !stored.entries.some((entry) => entry.key === key)) return;
+  replaceStored(file, stored.entries.filter((entry) => entry.key !== key));
+}
+
+/**
+ * Writes `entries` to a fresh private file and renames it over `file`, so a
+ * reader never sees half a file; two writers at once lose one entry, not the
+ * file. Best effort: any failure leaves the cache as it was.
+ */
+function replaceStored<T>(file: string, entries: Stored<T>['entries']): void {
   const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
   try {
-    writeFileSync(temp, JSON.stringify({ format: FORMAT, entries: stored.entries.filter((entry) => entry.key !== key) }), { mode: 0o600, flag: 'wx' });
+    writeFileSync(temp, JSON.stringify({ format: FORMAT, entries } satisfies Stored<T>), { mode: 0o600, flag: 'wx' });
     renameSync(temp, file);
   } catch {
     removeQuietly(temp);
