@@ -26,7 +26,7 @@ import path from 'node:path';
 import { resolvePython } from '../runner/python.js';
 import { findRustToolchain } from '../runner/rust/index.js';
 import { runSandboxedCommand, type CommandLimits, type SandboxCommandResult } from '../runner/sandbox-command.js';
-import { readSubmissionImage, removeScratch, requireIsolation, scratchFromImage } from '../runner/sandbox.js';
+import { readSubmissionImage, removeScratch, requireIsolation, scratchFromImage, type Scratch } from '../runner/sandbox.js';
 import type { IsolationLevel } from '../runner/types.js';
 import type { RunEvidence, RepositoryView } from './check.js';
 
@@ -84,7 +84,7 @@ const PYTEST_CONFIG = ['pytest.ini', 'pyproject.toml', 'setup.cfg', 'tox.ini', '
 /** Runs the project's tools in the sandbox (see the module comment). */
 export async function runProjectTools(root: string, view: RepositoryView, options: RunOptions = {}): Promise<RunEvidence> {
   if (view.tree.has('Cargo.toml')) return runRust(root, options);
-  if (view.tree.files().some((f) => TEST_FILE.test(f)) || (view.tree.has('pytest.ini') || view.tree.has('conftest.py'))) return runPytest(root, options);
+  if (view.tree.files().some((f) => TEST_FILE.test(f)) || view.tree.has('pytest.ini') || view.tree.has('conftest.py')) return runPytest(root, options);
   const hasPythonConfig = PYTEST_CONFIG.some((f) => view.tree.has(f));
   return {
     notes: [
@@ -104,10 +104,7 @@ async function runPytest(root: string, options: RunOptions): Promise<RunEvidence
     evidence.notes.push(`no Python interpreter for pytest: ${error instanceof Error ? error.message : String(error)}`);
     return evidence;
   }
-  const level = await requireIsolation(options.isolation);
-  const limits: CommandLimits = { ...RUN_LIMITS, ...(options.timeoutMs ? { wallMs: options.timeoutMs } : {}) };
-  const scratch = await scratchFromImage(readSubmissionImage(root));
-  try {
+  await inSandboxCopy(root, options, async ({ level, limits, scratch }) => {
     const run = await runSandboxedCommand({
       level,
       scratch,
@@ -135,10 +132,27 @@ async function runPytest(root: string, options: RunOptions): Promise<RunEvidence
       evidence.listed = counts.passed + counts.failed + counts.skipped;
       evidence.tests = { ok: run.code === 0 && counts.failed === 0 && counts.errors === 0, detail: `${counts.line} (pytest, sandboxed at ${level})` };
     }
+  });
+  return evidence;
+}
+
+/**
+ * Runs `work` with the isolation level, the command limits (`timeoutMs`
+ * applied) and a fresh scratch copy of the repository, removed afterwards.
+ */
+async function inSandboxCopy(
+  root: string,
+  options: RunOptions,
+  work: (run: { level: IsolationLevel; limits: CommandLimits; scratch: Scratch }) => Promise<void>,
+): Promise<void> {
+  const level = await requireIsolation(options.isolation);
+  const limits: CommandLimits = { ...RUN_LIMITS, ...(options.timeoutMs ? { wallMs: options.timeoutMs } : {}) };
+  const scratch = await scratchFromImage(readSubmissionImage(root));
+  try {
+    await work({ level, limits, scratch });
   } finally {
     await removeScratch(scratch);
   }
-  return evidence;
 }
 
 async function runRust(root: string, options: RunOptions): Promise<RunEvidence> {
@@ -148,11 +162,7 @@ async function runRust(root: string, options: RunOptions): Promise<RunEvidence> 
     evidence.notes.push('no Rust toolchain on this machine (rustc on PATH, with cargo beside it)');
     return evidence;
   }
-  const level = await requireIsolation(options.isolation);
-  const limits: CommandLimits = { ...RUN_LIMITS, ...(options.timeoutMs ? { wallMs: options.timeoutMs } : {}) };
-  const image = readSubmissionImage(root);
-  const scratch = await scratchFromImage(image);
-  try {
+  await inSandboxCopy(root, options, async ({ level, limits, scratch }) => {
     const target = path.join(scratch.dir, 'target');
     const cargoHome = path.join(scratch.dir, 'cargo-home');
     for (const d of [target, cargoHome]) await fs.mkdir(d, { recursive: true });
@@ -191,8 +201,6 @@ async function runRust(root: string, options: RunOptions): Promise<RunEvidence> 
         evidence.lint = { clippy: { ok: clippy.code === 0 && warnings === 0 && errors === 0, detail: `${warnings} warning${warnings === 1 ? '' : 's'}, ${errors} error${errors === 1 ? '' : 's'} (cargo clippy --all-targets)` } };
       }
     }
-  } finally {
-    await removeScratch(scratch);
-  }
+  });
   return evidence;
 }
