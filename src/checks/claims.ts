@@ -17,6 +17,7 @@ import { extractClaims } from '../claims/engine.js';
 import { prepareDocument } from '../claims/document.js';
 import { CLAIM_KIND_ALIASES, CLAIM_KINDS, resolveClaimKind, type Claim, type ClaimKind } from '../claims/types.js';
 import type { CheckKind } from './kind.js';
+import { readListedText } from './read-files.js';
 
 export interface ClaimsCheckOptions {
   /** Documents to check, relative to the submission root. Default: the verified document, else README.md. */
@@ -58,15 +59,9 @@ export const claimsKind: CheckKind<ClaimsCheckOptions> = {
     const details: Detail[] = [];
     const missing: string[] = [];
     for (const file of files) {
-      const read = await ctx.files.readText(file);
-      if (!read.ok) {
-        if (read.problem === 'missing') {
-          missing.push(file);
-          continue;
-        }
-        return { status: 'fail', message: read.message, location: { file: read.path } };
-      }
-      for (const notice of read.notices) ctx.notice(notice);
+      const read = await readListedText(ctx, file, missing);
+      if (read === undefined) continue;
+      if ('outcome' in read) return read.outcome;
       const doc = await ctx.memo(`claims:document:${read.path}`, () => prepareDocument(read.path, read.text));
       const kinds = options.kinds?.flatMap((k) => resolveClaimKind(k) ?? []);
       claims.push(...extractClaims(doc, kinds ? { kinds } : {}));

@@ -19,6 +19,7 @@ import type { Detail } from '../core/types.js';
 import { checkSummaryText, type CheckedClaim } from '../summary/index.js';
 import type { IsolationLevel } from '../runner/types.js';
 import type { CheckKind } from './kind.js';
+import { readListedText } from './read-files.js';
 
 export interface SummaryClaimsCheckOptions {
   /** Summaries, relative to the submission root. Default: the verified document, else SUMMARY.md. */
@@ -63,15 +64,9 @@ export const summaryClaimsKind: CheckKind<SummaryClaimsCheckOptions> = {
     const claims: CheckedClaim[] = [];
     const missing: string[] = [];
     for (const file of files) {
-      const read = await ctx.files.readText(file);
-      if (!read.ok) {
-        if (read.problem === 'missing') {
-          missing.push(file);
-          continue;
-        }
-        return { status: 'fail', message: read.message, location: { file: read.path } };
-      }
-      for (const notice of read.notices) ctx.notice(notice);
+      const read = await readListedText(ctx, file, missing);
+      if (read === undefined) continue;
+      if ('outcome' in read) return read.outcome;
       const result = await checkSummaryText(path.join(ctx.root, read.path), read.text, repo, {
         lineTolerance: (options.lineTolerance ?? 10) / 100,
         ...(options.runTests ? { runTests: ctx.services.isolation ? { isolation: ctx.services.isolation as IsolationLevel | 'auto' } : true } : {}),
