@@ -7,33 +7,15 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { registerClaims } from '../../src/cli/commands/claims.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import { schemaValidator } from '../../src/core/ajv.js';
 import { RubricateError } from '../../src/core/errors.js';
 import type { Report } from '../../src/core/types.js';
+import { runClaims } from '../helpers/claims-cli.js';
 
 const rel = (name: string) => `fixtures/claims/${name}`;
 
-async function run(...args: string[]): Promise<{ stdout: string; code: number }> {
-  const program = new Command().exitOverride();
-  registerClaims(program);
-  let stdout = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  process.exitCode = undefined;
-  try {
-    await program.parseAsync(['node', 'rubricate', 'claims', ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  const code = typeof process.exitCode === 'number' ? process.exitCode : 0;
-  process.exitCode = undefined;
-  return { stdout, code };
-}
+const run = runClaims;
 
 afterEach(() => {
   process.exitCode = undefined;

@@ -8,11 +8,10 @@
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { registerClaims } from '../../src/cli/commands/claims.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkSummary, type CheckedClaim, type SummaryResult } from '../../src/summary/index.js';
 import { summaryReport } from '../../src/summary/report.js';
+import { runClaims } from '../helpers/claims-cli.js';
 import { buildHistory, removeHistory, testGit } from '../helpers/git-history.js';
 
 const fixtures = fileURLToPath(new URL('../../fixtures/summary/', import.meta.url));
@@ -172,24 +171,7 @@ describe('summary claims against the fixture crate with its history', () => {
 });
 
 describe('rubricate claims --repo', () => {
-  async function run(...args: string[]): Promise<{ stdout: string; code: number }> {
-    const program = new Command().exitOverride();
-    registerClaims(program);
-    let stdout = '';
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      stdout += String(chunk);
-      return true;
-    });
-    process.exitCode = undefined;
-    try {
-      await program.parseAsync(['node', 'rubricate', 'claims', ...args]);
-    } finally {
-      spy.mockRestore();
-    }
-    const code = typeof process.exitCode === 'number' ? process.exitCode : 0;
-    process.exitCode = undefined;
-    return { stdout, code };
-  }
+  const run = runClaims;
 
   it('exit 0 and located verdicts for the true summary; JSON carries each verdict', async () => {
     const { stdout, code } = await run(path.join(crate, SUMMARY), '--repo', crate, '--format', 'json');
